@@ -1,0 +1,43 @@
+#include "models/SourceEvent.h"
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+QString toString(HealthState state) {
+    switch (state) {
+    case HealthState::Connecting:
+        return u"connecting"_s;
+    case HealthState::Live:
+        return u"live"_s;
+    case HealthState::Degraded:
+        return u"degraded"_s;
+    case HealthState::Down:
+        return u"down"_s;
+    }
+    return u"unknown"_s;
+}
+
+RecordKind kindOf(const Record& record) {
+    return static_cast<RecordKind>(record.index());
+}
+
+QString recordId(const EntryRecord& r) {
+    if (!r.aliasOf.isEmpty())
+        return r.tenant % u'/' % r.name;
+    return r.tenant % u'/' % r.name % u'@' % r.version;
+}
+
+QString recordId(const InstanceRecord& r) {
+    return r.appid % u'/' % r.zone % u'/' % r.env % u'/' % r.hostname;
+}
+
+QString recordId(const KeyRecord& r) {
+    return QString::fromUtf8(r.key);
+}
+
+QString recordId(const Record& r) {
+    return std::visit([](const auto& v) { return recordId(v); }, r);
+}
+
+} // namespace regscope
