@@ -1,18 +1,212 @@
 #include "views/MainWindow.h"
 
+#include "models/Store.h"
+#include "views/ConnectionBar.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
 #include <QLabel>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QPalette>
+#include <QSettings>
+#include <QShortcut>
+#include <QStatusBar>
+#include <QStyle>
+#include <QStyleFactory>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolBar>
 
 using namespace Qt::StringLiterals;
 
 namespace regscope {
 
+namespace {
+
+QPalette darkPalette() {
+    QPalette p;
+    const QColor window(0x2b, 0x2d, 0x31);
+    const QColor base(0x1e, 0x1f, 0x22);
+    const QColor text(0xdf, 0xe1, 0xe5);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::ToolTipBase, base);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, window);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, Qt::red);
+    p.setColor(QPalette::Link, QColor(0x58, 0xa6, 0xff));
+    p.setColor(QPalette::Highlight, QColor(0x2f, 0x65, 0xca));
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::PlaceholderText, QColor(0x8b, 0x8e, 0x94));
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x70, 0x72, 0x77));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x70, 0x72, 0x77));
+    return p;
+}
+
+} // namespace
+
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent) {
     setWindowTitle(u"regscope"_s);
-    auto* label = new QLabel(u"regscope — attach to a registry"_s, this);
-    label->setAlignment(Qt::AlignCenter);
-    setCentralWidget(label);
+    setObjectName(u"regscopeMainWindow"_s);
+
+    m_connectionBar = new ConnectionBar(this);
+    auto* bar = new QToolBar(u"Connection"_s, this);
+    bar->setObjectName(u"connectionToolBar"_s);
+    bar->setMovable(false);
+    bar->addWidget(m_connectionBar);
+    addToolBar(Qt::TopToolBarArea, bar);
+    connect(m_connectionBar, &ConnectionBar::connectRequested, this, &MainWindow::connectRequested);
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setDocumentMode(true);
+    setCentralWidget(m_tabs);
+
+    m_rateLabel = new QLabel(this);
+    m_sizeLabel = new QLabel(this);
+    statusBar()->addPermanentWidget(m_rateLabel);
+    statusBar()->addPermanentWidget(m_sizeLabel);
+
+    QMenu* file = menuBar()->addMenu(u"&File"_s);
+    QAction* focusUrl = file->addAction(u"&Connect to…"_s);
+    focusUrl->setShortcut(QKeySequence(u"Ctrl+L"_s));
+    connect(focusUrl, &QAction::triggered, m_connectionBar, &ConnectionBar::focusUrl);
+    QAction* quit = file->addAction(u"&Quit"_s);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* view = menuBar()->addMenu(u"&View"_s);
+    QAction* filter = view->addAction(u"&Filter entries"_s);
+    filter->setShortcut(QKeySequence::Find);
+    connect(filter, &QAction::triggered, this, [this] {
+        auto* edit = m_tabs->currentWidget()
+                         ? m_tabs->currentWidget()->findChild<QLineEdit*>(u"filter"_s)
+                         : nullptr;
+        if (!edit && showPanel(u"Entries"_s))
+            edit = m_tabs->currentWidget()->findChild<QLineEdit*>(u"filter"_s);
+        if (edit) {
+            edit->setFocus(Qt::ShortcutFocusReason);
+            edit->selectAll();
+        }
+    });
+    QAction* theme = view->addAction(u"Toggle &dark theme"_s);
+    theme->setShortcut(QKeySequence(u"Ctrl+Shift+T"_s));
+    connect(theme, &QAction::triggered, this,
+            [this] { setTheme(m_theme == Theme::Dark ? Theme::Light : Theme::Dark); });
+    view->addSeparator();
+    setProperty("panelMenu", QVariant::fromValue(static_cast<QObject*>(view)));
+
+    auto* status = new QTimer(this);
+    status->setInterval(1000);
+    connect(status, &QTimer::timeout, this, &MainWindow::updateStatus);
+    status->start();
     resize(1280, 800);
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::addPanel(const QString& title, QWidget* panel, const QKeySequence& shortcut) {
+    panel->setObjectName(panel->objectName().isEmpty() ? title : panel->objectName());
+    const int index = m_tabs->addTab(panel, title);
+    QKeySequence keys = shortcut;
+    if (keys.isEmpty() && index < 9)
+        keys = QKeySequence(Qt::ALT | Qt::Key(Qt::Key_1 + index));
+    auto* menu = qobject_cast<QMenu*>(property("panelMenu").value<QObject*>());
+    QAction* action = menu ? menu->addAction(title) : new QAction(title, this);
+    action->setShortcut(keys);
+    connect(action, &QAction::triggered, this, [this, panel] { m_tabs->setCurrentWidget(panel); });
+    if (!menu)
+        addAction(action);
+    if (!keys.isEmpty())
+        m_tabs->setTabToolTip(index,
+                              title % u" ("_s % keys.toString(QKeySequence::NativeText) % u')');
+}
+
+bool MainWindow::showPanel(const QString& title) {
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (m_tabs->tabText(i).compare(title, Qt::CaseInsensitive) == 0) {
+            m_tabs->setCurrentIndex(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+QStringList MainWindow::panelTitles() const {
+    QStringList out;
+    for (int i = 0; i < m_tabs->count(); ++i)
+        out << m_tabs->tabText(i);
+    return out;
+}
+
+QWidget* MainWindow::panel(const QString& title) const {
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        if (m_tabs->tabText(i).compare(title, Qt::CaseInsensitive) == 0)
+            return m_tabs->widget(i);
+    }
+    return nullptr;
+}
+
+void MainWindow::setStore(Store* store) {
+    m_store = store;
+    m_lastEvents = store ? store->eventsApplied() : 0;
+    m_lastStatusMs = QDateTime::currentMSecsSinceEpoch();
+    if (!store)
+        return;
+    m_connectionBar->setHealth(store->health());
+    connect(store, &Store::healthChanged, m_connectionBar, &ConnectionBar::setHealth);
+    updateStatus();
+}
+
+void MainWindow::updateStatus() {
+    if (!m_store)
+        return;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const quint64 events = m_store->eventsApplied();
+    const double seconds = std::max<qint64>(now - m_lastStatusMs, 1) / 1000.0;
+    m_rateLabel->setText(u"%1 events/s"_s.arg(double(events - m_lastEvents) / seconds, 0, 'f', 0));
+    m_lastEvents = events;
+    m_lastStatusMs = now;
+    m_sizeLabel->setText(
+        u"entries %1 · instances %2 · keys %3"_s.arg(m_store->count(RecordKind::Entry))
+            .arg(m_store->count(RecordKind::Instance))
+            .arg(m_store->count(RecordKind::Key)));
+}
+
+void MainWindow::setTheme(Theme theme) {
+    m_theme = theme;
+    QApplication::setStyle(QStyleFactory::create(u"Fusion"_s));
+    QApplication::setPalette(theme == Theme::Dark ? darkPalette()
+                                                  : QApplication::style()->standardPalette());
+    QSettings().setValue(u"window/theme"_s, theme == Theme::Dark ? u"dark"_s : u"light"_s);
+}
+
+void MainWindow::restoreLayout() {
+    QSettings settings;
+    restoreGeometry(settings.value(u"window/geometry"_s).toByteArray());
+    restoreState(settings.value(u"window/state"_s).toByteArray());
+    setTheme(settings.value(u"window/theme"_s).toString() == u"dark"_s ? Theme::Dark
+                                                                       : Theme::Light);
+    showPanel(settings.value(u"window/panel"_s).toString());
+}
+
+void MainWindow::saveLayout() const {
+    QSettings settings;
+    settings.setValue(u"window/geometry"_s, saveGeometry());
+    settings.setValue(u"window/state"_s, saveState());
+    settings.setValue(u"window/panel"_s, m_tabs->tabText(m_tabs->currentIndex()));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    saveLayout();
+    QMainWindow::closeEvent(event);
 }
 
 } // namespace regscope

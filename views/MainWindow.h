@@ -1,13 +1,62 @@
 #pragma once
+// The main window: a connection bar on top, the panels as tabs, a status bar with the event
+// rate and the store's size. Panels come from views/ and from other rooms via addPanel().
 
+#include <QKeySequence>
 #include <QMainWindow>
 
+class QTabWidget;
+class QLabel;
+
 namespace regscope {
+
+class ConnectionBar;
+class Store;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    enum class Theme { Light, Dark };
+
     explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Adds a panel as a tab; the shortcut (default Alt+<n>) brings it to front.
+    void addPanel(const QString& title, QWidget* panel, const QKeySequence& shortcut = {});
+    // Brings the panel whose title matches (case-insensitive) to front; false if none.
+    bool showPanel(const QString& title);
+    QStringList panelTitles() const;
+    QWidget* panel(const QString& title) const;
+
+    ConnectionBar* connectionBar() const { return m_connectionBar; }
+    // Shows the store's health in the connection bar and its size/event rate in the status bar.
+    void setStore(Store* store);
+
+    void setTheme(Theme theme);
+    Theme theme() const { return m_theme; }
+
+    // Restores geometry, layout, theme and current panel from QSettings.
+    void restoreLayout();
+    void saveLayout() const;
+
+Q_SIGNALS:
+    // The user asked to attach to another source (connection bar or dialog).
+    void connectRequested(const QString& url);
+
+protected:
+    void closeEvent(class QCloseEvent* event) override;
+
+private:
+    void updateStatus();
+
+    ConnectionBar* m_connectionBar = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QLabel* m_rateLabel = nullptr;
+    QLabel* m_sizeLabel = nullptr;
+    Store* m_store = nullptr;
+    Theme m_theme = Theme::Light;
+    quint64 m_lastEvents = 0;
+    qint64 m_lastStatusMs = 0;
 };
 
 } // namespace regscope

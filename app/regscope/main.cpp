@@ -1,11 +1,17 @@
 // regscope: the GUI, and the composition root that wires connectors, store and views.
 
+#include "app/regscope/JsonDump.h"
+#include "app/regscope/Session.h"
 #include "connectors/Connector.h"
+#include "models/Store.h"
+#include "views/ConnectionBar.h"
 #include "views/MainWindow.h"
+#include "views/StandardPanels.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QImage>
+#include <QJsonDocument>
 #include <QTimer>
 
 #include <cstdio>
@@ -13,6 +19,11 @@
 using namespace Qt::StringLiterals;
 
 namespace {
+
+// Exit codes scripts can branch on.
+constexpr int kExitUsage = 2;       // bad arguments or an unsupported source URL
+constexpr int kExitUnreachable = 3; // the source could not be reached before the deadline
+constexpr int kExitIo = 4;          // the output could not be written
 
 // Headless uses (--version, --dump, --screenshot...) must work without a display.
 void preferOffscreenWhenHeadless(int argc, char** argv) {
@@ -22,13 +33,41 @@ void preferOffscreenWhenHeadless(int argc, char** argv) {
         qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
     for (int i = 1; i < argc; ++i) {
         const QByteArrayView arg(argv[i]);
-        const bool headless = arg == "--version" || arg == "-v" || arg == "--help" ||
-                              arg == "-h" || arg == "--dump" || arg == "--inspect";
+        const bool headless = arg == "--version" || arg == "-v" || arg == "--help" || arg == "-h" ||
+                              arg == "--dump" || arg == "--inspect";
         if (headless || (!hasDisplay && arg == "--screenshot")) {
             qputenv("QT_QPA_PLATFORM", "offscreen");
             return;
         }
     }
+}
+
+void fail(const QString& message) {
+    std::fprintf(stderr, "regscope: %s\n", qPrintable(message));
+}
+
+// Waits (on the event loop, never blocking it) until `ready` holds, the source is down, or
+// the deadline passes; then calls done(reached).
+void whenReady(regscope::Store* store, int deadlineMs, std::function<bool()> ready,
+               std::function<void(bool reached)> done) {
+    auto* poll = new QTimer(store);
+    poll->setInterval(50);
+    auto finished = std::make_shared<bool>(false);
+    auto finish = [poll, finished, done](bool reached) {
+        if (std::exchange(*finished, true))
+            return;
+        poll->stop();
+        poll->deleteLater();
+        done(reached);
+    };
+    QObject::connect(poll, &QTimer::timeout, store, [store, ready, finish] {
+        if (ready())
+            finish(true);
+        else if (store->health().state == regscope::HealthState::Down && store->eventsApplied() > 0)
+            finish(false);
+    });
+    QTimer::singleShot(deadlineMs, store, [finish] { finish(false); });
+    poll->start();
 }
 
 } // namespace
@@ -45,27 +84,119 @@ int main(int argc, char** argv) {
     parser.setApplicationDescription(u"A desktop debugger for registries."_s);
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption screenshot(u"screenshot"_s,
-                                        u"Render the window, save it as a PNG to FILE, exit."_s,
-                                        u"FILE"_s);
-    parser.addOption(screenshot);
+    const QCommandLineOption connectOpt(
+        u"connect"_s,
+        u"The source to attach to: demo (default; demo?rate=N&reload=S&churn=S&seed=N), "
+        u"http://host:port, etcd://host:port[,host:port]/prefix."_s,
+        u"URL"_s, u"demo"_s);
+    const QCommandLineOption dumpOpt(
+        u"dump"_s, u"Print the source's snapshot and metrics in FORMAT (json) and exit."_s,
+        u"FORMAT"_s);
+    const QCommandLineOption screenshotOpt(
+        u"screenshot"_s, u"Render the window, save it as a PNG to FILE, exit."_s, u"FILE"_s);
+    const QCommandLineOption panelOpt(u"panel"_s, u"The panel to show (Entries, Metrics…)."_s,
+                                      u"NAME"_s);
+    const QCommandLineOption deadlineOpt(
+        u"deadline"_s, u"Seconds --dump/--screenshot wait for the source (default 10)."_s,
+        u"SECONDS"_s, u"10"_s);
+    parser.addOptions({connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt});
     parser.process(app);
 
-    regscope::MainWindow window;
-    window.show();
-
-    if (parser.isSet(screenshot)) {
-        const QString file = parser.value(screenshot);
-        QTimer::singleShot(500, &window, [&window, file] {
-            const QImage image = window.grab().toImage();
-            if (!image.save(file, "PNG")) {
-                std::fprintf(stderr, "regscope: cannot write screenshot to %s\n",
-                             qPrintable(file));
-                QApplication::exit(1);
-                return;
-            }
-            QApplication::exit(0);
-        });
+    bool ok = false;
+    const int deadlineMs = int(parser.value(deadlineOpt).toDouble(&ok) * 1000);
+    if (!ok || deadlineMs <= 0) {
+        fail(u"--deadline wants a positive number of seconds"_s);
+        return kExitUsage;
     }
-    return QApplication::exec();
+    if (parser.isSet(dumpOpt) && parser.value(dumpOpt) != u"json") {
+        fail(u"--dump supports only json, not '%1'"_s.arg(parser.value(dumpOpt)));
+        return kExitUsage;
+    }
+
+    const QString url = parser.value(connectOpt);
+    regscope::Store store;
+    regscope::Session session(&store);
+    QString error;
+    if (!session.attach(url, &error)) {
+        fail(error);
+        return kExitUsage;
+    }
+
+    if (parser.isSet(dumpOpt)) {
+        // Ready: attached, the first snapshot applied and one metrics sample in.
+        whenReady(
+            &store, deadlineMs,
+            [&store] {
+                return store.health().state == regscope::HealthState::Live &&
+                       !store.metricsHistory().empty();
+            },
+            [&store, &session, url](bool reached) {
+                store.flush();
+                if (!reached) {
+                    const regscope::SourceHealth h = store.health();
+                    fail(u"cannot reach %1: %2%3"_s.arg(
+                        url, regscope::toString(h.state),
+                        h.reason.isEmpty() ? QString() : u" ("_s % h.reason % u')'));
+                    QApplication::exit(kExitUnreachable);
+                    return;
+                }
+                const QByteArray json = QJsonDocument(regscope::dumpJson(store, url)).toJson();
+                session.detach();
+                if (std::fwrite(json.constData(), 1, size_t(json.size()), stdout) !=
+                        size_t(json.size()) ||
+                    std::fflush(stdout) != 0) {
+                    QApplication::exit(kExitIo);
+                    return;
+                }
+                QApplication::exit(0);
+            });
+        return QApplication::exec();
+    }
+
+    regscope::MainWindow window;
+    regscope::addStandardPanels(&window, &store);
+    window.setStore(&store);
+    window.connectionBar()->setUrl(url);
+    QObject::connect(&window, &regscope::MainWindow::connectRequested, &window,
+                     [&session, &window, &store](const QString& next) {
+                         QString why;
+                         if (!session.attach(next, &why))
+                             window.connectionBar()->setHealth({regscope::HealthState::Down, why});
+                         else
+                             window.setStore(&store);
+                     });
+
+    if (parser.isSet(screenshotOpt)) {
+        // Deterministic pictures: the default layout and theme, not the user's.
+        window.setTheme(regscope::MainWindow::Theme::Light);
+        if (parser.isSet(panelOpt) && !window.showPanel(parser.value(panelOpt))) {
+            fail(u"no panel named '%1' (panels: %2)"_s.arg(parser.value(panelOpt),
+                                                           window.panelTitles().join(u", "_s)));
+            return kExitUsage;
+        }
+        window.show();
+        const QString file = parser.value(screenshotOpt);
+        // Three samples: the charts have lines, the tables have rates.
+        whenReady(
+            &store, deadlineMs, [&store] { return store.metricsHistory().size() >= 3; },
+            [&window, file](bool) {
+                QApplication::processEvents();
+                const QImage image = window.grab().toImage();
+                if (!image.save(file, "PNG")) {
+                    fail(u"cannot write screenshot to %1"_s.arg(file));
+                    QApplication::exit(kExitIo);
+                    return;
+                }
+                QApplication::exit(0);
+            });
+        return QApplication::exec();
+    }
+
+    window.restoreLayout();
+    if (parser.isSet(panelOpt))
+        window.showPanel(parser.value(panelOpt));
+    window.show();
+    const int rc = QApplication::exec();
+    session.detach();
+    return rc;
 }

@@ -1,6 +1,11 @@
-# Runs `regscope --screenshot OUT` and checks the PNG exists, is a PNG, and is not tiny.
+# Runs `regscope --screenshot OUT [--panel PANEL]` and checks the PNG exists, is a PNG, and is
+# not blank (not tiny; a blank 1280x800 PNG compresses to a few KB).
 file(REMOVE ${OUT})
-execute_process(COMMAND ${REGSCOPE} --screenshot ${OUT} RESULT_VARIABLE rc TIMEOUT 50)
+set(args --screenshot ${OUT})
+if(PANEL)
+    list(APPEND args --panel ${PANEL})
+endif()
+execute_process(COMMAND ${REGSCOPE} ${args} RESULT_VARIABLE rc TIMEOUT 50)
 if(NOT rc EQUAL 0)
     message(FATAL_ERROR "regscope --screenshot exited with ${rc}")
 endif()
@@ -12,6 +17,6 @@ if(NOT magic STREQUAL "89504e470d0a1a0a")
     message(FATAL_ERROR "${OUT} is not a PNG (starts with ${magic})")
 endif()
 file(SIZE ${OUT} size)
-if(size LESS 4000)
+if(size LESS 20000)
     message(FATAL_ERROR "${OUT} is only ${size} bytes: probably blank")
 endif()

@@ -1,0 +1,68 @@
+// regscope-discoveryd: a service-discovery server speaking the bilibili/discovery HTTP API.
+// The first stdout line is the bound HOST:PORT (tests start it with port 0 and read it).
+
+#include "app/discoveryd/DiscoveryApi.h"
+#include "app/discoveryd/HttpServer.h"
+#include "app/discoveryd/ServerMetrics.h"
+#include "app/discoveryd/ServerOptions.h"
+#include "models/discovery/Clock.h"
+#include "models/discovery/DiscoveryRegistry.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+
+#include <sys/resource.h>
+
+namespace {
+
+// Thousands of parked long-polls need thousands of descriptors: take what we may.
+void raiseDescriptorLimit() {
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    using namespace regscope;
+    const std::vector<std::string> args(argv + 1, argv + argc);
+    auto options = discoveryd::parseOptions(args);
+    if (!options) {
+        std::fprintf(stderr, "regscope-discoveryd: %s\n%s", options.error().c_str(),
+                     discoveryd::usage().c_str());
+        return 2;
+    }
+    if (options->help) {
+        std::fputs(discoveryd::usage().c_str(), stdout);
+        return 0;
+    }
+    raiseDescriptorLimit();
+
+    discovery::SystemClock clock;
+    discovery::DiscoveryRegistry registry(options->registry, clock);
+    discoveryd::ServerMetrics metrics;
+    discoveryd::DiscoveryApi api(registry, metrics);
+    boost::asio::io_context io(1);
+    discoveryd::HttpServer server(io, api, metrics, registry, *options);
+    const auto bound = server.start();
+    if (!bound) {
+        std::fprintf(stderr, "regscope-discoveryd: %s\n", bound.error().c_str());
+        return 1;
+    }
+    api.setSelfAddress(*bound);
+    std::printf("%s\n", bound->c_str());
+    std::fflush(stdout);
+    std::fprintf(stderr, "regscope-discoveryd: listening on http://%s\n", bound->c_str());
+
+    boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+    signals.async_wait([&io](const boost::system::error_code&, int) { io.stop(); });
+    io.run();
+    return 0;
+}

@@ -1,0 +1,399 @@
+#include "PluginHost.h"
+
+#include "ElfInspector.h"
+#include "connectors/loader/LoaderProtocol.h"
+#include "regscope_plugin.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace regscope::loader {
+namespace {
+
+constexpr size_t kMaxPluginBytes = 256u << 20;
+constexpr size_t kMaxSymbols = 4000;
+constexpr size_t kMaxRegistrations = 1000;
+constexpr size_t kMaxField = 512;
+
+std::string bounded(const char* text) {
+    if (!text)
+        return {};
+    return std::string(text, strnlen(text, kMaxField));
+}
+
+std::string toHex(const std::uint8_t* data, size_t n) {
+    std::string out(n * 2 + 1, '\0');
+    sodium_bin2hex(out.data(), out.size(), data, n);
+    out.pop_back();
+    return out;
+}
+
+std::string toBase64(const std::string& bytes) {
+    std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+    sodium_bin2base64(out.data(), out.size(),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
+                      sodium_base64_VARIANT_ORIGINAL);
+    out.resize(std::strlen(out.c_str()));
+    return out;
+}
+
+std::optional<std::string> fromBase64(const std::string& text) {
+    std::string out(text.size(), '\0');
+    size_t len = 0;
+    if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
+                          text.size(), nullptr, &len, nullptr,
+                          sodium_base64_VARIANT_ORIGINAL) != 0)
+        return std::nullopt;
+    out.resize(len);
+    return out;
+}
+
+long rssKiB() {
+    char buf[256];
+    const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    const ssize_t n = ::read(fd, buf, sizeof buf - 1);
+    ::close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    long size = 0, resident = 0;
+    if (std::sscanf(buf, "%ld %ld", &size, &resident) != 2)
+        return -1;
+    return resident * (::sysconf(_SC_PAGESIZE) / 1024);
+}
+
+// Reads a detached signature: 64 raw bytes or 128 hex characters (plus whitespace).
+std::optional<std::array<std::uint8_t, 64>> readSignature(const std::string& path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return std::nullopt;
+    char buf[300];
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    ::close(fd);
+    std::array<std::uint8_t, 64> sig{};
+    if (n == 64) {
+        std::memcpy(sig.data(), buf, 64);
+        return sig;
+    }
+    size_t len = 0;
+    if (n > 0 && sodium_hex2bin(sig.data(), sig.size(), buf, static_cast<size_t>(n), " \n\r\t",
+                                &len, nullptr) == 0 &&
+        len == 64)
+        return sig;
+    return std::nullopt;
+}
+
+extern "C" int hostRegister(const regscope_host* host, const regscope_impl* impl) {
+    if (!host || !impl)
+        return 1;
+    return static_cast<PluginHost*>(host->host_ctx)->registerImpl(*impl);
+}
+
+extern "C" void hostLog(const regscope_host* host, const char* message) {
+    if (host && message)
+        static_cast<PluginHost*>(host->host_ctx)->log(message);
+}
+
+struct OutputSink {
+    std::string bytes;
+    bool overflow = false;
+};
+
+extern "C" int appendOutput(void* ctx, const std::uint8_t* data, size_t len) {
+    auto* sink = static_cast<OutputSink*>(ctx);
+    if (sink->bytes.size() + len > kMaxInvokeOutputBytes) {
+        sink->overflow = true;
+        return 1;
+    }
+    sink->bytes.append(reinterpret_cast<const char*>(data), len);
+    return 0;
+}
+
+} // namespace
+
+double monotonicMs() {
+    using namespace std::chrono;
+    return duration<double, std::milli>(steady_clock::now().time_since_epoch()).count();
+}
+
+PluginHost::PluginHost(Send send, WaitResume waitResume)
+    : m_send(std::move(send)), m_waitResume(std::move(waitResume)) {}
+
+void PluginHost::beginStage(const char* stage) {
+    setCurrentStage(stage);
+    m_stageStartMs = monotonicMs();
+    m_send({{"ev", "stage"}, {"stage", stage}, {"state", "start"}});
+}
+
+void PluginHost::endStage(const char* stage, bool ok, const std::string& code,
+                          const std::string& message) {
+    const double ms = monotonicMs() - m_stageStartMs;
+    nlohmann::json frame = {{"ev", "stage"}, {"stage", stage}, {"state", "end"},
+                            {"ok", ok},      {"ms", ms}};
+    if (!ok)
+        frame["error"] = {{"code", code}, {"message", message}};
+    m_stages.push_back({{"stage", stage}, {"ok", ok}, {"ms", ms}});
+    m_send(frame);
+}
+
+nlohmann::json PluginHost::baseReport() const {
+    nlohmann::json regs = nlohmann::json::array();
+    nlohmann::json collisions = nlohmann::json::array();
+    for (const auto& r : m_registrations) {
+        regs.push_back({{"kind", r.kind},
+                        {"name", r.name},
+                        {"version", r.version},
+                        {"description", r.description},
+                        {"hasProcess", r.process != nullptr},
+                        {"collision", r.collision}});
+        if (r.collision)
+            collisions.push_back(r.name);
+    }
+    nlohmann::json blocked = nlohmann::json::array();
+    for (const auto& [what, count] : blockedAttempts())
+        blocked.push_back({{"what", what}, {"count", count}});
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    return {{"ev", "report"},
+            {"file", m_file},
+            {"plugin", m_plugin},
+            {"entryPoint", m_hasEntry},
+            {"registrations", regs},
+            {"collisions", collisions},
+            {"elf", m_elf},
+            {"signature", {{"status", m_signature}, {"key", m_signatureKey}}},
+            {"stages", m_stages},
+            {"loadMs", monotonicMs() - m_loadStartMs},
+            {"rssKiB", rssKiB()},
+            {"peakRssKiB", usage.ru_maxrss},
+            {"blocked", blocked}};
+}
+
+bool PluginHost::refuse(const char* stage, const std::string& code, const std::string& message) {
+    endStage(stage, false, code, message);
+    auto report = baseReport();
+    report["outcome"] = "refused";
+    report["stage"] = stage;
+    report["error"] = {{"code", code}, {"message", message}};
+    m_send(report);
+    return false;
+}
+
+int PluginHost::registerImpl(const regscope_impl& impl) {
+    if (m_registrations.size() >= kMaxRegistrations || !impl.name || !*impl.name)
+        return 1;
+    Registration r{bounded(impl.kind), bounded(impl.name), bounded(impl.version),
+                   bounded(impl.description), impl.process, false};
+    const bool duplicate = std::any_of(m_registrations.begin(), m_registrations.end(),
+                                       [&](const Registration& o) { return o.name == r.name; });
+    r.collision = duplicate || (m_request && m_request->knownNames.contains(r.name));
+    m_registrations.push_back(std::move(r));
+    return duplicate ? 1 : 0;
+}
+
+void PluginHost::log(const char* message) {
+    m_send({{"ev", "log"}, {"message", bounded(message)}});
+}
+
+bool PluginHost::load(const LoadRequest& request) {
+    m_request = &request;
+    m_loadStartMs = monotonicMs();
+    m_file["path"] = request.path;
+
+    // --- verify: pin the file by fd, check it, read it once, check signature and ELF.
+    beginStage("verify");
+    const int fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return refuse("verify", errno == ENOENT ? "not_found" : "unreadable",
+                      request.path + ": " + std::strerror(errno));
+    struct stat st{};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return refuse("verify", "not_regular", request.path + " is not a regular file");
+    char real[4096];
+    const std::string fdPath = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t realLen = ::readlink(fdPath.c_str(), real, sizeof real - 1);
+    const std::string realPath = realLen > 0 ? std::string(real, static_cast<size_t>(realLen))
+                                             : request.path;
+    m_file["realPath"] = realPath;
+    m_file["size"] = static_cast<long long>(st.st_size);
+    m_file["mode"] = st.st_mode & 07777;
+    if (st.st_mode & S_IWOTH)
+        return refuse("verify", "world_writable",
+                      realPath + " is world-writable: anyone could have replaced its code");
+    // The directory holding it must not be world-writable (sticky or not: a sticky dir still
+    // lets anyone plant a file next to it); ancestors must not be world-writable unless sticky.
+    {
+        std::string dir = realPath.substr(0, realPath.find_last_of('/'));
+        bool immediate = true;
+        while (!dir.empty()) {
+            struct stat dst{};
+            if (::stat(dir.c_str(), &dst) == 0 && (dst.st_mode & S_IWOTH) &&
+                (immediate || !(dst.st_mode & S_ISVTX)))
+                return refuse("verify", "world_writable_dir",
+                              dir + " is world-writable: the plugin could be swapped by anyone");
+            immediate = false;
+            dir = dir.substr(0, dir.find_last_of('/'));
+        }
+    }
+    if (static_cast<size_t>(st.st_size) > kMaxPluginBytes)
+        return refuse("verify", "too_large", "larger than 256 MiB");
+    std::vector<std::byte> bytes(static_cast<size_t>(st.st_size));
+    for (size_t done = 0; done < bytes.size();) {
+        const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done,
+                                  static_cast<off_t>(done));
+        if (n <= 0)
+            return refuse("verify", "unreadable", std::string("read: ") + std::strerror(errno));
+        done += static_cast<size_t>(n);
+    }
+    std::uint8_t digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()),
+                       bytes.size());
+    m_file["sha256"] = toHex(digest, sizeof digest);
+
+    if (!request.trustedKeys.empty() || request.requireSignature) {
+        const auto sig = readSignature(request.path + ".sig");
+        if (!sig) {
+            m_signature = "unsigned";
+            if (request.requireSignature)
+                return refuse("verify", "unsigned",
+                              "no valid detached signature " + request.path +
+                                  ".sig and unsigned plugins are refused");
+        } else {
+            m_signature = "bad signature";
+            for (size_t i = 0; i < request.trustedKeys.size(); ++i) {
+                if (crypto_sign_verify_detached(
+                        sig->data(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                        bytes.size(), request.trustedKeys[i].data()) == 0) {
+                    m_signature = "valid";
+                    m_signatureKey = static_cast<int>(i);
+                    break;
+                }
+            }
+            if (m_signature != "valid")
+                return refuse("verify", "bad_signature",
+                              "the signature does not match the file's bytes under any trusted "
+                              "key (tampered, or signed by someone else)");
+        }
+    }
+
+    auto elf = inspectElf(bytes.data(), bytes.size(), kMaxSymbols);
+    if (!elf)
+        return refuse("verify", "not_elf", elf.error());
+    m_elf = {{"soname", elf->soname},
+             {"needed", elf->needed},
+             {"symbols", elf->exportedSymbols},
+             {"symbolsTruncated", elf->symbolsTruncated}};
+    m_hasEntry = std::find(elf->exportedSymbols.begin(), elf->exportedSymbols.end(),
+                           REGSCOPE_PLUGIN_ENTRY_SYMBOL) != elf->exportedSymbols.end();
+    bytes.clear();
+    bytes.shrink_to_fit();
+    endStage("verify", true);
+
+    if (request.pauseAfterVerify && !m_waitResume())
+        return false;
+
+    // --- open: through the pinned fd, never the path (no swap between check and load).
+    beginStage("open");
+    m_handle = ::dlopen(fdPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!m_handle) {
+        const char* err = ::dlerror();
+        return refuse("open", "dlopen_failed", err ? err : "dlopen failed");
+    }
+    endStage("open", true);
+
+    // --- resolve the entry point; a plain .so has none and is only inspected.
+    beginStage("resolve");
+    const auto entry = reinterpret_cast<regscope_plugin_entry_fn>(
+        ::dlsym(m_handle, REGSCOPE_PLUGIN_ENTRY_SYMBOL));
+    m_hasEntry = entry != nullptr;
+    const regscope_plugin_descriptor* descriptor = nullptr;
+    if (entry) {
+        descriptor = entry();
+        if (!descriptor)
+            return refuse("resolve", "no_descriptor", "regscope_plugin_entry returned NULL");
+        // Only abi_version may be read before it is checked: the rest may be laid out
+        // differently in another ABI.
+        m_plugin = {{"abi", descriptor->abi_version}};
+        if (descriptor->abi_version != REGSCOPE_PLUGIN_ABI_VERSION)
+            return refuse("resolve", "wrong_abi",
+                          "plugin ABI version " + std::to_string(descriptor->abi_version) +
+                              ", this loader speaks " +
+                              std::to_string(REGSCOPE_PLUGIN_ABI_VERSION));
+        m_plugin["name"] = bounded(descriptor->name);
+        m_plugin["version"] = bounded(descriptor->version);
+    }
+    endStage("resolve", true);
+
+    // --- register: the plugin's init() calls back for every implementation.
+    beginStage("register");
+    if (descriptor && descriptor->init) {
+        regscope_host host{REGSCOPE_PLUGIN_ABI_VERSION, this, hostRegister, hostLog};
+        const int rc = descriptor->init(&host);
+        if (rc != 0)
+            return refuse("register", "init_failed",
+                          "the plugin's init() returned " + std::to_string(rc));
+    }
+    endStage("register", true);
+
+    beginStage("ready");
+    endStage("ready", true);
+    setCurrentStage("ready");
+    auto report = baseReport();
+    report["outcome"] = "ready";
+    report["stage"] = "ready";
+    m_send(report);
+    return true;
+}
+
+nlohmann::json PluginHost::invoke(const nlohmann::json& request) {
+    const auto id = request.value("id", 0LL);
+    nlohmann::json result = {{"ev", "result"}, {"id", id}, {"ok", false}};
+    const std::string name = request.value("name", std::string());
+    const auto it = std::find_if(m_registrations.begin(), m_registrations.end(),
+                                 [&](const Registration& r) { return r.name == name; });
+    if (it == m_registrations.end()) {
+        result["error"] = {{"code", "unknown_name"}, {"message", "nothing registered as " + name}};
+        return result;
+    }
+    if (!it->process) {
+        result["error"] = {{"code", "no_process"}, {"message", name + " has no process()"}};
+        return result;
+    }
+    const auto payload = fromBase64(request.value("payload", std::string()));
+    if (!payload) {
+        result["error"] = {{"code", "bad_request"}, {"message", "payload is not base64"}};
+        return result;
+    }
+    OutputSink sink;
+    setCurrentStage("invoke");
+    const double start = monotonicMs();
+    const int status = it->process(reinterpret_cast<const std::uint8_t*>(payload->data()),
+                                   payload->size(), appendOutput, &sink);
+    result["ms"] = monotonicMs() - start;
+    setCurrentStage("ready");
+    result["status"] = status;
+    if (sink.overflow) {
+        result["error"] = {{"code", "output_too_large"},
+                           {"message", "output above the 8 MiB bound"}};
+        return result;
+    }
+    result["ok"] = status == 0;
+    if (status != 0)
+        result["error"] = {{"code", "plugin_error"},
+                           {"message", "process() returned " + std::to_string(status)}};
+    result["output"] = toBase64(sink.bytes);
+    return result;
+}
+
+} // namespace regscope::loader

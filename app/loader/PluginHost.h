@@ -1,0 +1,79 @@
+#pragma once
+// Loads one plugin through the stages verify → open → resolve → register → ready, reporting
+// each as a frame, and runs invoke requests against what it registered.
+
+#include "Sandbox.h"
+
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
+struct regscope_impl;
+
+namespace regscope::loader {
+
+struct LoadRequest {
+    std::string path;
+    std::vector<std::array<std::uint8_t, 32>> trustedKeys;
+    bool requireSignature = false;
+    std::set<std::string> knownNames; // names already in the attached registry
+    Limits limits;
+    bool sandbox = true;          // false only for the in-process benchmark baseline
+    bool pauseAfterVerify = false; // tests: swap the file between verify and open
+};
+
+struct Registration {
+    std::string kind, name, version, description;
+    int (*process)(const std::uint8_t*, size_t, int (*)(void*, const std::uint8_t*, size_t),
+                   void*) = nullptr;
+    bool collision = false;
+};
+
+class PluginHost {
+public:
+    using Send = std::function<bool(const nlohmann::json&)>;
+    using WaitResume = std::function<bool()>;
+
+    PluginHost(Send send, WaitResume waitResume);
+
+    // Runs every stage; sends stage frames and one report. False: refused (report sent).
+    bool load(const LoadRequest& request);
+    nlohmann::json invoke(const nlohmann::json& request);
+
+    // The host table calls back into these (C callbacks, see regscope_plugin.h).
+    int registerImpl(const regscope_impl& impl);
+    void log(const char* message);
+
+private:
+    struct Stage;
+    bool refuse(const char* stage, const std::string& code, const std::string& message);
+    void beginStage(const char* stage);
+    void endStage(const char* stage, bool ok, const std::string& code = {},
+                  const std::string& message = {});
+    nlohmann::json baseReport() const;
+
+    Send m_send;
+    WaitResume m_waitResume;
+    const LoadRequest* m_request = nullptr;
+    std::vector<Registration> m_registrations;
+    nlohmann::json m_stages = nlohmann::json::array();
+    nlohmann::json m_file = nlohmann::json::object();
+    nlohmann::json m_plugin; // null until the descriptor is read
+    nlohmann::json m_elf = nlohmann::json::object();
+    std::string m_signature = "not checked";
+    int m_signatureKey = -1;
+    bool m_hasEntry = false;
+    double m_stageStartMs = 0;
+    double m_loadStartMs = 0;
+    void* m_handle = nullptr;
+};
+
+double monotonicMs();
+
+} // namespace regscope::loader

@@ -1,0 +1,200 @@
+#include "app/registrator/Registrator.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <random>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace regscope::registrator {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+int g_signalPipe[2] = {-1, -1};
+
+extern "C" void onSignal(int sig) {
+    const int saved = errno;
+    const auto byte = static_cast<unsigned char>(sig);
+    [[maybe_unused]] const auto n = ::write(g_signalPipe[1], &byte, 1);
+    errno = saved;
+}
+
+void log(const std::string& text) {
+    std::fprintf(stderr, "regscope-registrator: %s\n", text.c_str());
+}
+
+bool installSignals() {
+    if (::pipe2(g_signalPipe, O_CLOEXEC | O_NONBLOCK) != 0)
+        return false;
+    struct sigaction sa {};
+    sa.sa_handler = &onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    for (const int sig : {SIGTERM, SIGINT, SIGCHLD})
+        if (::sigaction(sig, &sa, nullptr) != 0)
+            return false;
+    return true;
+}
+
+pid_t spawn(const std::vector<std::string>& command) {
+    const pid_t parent = ::getpid();
+    const pid_t pid = ::fork();
+    if (pid != 0)
+        return pid;
+    // Child: default signal dispositions, and die with the registrator: a service nobody
+    // keeps registered must not linger (its instance would be evicted anyway).
+    struct sigaction sa {};
+    sa.sa_handler = SIG_DFL;
+    for (const int sig : {SIGTERM, SIGINT, SIGCHLD})
+        ::sigaction(sig, &sa, nullptr);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent)
+        ::_exit(127);
+    std::vector<char*> argv;
+    for (const auto& a : command)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execvp(argv[0], argv.data());
+    std::fprintf(stderr, "regscope-registrator: cannot run %s: %s\n", argv[0], std::strerror(errno));
+    ::_exit(127);
+}
+
+int exitStatusOf(int status) {
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return 1;
+}
+
+} // namespace
+
+Registrator::Registrator(RegistrationBackend& backend, SupervisorOptions options)
+    : m_backend(backend)
+    , m_options(std::move(options)) {}
+
+int Registrator::run() {
+    if (m_options.command.empty()) {
+        log("no command to run");
+        return 2;
+    }
+    if (!installSignals()) {
+        log(std::string("cannot install signal handlers: ") + std::strerror(errno));
+        return 1;
+    }
+    const pid_t child = spawn(m_options.command);
+    if (child < 0) {
+        log(std::string("fork failed: ") + std::strerror(errno));
+        return 1;
+    }
+    log("started " + m_options.command.front() + " (pid " + std::to_string(child) + "); " +
+        m_backend.describe());
+
+    std::mt19937 rng(static_cast<unsigned>(::getpid()));
+    // Jitter keeps a fleet that lost its server from coming back in lockstep.
+    const auto jittered = [&rng](milliseconds d) {
+        std::uniform_real_distribution<double> f(0.8, 1.2);
+        return milliseconds(static_cast<long long>(static_cast<double>(d.count()) * f(rng)));
+    };
+    bool registered = false;
+    bool terminating = false;
+    int childStatus = -1;
+    milliseconds backoff = m_options.retryMin;
+    Clock::time_point nextAction = Clock::now();
+    Clock::time_point killAt{};
+
+    while (childStatus < 0) {
+        const auto now = Clock::now();
+        const auto wakeAt = terminating ? killAt : nextAction;
+        const auto waitMs = std::max<long long>(
+            0, std::chrono::duration_cast<milliseconds>(wakeAt - now).count());
+        pollfd p{g_signalPipe[0], POLLIN, 0};
+        ::poll(&p, 1, static_cast<int>(std::min<long long>(waitMs, 60'000)));
+
+        int stopSignal = 0;
+        unsigned char sig = 0;
+        while (::read(g_signalPipe[0], &sig, 1) == 1)
+            if (sig == SIGTERM || sig == SIGINT)
+                stopSignal = sig;
+        int status = 0;
+        if (::waitpid(child, &status, WNOHANG) == child) {
+            childStatus = exitStatusOf(status);
+            log("service exited with status " + std::to_string(childStatus));
+            break;
+        }
+        if (stopSignal && !terminating) {
+            terminating = true;
+            // Deregister first so no new traffic is sent to a stopping service.
+            if (registered) {
+                if (auto r = m_backend.cancel(m_options.callTimeout); r)
+                    log("cancelled registration");
+                else
+                    log("cancel failed: " + r.error().message);
+                registered = false;
+            }
+            ::kill(child, stopSignal);
+            killAt = Clock::now() + m_options.grace;
+            continue;
+        }
+        if (terminating) {
+            if (Clock::now() >= killAt) {
+                log("service ignored the stop signal; killing it");
+                ::kill(child, SIGKILL);
+                killAt = Clock::now() + m_options.grace;
+            }
+            continue;
+        }
+        if (Clock::now() < nextAction)
+            continue;
+
+        if (!registered) {
+            if (auto r = m_backend.registerInstance(m_options.callTimeout); r) {
+                registered = true;
+                backoff = m_options.retryMin;
+                nextAction = Clock::now() + m_backend.renewInterval();
+                log("registered");
+            } else {
+                log("register failed (" + r.error().message + "); retrying in " +
+                    std::to_string(backoff.count()) + " ms");
+                nextAction = Clock::now() + jittered(backoff);
+                backoff = std::min(backoff * 2, m_options.retryMax);
+            }
+            continue;
+        }
+        if (auto r = m_backend.renew(m_options.callTimeout); r) {
+            backoff = m_options.retryMin;
+            nextAction = Clock::now() + m_backend.renewInterval();
+        } else if (r.error().code == RegErrorCode::NotRegistered) {
+            log("registry forgot this instance (" + r.error().message + "); registering again");
+            registered = false;
+            nextAction = Clock::now();
+        } else {
+            // Keep renewing at least as often as the interval while the server is away.
+            const auto wait = std::min(backoff, m_backend.renewInterval());
+            log("renew failed (" + r.error().message + "); retrying in " +
+                std::to_string(wait.count()) + " ms");
+            nextAction = Clock::now() + jittered(wait);
+            backoff = std::min(backoff * 2, m_options.retryMax);
+        }
+    }
+
+    if (registered) {
+        if (auto r = m_backend.cancel(m_options.callTimeout); r)
+            log("cancelled registration");
+        else
+            log("cancel failed: " + r.error().message);
+    }
+    return childStatus;
+}
+
+} // namespace regscope::registrator

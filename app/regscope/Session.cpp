@@ -1,0 +1,36 @@
+#include "app/regscope/Session.h"
+
+#include "app/regscope/ConnectorFactory.h"
+#include "models/Store.h"
+
+namespace regscope {
+
+Session::Session(Store* store, QObject* parent)
+    : QObject(parent)
+    , m_store(store) {}
+
+Session::~Session() {
+    detach();
+}
+
+bool Session::attach(const QString& url, QString* error) {
+    std::unique_ptr<Connector> next = makeConnector(url, error);
+    if (!next)
+        return false;
+    detach();
+    m_store->clear();
+    m_connector = std::move(next);
+    connect(m_connector.get(), &Connector::eventsReady, m_store, &Store::apply,
+            Qt::QueuedConnection);
+    m_connector->start();
+    return true;
+}
+
+void Session::detach() {
+    if (!m_connector)
+        return;
+    m_connector->stop();
+    m_connector.reset();
+}
+
+} // namespace regscope

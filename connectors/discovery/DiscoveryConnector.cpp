@@ -1,0 +1,52 @@
+#include "connectors/discovery/DiscoveryConnector.h"
+
+#include "connectors/discovery/DiscoveryWorker.h"
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+DiscoveryConnector::DiscoveryConnector(QUrl url, QObject* parent)
+    : DiscoveryConnector(std::move(url), Options(), parent) {}
+
+DiscoveryConnector::DiscoveryConnector(QUrl url, Options options, QObject* parent)
+    : Connector(parent)
+    , m_url(std::move(url))
+    , m_options(std::move(options)) {}
+
+DiscoveryConnector::~DiscoveryConnector() {
+    stop();
+}
+
+bool DiscoveryConnector::accepts(const QUrl& url) {
+    return url.isValid() && url.scheme() == u"http"_s && !url.host().isEmpty();
+}
+
+void DiscoveryConnector::start() {
+    if (m_thread)
+        return;
+    m_thread = new QThread(this);
+    m_thread->setObjectName(u"discovery-connector"_s);
+    m_worker = new DiscoveryWorker(m_url, m_options);
+    m_worker->moveToThread(m_thread);
+    connect(m_worker, &DiscoveryWorker::eventsReady, this, &Connector::eventsReady,
+            Qt::DirectConnection); // re-emitted from the worker thread, as Connector says
+    m_thread->start();
+    QMetaObject::invokeMethod(m_worker, &DiscoveryWorker::start, Qt::QueuedConnection);
+}
+
+void DiscoveryConnector::stop() {
+    if (!m_thread)
+        return;
+    // The worker aborts its requests and is deleted on its own thread; that is quick.
+    DiscoveryWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
+    m_worker = nullptr;
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread;
+    m_thread = nullptr;
+}
+
+} // namespace regscope

@@ -1,0 +1,51 @@
+#pragma once
+// The HTTP discovery source (`regscope --connect http://host:port`): a bilibili/discovery
+// compatible server such as regscope-discoveryd. Its worker runs on its own thread:
+// /discovery/fetch/all for the snapshot (refreshed now and then, to find new apps and fresh
+// renew times), /discovery/polls long-polls for changes of the known apps, /metrics for the
+// server panel. A dead, garbage-speaking or oversized server is a Down state with a reason
+// and a reconnect with backoff.
+
+#include "connectors/Connector.h"
+
+#include <QThread>
+#include <QUrl>
+
+namespace regscope {
+
+class DiscoveryWorker;
+
+class DiscoveryConnector : public Connector {
+    Q_OBJECT
+public:
+    struct Options {
+        int snapshotRefreshMs = 5'000;   // fetch/all again (new apps, renew ages)
+        int metricsIntervalMs = 2'000;   // scrape /metrics
+        int requestTimeoutMs = 10'000;   // any request but a long-poll
+        int pollGraceMs = 15'000;        // a long-poll may take the server's wait plus this
+        int backoffMinMs = 500;
+        int backoffMaxMs = 30'000;
+        qint64 maxReplyBytes = 8 * 1024 * 1024; // bigger replies are aborted
+        int appidsPerPoll = 200;         // one polls request per this many appids of an env
+        QString pollHostname;            // empty: "regscope-<hostname>"
+    };
+
+    explicit DiscoveryConnector(QUrl url, QObject* parent = nullptr);
+    DiscoveryConnector(QUrl url, Options options, QObject* parent = nullptr);
+    ~DiscoveryConnector() override;
+
+    void start() override;
+    void stop() override;
+    QString url() const override { return m_url.toString(); }
+
+    // True for URLs this connector serves (http://host:port[/]).
+    static bool accepts(const QUrl& url);
+
+private:
+    QUrl m_url;
+    Options m_options;
+    QThread* m_thread = nullptr;
+    DiscoveryWorker* m_worker = nullptr;
+};
+
+} // namespace regscope

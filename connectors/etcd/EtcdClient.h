@@ -1,0 +1,140 @@
+#pragma once
+// A blocking etcd v3 client for ONE endpoint (gRPC sync API). Every call has a deadline.
+// Used from worker threads only (connector, registration, tests, bench). The gRPC types stay
+// in EtcdClient.cpp: this header is gRPC-free.
+
+#include "connectors/etcd/EtcdError.h"
+#include "connectors/etcd/EtcdOptions.h"
+#include "models/SourceEvent.h"
+#include "models/etcd/EtcdTypes.h"
+
+#include <QByteArray>
+#include <QString>
+
+#include <memory>
+#include <utility>
+#include <vector>
+
+namespace regscope {
+
+struct EtcdRangeRequest {
+    QByteArray key;
+    QByteArray rangeEnd; // empty: just key
+    qint64 revision = 0; // 0: latest
+    qint64 limit = 0;    // 0: no limit
+    bool keysOnly = false;
+    bool countOnly = false;
+};
+
+struct EtcdRangePage {
+    std::vector<KeyRecord> kvs;
+    qint64 revision = 0; // header revision
+    qint64 count = 0;    // keys in the whole range at that revision
+    bool more = false;
+};
+
+struct EtcdWatchEvent {
+    bool isDelete = false;
+    KeyRecord kv;
+    KeyRecord prevKv; // empty key: none
+};
+
+struct EtcdWatchResponse {
+    qint64 headerRevision = 0;
+    qint64 watchId = 0;
+    bool created = false;
+    bool canceled = false;
+    qint64 compactRevision = 0;
+    QString cancelReason;
+    std::vector<EtcdWatchEvent> events;
+};
+
+struct EtcdWatchRequest {
+    QByteArray key;
+    QByteArray rangeEnd;
+    qint64 startRevision = 0;
+    bool prevKv = true;
+    bool progressNotify = true;
+};
+
+// One open Watch stream (hasleader metadata set: it ends when the member loses its leader).
+class EtcdWatchStream {
+public:
+    ~EtcdWatchStream();
+    // Blocks until the next response; an error when the stream ends.
+    EtcdResult<EtcdWatchResponse> read();
+    // From any thread: makes a blocked read() return Canceled.
+    void cancel();
+
+private:
+    friend class EtcdClient;
+    struct Impl;
+    explicit EtcdWatchStream(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+// One lease kept alive over a LeaseKeepAlive stream.
+class EtcdKeepAliveStream {
+public:
+    ~EtcdKeepAliveStream();
+    // Sends one keep-alive and waits for its answer: the new TTL (0: the lease is gone).
+    EtcdResult<qint64> keepAlive(qint64 leaseId, int timeoutMs);
+    void cancel();
+
+private:
+    friend class EtcdClient;
+    struct Impl;
+    explicit EtcdKeepAliveStream(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+class EtcdClient {
+public:
+    // endpoint "host:port"; tls/user/password/timeouts from options.
+    EtcdClient(const QString& endpoint, const EtcdOptions& options);
+    ~EtcdClient();
+    EtcdClient(const EtcdClient&) = delete;
+    EtcdClient& operator=(const EtcdClient&) = delete;
+
+    QString endpoint() const;
+    // Deadline of each later unary call (the registrator passes its own per call).
+    void setCallTimeoutMs(int ms);
+
+    // Waits for the channel to connect, then authenticates when a user is set.
+    EtcdResult<void> connect();
+
+    EtcdResult<EtcdRangePage> range(const EtcdRangeRequest& request);
+    EtcdResult<qint64> put(const QByteArray& key, const QByteArray& value, qint64 lease = 0);
+    EtcdResult<qint64> deleteRange(const QByteArray& key, const QByteArray& rangeEnd = {});
+    EtcdResult<qint64> compact(qint64 revision, bool physical = true);
+    // Many puts, fast: Txn batches of up to 128 puts, up to `inFlight` batches pipelined.
+    // Returns the revision of the last batch.
+    EtcdResult<qint64> putMany(const std::vector<std::pair<QByteArray, QByteArray>>& kvs,
+                               int inFlight = 8);
+
+    struct Lease {
+        qint64 id = 0;
+        qint64 ttl = 0;
+    };
+    EtcdResult<Lease> leaseGrant(qint64 ttlSeconds);
+    EtcdResult<void> leaseRevoke(qint64 id);
+    EtcdResult<EtcdLeaseInfo> leaseTimeToLive(qint64 id, bool withKeys);
+    EtcdResult<std::vector<qint64>> leaseList();
+    // deadlineMs > 0 bounds the whole stream (one-shot renewals); 0: open-ended.
+    EtcdResult<std::unique_ptr<EtcdKeepAliveStream>> openKeepAlive(int deadlineMs = 0);
+
+    EtcdResult<EtcdMemberStatus> status();
+    EtcdResult<EtcdClusterInfo> memberList();
+
+    EtcdResult<std::unique_ptr<EtcdWatchStream>> watch(const EtcdWatchRequest& request);
+
+    // The oldest revision still readable (the compaction floor), found by bisection with
+    // count-only Ranges (etcd has no call that tells it).
+    EtcdResult<qint64> compactFloor(qint64 currentRevision);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+} // namespace regscope

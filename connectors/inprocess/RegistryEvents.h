@@ -1,0 +1,19 @@
+#pragma once
+// Translation of the registry library's types into the app's typed events.
+
+#include "models/SourceEvent.h"
+#include "models/registry/Metrics.h"
+#include "models/registry/Observer.h"
+#include "models/registry/RegistryCore.h"
+
+namespace regscope {
+
+EntryRecord toEntryRecord(const registry::SnapshotEntry& entry);
+SnapshotEvent toSnapshotEvent(const std::vector<registry::SnapshotEntry>& entries, qint64 revision);
+// The store events for one change (an upsert or removal and/or a timeline line). A Reloaded
+// change yields only its timeline line: the caller resyncs from a snapshot.
+void appendEvents(const registry::ChangeEvent& change, EventBatch* out);
+// Points named as in models/MetricNames.h.
+MetricsSample toMetricsSample(const registry::MetricsSnapshot& metrics, qint64 timestampMs);
+
+} // namespace regscope

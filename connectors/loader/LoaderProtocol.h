@@ -1,0 +1,42 @@
+#pragma once
+// The wire between regscope (LoaderClient) and regscope-loader. std-only: the loader includes
+// it too. Modelled on hashicorp go-plugin (PROTOCOLS.md §3), with the socket dropped:
+//
+//   env:  REGSCOPE_LOADER_COOKIE=<kCookieValue>   (anything else: "this is a plugin loader", 1)
+//   line: "1|<app version>|stdio|<pid>|json\n"    CORE-VERSION|APP-VERSION|NETWORK|ADDR|PROTOCOL
+//   then: frames both ways: 4-byte big-endian length, then that many bytes of UTF-8 JSON;
+//         a length of 0 or above kMaxFrameBytes is a protocol error (the peer is killed).
+//
+// Parent → loader: {"op":"load", path, trustedKeys[hex], requireSignature, knownNames[],
+//                   limits{asBytes,cpuSeconds,nofile}, pauseAfterVerify}
+//                  {"op":"resume"}                  (only after pauseAfterVerify)
+//                  {"op":"invoke", id, name, payload(base64)}
+//                  {"op":"unload"}                  (the loader exits 0)
+// Loader → parent: {"ev":"stage", stage, state:"start"|"end", ok, ms, error{code,message}}
+//                  {"ev":"report", ...}             (after stage ready, or a refusal)
+//                  {"ev":"result", id, ok, status, output(base64), ms, error}
+//                  {"ev":"log", message}
+// The loader's stderr is a separate pipe: plugin chatter plus, on a fatal signal, one line
+// "REGSCOPE-FATAL signal=N addr=0x… stage=S" and a backtrace.
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace regscope::loader {
+
+inline constexpr int kCoreProtocolVersion = 1;
+inline constexpr std::string_view kCookieKey = "REGSCOPE_LOADER_COOKIE";
+inline constexpr std::string_view kCookieValue = "7d1c0f6e-regscope-sacrificial-loader";
+inline constexpr std::string_view kNetwork = "stdio";
+inline constexpr std::string_view kProtocol = "json";
+inline constexpr std::size_t kMaxHandshakeBytes = 256;
+inline constexpr std::uint32_t kMaxFrameBytes = 16u << 20;
+inline constexpr std::size_t kMaxInvokeOutputBytes = 8u << 20;
+inline constexpr std::string_view kFatalMarker = "REGSCOPE-FATAL";
+inline constexpr std::string_view kExitMarker = "REGSCOPE-EXIT";
+
+// Stages in order; a verdict names the one that was running.
+inline constexpr std::string_view kStages[] = {"verify", "open", "resolve", "register", "ready"};
+
+} // namespace regscope::loader

@@ -1,0 +1,90 @@
+#include "models/RecordJson.h"
+
+#include <QJsonArray>
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+QJsonObject toJson(const EntryRecord& r) {
+    QJsonObject o{{u"id"_s, recordId(r)},
+                  {u"tenant"_s, r.tenant},
+                  {u"name"_s, r.name},
+                  {u"type"_s, r.type},
+                  {u"origin"_s, r.origin},
+                  {u"deprecated"_s, r.deprecated},
+                  {u"registered_at_ms"_s, r.registeredAtMs}};
+    if (!r.version.isEmpty())
+        o.insert(u"version"_s, r.version);
+    if (!r.description.isEmpty())
+        o.insert(u"description"_s, r.description);
+    if (!r.aliasOf.isEmpty())
+        o.insert(u"alias_of"_s, r.aliasOf);
+    if (!r.deprecationMessage.isEmpty())
+        o.insert(u"deprecation_message"_s, r.deprecationMessage);
+    if (!r.removeAfter.isEmpty())
+        o.insert(u"remove_after"_s, r.removeAfter);
+    return o;
+}
+
+QJsonObject toJson(const InstanceRecord& r) {
+    QJsonObject metadata;
+    for (auto it = r.metadata.cbegin(); it != r.metadata.cend(); ++it)
+        metadata.insert(it.key(), it.value());
+    return QJsonObject{{u"id"_s, recordId(r)},
+                       {u"appid"_s, r.appid},
+                       {u"zone"_s, r.zone},
+                       {u"env"_s, r.env},
+                       {u"region"_s, r.region},
+                       {u"hostname"_s, r.hostname},
+                       {u"addrs"_s, QJsonArray::fromStringList(r.addrs)},
+                       {u"version"_s, r.version},
+                       {u"metadata"_s, metadata},
+                       {u"status"_s, r.status},
+                       {u"reg_timestamp"_s, r.regTimestampNs},
+                       {u"up_timestamp"_s, r.upTimestampNs},
+                       {u"renew_timestamp"_s, r.renewTimestampNs},
+                       {u"dirty_timestamp"_s, r.dirtyTimestampNs},
+                       {u"latest_timestamp"_s, r.latestTimestampNs},
+                       {u"source"_s, r.source}};
+}
+
+QJsonObject toJson(const KeyRecord& r) {
+    return QJsonObject{{u"key"_s, QString::fromUtf8(r.key)},
+                       {u"value"_s, QString::fromUtf8(r.value)},
+                       {u"create_revision"_s, r.createRevision},
+                       {u"mod_revision"_s, r.modRevision},
+                       {u"version"_s, r.version},
+                       {u"lease"_s, r.lease}};
+}
+
+QJsonObject toJson(const Record& r) {
+    return std::visit([](const auto& v) { return toJson(v); }, r);
+}
+
+QJsonObject toJson(const MetricsSample& s) {
+    QJsonArray points;
+    for (const MetricPoint& p : s.points) {
+        QJsonObject labels;
+        for (auto it = p.labels.cbegin(); it != p.labels.cend(); ++it)
+            labels.insert(it.key(), it.value());
+        QJsonObject o{{u"name"_s, p.name}, {u"value"_s, p.value}};
+        if (!labels.isEmpty())
+            o.insert(u"labels"_s, labels);
+        points.append(o);
+    }
+    return QJsonObject{{u"timestamp_ms"_s, s.timestampMs}, {u"points"_s, points}};
+}
+
+QJsonObject toJson(const SourceHealth& h) {
+    return QJsonObject{{u"state"_s, toString(h.state)}, {u"reason"_s, h.reason}};
+}
+
+QJsonObject toJson(const TimelineEvent& e) {
+    return QJsonObject{{u"timestamp_ms"_s, e.timestampMs},
+                       {u"category"_s, e.category},
+                       {u"subject"_s, e.subject},
+                       {u"text"_s, e.text}};
+}
+
+} // namespace regscope

@@ -1,0 +1,298 @@
+#include "models/RecordTable.h"
+
+#include <bit>
+
+namespace regscope {
+
+namespace {
+
+constexpr quint8 kAlive = 0x80;
+
+struct Hasher {
+    quint64 h = 1469598103934665603ull;
+    void feed(QStringView s) {
+        for (const QChar c : s) {
+            h ^= c.unicode();
+            h *= 1099511628211ull;
+        }
+    }
+    quint32 result() const { return quint32(h ^ (h >> 32)); }
+};
+
+// The pieces whose concatenation is recordId(record) (SourceEvent.cpp); kept in step with it
+// by RecordTable's tests.
+template <class F>
+void forEachIdPiece(const Record& record, F&& f) {
+    if (const auto* e = std::get_if<EntryRecord>(&record)) {
+        f(QStringView(e->tenant));
+        f(QStringView(u"/"));
+        f(QStringView(e->name));
+        if (e->aliasOf.isEmpty()) {
+            f(QStringView(u"@"));
+            f(QStringView(e->version));
+        }
+    } else if (const auto* i = std::get_if<InstanceRecord>(&record)) {
+        f(QStringView(i->appid));
+        f(QStringView(u"/"));
+        f(QStringView(i->zone));
+        f(QStringView(u"/"));
+        f(QStringView(i->env));
+        f(QStringView(u"/"));
+        f(QStringView(i->hostname));
+    } else {
+        const QString id = recordId(record);
+        f(QStringView(id));
+    }
+}
+
+bool sameId(const Record& a, const Record& b) {
+    if (a.index() != b.index())
+        return false;
+    if (const auto* x = std::get_if<EntryRecord>(&a)) {
+        const auto& y = std::get<EntryRecord>(b);
+        const bool alias = !x->aliasOf.isEmpty();
+        return alias == !y.aliasOf.isEmpty() && x->name == y.name && x->tenant == y.tenant &&
+               (alias || x->version == y.version);
+    }
+    if (const auto* x = std::get_if<InstanceRecord>(&a)) {
+        const auto& y = std::get<InstanceRecord>(b);
+        return x->hostname == y.hostname && x->appid == y.appid && x->zone == y.zone &&
+               x->env == y.env;
+    }
+    return std::get<KeyRecord>(a).key == std::get<KeyRecord>(b).key;
+}
+
+} // namespace
+
+quint32 idHash(QStringView id) {
+    Hasher h;
+    h.feed(id);
+    return h.result();
+}
+
+quint32 idHash(const Record& record) {
+    Hasher h;
+    forEachIdPiece(record, [&h](QStringView piece) { h.feed(piece); });
+    return h.result();
+}
+
+bool idEquals(const Record& record, QStringView id) {
+    qsizetype pos = 0;
+    bool equal = true;
+    forEachIdPiece(record, [&](QStringView piece) {
+        if (!equal)
+            return;
+        if (id.size() - pos < piece.size() || id.sliced(pos, piece.size()) != piece)
+            equal = false;
+        pos += piece.size();
+    });
+    return equal && pos == id.size();
+}
+
+const Record* RecordTable::find(QStringView id) const {
+    const quint32 slot = findSlot(id, idHash(id));
+    return slot == kEmpty ? nullptr : &m_slots[slot];
+}
+
+void RecordTable::forEach(const std::function<void(const Record&)>& fn) const {
+    for (size_t i = 0; i < m_slots.size(); ++i) {
+        if (m_flags[i] & kAlive)
+            fn(m_slots[i]);
+    }
+}
+
+void RecordTable::reserve(qsizetype n) {
+    m_slots.reserve(size_t(n));
+    m_hashes.reserve(size_t(n));
+    m_flags.reserve(size_t(n));
+    if (qsizetype(m_buckets.size()) * 7 < n * 10)
+        rehash(n * 10 / 7 + 1);
+}
+
+quint32 RecordTable::findSlot(QStringView id, quint32 hash) const {
+    if (m_buckets.empty())
+        return kEmpty;
+    const size_t mask = m_buckets.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const quint32 slot = m_buckets[i];
+        if (slot == kEmpty)
+            return kEmpty;
+        if (slot != kTomb && m_hashes[slot] == hash && idEquals(m_slots[slot], id))
+            return slot;
+    }
+}
+
+quint32 RecordTable::findSlot(const Record& record, quint32 hash) const {
+    if (m_buckets.empty())
+        return kEmpty;
+    const size_t mask = m_buckets.size() - 1;
+    for (size_t i = hash & mask;; i = (i + 1) & mask) {
+        const quint32 slot = m_buckets[i];
+        if (slot == kEmpty)
+            return kEmpty;
+        if (slot != kTomb && m_hashes[slot] == hash && sameId(m_slots[slot], record))
+            return slot;
+    }
+}
+
+void RecordTable::rehash(qsizetype minBuckets) {
+    const size_t n = std::bit_ceil(size_t(std::max<qsizetype>(minBuckets, 16)));
+    m_buckets.assign(n, kEmpty);
+    m_tombs = 0;
+    for (size_t s = 0; s < m_slots.size(); ++s) {
+        if (!(m_flags[s] & kAlive))
+            continue;
+        const size_t mask = n - 1;
+        size_t i = m_hashes[s] & mask;
+        while (m_buckets[i] != kEmpty)
+            i = (i + 1) & mask;
+        m_buckets[i] = quint32(s);
+    }
+}
+
+void RecordTable::insertIndex(quint32 slot, quint32 hash) {
+    if (qsizetype(m_buckets.size()) * 7 <= (m_live + m_tombs + 1) * 10) {
+        const qsizetype wanted = (m_live + 1) * 2 * 10 / 7;
+        rehash(wanted);
+    }
+    const size_t mask = m_buckets.size() - 1;
+    size_t i = hash & mask;
+    while (m_buckets[i] != kEmpty && m_buckets[i] != kTomb)
+        i = (i + 1) & mask;
+    if (m_buckets[i] == kTomb)
+        --m_tombs;
+    m_buckets[i] = slot;
+}
+
+void RecordTable::eraseIndex(quint32 slot) {
+    const size_t mask = m_buckets.size() - 1;
+    for (size_t i = m_hashes[slot] & mask;; i = (i + 1) & mask) {
+        if (m_buckets[i] == slot) {
+            m_buckets[i] = kTomb;
+            ++m_tombs;
+            return;
+        }
+        Q_ASSERT(m_buckets[i] != kEmpty);
+    }
+}
+
+quint32 RecordTable::allocSlot(const Record& record, quint32 hash) {
+    quint32 slot;
+    if (!m_free.empty()) {
+        slot = m_free.back();
+        m_free.pop_back();
+        m_slots[slot] = record;
+        m_hashes[slot] = hash;
+        m_flags[slot] = kAlive;
+    } else {
+        slot = quint32(m_slots.size());
+        m_slots.push_back(record);
+        m_hashes.push_back(hash);
+        m_flags.push_back(kAlive);
+    }
+    insertIndex(slot, hash);
+    ++m_live;
+    return slot;
+}
+
+void RecordTable::freeSlot(quint32 slot) {
+    eraseIndex(slot);
+    m_slots[slot] = Record{};
+    m_flags[slot] = 0;
+    m_freedThisFlush.push_back(slot);
+    --m_live;
+}
+
+void RecordTable::touch(quint32 slot, quint8 flags) {
+    if (!(m_flags[slot] & Touched))
+        m_touched.push_back(slot);
+    m_flags[slot] |= quint8(flags | Touched);
+}
+
+void RecordTable::upsert(const Record& record) {
+    const quint32 hash = idHash(record);
+    const quint32 slot = findSlot(record, hash);
+    if (slot == kEmpty) {
+        touch(allocSlot(record, hash), NewInFlush);
+    } else if (!(m_slots[slot] == record)) {
+        m_slots[slot] = record;
+        touch(slot, 0);
+    }
+}
+
+void RecordTable::remove(QStringView id) {
+    const quint32 slot = findSlot(id, idHash(id));
+    if (slot == kEmpty)
+        return;
+    if (!(m_flags[slot] & NewInFlush))
+        m_removedIds.append(id.toString());
+    freeSlot(slot);
+}
+
+void RecordTable::mergeSnapshot(const std::vector<Record>& records) {
+    if (m_live == 0)
+        reserve(qsizetype(records.size()));
+    for (const Record& record : records) {
+        const quint32 hash = idHash(record);
+        quint32 slot = findSlot(record, hash);
+        if (slot == kEmpty) {
+            slot = allocSlot(record, hash);
+            touch(slot, NewInFlush | Seen);
+        } else {
+            m_flags[slot] |= Seen;
+            if (!(m_slots[slot] == record)) {
+                m_slots[slot] = record;
+                touch(slot, 0);
+            }
+        }
+    }
+    for (size_t s = 0; s < m_slots.size(); ++s) {
+        if (!(m_flags[s] & kAlive))
+            continue;
+        if (m_flags[s] & Seen) {
+            m_flags[s] &= quint8(~Seen);
+            continue;
+        }
+        if (!(m_flags[s] & NewInFlush))
+            m_removedIds.append(recordId(m_slots[s]));
+        freeSlot(quint32(s));
+    }
+}
+
+void RecordTable::clear() {
+    for (size_t s = 0; s < m_slots.size(); ++s) {
+        if ((m_flags[s] & kAlive) && !(m_flags[s] & NewInFlush))
+            m_removedIds.append(recordId(m_slots[s]));
+    }
+    m_slots.clear();
+    m_hashes.clear();
+    m_flags.clear();
+    m_free.clear();
+    m_freedThisFlush.clear();
+    m_buckets.clear();
+    m_touched.clear();
+    m_live = 0;
+    m_tombs = 0;
+}
+
+void RecordTable::takeChanges(QStringList* upserted, QStringList* removed) {
+    upserted->reserve(qsizetype(m_touched.size()));
+    for (const quint32 slot : m_touched) {
+        if (slot >= m_flags.size())
+            continue; // cleared meanwhile
+        if (m_flags[slot] & kAlive)
+            upserted->append(recordId(m_slots[slot]));
+        m_flags[slot] &= kAlive;
+    }
+    for (const QString& id : std::as_const(m_removedIds)) {
+        if (!find(id))
+            removed->append(id);
+    }
+    removed->removeDuplicates();
+    m_touched.clear();
+    m_removedIds.clear();
+    m_free.insert(m_free.end(), m_freedThisFlush.begin(), m_freedThisFlush.end());
+    m_freedThisFlush.clear();
+}
+
+} // namespace regscope

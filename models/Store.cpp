@@ -1,0 +1,178 @@
+#include "models/Store.h"
+
+#include "models/RecordTable.h"
+
+#include <QThread>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
+namespace regscope {
+
+namespace {
+constexpr qsizetype kLargeSnapshot = 100000;
+
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+} // namespace
+
+Store::Store(QObject* parent)
+    : Store(Options{}, parent) {}
+
+Store::Store(Options options, QObject* parent)
+    : QObject(parent)
+    , m_options(options) {
+    for (auto& t : m_tables)
+        t = std::make_unique<RecordTable>();
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(m_options.flushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, &Store::flush);
+    qRegisterMetaType<regscope::RecordKind>();
+    qRegisterMetaType<regscope::MetricsSample>();
+    qRegisterMetaType<regscope::SourceHealth>();
+    qRegisterMetaType<regscope::TimelineEvent>();
+    qRegisterMetaType<regscope::EventBatchPtr>();
+}
+
+Store::~Store() = default;
+
+void Store::apply(EventBatchPtr batch) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (!batch || batch->empty())
+        return;
+    qsizetype weight = 0;
+    for (const SourceEvent& e : *batch) {
+        if (const auto* s = std::get_if<SnapshotEvent>(&e))
+            weight += qsizetype(s->records.size());
+        else
+            ++weight;
+    }
+    m_pending.push_back(std::move(batch));
+    m_pendingEvents += weight;
+    if (m_pendingEvents >= m_options.flushAtPendingEvents)
+        flush();
+    else
+        scheduleFlush();
+}
+
+void Store::scheduleFlush() {
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void Store::flush() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_flushTimer.stop();
+    if (m_pending.empty())
+        return;
+    std::vector<EventBatchPtr> pending;
+    pending.swap(m_pending);
+    m_pendingEvents = 0;
+
+    std::array<bool, kKinds> snapshotted{};
+    std::vector<MetricsSample> samples;
+    QList<TimelineEvent> timeline;
+    bool healthMoved = false;
+    qsizetype largestSnapshot = 0;
+
+    for (const EventBatchPtr& batch : pending) {
+        for (const SourceEvent& event : *batch) {
+            ++m_eventsApplied;
+            std::visit(Overloaded{
+                           [&](const SnapshotEvent& e) {
+                               table(e.kind).mergeSnapshot(e.records);
+                               snapshotted[int(e.kind)] = true;
+                               largestSnapshot =
+                                   std::max(largestSnapshot, qsizetype(e.records.size()));
+                           },
+                           [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
+                           [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
+                           [&](const MetricsSample& e) {
+                               m_metrics.push_back(e);
+                               while (qsizetype(m_metrics.size()) > m_options.maxMetricsSamples)
+                                   m_metrics.pop_front();
+                               samples.push_back(e);
+                           },
+                           [&](const SourceHealth& e) {
+                               if (e.state != m_health.state || e.reason != m_health.reason) {
+                                   m_health = e;
+                                   healthMoved = true;
+                               }
+                           },
+                           [&](const TimelineEvent& e) {
+                               m_timeline.push_back(e);
+                               while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents)
+                                   m_timeline.pop_front();
+                               timeline.append(e);
+                           },
+                       },
+                       event);
+        }
+    }
+    pending.clear(); // release the connectors' batches before the models build their rows
+
+    for (int k = 0; k < kKinds; ++k) {
+        RecordTable& t = *m_tables[k];
+        if (!t.hasChanges())
+            continue;
+        QStringList upserted;
+        QStringList removed;
+        t.takeChanges(&upserted, &removed);
+        if (!upserted.isEmpty() || !removed.isEmpty())
+            Q_EMIT recordsChanged(RecordKind(k), upserted, removed);
+    }
+    for (int k = 0; k < kKinds; ++k) {
+        if (snapshotted[k])
+            Q_EMIT snapshotApplied(RecordKind(k));
+    }
+    if (healthMoved)
+        Q_EMIT healthChanged(m_health);
+    if (timeline.size() > m_options.maxTimelineEvents)
+        timeline = timeline.sliced(timeline.size() - m_options.maxTimelineEvents);
+    if (!timeline.isEmpty())
+        Q_EMIT timelineAppended(timeline);
+    for (const MetricsSample& s : samples)
+        Q_EMIT metricsSampled(s);
+#ifdef __GLIBC__
+    // A big snapshot leaves its transient id lists freed between long-lived rows; hand
+    // those pages back so RSS reflects what is alive.
+    if (largestSnapshot >= kLargeSnapshot)
+        malloc_trim(0);
+#endif
+    Q_EMIT flushed();
+}
+
+void Store::clear() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    flush();
+    for (int k = 0; k < kKinds; ++k) {
+        RecordTable& t = *m_tables[k];
+        t.clear();
+        QStringList upserted;
+        QStringList removed;
+        t.takeChanges(&upserted, &removed);
+        if (!removed.isEmpty())
+            Q_EMIT recordsChanged(RecordKind(k), upserted, removed);
+    }
+    m_metrics.clear();
+    m_timeline.clear();
+    m_health = SourceHealth{};
+    Q_EMIT healthChanged(m_health);
+}
+
+const Record* Store::find(RecordKind kind, const QString& id) const {
+    return table(kind).find(id);
+}
+
+qsizetype Store::count(RecordKind kind) const {
+    return table(kind).size();
+}
+
+void Store::forEach(RecordKind kind, const std::function<void(const Record&)>& fn) const {
+    table(kind).forEach(fn);
+}
+
+} // namespace regscope

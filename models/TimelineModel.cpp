@@ -1,0 +1,91 @@
+#include "models/TimelineModel.h"
+
+#include "models/Store.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QDateTime>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+TimelineModel::TimelineModel(Store* store, qsizetype maxRows, QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_maxRows(std::max<qsizetype>(maxRows, 1)) {
+    append(QList<TimelineEvent>(store->timeline().begin(), store->timeline().end()));
+    connect(store, &Store::timelineAppended, this, &TimelineModel::append);
+    connect(store, &Store::healthChanged, this, [this](const SourceHealth& h) {
+        append({TimelineEvent{QDateTime::currentMSecsSinceEpoch(), u"health"_s, toString(h.state),
+                              h.reason}});
+    });
+}
+
+int TimelineModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : int(m_rows.size());
+}
+
+int TimelineModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant TimelineModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    static const QStringList titles{u"Time"_s, u"Event"_s, u"Subject"_s, u"Details"_s};
+    return titles.value(section);
+}
+
+QVariant TimelineModel::data(const QModelIndex& index, int role) const {
+    if (!index.isValid() || index.row() >= int(m_rows.size()))
+        return {};
+    const TimelineEvent& e = m_rows[size_t(index.row())];
+    if (role == CategoryRole)
+        return e.category;
+    if (role == Qt::ForegroundRole && index.column() == CategoryColumn) {
+        if (e.category == u"health")
+            return QBrush(e.subject == u"live" ? QColor(0x2e, 0x9e, 0x44)
+                                               : QColor(0xd0, 0x30, 0x30));
+        if (e.category == u"rejected")
+            return QBrush(QColor(0xd0, 0x30, 0x30));
+        if (e.category == u"deregister")
+            return QBrush(QColor(0xc0, 0x7a, 0x10));
+        if (e.category == u"reload" || e.category == u"resync")
+            return QBrush(QColor(0x2f, 0x65, 0xca));
+        return QBrush(QColor(0x2e, 0x9e, 0x44));
+    }
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case TimeColumn:
+        return QDateTime::fromMSecsSinceEpoch(e.timestampMs).toString(u"HH:mm:ss.zzz"_s);
+    case CategoryColumn:
+        return e.category;
+    case SubjectColumn:
+        return e.subject;
+    case TextColumn:
+        return e.text;
+    }
+    return {};
+}
+
+void TimelineModel::append(const QList<TimelineEvent>& events) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    if (events.isEmpty())
+        return;
+    // Only the newest m_maxRows of this batch can survive.
+    const qsizetype take = std::min<qsizetype>(events.size(), m_maxRows);
+    const qsizetype overflow = qsizetype(m_rows.size()) + take - m_maxRows;
+    if (overflow > 0) {
+        beginRemoveRows({}, 0, int(overflow) - 1);
+        m_rows.erase(m_rows.begin(), m_rows.begin() + overflow);
+        endRemoveRows();
+    }
+    const int first = int(m_rows.size());
+    beginInsertRows({}, first, first + int(take) - 1);
+    m_rows.insert(m_rows.end(), events.end() - take, events.end());
+    endInsertRows();
+}
+
+} // namespace regscope

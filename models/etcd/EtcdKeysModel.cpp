@@ -1,0 +1,340 @@
+#include "models/etcd/EtcdKeysModel.h"
+
+#include "models/Store.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QDateTime>
+#include <QThread>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+namespace {
+
+bool keyLess(const KeyRecord& a, const QByteArray& b) {
+    return a.key < b;
+}
+
+} // namespace
+
+EtcdKeysModel::EtcdKeysModel(QObject* parent)
+    : EtcdKeysModel(Options{}, parent) {}
+
+EtcdKeysModel::EtcdKeysModel(Options options, QObject* parent)
+    : QAbstractTableModel(parent)
+    , m_options(std::move(options)) {
+    if (!m_options.nowMs)
+        m_options.nowMs = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    m_tick.setInterval(m_options.countdownIntervalMs);
+    connect(&m_tick, &QTimer::timeout, this, &EtcdKeysModel::tick);
+    m_tick.start();
+}
+
+EtcdKeysModel::~EtcdKeysModel() = default;
+
+void EtcdKeysModel::setStore(const Store* store) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    disconnect(m_storeConnection);
+    m_store = store;
+    if (!store)
+        return;
+    m_storeConnection =
+        connect(store, &Store::recordsChanged, this, &EtcdKeysModel::onStoreChanged);
+    std::vector<KeyRecord> state;
+    state.reserve(static_cast<size_t>(store->count(RecordKind::Key)));
+    store->forEach(RecordKind::Key,
+                   [&](const Record& r) { state.push_back(std::get<KeyRecord>(r)); });
+    setState(std::move(state));
+}
+
+void EtcdKeysModel::onStoreChanged(RecordKind kind, const QStringList& upserted,
+                                   const QStringList& removed) {
+    if (kind != RecordKind::Key || !m_store)
+        return;
+    std::vector<KeyRecord> ups;
+    ups.reserve(static_cast<size_t>(upserted.size()));
+    for (const QString& id : upserted)
+        if (const Record* r = m_store->find(RecordKind::Key, id))
+            ups.push_back(std::get<KeyRecord>(*r));
+    applyChanges(std::move(ups), removed);
+}
+
+std::vector<EtcdKeysModel::Row>::iterator EtcdKeysModel::lowerBound(const QByteArray& key) {
+    return std::lower_bound(m_rows.begin(), m_rows.end(), key,
+                            [](const Row& r, const QByteArray& k) { return keyLess(r.kv, k); });
+}
+
+int EtcdKeysModel::rowOf(const QByteArray& key) const {
+    auto it = std::lower_bound(m_rows.begin(), m_rows.end(), key,
+                               [](const Row& r, const QByteArray& k) { return keyLess(r.kv, k); });
+    if (it == m_rows.end() || it->kv.key != key)
+        return -1;
+    return static_cast<int>(it - m_rows.begin());
+}
+
+const KeyRecord* EtcdKeysModel::recordAt(int row) const {
+    if (row < 0 || row >= static_cast<int>(m_rows.size()))
+        return nullptr;
+    return &m_rows[static_cast<size_t>(row)].kv;
+}
+
+void EtcdKeysModel::emitRuns(std::vector<int> rows, int firstColumn, int lastColumn) {
+    if (rows.empty())
+        return;
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    size_t start = 0;
+    for (size_t i = 1; i <= rows.size(); ++i) {
+        if (i == rows.size() || rows[i] != rows[i - 1] + 1) {
+            Q_EMIT dataChanged(index(rows[start], firstColumn), index(rows[i - 1], lastColumn));
+            start = i;
+        }
+    }
+}
+
+void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringList& removedIds) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    // 1. Removals, one beginRemoveRows per run, from the back so indexes stay valid.
+    std::vector<int> gone;
+    for (const QString& id : removedIds) {
+        int row = rowOf(id.toUtf8());
+        if (row < 0) { // a key that is not UTF-8: its id does not round-trip
+            for (size_t i = 0; i < m_rows.size(); ++i)
+                if (recordId(m_rows[i].kv) == id) {
+                    row = static_cast<int>(i);
+                    break;
+                }
+        }
+        if (row >= 0)
+            gone.push_back(row);
+    }
+    std::sort(gone.begin(), gone.end());
+    gone.erase(std::unique(gone.begin(), gone.end()), gone.end());
+    for (size_t end = gone.size(); end > 0;) {
+        size_t begin = end - 1;
+        while (begin > 0 && gone[begin - 1] + 1 == gone[begin])
+            --begin;
+        const int first = gone[begin], last = gone[end - 1];
+        beginRemoveRows({}, first, last);
+        m_rows.erase(m_rows.begin() + first, m_rows.begin() + last + 1);
+        endRemoveRows();
+        end = begin;
+    }
+
+    // 2. Changes in place; new keys collected.
+    std::vector<int> changed;
+    std::vector<Row> fresh;
+    for (KeyRecord& kv : upserts) {
+        auto it = lowerBound(kv.key);
+        if (it != m_rows.end() && it->kv.key == kv.key) {
+            if (it->kv == kv)
+                continue;
+            it->kind = classifyEtcdValue(kv.value);
+            it->kv = std::move(kv);
+            changed.push_back(static_cast<int>(it - m_rows.begin()));
+        } else {
+            Row r;
+            r.kind = classifyEtcdValue(kv.value);
+            r.kv = std::move(kv);
+            fresh.push_back(std::move(r));
+        }
+    }
+    emitRuns(std::move(changed), 0, ColumnCount - 1);
+
+    // 3. Inserts: sorted, grouped by insert position, applied from the back.
+    if (fresh.empty())
+        return;
+    std::stable_sort(fresh.begin(), fresh.end(),
+                     [](const Row& a, const Row& b) { return a.kv.key < b.kv.key; });
+    // Same key twice in one batch: the last one wins.
+    std::vector<Row> unique;
+    unique.reserve(fresh.size());
+    for (auto& r : fresh) {
+        if (!unique.empty() && unique.back().kv.key == r.kv.key)
+            unique.back() = std::move(r);
+        else
+            unique.push_back(std::move(r));
+    }
+    std::vector<int> positions(unique.size());
+    for (size_t i = 0; i < unique.size(); ++i)
+        positions[i] = static_cast<int>(lowerBound(unique[i].kv.key) - m_rows.begin());
+    for (size_t end = unique.size(); end > 0;) {
+        size_t begin = end - 1;
+        while (begin > 0 && positions[begin - 1] == positions[begin])
+            --begin;
+        const int pos = positions[begin];
+        const int n = static_cast<int>(end - begin);
+        beginInsertRows({}, pos, pos + n - 1);
+        m_rows.insert(m_rows.begin() + pos, std::make_move_iterator(unique.begin() + begin),
+                      std::make_move_iterator(unique.begin() + end));
+        endInsertRows();
+        end = begin;
+    }
+}
+
+void EtcdKeysModel::setState(std::vector<KeyRecord> state) {
+    std::sort(state.begin(), state.end(),
+              [](const KeyRecord& a, const KeyRecord& b) { return a.key < b.key; });
+    QStringList removed;
+    size_t j = 0;
+    for (const Row& r : m_rows) {
+        while (j < state.size() && state[j].key < r.kv.key)
+            ++j;
+        if (j >= state.size() || state[j].key != r.kv.key)
+            removed.append(recordId(r.kv));
+    }
+    applyChanges(std::move(state), removed);
+}
+
+void EtcdKeysModel::updateLeases(const QList<EtcdLeaseInfo>& leases) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    for (const EtcdLeaseInfo& l : leases)
+        m_leases.insert(l.id, l);
+    // Bound: forget leases no key uses any more.
+    if (m_leases.size() > static_cast<qsizetype>(m_rows.size()) + 1024) {
+        QSet<qint64> used;
+        for (const Row& r : m_rows)
+            if (r.kv.lease)
+                used.insert(r.kv.lease);
+        for (auto it = m_leases.begin(); it != m_leases.end();)
+            it = used.contains(it.key()) ? std::next(it) : m_leases.erase(it);
+    }
+    std::vector<int> rows;
+    for (size_t i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i].kv.lease != 0)
+            rows.push_back(static_cast<int>(i));
+    emitRuns(std::move(rows), LeaseColumn, TtlColumn);
+}
+
+void EtcdKeysModel::tick() {
+    std::vector<int> rows;
+    for (size_t i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i].kv.lease != 0 && m_leases.contains(m_rows[i].kv.lease))
+            rows.push_back(static_cast<int>(i));
+    emitRuns(std::move(rows), TtlColumn, TtlColumn);
+}
+
+const EtcdLeaseInfo* EtcdKeysModel::lease(qint64 id) const {
+    const auto it = m_leases.constFind(id);
+    return it == m_leases.constEnd() ? nullptr : &*it;
+}
+
+qint64 EtcdKeysModel::ttlRemaining(const KeyRecord& kv) const {
+    const EtcdLeaseInfo* l = kv.lease ? lease(kv.lease) : nullptr;
+    if (!l)
+        return -1;
+    if (l->ttl < 0)
+        return 0;
+    const qint64 elapsedMs = m_options.nowMs() - l->fetchedAtMs;
+    return std::max<qint64>(0, l->ttl - elapsedMs / 1000);
+}
+
+bool EtcdKeysModel::expiringSoon(const KeyRecord& kv) const {
+    const qint64 left = ttlRemaining(kv);
+    if (left < 0)
+        return false;
+    const EtcdLeaseInfo* l = lease(kv.lease);
+    return left <= m_options.expiringSoonSeconds || (l && left * 5 <= l->grantedTtl);
+}
+
+int EtcdKeysModel::rowCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int EtcdKeysModel::columnCount(const QModelIndex& parent) const {
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
+    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
+        return {};
+    const Row& row = m_rows[static_cast<size_t>(index.row())];
+    const KeyRecord& kv = row.kv;
+    switch (role) {
+    case Qt::DisplayRole:
+        switch (index.column()) {
+        case KeyColumn:
+            return etcdKeyDisplay(kv.key);
+        case ValueColumn:
+            return etcdValuePreview(kv.value, row.kind);
+        case LeaseColumn:
+            return kv.lease ? QString::number(kv.lease, 16) : QString();
+        case TtlColumn: {
+            if (!kv.lease)
+                return QString();
+            const qint64 left = ttlRemaining(kv);
+            if (left < 0)
+                return u"…"_s;
+            const EtcdLeaseInfo* l = lease(kv.lease);
+            if (l && l->ttl < 0)
+                return u"expired"_s;
+            return QString(QString::number(left) + u" / "_s +
+                           QString::number(l ? l->grantedTtl : 0) + u" s"_s);
+        }
+        case ModRevisionColumn:
+            return kv.modRevision;
+        case CreateRevisionColumn:
+            return kv.createRevision;
+        case VersionColumn:
+            return kv.version;
+        }
+        return {};
+    case Qt::ToolTipRole:
+        if (index.column() == ValueColumn)
+            return etcdValuePretty(kv.value, row.kind).left(4000);
+        if (index.column() == TtlColumn && kv.lease) {
+            if (const EtcdLeaseInfo* l = lease(kv.lease))
+                return QString(u"lease "_s + QString::number(kv.lease, 16) + u" holds "_s +
+                               QString::number(l->keys.size()) + u" key(s)"_s);
+        }
+        return {};
+    case Qt::BackgroundRole:
+        if (expiringSoon(kv))
+            return QBrush(QColor(255, 214, 170));
+        return {};
+    case KeyBytesRole:
+        return kv.key;
+    case ValueBytesRole:
+        return kv.value;
+    case ValueKindRole:
+        return static_cast<int>(row.kind);
+    case PrettyValueRole:
+        return etcdValuePretty(kv.value, row.kind);
+    case TtlRemainingRole:
+        return ttlRemaining(kv);
+    case ExpiringSoonRole:
+        return expiringSoon(kv);
+    case LeaseIdRole:
+        return kv.lease;
+    default:
+        return {};
+    }
+}
+
+QVariant EtcdKeysModel::headerData(int section, Qt::Orientation orientation, int role) const {
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case KeyColumn:
+        return u"Key"_s;
+    case ValueColumn:
+        return u"Value"_s;
+    case LeaseColumn:
+        return u"Lease"_s;
+    case TtlColumn:
+        return u"TTL left"_s;
+    case ModRevisionColumn:
+        return u"Mod rev"_s;
+    case CreateRevisionColumn:
+        return u"Create rev"_s;
+    case VersionColumn:
+        return u"Version"_s;
+    }
+    return {};
+}
+
+} // namespace regscope

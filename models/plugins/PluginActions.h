@@ -1,0 +1,24 @@
+#pragma once
+// What the Plugins panel may ask for. Implemented by PluginSupervisor (connectors/loader);
+// the panel only sees this interface and PluginModel, never a connector.
+
+#include <QByteArray>
+#include <QString>
+
+namespace regscope {
+
+class PluginActions {
+public:
+    virtual ~PluginActions() = default;
+    virtual void loadFile(const QString& path) = 0;
+    // Loads every *.so in it and watches it: new or changed plugins show up.
+    virtual void loadDirectory(const QString& path) = 0;
+    // A manual retry; clears the crash-loop stop. longerDeadline: 4× the stage deadline.
+    virtual void retry(const QString& path, bool longerDeadline) = 0;
+    // A new loader replaces the old one once it is ready.
+    virtual void reload(const QString& path) = 0;
+    virtual void unload(const QString& path) = 0;
+    virtual void invoke(const QString& path, const QString& name, const QByteArray& payload) = 0;
+};
+
+} // namespace regscope

@@ -1,0 +1,157 @@
+#pragma once
+// regscope's embeddable in-process registry: name + semver version -> implementation.
+//
+//   #include "models/registry/Registry.h"
+//   using namespace regscope::registry;
+//
+//   struct Codec { virtual ~Codec() = default; virtual std::string Encode(std::string) = 0; };
+//
+//   Registry<Codec> codecs({.typeName = "codec", .audit = std::make_shared<NullAuditSink>()});
+//   auto ok = codecs.Register("gzip", "1.4.0", std::make_shared<GzipCodec>(),
+//                             {.kind = "compression", .origin = "builtin"});
+//   if (!ok) log(ok.error().message);              // Duplicate, NullImplementation, ...
+//   codecs.AddAlias({}, {.alias = "zlib", .target = "gzip", .message = "use gzip",
+//                        .removeAfter = "3.0"});
+//
+//   if (auto h = codecs.Lookup("gzip", "^1.2")) // highest version satisfying ^1.2
+//       (*h)->Encode("x");
+//   else if (h.error().code == ErrorCode::NotFound) ...  // a miss is a value, not a crash
+//
+//   // Tenants: an explicit context; the tenant's layer wins over the global one.
+//   Context acme = Context::Tenant("acme", {"registry.write"});
+//   codecs.Register(acme, "gzip", "2.0.0", std::make_shared<AcmeGzip>());
+//   codecs.Lookup(acme, "gzip");    // acme's 2.0.0; other tenants still see 1.4.0
+//
+//   // Hot reload: validated and built outside locks, swapped, then the old set released.
+//   codecs.Reload({}, {{.name = "gzip", .version = "1.5.0", .impl = newGzip}});
+//
+// Threads: every method may be called from any thread. Lookups take no lock and touch no
+// shared writable memory in steady state: each thread caches the current snapshot and
+// refreshes it only when the registry's generation moves. Writers copy the snapshot, change
+// the copy and publish it, one writer at a time.
+//
+// Handle lifetime rule: a Handle pins the snapshot it came from through a per-thread pin
+// count (no shared reference count is touched per lookup). It therefore
+//   - stays valid, whatever writers do meanwhile (deregister, reload), as long as it lives;
+//   - must be copied and destroyed only on the thread that looked it up (debug builds assert
+//     nothing; it is a rule). To hand an implementation to another thread or keep it beyond
+//     the current piece of work, call Share(), which returns an ordinary std::shared_ptr<T>.
+// An idle thread's cache keeps the snapshot it last saw (and so old implementations) alive
+// until that thread reads the registry again, calls ReleaseThreadCache(), or exits.
+
+#include "models/registry/RegistryCore.h"
+
+#include <memory>
+#include <utility>
+
+namespace regscope::registry {
+
+template <typename T>
+class Handle {
+public:
+    Handle() = default;
+    explicit Handle(RawHandle raw)
+        : raw_(std::move(raw)) {}
+
+    T* get() const { return static_cast<T*>(raw_.Get()); }
+    T& operator*() const { return *get(); }
+    T* operator->() const { return get(); }
+    explicit operator bool() const { return get() != nullptr; }
+
+    const std::string& Name() const { return raw_.Name(); }
+    const std::string& Tenant() const { return raw_.Tenant(); }
+    const Version& GetVersion() const { return raw_.GetVersion(); }
+    std::string VersionText() const { return raw_.VersionText(); }
+    const EntryInfo& Info() const { return raw_.Info(); }
+    bool ViaAlias() const { return raw_.ViaAlias(); }
+    std::shared_ptr<T> Share() const { return std::static_pointer_cast<T>(raw_.ShareRaw()); }
+
+private:
+    RawHandle raw_{};
+};
+
+// One registration for Reload (tenant "" is the global layer).
+template <typename T>
+struct Registration {
+    std::string tenant{};
+    std::string name{};
+    std::string version{};
+    std::shared_ptr<T> impl{};
+    EntryInfo info{};
+};
+
+struct TenantAlias {
+    std::string tenant{};
+    AliasSpec alias{};
+};
+
+template <typename T>
+class Registry : public RegistryCore {
+public:
+    explicit Registry(RegistryOptions options = {})
+        : RegistryCore(std::move(options)) {}
+
+    // Errors: InvalidName, InvalidVersion, NullImplementation, Duplicate, AliasConflict,
+    // QuotaExceeded, PermissionDenied.
+    std::expected<void, Error> Register(const Context& ctx, std::string_view name,
+                                        std::string_view version, std::shared_ptr<T> impl,
+                                        EntryInfo info = {}) {
+        return RegisterRaw(ctx, name, version, std::static_pointer_cast<void>(std::move(impl)),
+                           std::move(info));
+    }
+    std::expected<void, Error> Register(std::string_view name, std::string_view version,
+                                        std::shared_ptr<T> impl, EntryInfo info = {}) {
+        return Register(kGlobalContext, name, version, std::move(impl), std::move(info));
+    }
+
+    // The highest version (releases before pre-releases) of `name` in ctx's tenant layer, else
+    // in the global layer; through an alias if `name` is one. Errors: NotFound,
+    // NoMatchingVersion (misses), InvalidName, InvalidConstraint.
+    std::expected<Handle<T>, Error> Lookup(const Context& ctx, std::string_view name) const {
+        return Wrap(LookupRaw(ctx, name));
+    }
+    std::expected<Handle<T>, Error> Lookup(std::string_view name) const {
+        return Wrap(LookupRaw(kGlobalContext, name));
+    }
+    // The highest version satisfying the constraint (see SemVer.h for the grammar).
+    std::expected<Handle<T>, Error> Lookup(const Context& ctx, std::string_view name,
+                                           std::string_view constraint) const {
+        return Wrap(LookupRaw(ctx, name, constraint));
+    }
+    std::expected<Handle<T>, Error> Lookup(std::string_view name,
+                                           std::string_view constraint) const {
+        return Wrap(LookupRaw(kGlobalContext, name, constraint));
+    }
+    // Pre-parsed constraint: no parsing on the hot path.
+    std::expected<Handle<T>, Error> Lookup(const Context& ctx, std::string_view name,
+                                           const Constraint& constraint) const {
+        return Wrap(LookupRaw(ctx, name, constraint));
+    }
+
+    // Replaces the whole content (every tenant, every alias) with `set`, all or nothing.
+    // Errors: ValidationFailed (message says which item and why), PermissionDenied.
+    std::expected<ReloadReport, Error> Reload(const Context& ctx,
+                                              std::vector<Registration<T>> set,
+                                              std::vector<TenantAlias> aliases = {}) {
+        std::vector<ReloadItem> items{};
+        items.reserve(set.size());
+        for (auto& r : set)
+            items.push_back({std::move(r.tenant), std::move(r.name), std::move(r.version),
+                             std::static_pointer_cast<void>(std::move(r.impl)),
+                             std::move(r.info)});
+        std::vector<ReloadAlias> raw{};
+        raw.reserve(aliases.size());
+        for (auto& a : aliases)
+            raw.push_back({std::move(a.tenant), std::move(a.alias)});
+        return ReloadRaw(ctx, std::move(items), std::move(raw));
+    }
+
+private:
+    static std::expected<Handle<T>, Error> Wrap(std::expected<RawHandle, Error> raw) {
+        if (!raw)
+            return std::unexpected(std::move(raw.error()));
+        return Handle<T>(std::move(*raw));
+    }
+};
+
+} // namespace regscope::registry

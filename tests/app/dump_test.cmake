@@ -1,0 +1,40 @@
+# `regscope --dump json` prints the demo's snapshot with metrics and exits 0; an unsupported
+# source exits 2 with a message and prints nothing on stdout; a bad --dump format exits 2.
+execute_process(COMMAND ${REGSCOPE} --dump json --deadline 20
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 40)
+if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "regscope --dump json exited with ${rc}: ${err}")
+endif()
+string(JSON state GET "${out}" health state)
+if(NOT state STREQUAL "live")
+    message(FATAL_ERROR "health.state is '${state}', expected live")
+endif()
+string(JSON entries LENGTH "${out}" entries)
+if(entries LESS 40)
+    message(FATAL_ERROR "only ${entries} entries in the dump")
+endif()
+string(JSON points LENGTH "${out}" metrics points)
+if(points LESS 5)
+    message(FATAL_ERROR "only ${points} metric points in the dump")
+endif()
+string(JSON first GET "${out}" entries 0 id)
+string(JSON tenant GET "${out}" entries 0 tenant)
+message(STATUS "dump: ${entries} entries (first ${first}), ${points} metric points")
+
+execute_process(COMMAND ${REGSCOPE} --connect gopher://example:70 --dump json
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 20)
+if(NOT rc EQUAL 2)
+    message(FATAL_ERROR "unsupported source: exit ${rc}, expected 2")
+endif()
+if(NOT out STREQUAL "")
+    message(FATAL_ERROR "unsupported source printed on stdout: ${out}")
+endif()
+if(NOT err MATCHES "gopher://example:70")
+    message(FATAL_ERROR "the error does not name the source: ${err}")
+endif()
+
+execute_process(COMMAND ${REGSCOPE} --dump xml
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 20)
+if(NOT rc EQUAL 2)
+    message(FATAL_ERROR "--dump xml: exit ${rc}, expected 2")
+endif()

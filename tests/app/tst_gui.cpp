@@ -1,0 +1,244 @@
+// The window with the demo running (fast intervals) under offscreen: each panel shows what it
+// should — entries rows, chart series receiving points, a typo miss with its suggestion, the
+// "safe to remove" mark on quiet aliases, timeline rows, the connection state.
+
+#include "app/regscope/ConnectorFactory.h"
+#include "app/regscope/Session.h"
+#include "connectors/inprocess/DemoConnector.h"
+#include "models/DeprecationsModel.h"
+#include "models/EntriesFilterProxy.h"
+#include "models/EntriesModel.h"
+#include "models/MissesModel.h"
+#include "models/Store.h"
+#include "models/Suggest.h"
+#include "models/TimelineModel.h"
+#include "views/ConnectionBar.h"
+#include "views/EntriesPanel.h"
+#include "views/MainWindow.h"
+#include "views/MetricsPanel.h"
+#include "views/StandardPanels.h"
+#include "views/TablePanels.h"
+
+#include <QApplication>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QStandardPaths>
+#include <QTest>
+#include <QTreeView>
+
+using namespace Qt::StringLiterals;
+using namespace regscope;
+
+class TestGui : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void connectionBarShowsLive();
+    void entriesPanel();
+    void metricsChartsReceivePoints();
+    void missShowsWithSuggestion();
+    void quietAliasBecomesSafeToRemove();
+    void timelineHasEvents();
+    void panelsThemeAndLayout();
+    void factoryRejectsUnknownSchemes();
+    void sessionSwitchesSource();
+
+private:
+    std::unique_ptr<Store> m_store;
+    std::unique_ptr<MainWindow> m_window;
+    std::unique_ptr<DemoConnector> m_demo;
+};
+
+void TestGui::initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QApplication::setOrganizationName(u"regscope-tests"_s);
+    registerConnectorMetaTypes();
+}
+
+void TestGui::init() {
+    m_store = std::make_unique<Store>();
+    m_window = std::make_unique<MainWindow>();
+    addStandardPanels(m_window.get(), m_store.get());
+    m_window->setStore(m_store.get());
+    m_window->show();
+    DemoRegistry::Options demo;
+    demo.lookupsPerSecond = 4000;
+    demo.churnEverySeconds = 1;
+    InProcessConnector::Options attach;
+    attach.metricsIntervalMs = 100; // ten intervals a second: quiet counts come quickly
+    attach.batchIntervalMs = 20;
+    m_demo = std::make_unique<DemoConnector>(u"demo"_s, demo, attach);
+    connect(m_demo.get(), &Connector::eventsReady, m_store.get(), &Store::apply);
+    m_demo->start();
+}
+
+void TestGui::cleanup() {
+    m_demo.reset();
+    m_window.reset();
+    m_store.reset();
+}
+
+void TestGui::connectionBarShowsLive() {
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectionBar()->stateText(), u"live"_s, 5000);
+    QVERIFY(!m_window->connectionBar()->reasonText().isEmpty());
+    m_demo->stop();
+    QTRY_COMPARE_WITH_TIMEOUT(m_window->connectionBar()->stateText(), u"down"_s, 5000);
+}
+
+void TestGui::entriesPanel() {
+    auto* panel = qobject_cast<EntriesPanel*>(m_window->panel(u"Entries"_s));
+    QVERIFY(panel);
+    QTRY_COMPARE_WITH_TIMEOUT(panel->model()->rowCount(), 3, 5000); // global, acme, globex
+    QTRY_VERIFY_WITH_TIMEOUT(panel->model()->entryCount() >= DemoRegistry::entryCount(), 5000);
+    QTreeView* view = panel->view();
+    QCOMPARE(view->model()->rowCount(), 3);
+    QVERIFY(view->isExpanded(view->model()->index(0, 0)));
+
+    panel->filterEdit()->setText(u"postgres"_s);
+    QAbstractItemModel* proxy = view->model();
+    const QModelIndex global = proxy->index(0, 0);
+    QVERIFY(proxy->rowCount(global) >= 1);
+    for (int r = 0; r < proxy->rowCount(global); ++r)
+        QVERIFY(proxy->index(r, 0, global)
+                    .data(EntriesModel::SearchTextRole)
+                    .toString()
+                    .contains(u"postgres"));
+    const QModelIndex postgres = proxy->index(0, 0, global);
+    QCOMPARE(postgres.data().toString(), u"postgres"_s);
+    QCOMPARE(proxy->rowCount(postgres), 3);
+    view->setCurrentIndex(proxy->index(0, 0, postgres));
+    QVERIFY(panel->detailText().contains(u"16.1.0"));
+    const QJsonObject json = QJsonDocument::fromJson(panel->selectionJson().toUtf8()).object();
+    QCOMPARE(json.value(u"name"_s).toString(), u"postgres"_s);
+    QCOMPARE(json.value(u"version"_s).toString(), u"16.1.0"_s);
+    QCOMPARE(json.value(u"type"_s).toString(), u"driver"_s);
+
+    panel->filterEdit()->setText(u"resolver"_s); // types are searched too
+    QVERIFY(proxy->rowCount(proxy->index(0, 0)) >= 5);
+}
+
+void TestGui::metricsChartsReceivePoints() {
+    auto* panel = qobject_cast<MetricsPanel*>(m_window->panel(u"Metrics"_s));
+    QVERIFY(panel);
+    m_window->showPanel(u"Metrics"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->hitSeries()->count() >= 5, 5000);
+    const int n = panel->hitSeries()->count();
+    QVERIFY(panel->hitSeries()->at(n - 1).y() > 0);
+    QVERIFY(panel->missSeries()->at(n - 1).y() > 0);
+    QVERIFY(panel->entriesSeries()->at(n - 1).y() >= 40); // registrations, aliases aside
+    QVERIFY(panel->p99Series()->count() == n);
+    // Paused charts still receive points.
+    panel->setPaused(true);
+    QTRY_VERIFY_WITH_TIMEOUT(panel->hitSeries()->count() > n, 5000);
+    QVERIFY(panel->paused());
+}
+
+void TestGui::missShowsWithSuggestion() {
+    auto* panel = qobject_cast<MissesPanel*>(m_window->panel(u"Misses"_s));
+    QVERIFY(panel);
+    MissesModel* model = panel->model();
+    // A typo of a real name shows with the real name as its suggestion.
+    auto typoRow = [model]() -> int {
+        for (int r = 0; r < model->rowCount(); ++r) {
+            const QString name = model->index(r, MissesModel::NameColumn).data().toString();
+            const QString s = model->index(r, MissesModel::SuggestionColumn).data().toString();
+            if (!s.isEmpty() && s != name && !s.contains(u' ') &&
+                regscope::editDistance(name, s, 2) <= 2)
+                return r;
+        }
+        return -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(typoRow() >= 0, 5000);
+    // Unknown names have no suggestion.
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(u"oracle"_s) >= 0 || model->rowOf(u"zookeeper"_s) >= 0,
+                             5000);
+    const QString unknown = model->rowOf(u"oracle"_s) >= 0 ? u"oracle"_s : u"zookeeper"_s;
+    QCOMPARE(model->suggestionFor(unknown), QString());
+    QVERIFY(!panel->alertLine()->text().isEmpty());
+}
+
+void TestGui::quietAliasBecomesSafeToRemove() {
+    auto* panel = qobject_cast<DeprecationsPanel*>(m_window->panel(u"Deprecations"_s));
+    QVERIFY(panel);
+    DeprecationsModel* model = panel->model();
+    model->setQuietThreshold(5); // five 100 ms intervals
+    QTRY_VERIFY_WITH_TIMEOUT(model->rowOf(u"kube"_s) >= 0 && model->rowOf(u"zlib"_s) >= 0, 5000);
+    for (const QString& quiet : DemoRegistry::quietAliases())
+        QTRY_VERIFY_WITH_TIMEOUT(model->safeToRemove(quiet), 5000);
+    // The aliases the workload uses stay in use.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        model->index(model->rowOf(u"zlib"_s), DeprecationsModel::LookupsColumn).data().toInt() > 0,
+        5000);
+    QVERIFY(!model->safeToRemove(u"zlib"_s));
+    const QString mark =
+        model->index(model->rowOf(u"kube"_s), DeprecationsModel::SafeColumn).data().toString();
+    QVERIFY(mark.contains(u"safe to remove"));
+}
+
+void TestGui::timelineHasEvents() {
+    auto* panel = qobject_cast<TimelinePanel*>(m_window->panel(u"Timeline"_s));
+    QVERIFY(panel);
+    TimelineModel* model = panel->model();
+    auto hasCategory = [model](QStringView category) {
+        for (int r = 0; r < model->rowCount(); ++r) {
+            if (model->index(r, 0).data(TimelineModel::CategoryRole).toString() == category)
+                return true;
+        }
+        return false;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(hasCategory(u"resync"), 5000);   // the attach
+    QTRY_VERIFY_WITH_TIMEOUT(hasCategory(u"register"), 5000); // the demo's churn
+}
+
+void TestGui::panelsThemeAndLayout() {
+    QCOMPARE(m_window->panelTitles(), (QStringList{u"Entries"_s, u"Metrics"_s, u"Lookups"_s,
+                                                   u"Misses"_s, u"Deprecations"_s, u"Timeline"_s}));
+    QVERIFY(m_window->showPanel(u"timeline"_s));
+    QVERIFY(!m_window->showPanel(u"nope"_s));
+    auto* extra = new QLabel(u"from another room"_s);
+    m_window->addPanel(u"Extra"_s, extra, QKeySequence(u"Ctrl+Alt+X"_s));
+    QCOMPARE(m_window->panel(u"extra"_s), extra);
+    m_window->setTheme(MainWindow::Theme::Dark);
+    QVERIFY(QApplication::palette().color(QPalette::Window).lightness() < 100);
+    m_window->setTheme(MainWindow::Theme::Light);
+    QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 150);
+    m_window->showPanel(u"Misses"_s);
+    m_window->saveLayout();
+    MainWindow again;
+    addStandardPanels(&again, m_store.get());
+    again.restoreLayout();
+    QCOMPARE(again.panel(u"Misses"_s)->isVisibleTo(&again), true);
+}
+
+void TestGui::factoryRejectsUnknownSchemes() {
+    QString error;
+    QVERIFY(!makeConnector(u"gopher://x:70"_s, &error));
+    QVERIFY(!error.isEmpty());
+    error.clear();
+    QVERIFY(!makeConnector(u"demo?rate=fast"_s, &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(makeConnector(u"demo?rate=10"_s, &error));
+}
+
+void TestGui::sessionSwitchesSource() {
+    m_demo.reset(); // the fixture's source goes; a session takes over
+    Session session(m_store.get());
+    QString error;
+    QVERIFY(session.attach(u"demo?rate=100"_s, &error));
+    QTRY_VERIFY_WITH_TIMEOUT(m_store->health().state == HealthState::Live, 5000);
+    QVERIFY(!session.attach(u"gopher://x"_s, &error)); // the old source stays
+    QCOMPARE(session.url(), u"demo?rate=100"_s);
+    QVERIFY(session.attach(u"demo?rate=200"_s, &error));
+    QTRY_VERIFY_WITH_TIMEOUT(m_store->health().state == HealthState::Live &&
+                                 m_store->count(RecordKind::Entry) > 0,
+                             5000);
+    QCOMPARE(session.url(), u"demo?rate=200"_s);
+}
+
+QTEST_MAIN(TestGui)
+#include "tst_gui.moc"

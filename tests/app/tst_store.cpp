@@ -1,0 +1,300 @@
+// The store: coalescing into flushes, deduplicated change lists, snapshot merges that touch
+// only what changed, bounded history, and batches arriving queued from another thread.
+
+#include "models/RecordTable.h"
+#include "models/Store.h"
+
+#include <QSignalSpy>
+#include <QTest>
+#include <QThread>
+
+using namespace Qt::StringLiterals;
+using namespace regscope;
+
+namespace {
+
+EntryRecord entry(const QString& tenant, const QString& name, const QString& version,
+                  const QString& description = {}) {
+    EntryRecord e;
+    e.tenant = tenant;
+    e.name = name;
+    e.version = version;
+    e.type = u"codec"_s;
+    e.description = description;
+    return e;
+}
+
+EventBatchPtr batch(std::initializer_list<SourceEvent> events) {
+    return std::make_shared<EventBatch>(events);
+}
+
+SnapshotEvent snapshot(std::vector<Record> records) {
+    SnapshotEvent s;
+    s.kind = RecordKind::Entry;
+    s.records = std::move(records);
+    return s;
+}
+
+QStringList sorted(QStringList l) {
+    l.sort();
+    return l;
+}
+
+// Emits batches from a thread of its own, like a connector.
+class Emitter : public QObject {
+    Q_OBJECT
+Q_SIGNALS:
+    void eventsReady(regscope::EventBatchPtr batch);
+};
+
+} // namespace
+
+class TestStore : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void idHashMatchesRecordId_data();
+    void idHashMatchesRecordId();
+    void coalescesUntilTheTimerFires();
+    void flushesAtOnceWhenLarge();
+    void changeListsAreDeduplicated();
+    void upsertThenRemoveInOneFlushIsNothing();
+    void snapshotMergeIsTargeted();
+    void snapshotOfSameStateChangesNothing();
+    void tableSurvivesChurn();
+    void historyIsBounded();
+    void healthChangesOnlyWhenItMoves();
+    void batchesFromAnotherThreadArriveQueued();
+    void clearRemovesEverything();
+};
+
+void TestStore::idHashMatchesRecordId_data() {
+    QTest::addColumn<int>("which");
+    QTest::newRow("entry") << 0;
+    QTest::newRow("alias") << 1;
+    QTest::newRow("instance") << 2;
+    QTest::newRow("key") << 3;
+}
+
+void TestStore::idHashMatchesRecordId() {
+    QFETCH(int, which);
+    Record r;
+    if (which == 0) {
+        r = entry(u"acme"_s, u"gzip"_s, u"1.2.0"_s);
+    } else if (which == 1) {
+        EntryRecord a = entry(u""_s, u"zlib"_s, {});
+        a.aliasOf = u"gzip"_s;
+        r = a;
+    } else if (which == 2) {
+        InstanceRecord i;
+        i.appid = u"svc"_s;
+        i.zone = u"sh1"_s;
+        i.env = u"prod"_s;
+        i.hostname = u"host-1"_s;
+        r = i;
+    } else {
+        KeyRecord k;
+        k.key = "/services/a/b";
+        r = k;
+    }
+    const QString id = recordId(r);
+    QCOMPARE(idHash(r), idHash(id));
+    QVERIFY(idEquals(r, id));
+    QVERIFY(!idEquals(r, QString(id + u'x')));
+    QVERIFY(!idEquals(r, id.chopped(1)));
+}
+
+void TestStore::coalescesUntilTheTimerFires() {
+    Store store;
+    QSignalSpy changed(&store, &Store::recordsChanged);
+    for (int i = 0; i < 10; ++i)
+        store.apply(batch({UpsertEvent{entry({}, u"n%1"_s.arg(i), u"1.0.0"_s)}}));
+    QCOMPARE(changed.count(), 0); // nothing before the flush
+    QCOMPARE(store.count(RecordKind::Entry), 0);
+    QVERIFY(changed.wait(2000));
+    QCOMPARE(changed.count(), 1); // ten batches, one signal
+    QCOMPARE(changed.at(0).at(1).toStringList().size(), 10);
+    QCOMPARE(store.count(RecordKind::Entry), 10);
+}
+
+void TestStore::flushesAtOnceWhenLarge() {
+    Store::Options options;
+    options.flushAtPendingEvents = 100;
+    options.flushIntervalMs = 60000;
+    Store store(options);
+    QSignalSpy changed(&store, &Store::recordsChanged);
+    std::vector<Record> records;
+    for (int i = 0; i < 150; ++i)
+        records.emplace_back(entry({}, u"n%1"_s.arg(i), u"1.0.0"_s));
+    store.apply(batch({snapshot(records)}));
+    QCOMPARE(changed.count(), 1); // synchronously, no timer
+    QCOMPARE(store.count(RecordKind::Entry), 150);
+}
+
+void TestStore::changeListsAreDeduplicated() {
+    Store store;
+    QSignalSpy changed(&store, &Store::recordsChanged);
+    store.apply(batch({UpsertEvent{entry({}, u"a"_s, u"1.0.0"_s, u"one"_s)},
+                       UpsertEvent{entry({}, u"a"_s, u"1.0.0"_s, u"two"_s)},
+                       UpsertEvent{entry({}, u"a"_s, u"1.0.0"_s, u"three"_s)}}));
+    store.flush();
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(1).toStringList(), QStringList{u"/a@1.0.0"_s});
+    const auto* e = std::get_if<EntryRecord>(store.find(RecordKind::Entry, u"/a@1.0.0"_s));
+    QVERIFY(e);
+    QCOMPARE(e->description, u"three"_s);
+
+    // An identical upsert is no change at all.
+    store.apply(batch({UpsertEvent{entry({}, u"a"_s, u"1.0.0"_s, u"three"_s)}}));
+    store.flush();
+    QCOMPARE(changed.count(), 1);
+}
+
+void TestStore::upsertThenRemoveInOneFlushIsNothing() {
+    Store store;
+    store.apply(batch({UpsertEvent{entry({}, u"keep"_s, u"1.0.0"_s)}}));
+    store.flush();
+    QSignalSpy changed(&store, &Store::recordsChanged);
+    store.apply(batch({UpsertEvent{entry({}, u"brief"_s, u"1.0.0"_s)},
+                       RemoveEvent{RecordKind::Entry, u"/brief@1.0.0"_s},
+                       RemoveEvent{RecordKind::Entry, u"/keep@1.0.0"_s},
+                       UpsertEvent{entry({}, u"keep"_s, u"1.0.0"_s, u"back"_s)}}));
+    store.flush();
+    QCOMPARE(changed.count(), 1);
+    // "brief" came and went: not reported; "keep" went and came back changed: an upsert.
+    QCOMPARE(changed.at(0).at(1).toStringList(), QStringList{u"/keep@1.0.0"_s});
+    QCOMPARE(changed.at(0).at(2).toStringList(), QStringList{});
+    QCOMPARE(store.count(RecordKind::Entry), 1);
+}
+
+void TestStore::snapshotMergeIsTargeted() {
+    Store store;
+    store.apply(batch({snapshot({entry({}, u"a"_s, u"1.0.0"_s), entry({}, u"b"_s, u"1.0.0"_s),
+                                 entry({}, u"c"_s, u"1.0.0"_s)})}));
+    store.flush();
+    QSignalSpy changed(&store, &Store::recordsChanged);
+    QSignalSpy applied(&store, &Store::snapshotApplied);
+    // b changes, c goes, d comes, a stays as it was.
+    store.apply(
+        batch({snapshot({entry({}, u"a"_s, u"1.0.0"_s), entry({}, u"b"_s, u"1.0.0"_s, u"changed"_s),
+                         entry({}, u"d"_s, u"1.0.0"_s)})}));
+    store.flush();
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(sorted(changed.at(0).at(1).toStringList()),
+             (QStringList{u"/b@1.0.0"_s, u"/d@1.0.0"_s}));
+    QCOMPARE(changed.at(0).at(2).toStringList(), QStringList{u"/c@1.0.0"_s});
+    QCOMPARE(applied.count(), 1);
+    QCOMPARE(store.count(RecordKind::Entry), 3);
+    QVERIFY(!store.find(RecordKind::Entry, u"/c@1.0.0"_s));
+}
+
+void TestStore::snapshotOfSameStateChangesNothing() {
+    Store store;
+    std::vector<Record> records;
+    for (int i = 0; i < 50; ++i)
+        records.emplace_back(entry(u"t"_s, u"n%1"_s.arg(i), u"1.0.0"_s));
+    store.apply(batch({snapshot(records)}));
+    store.flush();
+    QSignalSpy changed(&store, &Store::recordsChanged);
+    store.apply(batch({snapshot(records)}));
+    store.flush();
+    QCOMPARE(changed.count(), 0);
+}
+
+void TestStore::tableSurvivesChurn() {
+    // Many inserts and removals reuse slots and tombstones; every survivor must stay findable.
+    Store store;
+    QSet<QString> alive;
+    for (int round = 0; round < 20; ++round) {
+        auto b = std::make_shared<EventBatch>();
+        for (int i = 0; i < 500; ++i) {
+            const int n = (round * 311 + i * 7) % 1500;
+            const EntryRecord e = entry({}, u"n%1"_s.arg(n), u"1.0.%1"_s.arg(n % 3));
+            if ((i + round) % 3 == 0) {
+                b->emplace_back(RemoveEvent{RecordKind::Entry, recordId(e)});
+                alive.remove(recordId(e));
+            } else {
+                b->emplace_back(UpsertEvent{e});
+                alive.insert(recordId(e));
+            }
+        }
+        store.apply(b);
+        store.flush();
+    }
+    QCOMPARE(store.count(RecordKind::Entry), alive.size());
+    for (const QString& id : std::as_const(alive))
+        QVERIFY2(store.find(RecordKind::Entry, id), qPrintable(id));
+    qsizetype seen = 0;
+    store.forEach(RecordKind::Entry, [&](const Record& r) {
+        QVERIFY(alive.contains(recordId(r)));
+        ++seen;
+    });
+    QCOMPARE(seen, alive.size());
+}
+
+void TestStore::historyIsBounded() {
+    Store::Options options;
+    options.maxMetricsSamples = 5;
+    options.maxTimelineEvents = 7;
+    Store store(options);
+    QSignalSpy sampled(&store, &Store::metricsSampled);
+    QSignalSpy timeline(&store, &Store::timelineAppended);
+    auto b = std::make_shared<EventBatch>();
+    for (int i = 0; i < 20; ++i) {
+        b->emplace_back(MetricsSample{i, {}});
+        b->emplace_back(TimelineEvent{i, u"register"_s, u"n%1"_s.arg(i), {}});
+    }
+    store.apply(b);
+    store.flush();
+    QCOMPARE(qsizetype(store.metricsHistory().size()), 5);
+    QCOMPARE(store.metricsHistory().front().timestampMs, 15);
+    QCOMPARE(qsizetype(store.timeline().size()), 7);
+    QCOMPARE(store.timeline().back().timestampMs, 19);
+    QCOMPARE(sampled.count(), 20);
+    QCOMPARE(timeline.count(), 1);
+    QCOMPARE(timeline.at(0).at(0).value<QList<TimelineEvent>>().size(), 7);
+}
+
+void TestStore::healthChangesOnlyWhenItMoves() {
+    Store store;
+    QSignalSpy health(&store, &Store::healthChanged);
+    store.apply(batch(
+        {SourceHealth{HealthState::Connecting, u"a"_s}, SourceHealth{HealthState::Live, u"b"_s}}));
+    store.flush();
+    QCOMPARE(health.count(), 1);
+    QVERIFY(store.health().state == HealthState::Live);
+    store.apply(batch({SourceHealth{HealthState::Live, u"b"_s}}));
+    store.flush();
+    QCOMPARE(health.count(), 1);
+}
+
+void TestStore::batchesFromAnotherThreadArriveQueued() {
+    qRegisterMetaType<regscope::EventBatchPtr>();
+    Store store;
+    Emitter emitter;
+    connect(&emitter, &Emitter::eventsReady, &store, &Store::apply, Qt::QueuedConnection);
+    QSignalSpy flushed(&store, &Store::flushed);
+    std::thread producer([&emitter] {
+        for (int i = 0; i < 1000; ++i)
+            Q_EMIT emitter.eventsReady(std::make_shared<EventBatch>(
+                EventBatch{UpsertEvent{entry({}, u"n%1"_s.arg(i), u"1.0.0"_s)}}));
+    });
+    producer.join();
+    QTRY_COMPARE_WITH_TIMEOUT(store.count(RecordKind::Entry), 1000, 5000);
+    QVERIFY(flushed.count() >= 1);
+    QVERIFY(flushed.count() < 1000); // coalesced, not one flush per batch
+}
+
+void TestStore::clearRemovesEverything() {
+    Store store;
+    store.apply(batch({snapshot({entry({}, u"a"_s, u"1.0.0"_s)}), MetricsSample{1, {}}}));
+    store.flush();
+    QSignalSpy changed(&store, &Store::recordsChanged);
+    store.clear();
+    QCOMPARE(store.count(RecordKind::Entry), 0);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(2).toStringList(), QStringList{u"/a@1.0.0"_s});
+    QVERIFY(store.metricsHistory().empty());
+}
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"

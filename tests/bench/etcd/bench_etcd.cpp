@@ -1,0 +1,317 @@
+// bench_etcd: against a real etcd started here.
+//  1. Display lag: a separate client puts 1,000 keys/s for 10 s; for each put, the time from
+//     its response to the row being in EtcdKeysModel (connector -> Store -> model). p50/p99.
+//  2. Snapshot of 1,000,000 keys: time and peak RSS of a child process that loads them through
+//     EtcdConnector into Store + EtcdKeysModel, against `etcdctl get --prefix --keys-only` on
+//     the same data in the same run (the baseline; ratios printed).
+// Options: --lag-seconds N (10), --lag-rate N (1000), --snapshot-keys N (1000000).
+
+#include "../../etcd/EtcdProcess.h"
+#include "connectors/etcd/EtcdClient.h"
+#include "connectors/etcd/EtcdConnector.h"
+#include "models/Store.h"
+#include "models/etcd/EtcdKeysModel.h"
+
+#include <QCoreApplication>
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QTimer>
+
+#include <benchmark/benchmark.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <fcntl.h>
+#include <mutex>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <thread>
+
+using namespace Qt::StringLiterals;
+using namespace regscope;
+using Clock = std::chrono::steady_clock;
+
+extern char** environ;
+
+namespace {
+
+int g_lagSeconds = 10;
+int g_lagRate = 1000;
+qint64 g_snapshotKeys = 1000000;
+regscope::test::EtcdProcess* g_etcd = nullptr;
+QString g_self;
+
+EtcdOptions optionsFor(const QByteArray& prefix) {
+    EtcdOptions o;
+    o.endpoints = g_etcd->endpoints();
+    o.prefix = prefix;
+    o.clusterPollMs = 0;
+    o.callTimeoutMs = 30000;
+    return o;
+}
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const size_t i = std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())));
+    return v[i];
+}
+
+// Runs argv, waits with a deadline; wall seconds and peak RSS (KiB) from wait4.
+struct ChildRun {
+    bool ok = false;
+    double seconds = 0;
+    long maxRssKb = 0;
+};
+ChildRun runChild(const std::vector<std::string>& args, bool quiet, int timeoutS) {
+    std::vector<char*> argv;
+    for (const auto& a : args)
+        argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    if (quiet)
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    pid_t pid = 0;
+    const auto t0 = Clock::now();
+    ChildRun r;
+    if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0)
+        return r;
+    posix_spawn_file_actions_destroy(&fa);
+    int status = 0;
+    rusage ru{};
+    const auto deadline = t0 + std::chrono::seconds(timeoutS);
+    while (true) {
+        const pid_t w = wait4(pid, &status, WNOHANG, &ru);
+        if (w == pid)
+            break;
+        if (Clock::now() > deadline) {
+            kill(pid, SIGKILL);
+            wait4(pid, &status, 0, &ru);
+            return r;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a child, not a test
+    }
+    r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    r.maxRssKb = ru.ru_maxrss;
+    r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    return r;
+}
+
+// --- 1. display lag -------------------------------------------------------------------------
+
+void BM_DisplayLag(benchmark::State& state) {
+    for (auto _ : state) {
+        registerConnectorMetaTypes();
+        Store store;
+        EtcdKeysModel model;
+        model.setStore(&store);
+        EtcdConnector connector(optionsFor("/lag/"));
+        QObject::connect(&connector, &Connector::eventsReady, &store, &Store::apply);
+        const int total = g_lagSeconds * g_lagRate;
+        std::vector<Clock::time_point> visible(static_cast<size_t>(total));
+        std::vector<Clock::time_point> responded(static_cast<size_t>(total));
+        std::vector<char> seen(static_cast<size_t>(total), 0);
+        int seenCount = 0;
+        QObject::connect(&model, &QAbstractItemModel::rowsInserted, &model,
+                         [&](const QModelIndex&, int first, int last) {
+                             const auto now = Clock::now();
+                             for (int r = first; r <= last; ++r) {
+                                 const QByteArray key = model.recordAt(r)->key;
+                                 const int seq = key.mid(5).toInt();
+                                 if (seq >= 0 && seq < total && !seen[static_cast<size_t>(seq)]) {
+                                     seen[static_cast<size_t>(seq)] = 1;
+                                     visible[static_cast<size_t>(seq)] = now;
+                                     ++seenCount;
+                                 }
+                             }
+                         });
+        connector.start();
+        {
+            QEventLoop loop;
+            QTimer::singleShot(1000, &loop, &QEventLoop::quit); // let the watch come up
+            loop.exec();
+        }
+        // A separate client (4 threads, paced to the target rate in total).
+        std::atomic<int> failures{0};
+        std::vector<std::thread> writers;
+        const int threads = 4;
+        const auto start = Clock::now();
+        for (int t = 0; t < threads; ++t) {
+            writers.emplace_back([&, t] {
+                EtcdClient c(g_etcd->endpoint(0), optionsFor({}));
+                if (!c.connect()) {
+                    failures += total;
+                    return;
+                }
+                for (int seq = t; seq < total; seq += threads) {
+                    const auto due = start + std::chrono::microseconds(static_cast<qint64>(seq) *
+                                                                       1000000 / g_lagRate);
+                    std::this_thread::sleep_until(due); // pacing the load generator
+                    const QByteArray key = "/lag/" + QByteArray::number(seq).rightJustified(8, '0');
+                    if (!c.put(key, "v"))
+                        ++failures;
+                    responded[static_cast<size_t>(seq)] = Clock::now();
+                }
+            });
+        }
+        QDeadlineTimer deadline((g_lagSeconds + 30) * 1000);
+        while (seenCount < total - failures && !deadline.hasExpired())
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        for (auto& w : writers)
+            w.join();
+        QCoreApplication::processEvents();
+        const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        std::vector<double> lags;
+        int early = 0;
+        for (int i = 0; i < total; ++i) {
+            if (!seen[static_cast<size_t>(i)])
+                continue;
+            double ms = std::chrono::duration<double, std::milli>(visible[static_cast<size_t>(i)] -
+                                                                  responded[static_cast<size_t>(i)])
+                            .count();
+            if (ms < 0) { // the row showed up before the writer got its reply
+                ++early;
+                ms = 0;
+            }
+            lags.push_back(ms);
+        }
+        connector.stop();
+        state.counters["puts"] = total;
+        state.counters["put_failures"] = failures.load();
+        state.counters["rows_seen"] = static_cast<double>(lags.size());
+        state.counters["visible_before_reply"] = early;
+        state.counters["p50_ms"] = percentile(lags, 0.50);
+        state.counters["p99_ms"] = percentile(lags, 0.99);
+        state.counters["max_ms"] = percentile(lags, 1.0);
+        state.counters["achieved_puts_per_s"] = total / std::max(1e-9, elapsed);
+        std::printf("display lag: %zu/%d rows, p50 %.1f ms, p99 %.1f ms (goal < 150), max %.1f ms, "
+                    "%d visible before the put reply\n",
+                    lags.size(), total, percentile(lags, 0.5), percentile(lags, 0.99),
+                    percentile(lags, 1.0), early);
+    }
+}
+
+// --- 2. snapshot of 1M keys -----------------------------------------------------------------
+
+bool loadKeys(qint64 n) {
+    EtcdClient c(g_etcd->endpoint(0), optionsFor({}));
+    if (!c.connect())
+        return false;
+    const auto t0 = Clock::now();
+    const qint64 chunk = 128 * 64;
+    for (qint64 base = 0; base < n; base += chunk) {
+        std::vector<std::pair<QByteArray, QByteArray>> kvs;
+        for (qint64 i = base; i < std::min(n, base + chunk); ++i)
+            kvs.emplace_back("/snap/" + QByteArray::number(i).rightJustified(8, '0'),
+                             "{\"addr\":\"10.0.0." + QByteArray::number(i % 250) + ":80\"}");
+        if (!c.putMany(kvs, 16))
+            return false;
+    }
+    std::printf("loaded %lld keys into etcd in %.1f s (Txn batches of 128, 16 in flight)\n",
+                static_cast<long long>(n),
+                std::chrono::duration<double>(Clock::now() - t0).count());
+    return true;
+}
+
+void BM_Snapshot(benchmark::State& state) {
+    static bool loaded = loadKeys(g_snapshotKeys);
+    if (!loaded) {
+        state.SkipWithError("could not load the keys into etcd");
+        return;
+    }
+    for (auto _ : state) {
+        const auto ours =
+            runChild({g_self.toStdString(), "--snapshot-child", g_etcd->endpoint(0).toStdString(),
+                      std::to_string(g_snapshotKeys)},
+                     false, 600);
+        const auto base =
+            runChild({"etcdctl", "--endpoints=" + g_etcd->endpoint(0).toStdString(),
+                      "--command-timeout=300s", "get", "--prefix", "/snap/", "--keys-only"},
+                     true, 600);
+        if (!ours.ok || !base.ok) {
+            state.SkipWithError("a child failed");
+            return;
+        }
+        state.counters["keys"] = static_cast<double>(g_snapshotKeys);
+        state.counters["regscope_s"] = ours.seconds;
+        state.counters["regscope_rss_MiB"] = ours.maxRssKb / 1024.0;
+        state.counters["etcdctl_s"] = base.seconds;
+        state.counters["etcdctl_rss_MiB"] = base.maxRssKb / 1024.0;
+        state.counters["time_ratio"] = ours.seconds / base.seconds;
+        state.counters["rss_ratio"] =
+            static_cast<double>(ours.maxRssKb) / static_cast<double>(base.maxRssKb);
+        std::printf(
+            "snapshot of %lld keys: regscope (connector+store+model) %.2f s, peak RSS %.0f MiB; "
+            "etcdctl get --prefix --keys-only %.2f s, peak RSS %.0f MiB; ratio time %.2fx, RSS "
+            "%.2fx\n",
+            static_cast<long long>(g_snapshotKeys), ours.seconds, ours.maxRssKb / 1024.0,
+            base.seconds, base.maxRssKb / 1024.0, ours.seconds / base.seconds,
+            static_cast<double>(ours.maxRssKb) / static_cast<double>(base.maxRssKb));
+    }
+}
+
+// The child: connector -> store -> keys model until every key is a row.
+int snapshotChild(const QString& endpoint, qint64 expected) {
+    registerConnectorMetaTypes();
+    EtcdOptions o;
+    o.endpoints = {endpoint};
+    o.prefix = "/snap/";
+    o.clusterPollMs = 0;
+    o.callTimeoutMs = 30000;
+    Store store;
+    EtcdKeysModel model;
+    model.setStore(&store);
+    EtcdConnector connector(o);
+    QObject::connect(&connector, &Connector::eventsReady, &store, &Store::apply);
+    connector.start();
+    QDeadlineTimer deadline(300000);
+    while (model.rowCount() < expected && !deadline.hasExpired())
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    connector.stop();
+    std::printf("child: %d rows\n", model.rowCount());
+    return model.rowCount() == expected ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    g_self = QCoreApplication::applicationFilePath();
+    if (argc >= 4 && std::string(argv[1]) == "--snapshot-child")
+        return snapshotChild(QString::fromLocal8Bit(argv[2]), QByteArray(argv[3]).toLongLong());
+    std::vector<char*> rest{argv[0]};
+    for (int i = 1; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--lag-seconds" && i + 1 < argc)
+            g_lagSeconds = std::atoi(argv[++i]);
+        else if (a == "--lag-rate" && i + 1 < argc)
+            g_lagRate = std::atoi(argv[++i]);
+        else if (a == "--snapshot-keys" && i + 1 < argc)
+            g_snapshotKeys = std::atoll(argv[++i]);
+        else
+            rest.push_back(argv[i]);
+    }
+    regscope::test::EtcdProcess etcd(1);
+    if (!etcd.start()) {
+        std::fprintf(stderr, "etcd: %s\n", qPrintable(etcd.lastError()));
+        return 1;
+    }
+    g_etcd = &etcd;
+    benchmark::RegisterBenchmark("etcd/display_lag", BM_DisplayLag)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark("etcd/snapshot_vs_etcdctl", BM_Snapshot)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+    int n = static_cast<int>(rest.size());
+    benchmark::Initialize(&n, rest.data());
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}

@@ -1,0 +1,361 @@
+// bench_registry (issue 2 §3): Lookup hit and miss on 1 thread, and with 2 reader threads plus
+// one writer registering/deregistering, for
+//   (a) our Registry<T> with metrics on (default options: latency sampled 1 in 64, top-K misses)
+//   (b) std::unordered_map, no lock (the floor; single thread only)
+//   (c) std::shared_mutex + unordered_map
+//   (d) std::mutex + unordered_map
+// at 10, 1,000 and 100,000 entries. Prints ns per lookup per thread, then the ratios:
+// ours/(b) for the 1-thread hit (target <= 1.5) and (c)/ours under 2R+1W (target >= 3).
+// Default --benchmark_min_time=0.1 keeps the whole run near a minute on 2 cores.
+
+#include "models/registry/Registry.h"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace {
+
+using namespace regscope::registry;
+
+struct Impl {
+    int value = 0;
+};
+
+constexpr std::size_t kSizes[] = {10, 1'000, 100'000};
+constexpr std::size_t kProbe = 1 << 16; // lookup sequence length (power of two)
+constexpr int kWriterNames = 64;
+
+std::string Key(std::size_t i) { return "service.component-" + std::to_string(i); }
+std::string MissKey(std::size_t i) { return "missing.component-" + std::to_string(i); }
+std::string WriterKey(int i) { return "writer.component-" + std::to_string(i); }
+
+// The keys to look up, in a shuffled order shared by every variant.
+struct Keys {
+    std::vector<std::string> hit;
+    std::vector<std::string> miss;
+    explicit Keys(std::size_t n) {
+        std::mt19937_64 rng(42);
+        std::vector<std::size_t> order(kProbe);
+        for (std::size_t i = 0; i < kProbe; ++i)
+            order[i] = i % n;
+        std::shuffle(order.begin(), order.end(), rng);
+        hit.reserve(kProbe);
+        miss.reserve(kProbe);
+        for (auto i : order) {
+            hit.push_back(Key(i));
+            miss.push_back(MissKey(i));
+        }
+    }
+};
+
+const Keys& KeysFor(std::size_t n) {
+    static std::map<std::size_t, std::unique_ptr<Keys>> cache;
+    auto& k = cache[n];
+    if (!k)
+        k = std::make_unique<Keys>(n);
+    return *k;
+}
+
+using Map = std::unordered_map<std::string, std::shared_ptr<Impl>>;
+
+Map& MapFor(std::size_t n) {
+    static std::map<std::size_t, std::unique_ptr<Map>> cache;
+    auto& m = cache[n];
+    if (!m) {
+        m = std::make_unique<Map>();
+        for (std::size_t i = 0; i < n; ++i)
+            m->emplace(Key(i), std::make_shared<Impl>(Impl{int(i)}));
+    }
+    return *m;
+}
+
+Registry<Impl>& RegistryFor(std::size_t n) {
+    static std::map<std::size_t, std::unique_ptr<Registry<Impl>>> cache;
+    auto& r = cache[n];
+    if (!r) {
+        RegistryOptions opts;
+        opts.typeName = "bench";
+        opts.audit = std::make_shared<NullAuditSink>(); // metrics stay on (defaults)
+        r = std::make_unique<Registry<Impl>>(opts);
+        std::vector<Registration<Impl>> set;
+        set.reserve(n);
+        for (std::size_t i = 0; i < n; ++i)
+            set.push_back({"", Key(i), "1.0.0", std::make_shared<Impl>(Impl{int(i)}), {}});
+        if (!r->Reload({}, std::move(set)))
+            std::abort();
+    }
+    return *r;
+}
+
+struct SharedMutexMap {
+    std::shared_mutex mutex;
+    Map map;
+};
+struct MutexMap {
+    std::mutex mutex;
+    Map map;
+};
+template <typename T>
+T& LockedFor(std::size_t n) {
+    static std::map<std::size_t, std::unique_ptr<T>> cache;
+    auto& m = cache[n];
+    if (!m) {
+        m = std::make_unique<T>();
+        m->map = MapFor(n);
+    }
+    return *m;
+}
+
+// The writer of the 2R+1W runs: started by reader thread 0 before the timed loop, stopped
+// after it (Google Benchmark puts a barrier at both ends of the loop).
+class Writer {
+public:
+    template <typename Fn>
+    void Start(Fn op) {
+        stop_.store(false);
+        thread_ = std::thread([this, op] {
+            for (std::uint64_t i = 0; !stop_.load(std::memory_order_relaxed); ++i)
+                op(i);
+        });
+    }
+    void Stop() {
+        stop_.store(true);
+        thread_.join();
+    }
+
+private:
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+Writer gWriter;
+
+enum class Variant { Ours, Bare, SharedMutex, Mutex };
+enum class Load { OneThread, TwoReadersOneWriter };
+
+void StartWriter(Variant v, std::size_t n) {
+    switch (v) {
+    case Variant::Ours: {
+        auto* reg = &RegistryFor(n);
+        gWriter.Start([reg](std::uint64_t i) {
+            const auto name = WriterKey(int(i % kWriterNames));
+            if ((i / kWriterNames) % 2 == 0)
+                (void)reg->Register(name, "1.0.0", std::make_shared<Impl>());
+            else
+                (void)reg->Deregister({}, name, "1.0.0");
+        });
+        break;
+    }
+    case Variant::SharedMutex: {
+        auto* m = &LockedFor<SharedMutexMap>(n);
+        gWriter.Start([m](std::uint64_t i) {
+            auto name = WriterKey(int(i % kWriterNames));
+            auto impl = std::make_shared<Impl>();
+            std::unique_lock lock(m->mutex);
+            if ((i / kWriterNames) % 2 == 0)
+                m->map.emplace(std::move(name), std::move(impl));
+            else
+                m->map.erase(name);
+        });
+        break;
+    }
+    case Variant::Mutex: {
+        auto* m = &LockedFor<MutexMap>(n);
+        gWriter.Start([m](std::uint64_t i) {
+            auto name = WriterKey(int(i % kWriterNames));
+            auto impl = std::make_shared<Impl>();
+            std::lock_guard lock(m->mutex);
+            if ((i / kWriterNames) % 2 == 0)
+                m->map.emplace(std::move(name), std::move(impl));
+            else
+                m->map.erase(name);
+        });
+        break;
+    }
+    case Variant::Bare: break;
+    }
+}
+
+void Cleanup(Variant v, std::size_t n) {
+    // Leave the structures as we found them (the writer alternates register/deregister).
+    for (int k = 0; k < kWriterNames; ++k) {
+        if (v == Variant::Ours)
+            (void)RegistryFor(n).Deregister({}, WriterKey(k), "1.0.0");
+        else if (v == Variant::SharedMutex)
+            LockedFor<SharedMutexMap>(n).map.erase(WriterKey(k));
+        else if (v == Variant::Mutex)
+            LockedFor<MutexMap>(n).map.erase(WriterKey(k));
+    }
+}
+
+void BM_Lookup(benchmark::State& state, Variant v, Load load, bool hit, std::size_t n) {
+    const auto& keys = KeysFor(n);
+    const auto& probe = hit ? keys.hit : keys.miss;
+    // Build shared fixtures on thread 0 only, before the start barrier.
+    if (state.thread_index() == 0) {
+        if (v == Variant::Ours)
+            RegistryFor(n);
+        else if (v == Variant::Bare)
+            MapFor(n);
+        else if (v == Variant::SharedMutex)
+            LockedFor<SharedMutexMap>(n);
+        else
+            LockedFor<MutexMap>(n);
+        if (load == Load::TwoReadersOneWriter)
+            StartWriter(v, n);
+    }
+    std::size_t i = std::size_t(state.thread_index()) * 7919;
+    std::uint64_t found = 0;
+    switch (v) {
+    case Variant::Ours: {
+        const auto& reg = RegistryFor(n);
+        for (auto _ : state) {
+            auto h = reg.Lookup(std::string_view(probe[i++ & (kProbe - 1)]));
+            found += h.has_value();
+            benchmark::DoNotOptimize(h);
+        }
+        break;
+    }
+    case Variant::Bare: {
+        const auto& map = MapFor(n);
+        for (auto _ : state) {
+            auto it = map.find(probe[i++ & (kProbe - 1)]);
+            const Impl* p = it == map.end() ? nullptr : it->second.get();
+            found += p != nullptr;
+            benchmark::DoNotOptimize(p);
+        }
+        break;
+    }
+    case Variant::SharedMutex: {
+        auto& m = LockedFor<SharedMutexMap>(n);
+        for (auto _ : state) {
+            const Impl* p = nullptr;
+            {
+                std::shared_lock lock(m.mutex);
+                auto it = m.map.find(probe[i++ & (kProbe - 1)]);
+                p = it == m.map.end() ? nullptr : it->second.get();
+            }
+            found += p != nullptr;
+            benchmark::DoNotOptimize(p);
+        }
+        break;
+    }
+    case Variant::Mutex: {
+        auto& m = LockedFor<MutexMap>(n);
+        for (auto _ : state) {
+            const Impl* p = nullptr;
+            {
+                std::lock_guard lock(m.mutex);
+                auto it = m.map.find(probe[i++ & (kProbe - 1)]);
+                p = it == m.map.end() ? nullptr : it->second.get();
+            }
+            found += p != nullptr;
+            benchmark::DoNotOptimize(p);
+        }
+        break;
+    }
+    }
+    if (state.thread_index() == 0 && load == Load::TwoReadersOneWriter) {
+        gWriter.Stop();
+        Cleanup(v, n);
+    }
+    if ((found == static_cast<std::uint64_t>(state.iterations())) != hit)
+        state.SkipWithError("lookup results do not match the scenario");
+}
+
+const char* Name(Variant v) {
+    switch (v) {
+    case Variant::Ours: return "a_ours";
+    case Variant::Bare: return "b_unordered_map";
+    case Variant::SharedMutex: return "c_shared_mutex_map";
+    case Variant::Mutex: return "d_mutex_map";
+    }
+    return "?";
+}
+
+std::string BenchName(Variant v, Load load, bool hit, std::size_t n) {
+    return std::string("Lookup/") + Name(v) + (hit ? "/hit" : "/miss") +
+           (load == Load::OneThread ? "/1thread/" : "/2readers+1writer/") + std::to_string(n);
+}
+
+// Collects ns per lookup per thread for the summary while printing as usual.
+class CollectingReporter : public benchmark::ConsoleReporter {
+public:
+    void ReportRuns(const std::vector<Run>& runs) override {
+        for (const auto& r : runs)
+            if (!r.error_occurred && r.run_type == Run::RT_Iteration)
+                ns[r.run_name.function_name] = r.GetAdjustedRealTime();
+        ConsoleReporter::ReportRuns(runs);
+    }
+    std::map<std::string, double> ns;
+};
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<char*> args(argv, argv + argc);
+    std::string minTime = "--benchmark_min_time=0.1";
+    if (std::none_of(args.begin(), args.end(), [](const char* a) {
+            return std::string_view(a).starts_with("--benchmark_min_time");
+        }))
+        args.insert(args.begin() + 1, minTime.data());
+    int n = int(args.size());
+    benchmark::Initialize(&n, args.data());
+
+    for (std::size_t size : kSizes)
+        for (bool hit : {true, false})
+            for (Load load : {Load::OneThread, Load::TwoReadersOneWriter})
+                for (Variant v : {Variant::Ours, Variant::Bare, Variant::SharedMutex, Variant::Mutex}) {
+                    if (v == Variant::Bare && load != Load::OneThread)
+                        continue; // no lock: not safe with a writer
+                    auto* b = benchmark::RegisterBenchmark(
+                        BenchName(v, load, hit, size).c_str(),
+                        [=](benchmark::State& s) { BM_Lookup(s, v, load, hit, size); });
+                    b->Unit(benchmark::kNanosecond)->UseRealTime();
+                    if (load == Load::TwoReadersOneWriter)
+                        b->Threads(2);
+                }
+
+    CollectingReporter reporter;
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::Shutdown();
+
+    auto get = [&](Variant v, Load load, bool hit, std::size_t size) {
+        auto name = BenchName(v, load, hit, size);
+        if (load == Load::TwoReadersOneWriter)
+            name += "/real_time/threads:2";
+        else
+            name += "/real_time";
+        auto it = reporter.ns.find(name);
+        return it == reporter.ns.end() ? 0.0 : it->second;
+    };
+    std::printf("\nRatios (ns per lookup per thread; targets: 1-thread hit ours/(b) <= 1.5, "
+                "2R+1W (c)/ours >= 3)\n");
+    std::printf("%-9s %-5s %10s %10s %12s %10s %10s %12s %12s %12s\n", "entries", "kind",
+                "1T ours", "1T (b)", "ours/(b)", "2R1W ours", "2R1W (c)", "(c)/ours",
+                "2R1W (d)", "(d)/ours");
+    for (std::size_t size : kSizes)
+        for (bool hit : {true, false}) {
+            const double o1 = get(Variant::Ours, Load::OneThread, hit, size);
+            const double b1 = get(Variant::Bare, Load::OneThread, hit, size);
+            const double o2 = get(Variant::Ours, Load::TwoReadersOneWriter, hit, size);
+            const double c2 = get(Variant::SharedMutex, Load::TwoReadersOneWriter, hit, size);
+            const double d2 = get(Variant::Mutex, Load::TwoReadersOneWriter, hit, size);
+            auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+            std::printf("%-9zu %-5s %10.1f %10.1f %12.2f %10.1f %10.1f %12.2f %12.1f %12.2f\n",
+                        size, hit ? "hit" : "miss", o1, b1, ratio(o1, b1), o2, c2, ratio(c2, o2),
+                        d2, ratio(d2, o2));
+        }
+    return 0;
+}

@@ -1,0 +1,159 @@
+#include "views/EntriesPanel.h"
+
+#include "models/EntriesFilterProxy.h"
+#include "models/EntriesModel.h"
+#include "models/RecordJson.h"
+#include "models/Store.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDateTime>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTextBrowser>
+#include <QTreeView>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
+    : QWidget(parent)
+    , m_store(store)
+    , m_model(new EntriesModel(store, this))
+    , m_proxy(new EntriesFilterProxy(this)) {
+    m_proxy->setSourceModel(m_model);
+
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(u"filter"_s);
+    m_filter->setPlaceholderText(u"Filter names, versions, types… (Ctrl+F)"_s);
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
+        m_proxy->setFilterText(text);
+        if (!text.isEmpty())
+            m_view->expandAll();
+    });
+
+    m_view = new QTreeView(this);
+    m_view->setModel(m_proxy);
+    m_view->setUniformRowHeights(true);
+    m_view->setAlternatingRowColors(true);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->header()->setStretchLastSection(true);
+    m_view->setColumnWidth(EntriesModel::NameColumn, 220);
+    m_view->setColumnWidth(EntriesModel::VersionColumn, 120);
+    m_view->setColumnWidth(EntriesModel::TypeColumn, 90);
+    m_view->setColumnWidth(EntriesModel::StateColumn, 150);
+    m_view->setColumnWidth(EntriesModel::OriginColumn, 70);
+    // New tenants open so the names are visible at once.
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex& where, int first, int last) {
+                if (where.isValid())
+                    return;
+                for (int r = first; r <= last; ++r)
+                    m_view->expand(m_proxy->index(r, 0));
+            });
+    for (int r = 0; r < m_proxy->rowCount(); ++r)
+        m_view->expand(m_proxy->index(r, 0));
+    connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &EntriesPanel::showDetail);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] {
+        if (m_view->currentIndex().isValid())
+            showDetail();
+    });
+
+    m_detail = new QTextBrowser(this);
+    m_detail->setObjectName(u"entryDetail"_s);
+    m_copy = new QPushButton(u"Copy as JSON"_s, this);
+    m_copy->setShortcut(QKeySequence(u"Ctrl+Shift+C"_s));
+    m_copy->setEnabled(false);
+    connect(m_copy, &QPushButton::clicked, this, &EntriesPanel::copyJson);
+
+    auto* detailBox = new QWidget(this);
+    auto* detailLayout = new QVBoxLayout(detailBox);
+    detailLayout->setContentsMargins(0, 0, 0, 0);
+    detailLayout->addWidget(m_detail);
+    detailLayout->addWidget(m_copy, 0, Qt::AlignRight);
+
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_view);
+    split->addWidget(detailBox);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_filter);
+    layout->addWidget(split, 1);
+    m_detail->setHtml(
+        u"<p style='color:gray'>Select an entry to see everything known about it.</p>"_s);
+}
+
+QString EntriesPanel::detailText() const {
+    return m_detail->toPlainText();
+}
+
+QString EntriesPanel::selectionJson() const {
+    const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
+    const std::vector<EntryRecord> records = m_model->recordsAt(current);
+    if (records.size() == 1)
+        return QString::fromUtf8(QJsonDocument(toJson(records.front())).toJson());
+    QJsonArray array;
+    for (const EntryRecord& r : records)
+        array.append(toJson(r));
+    return QString::fromUtf8(QJsonDocument(array).toJson());
+}
+
+void EntriesPanel::copyJson() const {
+    QApplication::clipboard()->setText(selectionJson());
+}
+
+void EntriesPanel::showDetail() {
+    const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
+    const std::vector<EntryRecord> records = m_model->recordsAt(current);
+    m_copy->setEnabled(!records.empty());
+    if (records.empty()) {
+        m_detail->clear();
+        return;
+    }
+    auto esc = [](const QString& s) { return s.toHtmlEscaped(); };
+    QString html;
+    const qsizetype shown = std::min<qsizetype>(qsizetype(records.size()), 50);
+    for (qsizetype i = 0; i < shown; ++i) {
+        const EntryRecord& r = records[size_t(i)];
+        html += u"<h3>"_s % esc(r.name) %
+                (r.version.isEmpty() ? QString() : u" <small>"_s % esc(r.version) % u"</small>"_s) %
+                u"</h3><table cellspacing='2'>"_s;
+        auto row = [&](const QString& key, const QString& value) {
+            if (!value.isEmpty())
+                html += u"<tr><td style='color:gray'>"_s % key % u"</td><td>"_s % esc(value) %
+                        u"</td></tr>"_s;
+        };
+        row(u"id"_s, recordId(r));
+        row(u"tenant"_s, r.tenant.isEmpty() ? u"(global)"_s : r.tenant);
+        row(u"type"_s, r.type);
+        row(u"description"_s, r.description);
+        row(u"alias of"_s, r.aliasOf);
+        row(u"state"_s, r.deprecated ? u"deprecated"_s : u"active"_s);
+        row(u"deprecation"_s, r.deprecationMessage);
+        row(u"remove after"_s, r.removeAfter);
+        row(u"origin"_s, r.origin);
+        if (r.registeredAtMs)
+            row(u"registered"_s,
+                QDateTime::fromMSecsSinceEpoch(r.registeredAtMs).toString(Qt::ISODateWithMs));
+        html += u"</table>"_s;
+    }
+    if (qsizetype(records.size()) > shown)
+        html +=
+            u"<p>… and %1 more (copy as JSON for all)</p>"_s.arg(records.size() - size_t(shown));
+    m_detail->setHtml(html);
+}
+
+} // namespace regscope
