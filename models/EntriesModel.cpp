@@ -561,27 +561,75 @@ void EntriesModel::onRecordsChanged(RecordKind kind, const QStringList& upserted
     if (upserted.isEmpty())
         return;
 
-    struct Item {
-        QString tenant;
-        QString name;
-        QString version; // empty: alias
-    };
-    std::vector<Item> items;
+    // The records themselves (stable while this slot runs): no copies, no lookups when the
+    // store hands them over with the ids.
+    std::vector<const EntryRecord*> items;
     items.reserve(size_t(upserted.size()));
-    for (const QString& id : upserted) {
-        const Record* r = m_store->find(RecordKind::Entry, id);
-        const auto* e = r ? std::get_if<EntryRecord>(r) : nullptr;
-        if (!e)
-            continue;
-        items.push_back({e->tenant, e->name, e->aliasOf.isEmpty() ? e->version : QString()});
+    const std::vector<const Record*>& given = m_store->changedRecords(RecordKind::Entry);
+    if (qsizetype(given.size()) == upserted.size()) {
+        for (const Record* r : given) {
+            if (const auto* e = std::get_if<EntryRecord>(r))
+                items.push_back(e);
+        }
+    } else {
+        for (const QString& id : upserted) {
+            const Record* r = m_store->find(RecordKind::Entry, id);
+            if (const auto* e = r ? std::get_if<EntryRecord>(r) : nullptr)
+                items.push_back(e);
+        }
     }
-    std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
-        if (const int c = QStringView(a.tenant).compare(b.tenant))
+    // Same string data (versions of one name usually share it) compares equal at once.
+    const auto cmp = [](const QString& a, const QString& b) {
+        return a.constData() == b.constData() && a.size() == b.size() ? 0
+                                                                      : QStringView(a).compare(b);
+    };
+    const auto groupLess = [&](const EntryRecord* a, const EntryRecord* b) {
+        if (const int c = cmp(a->tenant, b->tenant))
             return c < 0;
-        if (const int c = QStringView(a.name).compare(b.name))
-            return c < 0;
-        return compareVersions(a.version, b.version) < 0;
-    });
+        return cmp(a->name, b->name) < 0;
+    };
+    // Group by (tenant, name): sort the distinct names only (a third of the records when names
+    // have three versions), then place the records by their group's rank. Snapshots usually
+    // come sorted already; that costs one pass.
+    if (!std::is_sorted(items.begin(), items.end(), groupLess)) {
+        std::vector<quint32> group(items.size());
+        std::vector<const EntryRecord*> firstOf;
+        QHash<QString, QHash<QString, quint32>> index;
+        QHash<QString, quint32>* tenantIndex = nullptr;
+        const QString* lastTenant = nullptr;
+        for (size_t i = 0; i < items.size(); ++i) {
+            const EntryRecord* e = items[i];
+            if (!lastTenant || cmp(*lastTenant, e->tenant) != 0) {
+                tenantIndex = &index[e->tenant];
+                lastTenant = &e->tenant;
+            }
+            const auto it = tenantIndex->constFind(e->name);
+            if (it != tenantIndex->cend()) {
+                group[i] = it.value();
+            } else {
+                group[i] = quint32(firstOf.size());
+                tenantIndex->insert(e->name, group[i]);
+                firstOf.push_back(e);
+            }
+        }
+        std::vector<quint32> order(firstOf.size());
+        for (quint32 g = 0; g < order.size(); ++g)
+            order[g] = g;
+        std::sort(order.begin(), order.end(),
+                  [&](quint32 a, quint32 b) { return groupLess(firstOf[a], firstOf[b]); });
+        std::vector<quint32> start(order.size() + 1, 0);
+        std::vector<quint32> rank(order.size());
+        for (quint32 k = 0; k < order.size(); ++k)
+            rank[order[k]] = k;
+        for (const quint32 g : group)
+            ++start[rank[g] + 1];
+        for (size_t k = 1; k < start.size(); ++k)
+            start[k] += start[k - 1];
+        std::vector<const EntryRecord*> placed(items.size());
+        for (size_t i = 0; i < items.size(); ++i)
+            placed[start[rank[group[i]]]++] = items[i];
+        items.swap(placed);
+    }
 
     const auto nameLess = [](const std::unique_ptr<NameNode>& a,
                              const std::unique_ptr<NameNode>& b) { return a->name < b->name; };
@@ -593,9 +641,9 @@ void EntriesModel::onRecordsChanged(RecordKind kind, const QStringList& upserted
 
     size_t i = 0;
     while (i < items.size()) {
-        const QString& tenant = items[i].tenant;
+        const QString& tenant = items[i]->tenant;
         size_t tenantEnd = i;
-        while (tenantEnd < items.size() && items[tenantEnd].tenant == tenant)
+        while (tenantEnd < items.size() && items[tenantEnd]->tenant == tenant)
             ++tenantEnd;
         TenantNode* t = findTenant(tenant);
         std::unique_ptr<TenantNode> fresh;
@@ -609,9 +657,9 @@ void EntriesModel::onRecordsChanged(RecordKind kind, const QStringList& upserted
         std::vector<std::pair<NameNode*, QString>> changedVersions; // existing rows
         size_t j = i;
         while (j < tenantEnd) {
-            const QString& name = items[j].name;
+            const QString& name = items[j]->name;
             size_t nameEnd = j;
-            while (nameEnd < tenantEnd && items[nameEnd].name == name)
+            while (nameEnd < tenantEnd && items[nameEnd]->name == name)
                 ++nameEnd;
             NameNode* n = fresh ? nullptr : findName(t, name);
             if (!n) {
@@ -619,18 +667,20 @@ void EntriesModel::onRecordsChanged(RecordKind kind, const QStringList& upserted
                 node->tenant = t;
                 node->name = name;
                 for (size_t k = j; k < nameEnd; ++k) {
-                    if (items[k].version.isEmpty())
+                    if (!items[k]->aliasOf.isEmpty())
                         node->alias = true;
                     else
-                        node->versions.push_back(items[k].version);
+                        node->versions.push_back(items[k]->version);
                     ++m_entryCount;
                 }
+                if (!std::is_sorted(node->versions.begin(), node->versions.end(), versionLess))
+                    std::sort(node->versions.begin(), node->versions.end(), versionLess);
                 newNames.push_back(std::move(node));
             } else {
                 std::vector<QString> newVersions;
                 for (size_t k = j; k < nameEnd; ++k) {
-                    const QString& v = items[k].version;
-                    if (v.isEmpty()) {
+                    const QString& v = items[k]->version;
+                    if (!items[k]->aliasOf.isEmpty()) {
                         if (!n->alias)
                             ++m_entryCount;
                         n->alias = true;
@@ -644,6 +694,7 @@ void EntriesModel::onRecordsChanged(RecordKind kind, const QStringList& upserted
                 }
                 changedNames.push_back(n);
                 if (!newVersions.empty()) {
+                    std::sort(newVersions.begin(), newVersions.end(), versionLess);
                     const QModelIndex parent =
                         createIndex(nameRow(n), 0, quintptr(reinterpret_cast<quintptr>(t) | 1u));
                     insertRuns(

@@ -1,6 +1,7 @@
 #include "models/RecordTable.h"
 
 #include <bit>
+#include <cstdint>
 
 namespace regscope {
 
@@ -176,7 +177,25 @@ void RecordTable::eraseIndex(quint32 slot) {
     }
 }
 
-quint32 RecordTable::allocSlot(const Record& record, quint32 hash) {
+quint32 RecordTable::findOrInsert(const Record& record, quint32 hash, bool* inserted) {
+    if (qsizetype(m_buckets.size()) * 7 <= (m_live + m_tombs + 1) * 10)
+        rehash((m_live + 1) * 2 * 10 / 7);
+    const size_t mask = m_buckets.size() - 1;
+    size_t firstTomb = SIZE_MAX;
+    size_t i = hash & mask;
+    for (;; i = (i + 1) & mask) {
+        const quint32 slot = m_buckets[i];
+        if (slot == kEmpty)
+            break;
+        if (slot == kTomb) {
+            if (firstTomb == SIZE_MAX)
+                firstTomb = i;
+        } else if (m_hashes[slot] == hash && sameId(m_slots[slot], record)) {
+            *inserted = false;
+            return slot;
+        }
+    }
+    *inserted = true;
     quint32 slot;
     if (!m_free.empty()) {
         slot = m_free.back();
@@ -190,7 +209,11 @@ quint32 RecordTable::allocSlot(const Record& record, quint32 hash) {
         m_hashes.push_back(hash);
         m_flags.push_back(kAlive);
     }
-    insertIndex(slot, hash);
+    if (firstTomb != SIZE_MAX) {
+        i = firstTomb;
+        --m_tombs;
+    }
+    m_buckets[i] = slot;
     ++m_live;
     return slot;
 }
@@ -210,10 +233,10 @@ void RecordTable::touch(quint32 slot, quint8 flags) {
 }
 
 void RecordTable::upsert(const Record& record) {
-    const quint32 hash = idHash(record);
-    const quint32 slot = findSlot(record, hash);
-    if (slot == kEmpty) {
-        touch(allocSlot(record, hash), NewInFlush);
+    bool inserted = false;
+    const quint32 slot = findOrInsert(record, idHash(record), &inserted);
+    if (inserted) {
+        touch(slot, NewInFlush);
     } else if (!(m_slots[slot] == record)) {
         m_slots[slot] = record;
         touch(slot, 0);
@@ -233,10 +256,9 @@ void RecordTable::mergeSnapshot(const std::vector<Record>& records) {
     if (m_live == 0)
         reserve(qsizetype(records.size()));
     for (const Record& record : records) {
-        const quint32 hash = idHash(record);
-        quint32 slot = findSlot(record, hash);
-        if (slot == kEmpty) {
-            slot = allocSlot(record, hash);
+        bool inserted = false;
+        const quint32 slot = findOrInsert(record, idHash(record), &inserted);
+        if (inserted) {
             touch(slot, NewInFlush | Seen);
         } else {
             m_flags[slot] |= Seen;
@@ -275,13 +297,19 @@ void RecordTable::clear() {
     m_tombs = 0;
 }
 
-void RecordTable::takeChanges(QStringList* upserted, QStringList* removed) {
+void RecordTable::takeChanges(QStringList* upserted, QStringList* removed,
+                              std::vector<const Record*>* records) {
     upserted->reserve(qsizetype(m_touched.size()));
+    if (records)
+        records->reserve(m_touched.size());
     for (const quint32 slot : m_touched) {
         if (slot >= m_flags.size())
             continue; // cleared meanwhile
-        if (m_flags[slot] & kAlive)
+        if (m_flags[slot] & kAlive) {
             upserted->append(recordId(m_slots[slot]));
+            if (records)
+                records->push_back(&m_slots[slot]);
+        }
         m_flags[slot] &= kAlive;
     }
     for (const QString& id : std::as_const(m_removedIds)) {

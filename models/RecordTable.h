@@ -27,7 +27,10 @@ public:
     void clear();
     // Deduplicated ids changed since the last call (upserted = inserted or changed, still
     // present; removed = present before and absent now).
-    void takeChanges(QStringList* upserted, QStringList* removed);
+    // `records`, if given, receives the upserted records in the same order as the ids (valid
+    // until the next mutation).
+    void takeChanges(QStringList* upserted, QStringList* removed,
+                     std::vector<const Record*>* records = nullptr);
     bool hasChanges() const { return !m_touched.empty() || !m_removedIds.isEmpty(); }
 
 private:
@@ -37,7 +40,8 @@ private:
 
     quint32 findSlot(QStringView id, quint32 hash) const;
     quint32 findSlot(const Record& record, quint32 hash) const;
-    quint32 allocSlot(const Record& record, quint32 hash);
+    // One probe: the slot holding record's id, or a new slot for it (*inserted = true).
+    quint32 findOrInsert(const Record& record, quint32 hash, bool* inserted);
     void freeSlot(quint32 slot);
     void insertIndex(quint32 slot, quint32 hash);
     void eraseIndex(quint32 slot);

@@ -120,10 +120,13 @@ void Store::flush() {
             continue;
         QStringList upserted;
         QStringList removed;
-        t.takeChanges(&upserted, &removed);
+        t.takeChanges(&upserted, &removed, &m_changedRecords);
+        m_changedKind = RecordKind(k);
         if (!upserted.isEmpty() || !removed.isEmpty())
             Q_EMIT recordsChanged(RecordKind(k), upserted, removed);
+        m_changedRecords.clear();
     }
+    m_changedRecords.shrink_to_fit();
     for (int k = 0; k < kKinds; ++k) {
         if (snapshotted[k])
             Q_EMIT snapshotApplied(RecordKind(k));
@@ -161,6 +164,11 @@ void Store::clear() {
     m_timeline.clear();
     m_health = SourceHealth{};
     Q_EMIT healthChanged(m_health);
+}
+
+const std::vector<const Record*>& Store::changedRecords(RecordKind kind) const {
+    static const std::vector<const Record*> none;
+    return kind == m_changedKind ? m_changedRecords : none;
 }
 
 const Record* Store::find(RecordKind kind, const QString& id) const {

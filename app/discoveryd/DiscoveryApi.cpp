@@ -12,12 +12,18 @@ using discovery::Code;
 namespace {
 
 constexpr std::array kEndpoints{
-    std::string_view("/discovery/register"), std::string_view("/discovery/renew"),
-    std::string_view("/discovery/cancel"),   std::string_view("/discovery/fetch"),
-    std::string_view("/discovery/fetchs"),   std::string_view("/discovery/poll"),
-    std::string_view("/discovery/polls"),    std::string_view("/discovery/nodes"),
-    std::string_view("/discovery/set"),      std::string_view("/discovery/fetch/all"),
-    std::string_view("/metrics"),            std::string_view("/status"),
+    std::string_view("/discovery/register"),
+    std::string_view("/discovery/renew"),
+    std::string_view("/discovery/cancel"),
+    std::string_view("/discovery/fetch"),
+    std::string_view("/discovery/fetchs"),
+    std::string_view("/discovery/poll"),
+    std::string_view("/discovery/polls"),
+    std::string_view("/discovery/nodes"),
+    std::string_view("/discovery/set"),
+    std::string_view("/discovery/fetch/all"),
+    std::string_view("/metrics"),
+    std::string_view("/status"),
 };
 
 bool isPost(std::string_view path) {
@@ -80,8 +86,7 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
         return fail(Code::NotFound, "no such endpoint: " + std::string(path.substr(0, 128)), 404);
     const bool post = isPost(path);
     if (req.method != (post ? "POST" : "GET"))
-        return fail(Code::BadRequest,
-                    std::string(path) + " wants " + (post ? "POST" : "GET"), 405);
+        return fail(Code::BadRequest, std::string(path) + " wants " + (post ? "POST" : "GET"), 405);
 
     FormParams p;
     if (auto r = p.parse(query); !r)

@@ -90,8 +90,8 @@ std::expected<std::string, std::string> FormParams::required(std::string_view na
     return std::move(*v);
 }
 
-std::expected<std::vector<std::string>, std::string> FormParams::requiredList(
-    std::string_view name) const {
+std::expected<std::vector<std::string>, std::string>
+FormParams::requiredList(std::string_view name) const {
     auto list = all(name);
     if (list.empty())
         return std::unexpected(std::string(name) + " is required");
@@ -122,8 +122,8 @@ std::expected<std::int64_t, std::string> FormParams::optionalInt(std::string_vie
     return *n;
 }
 
-std::expected<std::vector<std::int64_t>, std::string> FormParams::intList(
-    std::string_view name) const {
+std::expected<std::vector<std::int64_t>, std::string>
+FormParams::intList(std::string_view name) const {
     std::vector<std::int64_t> out;
     for (const auto& v : all(name)) {
         const auto n = toInt(v);

@@ -1,12 +1,12 @@
 #include "app/discoveryd/HttpServer.h"
 
-#include <algorithm>
-#include <optional>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <algorithm>
+#include <optional>
 
 namespace regscope::discoveryd {
 
@@ -42,10 +42,9 @@ private:
         m_parser->body_limit(m_shared.options.maxBodyBytes);
         m_parser->header_limit(static_cast<std::uint32_t>(m_shared.options.maxHeaderBytes));
         m_stream.expires_after(m_shared.options.idleTimeout);
-        http::async_read(m_stream, m_buffer, *m_parser,
-                         [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                             self->onRead(ec);
-                         });
+        http::async_read(
+            m_stream, m_buffer, *m_parser,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
     }
 
     void onRead(beast::error_code ec) {
@@ -71,17 +70,15 @@ private:
         auto& req = m_parser->get();
         m_keepAlive = req.keep_alive();
         m_version = req.version();
-        const ApiRequest request{std::string_view(req.method_string()),
-                                 std::string_view(req.target()),
-                                 std::string_view(req[http::field::content_type]),
-                                 std::string_view(req.body())};
+        const ApiRequest request{
+            std::string_view(req.method_string()), std::string_view(req.target()),
+            std::string_view(req[http::field::content_type]), std::string_view(req.body())};
         m_answered = false;
         m_stream.expires_never();
-        const auto parked = m_shared.api.handle(
-            request, [weak = weak_from_this()](ApiReply reply) {
-                if (auto self = weak.lock())
-                    self->answer(std::move(reply));
-            });
+        const auto parked = m_shared.api.handle(request, [weak = weak_from_this()](ApiReply reply) {
+            if (auto self = weak.lock())
+                self->answer(std::move(reply));
+        });
         if (parked && !m_answered) {
             m_parkedPoll = parked;
             watchWhileParked();
@@ -121,14 +118,15 @@ private:
         m_response.keep_alive(keepAlive);
         m_response.prepare_payload();
         m_stream.expires_after(m_shared.options.idleTimeout);
-        http::async_write(m_stream, m_response,
-                          [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
-                              if (ec || !keepAlive) {
-                                  self->close();
-                                  return;
-                              }
-                              self->readRequest();
-                          });
+        http::async_write(
+            m_stream, m_response,
+            [self = shared_from_this(), keepAlive](beast::error_code ec, std::size_t) {
+                if (ec || !keepAlive) {
+                    self->close();
+                    return;
+                }
+                self->readRequest();
+            });
     }
 
     void close() {
@@ -226,9 +224,9 @@ std::expected<std::string, std::string> HttpServer::start() {
         m_impl->period = m_impl->shared.options.tick;
     } else {
         const auto shortest = std::min({c.evictInterval, c.pollTimeout, c.resetExpectedInterval});
-        m_impl->period = std::clamp(
-            std::chrono::duration_cast<std::chrono::milliseconds>(shortest / 20),
-            std::chrono::milliseconds(1), std::chrono::milliseconds(250));
+        m_impl->period =
+            std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(shortest / 20),
+                       std::chrono::milliseconds(1), std::chrono::milliseconds(250));
     }
     m_impl->accept();
     m_impl->tick();

@@ -6,11 +6,11 @@
 #include "app/discoveryd/DiscoveryApi.h"
 #include "app/discoveryd/ServerOptions.h"
 
+#include <boost/asio/io_context.hpp>
+
 #include <expected>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 namespace regscope::discoveryd {
 

@@ -4,13 +4,13 @@
 
 #include "models/discovery/DiscoveryRegistry.h"
 
+#include <nlohmann/json.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
-
-#include <nlohmann/json.hpp>
 
 namespace regscope::discoveryd {
 

@@ -2,13 +2,13 @@
 
 #include "models/discovery/DurationText.h"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 namespace regscope::discoveryd {
 
@@ -109,7 +109,8 @@ const std::map<std::string, std::pair<Setter, const char*>>& setters() {
          {&setRegistryDuration<&C::evictCeiling>, "evict even under self-protection (3600s)"}},
         {"reset-expected-interval",
          {&setRegistryDuration<&C::resetExpectedInterval>, "recompute expected renews (15m)"}},
-        {"poll-timeout", {&setRegistryDuration<&C::pollTimeout>, "long-poll wait before -304 (30s)"}},
+        {"poll-timeout",
+         {&setRegistryDuration<&C::pollTimeout>, "long-poll wait before -304 (30s)"}},
         {"percent-threshold", {&setPercent, "self-protection / eviction cap fraction (0.85)"}},
         {"max-instances", {&setRegistryCount<&C::maxInstances>, "instance quota, total (100000)"}},
         {"max-instances-per-app",

@@ -8,14 +8,13 @@
 #include "models/discovery/Clock.h"
 #include "models/discovery/DiscoveryRegistry.h"
 
-#include <cstdio>
-#include <string>
-#include <vector>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
+#include <cstdio>
+#include <string>
 #include <sys/resource.h>
+#include <vector>
 
 namespace {
 

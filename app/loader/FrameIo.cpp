@@ -55,8 +55,7 @@ std::optional<nlohmann::json> readFrame(int fd) {
 }
 
 bool writeFrame(int fd, const nlohmann::json& message) {
-    const std::string body =
-        message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string body = message.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     if (body.size() > kMaxFrameBytes)
         return false;
     const auto length = static_cast<uint32_t>(body.size());

@@ -39,9 +39,8 @@ std::string toHex(const std::uint8_t* data, size_t n) {
 
 std::string toBase64(const std::string& bytes) {
     std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-    sodium_bin2base64(out.data(), out.size(),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                      sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                      bytes.size(), sodium_base64_VARIANT_ORIGINAL);
     out.resize(std::strlen(out.c_str()));
     return out;
 }
@@ -50,8 +49,7 @@ std::optional<std::string> fromBase64(const std::string& text) {
     std::string out(text.size(), '\0');
     size_t len = 0;
     if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(),
-                          text.size(), nullptr, &len, nullptr,
-                          sodium_base64_VARIANT_ORIGINAL) != 0)
+                          text.size(), nullptr, &len, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0)
         return std::nullopt;
     out.resize(len);
     return out;
@@ -87,8 +85,9 @@ std::optional<std::array<std::uint8_t, 64>> readSignature(const std::string& pat
         return sig;
     }
     size_t len = 0;
-    if (n > 0 && sodium_hex2bin(sig.data(), sig.size(), buf, static_cast<size_t>(n), " \n\r\t",
-                                &len, nullptr) == 0 &&
+    if (n > 0 &&
+        sodium_hex2bin(sig.data(), sig.size(), buf, static_cast<size_t>(n), " \n\r\t", &len,
+                       nullptr) == 0 &&
         len == 64)
         return sig;
     return std::nullopt;
@@ -128,7 +127,9 @@ double monotonicMs() {
 }
 
 PluginHost::PluginHost(Send send, WaitResume waitResume)
-    : m_send(std::move(send)), m_waitResume(std::move(waitResume)) {}
+    : m_send(std::move(send))
+    , m_waitResume(std::move(waitResume))
+    , m_registry({.typeName = "plugin", .audit = std::make_shared<registry::NullAuditSink>()}) {}
 
 void PluginHost::beginStage(const char* stage) {
     setCurrentStage(stage);
@@ -139,8 +140,8 @@ void PluginHost::beginStage(const char* stage) {
 void PluginHost::endStage(const char* stage, bool ok, const std::string& code,
                           const std::string& message) {
     const double ms = monotonicMs() - m_stageStartMs;
-    nlohmann::json frame = {{"ev", "stage"}, {"stage", stage}, {"state", "end"},
-                            {"ok", ok},      {"ms", ms}};
+    nlohmann::json frame = {
+        {"ev", "stage"}, {"stage", stage}, {"state", "end"}, {"ok", ok}, {"ms", ms}};
     if (!ok)
         frame["error"] = {{"code", code}, {"message", message}};
     m_stages.push_back({{"stage", stage}, {"ok", ok}, {"ms", ms}});
@@ -156,7 +157,8 @@ nlohmann::json PluginHost::baseReport() const {
                         {"version", r.version},
                         {"description", r.description},
                         {"hasProcess", r.process != nullptr},
-                        {"collision", r.collision}});
+                        {"collision", r.collision},
+                        {"rejected", r.rejected}});
         if (r.collision)
             collisions.push_back(r.name);
     }
@@ -165,19 +167,14 @@ nlohmann::json PluginHost::baseReport() const {
         blocked.push_back({{"what", what}, {"count", count}});
     rusage usage{};
     ::getrusage(RUSAGE_SELF, &usage);
-    return {{"ev", "report"},
-            {"file", m_file},
-            {"plugin", m_plugin},
-            {"entryPoint", m_hasEntry},
-            {"registrations", regs},
-            {"collisions", collisions},
-            {"elf", m_elf},
-            {"signature", {{"status", m_signature}, {"key", m_signatureKey}}},
-            {"stages", m_stages},
-            {"loadMs", monotonicMs() - m_loadStartMs},
-            {"rssKiB", rssKiB()},
-            {"peakRssKiB", usage.ru_maxrss},
-            {"blocked", blocked}};
+    return {
+        {"ev", "report"},        {"file", m_file},
+        {"plugin", m_plugin},    {"entryPoint", m_hasEntry},
+        {"registrations", regs}, {"collisions", collisions},
+        {"elf", m_elf},          {"signature", {{"status", m_signature}, {"key", m_signatureKey}}},
+        {"stages", m_stages},    {"loadMs", monotonicMs() - m_loadStartMs},
+        {"rssKiB", rssKiB()},    {"peakRssKiB", usage.ru_maxrss},
+        {"blocked", blocked}};
 }
 
 bool PluginHost::refuse(const char* stage, const std::string& code, const std::string& message) {
@@ -193,13 +190,26 @@ bool PluginHost::refuse(const char* stage, const std::string& code, const std::s
 int PluginHost::registerImpl(const regscope_impl& impl) {
     if (m_registrations.size() >= kMaxRegistrations || !impl.name || !*impl.name)
         return 1;
-    Registration r{bounded(impl.kind), bounded(impl.name), bounded(impl.version),
-                   bounded(impl.description), impl.process, false};
+    Registration r{bounded(impl.kind),
+                   bounded(impl.name),
+                   bounded(impl.version),
+                   bounded(impl.description),
+                   impl.process,
+                   false,
+                   {}};
     const bool duplicate = std::any_of(m_registrations.begin(), m_registrations.end(),
                                        [&](const Registration& o) { return o.name == r.name; });
     r.collision = duplicate || (m_request && m_request->knownNames.contains(r.name));
+    // The init()-registration pattern, isolated: it lands in a real registry in this process.
+    auto added = m_registry.Register(r.name, r.version,
+                                     std::make_shared<PluginProcess>(PluginProcess{impl.process}),
+                                     {.kind = r.kind,
+                                      .description = r.description,
+                                      .origin = m_request ? m_request->path : std::string()});
+    if (!added)
+        r.rejected = std::string(registry::ToString(added.error().code));
     m_registrations.push_back(std::move(r));
-    return duplicate ? 1 : 0;
+    return added ? 0 : 1;
 }
 
 void PluginHost::log(const char* message) {
@@ -217,14 +227,14 @@ bool PluginHost::load(const LoadRequest& request) {
     if (fd < 0)
         return refuse("verify", errno == ENOENT ? "not_found" : "unreadable",
                       request.path + ": " + std::strerror(errno));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         return refuse("verify", "not_regular", request.path + " is not a regular file");
     char real[4096];
     const std::string fdPath = "/proc/self/fd/" + std::to_string(fd);
     const ssize_t realLen = ::readlink(fdPath.c_str(), real, sizeof real - 1);
-    const std::string realPath = realLen > 0 ? std::string(real, static_cast<size_t>(realLen))
-                                             : request.path;
+    const std::string realPath =
+        realLen > 0 ? std::string(real, static_cast<size_t>(realLen)) : request.path;
     m_file["realPath"] = realPath;
     m_file["size"] = static_cast<long long>(st.st_size);
     m_file["mode"] = st.st_mode & 07777;
@@ -237,7 +247,7 @@ bool PluginHost::load(const LoadRequest& request) {
         std::string dir = realPath.substr(0, realPath.find_last_of('/'));
         bool immediate = true;
         while (!dir.empty()) {
-            struct stat dst{};
+            struct stat dst {};
             if (::stat(dir.c_str(), &dst) == 0 && (dst.st_mode & S_IWOTH) &&
                 (immediate || !(dst.st_mode & S_ISVTX)))
                 return refuse("verify", "world_writable_dir",
@@ -250,15 +260,14 @@ bool PluginHost::load(const LoadRequest& request) {
         return refuse("verify", "too_large", "larger than 256 MiB");
     std::vector<std::byte> bytes(static_cast<size_t>(st.st_size));
     for (size_t done = 0; done < bytes.size();) {
-        const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done,
-                                  static_cast<off_t>(done));
+        const ssize_t n =
+            ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
         if (n <= 0)
             return refuse("verify", "unreadable", std::string("read: ") + std::strerror(errno));
         done += static_cast<size_t>(n);
     }
     std::uint8_t digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()),
-                       bytes.size());
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
     m_file["sha256"] = toHex(digest, sizeof digest);
 
     if (!request.trustedKeys.empty() || request.requireSignature) {
@@ -314,8 +323,8 @@ bool PluginHost::load(const LoadRequest& request) {
 
     // --- resolve the entry point; a plain .so has none and is only inspected.
     beginStage("resolve");
-    const auto entry = reinterpret_cast<regscope_plugin_entry_fn>(
-        ::dlsym(m_handle, REGSCOPE_PLUGIN_ENTRY_SYMBOL));
+    const auto entry =
+        reinterpret_cast<regscope_plugin_entry_fn>(::dlsym(m_handle, REGSCOPE_PLUGIN_ENTRY_SYMBOL));
     m_hasEntry = entry != nullptr;
     const regscope_plugin_descriptor* descriptor = nullptr;
     if (entry) {
@@ -360,13 +369,13 @@ nlohmann::json PluginHost::invoke(const nlohmann::json& request) {
     const auto id = request.value("id", 0LL);
     nlohmann::json result = {{"ev", "result"}, {"id", id}, {"ok", false}};
     const std::string name = request.value("name", std::string());
-    const auto it = std::find_if(m_registrations.begin(), m_registrations.end(),
-                                 [&](const Registration& r) { return r.name == name; });
-    if (it == m_registrations.end()) {
+    const auto handle = m_registry.Lookup(name);
+    if (!handle) {
         result["error"] = {{"code", "unknown_name"}, {"message", "nothing registered as " + name}};
         return result;
     }
-    if (!it->process) {
+    const auto process = (*handle)->process;
+    if (!process) {
         result["error"] = {{"code", "no_process"}, {"message", name + " has no process()"}};
         return result;
     }
@@ -378,8 +387,8 @@ nlohmann::json PluginHost::invoke(const nlohmann::json& request) {
     OutputSink sink;
     setCurrentStage("invoke");
     const double start = monotonicMs();
-    const int status = it->process(reinterpret_cast<const std::uint8_t*>(payload->data()),
-                                   payload->size(), appendOutput, &sink);
+    const int status = process(reinterpret_cast<const std::uint8_t*>(payload->data()),
+                               payload->size(), appendOutput, &sink);
     result["ms"] = monotonicMs() - start;
     setCurrentStage("ready");
     result["status"] = status;

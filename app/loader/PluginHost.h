@@ -3,6 +3,7 @@
 // each as a frame, and runs invoke requests against what it registered.
 
 #include "Sandbox.h"
+#include "models/registry/Registry.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,7 +25,7 @@ struct LoadRequest {
     bool requireSignature = false;
     std::set<std::string> knownNames; // names already in the attached registry
     Limits limits;
-    bool sandbox = true;          // false only for the in-process benchmark baseline
+    bool sandbox = true;           // false only for the in-process benchmark baseline
     bool pauseAfterVerify = false; // tests: swap the file between verify and open
 };
 
@@ -33,6 +34,13 @@ struct Registration {
     int (*process)(const std::uint8_t*, size_t, int (*)(void*, const std::uint8_t*, size_t),
                    void*) = nullptr;
     bool collision = false;
+    std::string rejected; // the registry's error code when it refused the registration
+};
+
+// What the loader's registry holds per registration: the plugin's process() (may be null).
+struct PluginProcess {
+    int (*process)(const std::uint8_t*, size_t, int (*)(void*, const std::uint8_t*, size_t),
+                   void*) = nullptr;
 };
 
 class PluginHost {
@@ -61,7 +69,8 @@ private:
     Send m_send;
     WaitResume m_waitResume;
     const LoadRequest* m_request = nullptr;
-    std::vector<Registration> m_registrations;
+    std::vector<Registration> m_registrations;    // every attempt, for the report
+    registry::Registry<PluginProcess> m_registry; // what landed: invoke looks up here
     nlohmann::json m_stages = nlohmann::json::array();
     nlohmann::json m_file = nlohmann::json::object();
     nlohmann::json m_plugin; // null until the descriptor is read

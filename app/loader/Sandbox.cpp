@@ -28,7 +28,9 @@ enum Blocked { kSocket, kFork, kExec, kBlockedCount };
 constexpr const char* kBlockedNames[kBlockedCount] = {"socket", "fork", "exec"};
 volatile sig_atomic_t g_blocked[kBlockedCount] = {};
 
-void writeStr(const char* text) { (void)!::write(STDERR_FILENO, text, std::strlen(text)); }
+void writeStr(const char* text) {
+    (void)!::write(STDERR_FILENO, text, std::strlen(text));
+}
 
 void writeNumber(unsigned long value, int base) {
     char buf[32];
@@ -89,7 +91,9 @@ void onSigsys(int, siginfo_t* info, void* context) {
 
 } // namespace
 
-void setCurrentStage(const char* stage) { g_stage = stage; }
+void setCurrentStage(const char* stage) {
+    g_stage = stage;
+}
 
 void installFatalHandlers() {
     // backtrace() loads libgcc lazily (malloc + dlopen): do it now, not inside a handler.
@@ -102,14 +106,14 @@ void installFatalHandlers() {
     ss.ss_size = sizeof altStack;
     ::sigaltstack(&ss, nullptr);
 
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_sigaction = onFatal;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESETHAND;
     sigemptyset(&sa.sa_mask);
     for (int sig : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGXCPU})
         ::sigaction(sig, &sa, nullptr);
 
-    struct sigaction sys{};
+    struct sigaction sys {};
     sys.sa_sigaction = onSigsys;
     sys.sa_flags = SA_SIGINFO | SA_ONSTACK;
     sigemptyset(&sys.sa_mask);
@@ -117,18 +121,16 @@ void installFatalHandlers() {
 }
 
 std::expected<void, std::string> applyLimits(const Limits& limits) {
-    auto set = [](int resource, rlim_t soft, rlim_t hard, const char* name)
-        -> std::expected<void, std::string> {
+    auto set = [](int resource, rlim_t soft, rlim_t hard,
+                  const char* name) -> std::expected<void, std::string> {
         const rlimit value{soft, hard};
         if (::setrlimit(resource, &value) != 0)
-            return std::unexpected(std::string("setrlimit ") + name + ": " +
-                                   std::strerror(errno));
+            return std::unexpected(std::string("setrlimit ") + name + ": " + std::strerror(errno));
         return {};
     };
     if (auto r = set(RLIMIT_CORE, 0, 0, "RLIMIT_CORE"); !r)
         return r;
-    if (auto r = set(RLIMIT_AS, limits.addressSpaceBytes, limits.addressSpaceBytes,
-                     "RLIMIT_AS");
+    if (auto r = set(RLIMIT_AS, limits.addressSpaceBytes, limits.addressSpaceBytes, "RLIMIT_AS");
         !r)
         return r;
     // Soft limit first: SIGXCPU is reported by our handler; the hard one is SIGKILL.

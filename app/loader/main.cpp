@@ -98,8 +98,7 @@ int main() {
 
     const std::string handshake = std::to_string(kCoreProtocolVersion) + "|" +
                                   REGSCOPE_VERSION_STRING + "|" + std::string(kNetwork) + "|" +
-                                  std::to_string(::getpid()) + "|" + std::string(kProtocol) +
-                                  "\n";
+                                  std::to_string(::getpid()) + "|" + std::string(kProtocol) + "\n";
     if (::write(protoOut, handshake.data(), handshake.size()) !=
         static_cast<ssize_t>(handshake.size()))
         return 2;

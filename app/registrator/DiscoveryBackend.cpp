@@ -19,7 +19,8 @@ std::string DiscoveryBackend::describe() const {
 
 std::string DiscoveryBackend::keyForm() const {
     return "zone=" + formEncode(m_instance.zone) + "&env=" + formEncode(m_instance.env) +
-           "&appid=" + formEncode(m_instance.appid) + "&hostname=" + formEncode(m_instance.hostname);
+           "&appid=" + formEncode(m_instance.appid) +
+           "&hostname=" + formEncode(m_instance.hostname);
 }
 
 std::expected<void, RegError> DiscoveryBackend::call(const std::string& path,
@@ -33,8 +34,8 @@ std::expected<void, RegError> DiscoveryBackend::call(const std::string& path,
                                         "HTTP " + std::to_string(reply->status) + " from " + path});
     const auto j = nlohmann::json::parse(reply->body, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("code") || !j["code"].is_number_integer())
-        return std::unexpected(
-            RegError{RegErrorCode::Unreachable, "reply of " + path + " is not a discovery envelope"});
+        return std::unexpected(RegError{RegErrorCode::Unreachable,
+                                        "reply of " + path + " is not a discovery envelope"});
     const int code = j["code"].get<int>();
     if (code == 0)
         return {};
@@ -43,11 +44,11 @@ std::expected<void, RegError> DiscoveryBackend::call(const std::string& path,
         return std::unexpected(RegError{RegErrorCode::NotRegistered, message});
     if (code == -500)
         return std::unexpected(RegError{RegErrorCode::Unreachable, message});
-    return std::unexpected(
-        RegError{RegErrorCode::Rejected, std::to_string(code) + " " + message});
+    return std::unexpected(RegError{RegErrorCode::Rejected, std::to_string(code) + " " + message});
 }
 
-std::expected<void, RegError> DiscoveryBackend::registerInstance(std::chrono::milliseconds deadline) {
+std::expected<void, RegError>
+DiscoveryBackend::registerInstance(std::chrono::milliseconds deadline) {
     std::string form = keyForm() + "&status=" + std::to_string(m_instance.status);
     for (const auto& a : m_instance.addrs)
         form += "&addrs=" + formEncode(a);

@@ -5,10 +5,9 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <random>
-
 #include <fcntl.h>
 #include <poll.h>
+#include <random>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -65,7 +64,8 @@ pid_t spawn(const std::vector<std::string>& command) {
         argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
     ::execvp(argv[0], argv.data());
-    std::fprintf(stderr, "regscope-registrator: cannot run %s: %s\n", argv[0], std::strerror(errno));
+    std::fprintf(stderr, "regscope-registrator: cannot run %s: %s\n", argv[0],
+                 std::strerror(errno));
     ::_exit(127);
 }
 
@@ -116,8 +116,8 @@ int Registrator::run() {
     while (childStatus < 0) {
         const auto now = Clock::now();
         const auto wakeAt = terminating ? killAt : nextAction;
-        const auto waitMs = std::max<long long>(
-            0, std::chrono::duration_cast<milliseconds>(wakeAt - now).count());
+        const auto waitMs =
+            std::max<long long>(0, std::chrono::duration_cast<milliseconds>(wakeAt - now).count());
         pollfd p{g_signalPipe[0], POLLIN, 0};
         ::poll(&p, 1, static_cast<int>(std::min<long long>(waitMs, 60'000)));
 

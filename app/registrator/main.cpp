@@ -5,16 +5,15 @@
 #include "app/registrator/Registrator.h"
 #include "models/discovery/DurationText.h"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
-
 #include <unistd.h>
-
-#include <nlohmann/json.hpp>
+#include <vector>
 
 namespace {
 
@@ -66,9 +65,9 @@ int main(int argc, char** argv) {
         return it == flags.end() ? fallback : it->second.back();
     };
     static const std::vector<std::string> known{
-        "discovery", "appid",     "env",       "zone",      "addr",         "hostname", "region",
-        "version",   "metadata",  "status",    "renew-interval", "retry-min", "retry-max",
-        "call-timeout", "grace"};
+        "discovery",      "appid",     "env",       "zone",         "addr",
+        "hostname",       "region",    "version",   "metadata",     "status",
+        "renew-interval", "retry-min", "retry-max", "call-timeout", "grace"};
     for (const auto& [name, values] : flags)
         if (std::find(known.begin(), known.end(), name) == known.end())
             return fail("unknown flag --" + name);

@@ -19,15 +19,15 @@ class DiscoveryConnector : public Connector {
     Q_OBJECT
 public:
     struct Options {
-        int snapshotRefreshMs = 5'000;   // fetch/all again (new apps, renew ages)
-        int metricsIntervalMs = 2'000;   // scrape /metrics
-        int requestTimeoutMs = 10'000;   // any request but a long-poll
-        int pollGraceMs = 15'000;        // a long-poll may take the server's wait plus this
+        int snapshotRefreshMs = 5'000; // fetch/all again (new apps, renew ages)
+        int metricsIntervalMs = 2'000; // scrape /metrics
+        int requestTimeoutMs = 10'000; // any request but a long-poll
+        int pollGraceMs = 15'000;      // a long-poll may take the server's wait plus this
         int backoffMinMs = 500;
         int backoffMaxMs = 30'000;
         qint64 maxReplyBytes = 8 * 1024 * 1024; // bigger replies are aborted
-        int appidsPerPoll = 200;         // one polls request per this many appids of an env
-        QString pollHostname;            // empty: "regscope-<hostname>"
+        int appidsPerPoll = 200;                // one polls request per this many appids of an env
+        QString pollHostname;                   // empty: "regscope-<hostname>"
     };
 
     explicit DiscoveryConnector(QUrl url, QObject* parent = nullptr);

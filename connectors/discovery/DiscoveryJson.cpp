@@ -12,8 +12,8 @@ std::expected<Envelope, QString> parseEnvelope(const QByteArray& body) {
     QJsonParseError error{};
     const auto doc = QJsonDocument::fromJson(body, &error);
     if (error.error != QJsonParseError::NoError)
-        return std::unexpected(u"not JSON (%1 at byte %2)"_s.arg(error.errorString())
-                                   .arg(error.offset));
+        return std::unexpected(
+            u"not JSON (%1 at byte %2)"_s.arg(error.errorString()).arg(error.offset));
     if (!doc.isObject())
         return std::unexpected(u"not a discovery envelope (JSON is not an object)"_s);
     const auto o = doc.object();

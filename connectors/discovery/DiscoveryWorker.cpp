@@ -35,9 +35,8 @@ DiscoveryWorker::DiscoveryWorker(QUrl base, DiscoveryConnector::Options options)
     , m_refreshTimer(this)
     , m_metricsTimer(this)
     , m_reconnectTimer(this) {
-    m_pollHostname = m_options.pollHostname.isEmpty()
-                         ? u"regscope-"_s % QHostInfo::localHostName()
-                         : m_options.pollHostname;
+    m_pollHostname = m_options.pollHostname.isEmpty() ? u"regscope-"_s % QHostInfo::localHostName()
+                                                      : m_options.pollHostname;
     m_backoffMs = m_options.backoffMinMs;
     m_refreshTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
@@ -127,8 +126,7 @@ QNetworkReply* DiscoveryWorker::get(const QString& pathAndQuery, int timeoutMs, 
             return;
         ctx->body += reply->readAll();
         if (ctx->body.size() > cap) {
-            ctx->oversize =
-                u"reply of %1 exceeds the %2 cap; aborted"_s.arg(path, fmtBytes(cap));
+            ctx->oversize = u"reply of %1 exceeds the %2 cap; aborted"_s.arg(path, fmtBytes(cap));
             ctx->body.clear();
             reply->abort();
         }
@@ -216,8 +214,8 @@ void DiscoveryWorker::fetchSnapshot() {
         qsizetype appCount = 0;
         for (const auto& set : apps)
             appCount += set.size();
-        setHealth(HealthState::Live, u"live: %1 instances in %2 apps"_s.arg(m_state.size())
-                                         .arg(appCount));
+        setHealth(HealthState::Live,
+                  u"live: %1 instances in %2 apps"_s.arg(m_state.size()).arg(appCount));
         syncPolls();
         m_refreshTimer.start(m_options.snapshotRefreshMs);
     });
@@ -362,8 +360,8 @@ void DiscoveryWorker::scrapeMetrics() {
             if (body.error().endsWith(u"HTTP 404"_s)) {
                 // A reference bilibili/discovery server has no /metrics: not an error.
                 m_metricsAvailable = false;
-                emitBatch(EventBatch{TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
-                                                   u"resync"_s, m_base.toString(),
+                emitBatch(EventBatch{TimelineEvent{QDateTime::currentMSecsSinceEpoch(), u"resync"_s,
+                                                   m_base.toString(),
                                                    u"server has no /metrics; server panel off"_s}});
             }
             return;

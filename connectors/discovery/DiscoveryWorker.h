@@ -72,10 +72,10 @@ private:
     HealthState m_health = HealthState::Connecting;
     QString m_healthReason;
     discoveryconn::InstanceState m_state;
-    QHash<QString, PollLoop> m_polls;           // env#chunk → loop
-    QHash<QString, qint64> m_latest;            // env\nappid → latest_timestamp seen
-    QHash<QString, QSet<QString>> m_changed;    // env → appids to fetch
-    QSet<QString> m_fetchingEnvs;               // envs with a fetchs in flight
+    QHash<QString, PollLoop> m_polls;        // env#chunk → loop
+    QHash<QString, qint64> m_latest;         // env\nappid → latest_timestamp seen
+    QHash<QString, QSet<QString>> m_changed; // env → appids to fetch
+    QSet<QString> m_fetchingEnvs;            // envs with a fetchs in flight
 };
 
 } // namespace regscope

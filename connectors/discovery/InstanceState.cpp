@@ -33,11 +33,12 @@ void InstanceState::upsert(InstanceRecord r, qint64 nowNs, EventBatch& out) {
     if (it != m_records.cend() && *it == r)
         return;
     if (it == m_records.cend()) {
-        out.push_back(TimelineEvent{nowNs / 1'000'000, u"register"_s, id,
-                                    u"registered "_s % describe(r)});
+        out.push_back(
+            TimelineEvent{nowNs / 1'000'000, u"register"_s, id, u"registered "_s % describe(r)});
     } else if (it->status != r.status) {
-        out.push_back(TimelineEvent{nowNs / 1'000'000, u"set"_s, id,
-                                    describe(r) % (r.status == 1 ? u" is UP"_s : u" is WAITING"_s)});
+        out.push_back(
+            TimelineEvent{nowNs / 1'000'000, u"set"_s, id,
+                          describe(r) % (r.status == 1 ? u" is UP"_s : u" is WAITING"_s)});
     }
     m_byApp[appKey(r.env, r.appid)].insert(id);
     m_appsByEnv[r.env].insert(r.appid);
@@ -57,8 +58,7 @@ void InstanceState::remove(const QString& id, qint64 nowNs, EventBatch& out) {
     m_records.erase(it);
 }
 
-void InstanceState::replaceAll(std::vector<InstanceRecord> records, qint64 nowNs,
-                               EventBatch& out) {
+void InstanceState::replaceAll(std::vector<InstanceRecord> records, qint64 nowNs, EventBatch& out) {
     if (!m_hasSnapshot) {
         // The first answer is the store's snapshot; no timeline burst for what already was.
         m_hasSnapshot = true;
@@ -98,8 +98,7 @@ void InstanceState::replaceAll(std::vector<InstanceRecord> records, qint64 nowNs
 }
 
 void InstanceState::replaceApp(const QString& env, const QString& appid,
-                               std::vector<InstanceRecord> records, qint64 nowNs,
-                               EventBatch& out) {
+                               std::vector<InstanceRecord> records, qint64 nowNs, EventBatch& out) {
     const QString key = appKey(env, appid);
     const QSet<QString> before = m_byApp.value(key);
     m_appsByEnv[env].insert(appid);

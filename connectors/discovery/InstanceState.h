@@ -35,9 +35,9 @@ private:
     void upsert(InstanceRecord r, qint64 nowNs, EventBatch& out);
     void remove(const QString& id, qint64 nowNs, EventBatch& out);
 
-    QHash<QString, InstanceRecord> m_records;   // recordId → record
-    QHash<QString, QSet<QString>> m_byApp;       // env\nappid → recordIds
-    QHash<QString, QSet<QString>> m_appsByEnv;   // env → appids with instances at the last refresh
+    QHash<QString, InstanceRecord> m_records;  // recordId → record
+    QHash<QString, QSet<QString>> m_byApp;     // env\nappid → recordIds
+    QHash<QString, QSet<QString>> m_appsByEnv; // env → appids with instances at the last refresh
     qint64 m_evictThresholdNs = 90'000'000'000;
     bool m_hasSnapshot = false;
 };

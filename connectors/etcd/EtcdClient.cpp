@@ -187,6 +187,7 @@ EtcdClient::EtcdClient(const QString& endpoint, const EtcdOptions& options)
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 10000);
     args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 5000);
     args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+    args.SetMaxReceiveMessageSize(std::max(1024 * 1024, options.maxReplyBytes));
     std::shared_ptr<grpc::ChannelCredentials> creds;
     if (options.tls.enabled) {
         grpc::SslCredentialsOptions ssl;

@@ -54,6 +54,21 @@ const QSet<QString>& wantedMetrics() {
 
 } // namespace
 
+namespace {
+
+// The next page's key count: about pageTargetBytes at the bytes per key seen so far.
+qint64 nextPageLimit(const EtcdOptions& o, qint64 current, const std::vector<KeyRecord>& page) {
+    if (page.empty())
+        return current;
+    qint64 bytes = 0;
+    for (const KeyRecord& kv : page)
+        bytes += kv.key.size() + kv.value.size() + 20; // + revisions, version, lease, tags
+    const qint64 perKey = std::max<qint64>(1, bytes / static_cast<qint64>(page.size()));
+    return std::clamp<qint64>(o.pageTargetBytes / perKey, 1, std::max<qint64>(1, o.maxPageSize));
+}
+
+} // namespace
+
 struct EtcdConnector::Impl {
     EtcdConnector* q = nullptr;
     EtcdOptions options;
@@ -182,6 +197,7 @@ struct EtcdConnector::Impl {
                 const bool more = page->more && !page->kvs.empty();
                 if (more)
                     req.key = page->kvs.back().key + QByteArray(1, '\0');
+                req.limit = nextPageLimit(options, req.limit, page->kvs);
                 for (auto& kv : page->kvs)
                     records.emplace_back(std::move(kv));
                 Q_EMIT q->snapshotProgress(static_cast<qint64>(records.size()), total);
@@ -442,6 +458,7 @@ struct EtcdConnector::Impl {
             const bool more = page->more && !page->kvs.empty();
             if (more)
                 req.key = page->kvs.back().key + QByteArray(1, '\0');
+            req.limit = nextPageLimit(options, req.limit, page->kvs);
             for (auto& kv : page->kvs)
                 state.kvs.push_back(std::move(kv));
             if (!more) {

@@ -31,7 +31,14 @@ struct EtcdOptions {
     int callTimeoutMs = 5000;
     int connectTimeoutMs = 2000;
     int retryBackoffMs = 2000; // wait after every endpoint failed once
-    qint64 pageSize = 5000;    // keys per Range page (halved when a page is too large)
+    // Range paging. etcd 3.4 scans the whole rest of the range for every page (to fill
+    // `count`), so few big pages beat many small ones: the first page has pageSize keys, later
+    // ones are sized from the bytes seen so far to about pageTargetBytes, staying under the
+    // 4 MiB reply cap; a page that is still too large is retried at half the size.
+    qint64 pageSize = 5000;
+    qint64 maxPageSize = 200000;
+    qint64 pageTargetBytes = 3 * 1024 * 1024;
+    int maxReplyBytes = 4 * 1024 * 1024; // gRPC's default receive cap; pages stay under it
     int leasePollMs = 1000;    // lease refresher tick
     int leaseRefreshMs = 5000; // re-ask a lease's TTL at most this often
     int maxLeaseCallsPerTick = 50;

@@ -14,12 +14,11 @@ int runInspect(const QString& path, QTextStream& out, const LoaderOptions& optio
     QEventLoop loop;
     PluginVerdict readyVerdict;
     bool wasReady = false;
-    QObject::connect(&client, &LoaderClient::ready, &loop,
-                     [&](const PluginVerdict& verdict) {
-                         readyVerdict = verdict;
-                         wasReady = true;
-                         client.unload();
-                     });
+    QObject::connect(&client, &LoaderClient::ready, &loop, [&](const PluginVerdict& verdict) {
+        readyVerdict = verdict;
+        wasReady = true;
+        client.unload();
+    });
     QObject::connect(&client, &LoaderClient::finished, &loop, &QEventLoop::quit);
     // The client's own deadlines end every load; this bound only guards against a bug.
     const int guardMs = options.handshakeTimeoutMs + 6 * options.stageTimeoutMs + 2000;

@@ -27,12 +27,16 @@ namespace {
 constexpr qsizetype kStderrTailBytes = 64 * 1024;
 constexpr qsizetype kMaxPendingWrite = 32 * 1024 * 1024;
 
-int pidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
+int pidfdOpen(pid_t pid) {
+    return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+}
 int pidfdSignal(int pidfd, int sig) {
     return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0));
 }
 
-void setNonBlocking(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK); }
+void setNonBlocking(int fd) {
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+}
 
 QString fromStd(std::string_view text) {
     return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
@@ -53,7 +57,8 @@ QString regscopeLoaderPath() {
 }
 
 LoaderClient::LoaderClient(LoaderOptions options, QObject* parent)
-    : QObject(parent), m_options(std::move(options)) {
+    : QObject(parent)
+    , m_options(std::move(options)) {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, &LoaderClient::onDeadline);
 }
@@ -95,7 +100,8 @@ void LoaderClient::start(const QString& path) {
 
     int in[2], out[2], err[2];
     if (::pipe2(in, O_CLOEXEC) != 0)
-        return failStart(u"spawn_failed"_s, u"pipe: %1"_s.arg(QString::fromLocal8Bit(strerror(errno))));
+        return failStart(u"spawn_failed"_s,
+                         u"pipe: %1"_s.arg(QString::fromLocal8Bit(strerror(errno))));
     if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
         ::close(in[0]);
         ::close(in[1]);
@@ -139,9 +145,9 @@ void LoaderClient::start(const QString& path) {
         ::close(in[1]);
         ::close(out[0]);
         ::close(err[0]);
-        return failStart(u"spawn_failed"_s, u"cannot start %1: %2"_s.arg(
-                                               QString::fromLocal8Bit(program),
-                                               QString::fromLocal8Bit(strerror(rc))));
+        return failStart(u"spawn_failed"_s,
+                         u"cannot start %1: %2"_s.arg(QString::fromLocal8Bit(program),
+                                                      QString::fromLocal8Bit(strerror(rc))));
     }
     m_pid = pid;
     m_verdict.pid = pid;
@@ -172,7 +178,9 @@ void LoaderClient::start(const QString& path) {
     armDeadline(m_options.handshakeTimeoutMs);
 }
 
-void LoaderClient::armDeadline(int ms) { m_deadline.start(ms); }
+void LoaderClient::armDeadline(int ms) {
+    m_deadline.start(ms);
+}
 
 void LoaderClient::killNow(const QString& reason) {
     if (m_killReason.isEmpty())
@@ -185,7 +193,9 @@ void LoaderClient::killNow(const QString& reason) {
         m_outNotifier->setEnabled(false);
 }
 
-void LoaderClient::kill() { killNow(u"kill"_s); }
+void LoaderClient::kill() {
+    killNow(u"kill"_s);
+}
 
 void LoaderClient::onDeadline() {
     killNow(m_phase == Phase::Ready ? u"invoke_deadline"_s : u"deadline"_s);
@@ -248,8 +258,8 @@ void LoaderClient::sendFrame(const QJsonObject& frame) {
 
 void LoaderClient::flushWrites() {
     while (!m_writeBuffer.isEmpty() && m_in >= 0) {
-        const ssize_t n = ::write(m_in, m_writeBuffer.constData(),
-                                  static_cast<size_t>(m_writeBuffer.size()));
+        const ssize_t n =
+            ::write(m_in, m_writeBuffer.constData(), static_cast<size_t>(m_writeBuffer.size()));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -278,8 +288,8 @@ bool LoaderClient::parseHandshake(const QByteArray& line) {
         killNow(u"handshake_version"_s);
         return false;
     }
-    if (fields[2] != QByteArray(loader::kNetwork.data()) ||
-        fields[3].toLongLong() != m_pid || fields[4] != QByteArray(loader::kProtocol.data())) {
+    if (fields[2] != QByteArray(loader::kNetwork.data()) || fields[3].toLongLong() != m_pid ||
+        fields[4] != QByteArray(loader::kProtocol.data())) {
         m_verdict.detail = u"unexpected handshake fields: \"%1\""_s.arg(QString::fromUtf8(line));
         killNow(u"handshake_garbage"_s);
         return false;
@@ -287,8 +297,12 @@ bool LoaderClient::parseHandshake(const QByteArray& line) {
     return true;
 }
 
-void LoaderClient::onStdout() { drain(m_out, true); }
-void LoaderClient::onStderr() { drain(m_err, false); }
+void LoaderClient::onStdout() {
+    drain(m_out, true);
+}
+void LoaderClient::onStderr() {
+    drain(m_err, false);
+}
 
 void LoaderClient::drain(int fd, bool isStdout) {
     char buf[65536];
@@ -335,14 +349,14 @@ void LoaderClient::drain(int fd, bool isStdout) {
             QJsonObject limits{{u"asBytes"_s, m_options.addressSpaceBytes},
                                {u"cpuSeconds"_s, m_options.cpuSeconds},
                                {u"nofile"_s, m_options.openFiles}};
-            sendFrame(QJsonObject{{u"op"_s, u"load"_s},
-                                  {u"path"_s, m_verdict.path},
-                                  {u"trustedKeys"_s,
-                                   QJsonArray::fromStringList(m_options.trustedKeysHex)},
-                                  {u"requireSignature"_s, m_options.requireSignature},
-                                  {u"knownNames"_s, QJsonArray::fromStringList(m_options.knownNames)},
-                                  {u"pauseAfterVerify"_s, m_options.pauseAfterVerify},
-                                  {u"limits"_s, limits}});
+            sendFrame(QJsonObject{
+                {u"op"_s, u"load"_s},
+                {u"path"_s, m_verdict.path},
+                {u"trustedKeys"_s, QJsonArray::fromStringList(m_options.trustedKeysHex)},
+                {u"requireSignature"_s, m_options.requireSignature},
+                {u"knownNames"_s, QJsonArray::fromStringList(m_options.knownNames)},
+                {u"pauseAfterVerify"_s, m_options.pauseAfterVerify},
+                {u"limits"_s, limits}});
             armDeadline(m_options.stageTimeoutMs);
         }
         while (m_killReason.isEmpty() && m_outBuffer.size() >= 4) {
@@ -433,11 +447,11 @@ void LoaderClient::applyReport(const QJsonObject& report) {
     v.registrations.clear();
     for (const auto& value : report.value("registrations"_L1).toArray()) {
         const QJsonObject r = value.toObject();
-        v.registrations.push_back({r.value("kind"_L1).toString(), r.value("name"_L1).toString(),
-                                   r.value("version"_L1).toString(),
-                                   r.value("description"_L1).toString(),
-                                   r.value("hasProcess"_L1).toBool(),
-                                   r.value("collision"_L1).toBool()});
+        v.registrations.push_back(
+            {r.value("kind"_L1).toString(), r.value("name"_L1).toString(),
+             r.value("version"_L1).toString(), r.value("description"_L1).toString(),
+             r.value("hasProcess"_L1).toBool(), r.value("collision"_L1).toBool(),
+             r.value("rejected"_L1).toString()});
     }
     v.collisions.clear();
     for (const auto& value : report.value("collisions"_L1).toArray())
@@ -455,7 +469,8 @@ void LoaderClient::applyReport(const QJsonObject& report) {
     v.blocked.clear();
     for (const auto& value : report.value("blocked"_L1).toArray()) {
         const QJsonObject b = value.toObject();
-        v.blocked << u"%1 ×%2"_s.arg(b.value("what"_L1).toString()).arg(b.value("count"_L1).toInt());
+        v.blocked
+            << u"%1 ×%2"_s.arg(b.value("what"_L1).toString()).arg(b.value("count"_L1).toInt());
     }
     v.loadMs = report.value("loadMs"_L1).toDouble();
     v.rssKiB = report.value("rssKiB"_L1).toInteger();
@@ -516,8 +531,7 @@ void LoaderClient::onExited() {
         bool ok = false;
         v.faultAddress = match.captured(2).toULongLong(&ok, 16);
         v.hasFaultAddress = ok;
-        const QStringList after =
-            all.mid(match.capturedEnd()).split(u'\n', Qt::SkipEmptyParts);
+        const QStringList after = all.mid(match.capturedEnd()).split(u'\n', Qt::SkipEmptyParts);
         v.backtraceTail = after.mid(0, 16);
     }
 
@@ -529,9 +543,9 @@ void LoaderClient::onExited() {
             v.detail = u"no handshake within %1 ms"_s.arg(m_options.handshakeTimeoutMs);
         else
             v.detail = u"stage `%1` exceeded its %2 ms deadline"_s.arg(
-                v.stage, QString::number(reason == "invoke_deadline"_L1
-                                             ? m_options.invokeTimeoutMs
-                                             : m_options.stageTimeoutMs));
+                v.stage,
+                QString::number(reason == "invoke_deadline"_L1 ? m_options.invokeTimeoutMs
+                                                               : m_options.stageTimeoutMs));
     } else if (reason.startsWith("handshake"_L1)) {
         v.state = PluginState::Refused;
         v.errorCode = reason;
@@ -554,8 +568,7 @@ void LoaderClient::onExited() {
                                                                    : PluginState::Crashed;
         v.errorCode = m_phase == Phase::Handshake ? u"exited_before_handshake"_s : u"exited"_s;
         if (m_phase == Phase::Handshake)
-            v.detail = u"the loader exited with status %1 before its handshake"_s.arg(
-                v.exitStatus);
+            v.detail = u"the loader exited with status %1 before its handshake"_s.arg(v.exitStatus);
     }
     if (v.state == PluginState::Crashed || v.state == PluginState::TimedOut)
         failPendingInvokes(v.state == PluginState::Crashed ? u"crashed"_s : u"deadline"_s,

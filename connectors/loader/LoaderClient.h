@@ -28,7 +28,7 @@ struct LoaderOptions {
     int openFiles = 64;
     QStringList trustedKeysHex; // ed25519 public keys, 64 hex characters each
     bool requireSignature = false;
-    QStringList knownNames; // names in the attached registry, for collision reports
+    QStringList knownNames;        // names in the attached registry, for collision reports
     bool pauseAfterVerify = false; // tests: the loader waits for resume() after verify
 };
 

@@ -62,8 +62,7 @@ void DiscoveryRegistry::bumpLatest(App& app, std::int64_t stamp) {
     app.latestTimestamp = std::max(stamp, app.latestTimestamp + 1);
 }
 
-InstanceInfo DiscoveryRegistry::infoOf(const App& app, const std::string& zone,
-                                       int status) const {
+InstanceInfo DiscoveryRegistry::infoOf(const App& app, const std::string& zone, int status) const {
     InstanceInfo info;
     info.latestTimestamp = app.latestTimestamp;
     for (const auto& [z, hosts] : app.zones) {
@@ -119,22 +118,23 @@ std::expected<void, Error> DiscoveryRegistry::registerInstance(RegisterArgs args
             // Quotas only guard growth; re-registering a known instance always works.
             if (m_instances >= m_config.maxInstances)
                 return std::unexpected(
-                    Error{Code::Unavailable, "instance quota reached: " +
-                                                 std::to_string(m_config.maxInstances) +
-                                                 " instances in total"});
+                    Error{Code::Unavailable,
+                          "instance quota reached: " + std::to_string(m_config.maxInstances) +
+                              " instances in total"});
             if (app && app->count >= m_config.maxInstancesPerApp)
                 return std::unexpected(
-                    Error{Code::Unavailable, "instance quota reached: " +
-                                                 std::to_string(m_config.maxInstancesPerApp) +
-                                                 " instances for appid " + in.appid});
+                    Error{Code::Unavailable,
+                          "instance quota reached: " + std::to_string(m_config.maxInstancesPerApp) +
+                              " instances for appid " + in.appid});
             if (!app && m_apps.size() >= m_config.maxApps) {
                 // Make room by forgetting an app that has no instances left.
-                const auto empty = std::find_if(m_apps.begin(), m_apps.end(),
-                                                [](const auto& kv) { return kv.second.count == 0; });
+                const auto empty = std::find_if(m_apps.begin(), m_apps.end(), [](const auto& kv) {
+                    return kv.second.count == 0;
+                });
                 if (empty == m_apps.end())
-                    return std::unexpected(Error{Code::Unavailable,
-                                                 "app quota reached: " +
-                                                     std::to_string(m_config.maxApps) + " apps"});
+                    return std::unexpected(
+                        Error{Code::Unavailable,
+                              "app quota reached: " + std::to_string(m_config.maxApps) + " apps"});
                 m_apps.erase(empty);
             }
         }
@@ -171,7 +171,8 @@ std::expected<Instance, Error> DiscoveryRegistry::renew(const InstanceKey& key, 
     const std::lock_guard lock(m_mutex);
     App* app = findApp(key.env, key.appid);
     if (!app)
-        return std::unexpected(notFound("appid " + key.appid + " not registered in env " + key.env));
+        return std::unexpected(
+            notFound("appid " + key.appid + " not registered in env " + key.env));
     const auto z = app->zones.find(key.zone);
     if (z == app->zones.end())
         return std::unexpected(notFound("no instance of " + key.appid + " in zone " + key.zone));
@@ -239,9 +240,9 @@ std::expected<InstanceInfo, Error> DiscoveryRegistry::fetch(const std::string& e
     return infoOf(*app, zone, status);
 }
 
-std::map<std::string, InstanceInfo> DiscoveryRegistry::fetchs(
-    const std::string& env, const std::vector<std::string>& appids, const std::string& zone,
-    int status) const {
+std::map<std::string, InstanceInfo>
+DiscoveryRegistry::fetchs(const std::string& env, const std::vector<std::string>& appids,
+                          const std::string& zone, int status) const {
     std::map<std::string, InstanceInfo> out;
     for (const auto& appid : appids)
         if (auto info = fetch(env, appid, zone, status))
@@ -311,8 +312,7 @@ std::optional<PollId> DiscoveryRegistry::poll(PollArgs args, PollCallback callba
         return std::nullopt;
     }
     if (args.latestTimestamps.size() != args.appids.size()) {
-        callback(std::unexpected(
-            Error{Code::BadRequest, "latest_timestamp: need one per appid"}));
+        callback(std::unexpected(Error{Code::BadRequest, "latest_timestamp: need one per appid"}));
         return std::nullopt;
     }
     std::unique_lock lock(m_mutex);
@@ -321,8 +321,8 @@ std::optional<PollId> DiscoveryRegistry::poll(PollArgs args, PollCallback callba
         const App* app = findApp(args.env, args.appids[i]);
         if (!app) {
             lock.unlock();
-            callback(std::unexpected(notFound("appid " + args.appids[i] +
-                                              " not registered in env " + args.env)));
+            callback(std::unexpected(
+                notFound("appid " + args.appids[i] + " not registered in env " + args.env)));
             return std::nullopt;
         }
         if (args.latestTimestamps[i] < app->latestTimestamp)
@@ -335,9 +335,9 @@ std::optional<PollId> DiscoveryRegistry::poll(PollArgs args, PollCallback callba
     }
     if (m_polls.size() >= m_config.maxParkedPolls) {
         lock.unlock();
-        callback(std::unexpected(
-            Error{Code::Unavailable, "long-poll quota reached: " +
-                                         std::to_string(m_config.maxParkedPolls) + " parked"}));
+        callback(std::unexpected(Error{
+            Code::Unavailable,
+            "long-poll quota reached: " + std::to_string(m_config.maxParkedPolls) + " parked"}));
         return std::nullopt;
     }
     LongPolls::Parked parked;
@@ -376,9 +376,8 @@ void DiscoveryRegistry::evictPass(std::int64_t now, Pending& out) {
     // Never wipe out more than (1 - percent) of the registry in one pass, and spread the
     // evictions over apps at random so no single app disappears first.
     const auto size = static_cast<std::int64_t>(m_instances);
-    const auto limit =
-        size - static_cast<std::int64_t>(std::floor(static_cast<double>(size) *
-                                                    m_config.percentThreshold));
+    const auto limit = size - static_cast<std::int64_t>(std::floor(static_cast<double>(size) *
+                                                                   m_config.percentThreshold));
     const auto count = std::min<std::int64_t>(static_cast<std::int64_t>(expired.size()), limit);
     std::set<App*> touched;
     for (std::int64_t i = 0; i < count; ++i) {
@@ -409,13 +408,12 @@ void DiscoveryRegistry::tick() {
         }
         if (now >= m_nextResetNs) {
             m_guard.resetFromCount(static_cast<std::int64_t>(m_instances));
-            m_nextResetNs =
-                now + std::max<std::int64_t>(1, m_config.resetExpectedInterval.count());
+            m_nextResetNs = now + std::max<std::int64_t>(1, m_config.resetExpectedInterval.count());
         }
         for (auto& parked : m_polls.takeExpired(now))
-            pending.emplace_back(std::move(parked.callback),
-                                 PollAnswer(std::unexpected(
-                                     Error{Code::NotModified, "not modified"})));
+            pending.emplace_back(
+                std::move(parked.callback),
+                PollAnswer(std::unexpected(Error{Code::NotModified, "not modified"})));
     }
     run(pending);
 }

@@ -40,7 +40,7 @@ struct SetArgs {
     std::string env;
     std::string appid;
     std::vector<std::string> hostnames;
-    std::vector<int> statuses;                                  // empty or one per hostname
+    std::vector<int> statuses;                                 // empty or one per hostname
     std::vector<std::map<std::string, std::string>> metadatas; // empty or one per hostname
 };
 

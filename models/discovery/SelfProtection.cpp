@@ -33,7 +33,8 @@ void SelfProtection::rollWindow() {
 }
 
 void SelfProtection::recomputeThreshold() {
-    m_threshold = static_cast<std::int64_t>(std::floor(static_cast<double>(m_expected) * m_percent));
+    m_threshold =
+        static_cast<std::int64_t>(std::floor(static_cast<double>(m_expected) * m_percent));
 }
 
 } // namespace regscope::discovery

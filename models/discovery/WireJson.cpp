@@ -40,8 +40,8 @@ std::string envelope(Code code, std::string_view message, const nlohmann::json* 
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
-std::expected<std::map<std::string, std::string>, std::string> parseMetadata(
-    std::string_view text) {
+std::expected<std::map<std::string, std::string>, std::string>
+parseMetadata(std::string_view text) {
     const auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object())
         return std::unexpected(std::string("metadata must be a JSON object"));

@@ -3,12 +3,12 @@
 
 #include "models/discovery/Instance.h"
 
+#include <nlohmann/json.hpp>
+
 #include <expected>
 #include <map>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace regscope::discovery {
 

@@ -1,7 +1,5 @@
 #include "PluginModel.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QFileInfo>
 #include <QThread>
 
@@ -9,7 +7,8 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
-PluginModel::PluginModel(QObject* parent) : QAbstractTableModel(parent) {}
+PluginModel::PluginModel(QObject* parent)
+    : QAbstractTableModel(parent) {}
 
 int PluginModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
@@ -24,36 +23,33 @@ QVariant PluginModel::data(const QModelIndex& index, int role) const {
         return {};
     const PluginRow& r = m_rows[static_cast<size_t>(index.row())];
     switch (role) {
-    case PathRole: return r.path;
-    case StateRole: return static_cast<int>(r.state);
-    case HeadlineRole: return r.verdict.headline();
-    case Qt::ToolTipRole: return r.path;
-    case Qt::ForegroundRole:
-        if (index.column() != StateColumn)
-            return {};
-        switch (r.state) {
-        case PluginState::Ready: return QBrush(QColor(0x1b, 0x7f, 0x2a));
-        case PluginState::Crashed:
-        case PluginState::TimedOut: return QBrush(QColor(0xc0, 0x1c, 0x28));
-        case PluginState::Refused: return QBrush(QColor(0xb3, 0x5c, 0x00));
-        default: return {};
-        }
+    case PathRole:
+        return r.path;
+    case StateRole:
+        return static_cast<int>(r.state);
+    case HeadlineRole:
+        return r.verdict.headline();
+    case Qt::ToolTipRole:
+        return r.path;
     case Qt::DisplayRole:
         switch (index.column()) {
         case NameColumn:
-            return r.verdict.pluginName.isEmpty() ? QFileInfo(r.path).fileName()
-                                                  : u"%1 (%2)"_s.arg(r.verdict.pluginName,
-                                                                     QFileInfo(r.path).fileName());
+            return r.verdict.pluginName.isEmpty()
+                       ? QFileInfo(r.path).fileName()
+                       : u"%1 (%2)"_s.arg(r.verdict.pluginName, QFileInfo(r.path).fileName());
         case StateColumn:
             return r.crashLoop ? u"%1 (crash loop)"_s.arg(toString(r.state)) : toString(r.state);
-        case StageColumn: return r.stage;
+        case StageColumn:
+            return r.stage;
         case LoadMsColumn:
             return r.verdict.loadMs > 0 ? QString::number(r.verdict.loadMs, 'f', 1) : QString();
         case RegistrationsColumn:
             return static_cast<int>(r.verdict.registrations.size());
-        default: return {};
+        default:
+            return {};
         }
-    default: return {};
+    default:
+        return {};
     }
 }
 
@@ -61,12 +57,18 @@ QVariant PluginModel::headerData(int section, Qt::Orientation orientation, int r
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
-    case NameColumn: return u"Plugin"_s;
-    case StateColumn: return u"State"_s;
-    case StageColumn: return u"Stage"_s;
-    case LoadMsColumn: return u"Load ms"_s;
-    case RegistrationsColumn: return u"Registrations"_s;
-    default: return {};
+    case NameColumn:
+        return u"Plugin"_s;
+    case StateColumn:
+        return u"State"_s;
+    case StageColumn:
+        return u"Stage"_s;
+    case LoadMsColumn:
+        return u"Load ms"_s;
+    case RegistrationsColumn:
+        return u"Registrations"_s;
+    default:
+        return {};
     }
 }
 
@@ -81,7 +83,9 @@ const PluginRow* PluginModel::row(int row) const {
     return row >= 0 && row < rowCount() ? &m_rows[static_cast<size_t>(row)] : nullptr;
 }
 
-const PluginRow* PluginModel::find(const QString& path) const { return row(rowOf(path)); }
+const PluginRow* PluginModel::find(const QString& path) const {
+    return row(rowOf(path));
+}
 
 int PluginModel::ensure(const QString& path) {
     Q_ASSERT(QThread::currentThread() == thread());

@@ -13,8 +13,8 @@ namespace regscope {
 struct PluginRow {
     QString path;
     PluginState state = PluginState::Verifying;
-    QString stage;          // the stage in progress or where it ended
-    PluginVerdict verdict;  // the latest finished (or ready) verdict
+    QString stage;         // the stage in progress or where it ended
+    PluginVerdict verdict; // the latest finished (or ready) verdict
     InvokeResult lastInvoke;
     bool hasInvoke = false;
     int crashes = 0;        // in the crash-loop window
@@ -25,8 +25,14 @@ struct PluginRow {
 class PluginModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { NameColumn, StateColumn, StageColumn, LoadMsColumn, RegistrationsColumn,
-                  ColumnCount };
+    enum Column {
+        NameColumn,
+        StateColumn,
+        StageColumn,
+        LoadMsColumn,
+        RegistrationsColumn,
+        ColumnCount
+    };
     enum Role { PathRole = Qt::UserRole + 1, StateRole, HeadlineRole };
 
     explicit PluginModel(QObject* parent = nullptr);

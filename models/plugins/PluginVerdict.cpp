@@ -10,31 +10,50 @@ namespace regscope {
 
 QString toString(PluginState state) {
     switch (state) {
-    case PluginState::Verifying: return u"Verifying"_s;
-    case PluginState::Loading: return u"Loading"_s;
-    case PluginState::Ready: return u"Ready"_s;
-    case PluginState::Crashed: return u"Crashed"_s;
-    case PluginState::TimedOut: return u"Timed out"_s;
-    case PluginState::Refused: return u"Refused"_s;
-    case PluginState::Unloaded: return u"Unloaded"_s;
+    case PluginState::Verifying:
+        return u"Verifying"_s;
+    case PluginState::Loading:
+        return u"Loading"_s;
+    case PluginState::Ready:
+        return u"Ready"_s;
+    case PluginState::Crashed:
+        return u"Crashed"_s;
+    case PluginState::TimedOut:
+        return u"Timed out"_s;
+    case PluginState::Refused:
+        return u"Refused"_s;
+    case PluginState::Unloaded:
+        return u"Unloaded"_s;
     }
     return u"?"_s;
 }
 
 QString signalName(int sig) {
     switch (sig) {
-    case SIGSEGV: return u"SIGSEGV"_s;
-    case SIGABRT: return u"SIGABRT"_s;
-    case SIGBUS: return u"SIGBUS"_s;
-    case SIGILL: return u"SIGILL"_s;
-    case SIGFPE: return u"SIGFPE"_s;
-    case SIGKILL: return u"SIGKILL"_s;
-    case SIGTERM: return u"SIGTERM"_s;
-    case SIGTRAP: return u"SIGTRAP"_s;
-    case SIGSYS: return u"SIGSYS"_s;
-    case SIGXCPU: return u"SIGXCPU"_s;
-    case SIGPIPE: return u"SIGPIPE"_s;
-    default: return u"signal %1"_s.arg(sig);
+    case SIGSEGV:
+        return u"SIGSEGV"_s;
+    case SIGABRT:
+        return u"SIGABRT"_s;
+    case SIGBUS:
+        return u"SIGBUS"_s;
+    case SIGILL:
+        return u"SIGILL"_s;
+    case SIGFPE:
+        return u"SIGFPE"_s;
+    case SIGKILL:
+        return u"SIGKILL"_s;
+    case SIGTERM:
+        return u"SIGTERM"_s;
+    case SIGTRAP:
+        return u"SIGTRAP"_s;
+    case SIGSYS:
+        return u"SIGSYS"_s;
+    case SIGXCPU:
+        return u"SIGXCPU"_s;
+    case SIGPIPE:
+        return u"SIGPIPE"_s;
+    default:
+        return u"signal %1"_s.arg(sig);
     }
 }
 
@@ -57,8 +76,7 @@ QString culprit(const QString& stage) {
 
 bool looksOutOfMemory(const QString& stderrTail) {
     return stderrTail.contains("out of memory"_L1, Qt::CaseInsensitive) ||
-           stderrTail.contains("bad_alloc"_L1) ||
-           stderrTail.contains("Cannot allocate memory"_L1);
+           stderrTail.contains("bad_alloc"_L1) || stderrTail.contains("Cannot allocate memory"_L1);
 }
 
 } // namespace
@@ -67,7 +85,8 @@ QString PluginVerdict::headline() const {
     const QString where = u"in stage `%1`"_s.arg(stage);
     switch (state) {
     case PluginState::Verifying:
-    case PluginState::Loading: return u"%1 (stage `%2`)"_s.arg(toString(state), stage);
+    case PluginState::Loading:
+        return u"%1 (stage `%2`)"_s.arg(toString(state), stage);
     case PluginState::Ready:
         if (!entryPoint)
             return u"Loaded as a plain shared object (no regscope_plugin_entry): inspected, "
@@ -76,13 +95,15 @@ QString PluginVerdict::headline() const {
             pluginName, pluginVersion, QString::number(registrations.size()),
             QString::number(loadMs, 'f', 1),
             blocked.isEmpty() ? QString() : u" — sandbox blocked: %1"_s.arg(blocked.join(", "_L1)));
-    case PluginState::Unloaded: return u"Unloaded"_s;
+    case PluginState::Unloaded:
+        return u"Unloaded"_s;
     case PluginState::Refused:
         return u"Refused %1 (%2): %3"_s.arg(where, errorCode, detail);
     case PluginState::TimedOut:
         return u"No progress within the deadline %1 — killed; %2 hangs; regscope is unaffected"_s
             .arg(where, culprit(stage));
-    case PluginState::Crashed: break;
+    case PluginState::Crashed:
+        break;
     }
     if (errorCode == "protocol_error"_L1)
         return u"Protocol corrupted %1 — %2 wrote into the loader's protocol pipe; the loader was "
@@ -91,8 +112,8 @@ QString PluginVerdict::headline() const {
         return u"The loader exited with status %1 %2 — %3 called exit(); regscope is unaffected"_s
             .arg(QString::number(exitStatus), where, culprit(stage));
     QString text = signalName(signal);
-    if (hasFaultAddress && (signal == SIGSEGV || signal == SIGBUS || signal == SIGILL ||
-                            signal == SIGFPE))
+    if (hasFaultAddress &&
+        (signal == SIGSEGV || signal == SIGBUS || signal == SIGILL || signal == SIGFPE))
         text += u" (fault address 0x%1)"_s.arg(faultAddress, 0, 16);
     text += u" %1 — %2 %3"_s.arg(where, culprit(stage),
                                  signal == SIGABRT ? u"aborted"_s : u"crashed"_s);
@@ -111,7 +132,8 @@ QJsonObject PluginVerdict::toJson() const {
                                 {u"version"_s, r.version},
                                 {u"description"_s, r.description},
                                 {u"hasProcess"_s, r.hasProcess},
-                                {u"collision"_s, r.collision}});
+                                {u"collision"_s, r.collision},
+                                {u"rejected"_s, r.rejected}});
     QJsonArray stageArray;
     for (const auto& s : stages)
         stageArray.append(QJsonObject{{u"stage"_s, s.stage}, {u"ms"_s, s.ms}, {u"ok"_s, s.ok}});

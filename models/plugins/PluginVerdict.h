@@ -24,6 +24,7 @@ struct PluginRegistration {
     QString kind, name, version, description;
     bool hasProcess = false;
     bool collision = false; // the name is already in the attached registry or in this plugin
+    QString rejected;       // the loader's registry refused it: its error code (Duplicate...)
 };
 
 struct PluginVerdict {

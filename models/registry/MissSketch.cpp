@@ -12,8 +12,12 @@ MissSketch::MissSketch(std::uint32_t capacity)
     hashes_.reserve(capacity_);
     counts_.reserve(capacity_);
     errors_.reserve(capacity_);
-    heap_.reserve(capacity_);
-    pos_.reserve(capacity_);
+    bucketOf_.reserve(capacity_);
+    prevItem_.reserve(capacity_);
+    nextItem_.reserve(capacity_);
+    buckets_.resize(capacity_);
+    for (std::uint32_t b = capacity_; b-- > 0;)
+        freeBuckets_.push_back(b);
     index_.assign(std::bit_ceil(std::size_t{capacity_} * 2), 0);
     mask_ = index_.size() - 1;
 }
@@ -50,44 +54,74 @@ void MissSketch::IndexErase(std::uint32_t item) {
     index_[i] = 0;
 }
 
-void MissSketch::Swap(std::uint32_t a, std::uint32_t b) {
-    std::swap(heap_[a], heap_[b]);
-    pos_[heap_[a]] = a;
-    pos_[heap_[b]] = b;
+std::uint32_t MissSketch::NewBucketAfter(std::uint32_t after, std::uint64_t count) {
+    const std::uint32_t b = freeBuckets_.back();
+    freeBuckets_.pop_back();
+    auto& nb = buckets_[b];
+    nb.count = count;
+    nb.head = kNone;
+    nb.prev = after;
+    nb.next = after == kNone ? firstBucket_ : buckets_[after].next;
+    if (nb.next != kNone)
+        buckets_[nb.next].prev = b;
+    if (after == kNone)
+        firstBucket_ = b;
+    else
+        buckets_[after].next = b;
+    return b;
 }
 
-void MissSketch::SiftDown(std::uint32_t pos) {
-    const auto n = static_cast<std::uint32_t>(heap_.size());
-    while (true) {
-        std::uint32_t smallest = pos;
-        const std::uint32_t l = 2 * pos + 1, r = l + 1;
-        if (l < n && counts_[heap_[l]] < counts_[heap_[smallest]])
-            smallest = l;
-        if (r < n && counts_[heap_[r]] < counts_[heap_[smallest]])
-            smallest = r;
-        if (smallest == pos)
-            return;
-        Swap(pos, smallest);
-        pos = smallest;
+void MissSketch::LinkInto(std::uint32_t item, std::uint32_t bucket) {
+    auto& b = buckets_[bucket];
+    bucketOf_[item] = bucket;
+    prevItem_[item] = kNone;
+    nextItem_[item] = b.head;
+    if (b.head != kNone)
+        prevItem_[b.head] = item;
+    b.head = item;
+}
+
+void MissSketch::Unlink(std::uint32_t item) {
+    const std::uint32_t bucket = bucketOf_[item];
+    auto& b = buckets_[bucket];
+    if (prevItem_[item] != kNone)
+        nextItem_[prevItem_[item]] = nextItem_[item];
+    else
+        b.head = nextItem_[item];
+    if (nextItem_[item] != kNone)
+        prevItem_[nextItem_[item]] = prevItem_[item];
+    if (b.head == kNone) { // emptied: unlink the bucket and recycle it
+        if (b.prev != kNone)
+            buckets_[b.prev].next = b.next;
+        else
+            firstBucket_ = b.next;
+        if (b.next != kNone)
+            buckets_[b.next].prev = b.prev;
+        freeBuckets_.push_back(bucket);
     }
 }
 
-void MissSketch::SiftUp(std::uint32_t pos) {
-    while (pos > 0) {
-        const std::uint32_t parent = (pos - 1) / 2;
-        if (counts_[heap_[parent]] <= counts_[heap_[pos]])
+void MissSketch::Increment(std::uint32_t item) {
+    const std::uint32_t from = bucketOf_[item];
+    const std::uint64_t count = ++counts_[item];
+    std::uint32_t to = buckets_[from].next;
+    if (to == kNone || buckets_[to].count != count) {
+        // The item is alone in its bucket: the bucket itself can move up a count.
+        if (buckets_[from].head == item && nextItem_[item] == kNone) {
+            buckets_[from].count = count;
             return;
-        Swap(pos, parent);
-        pos = parent;
+        }
+        to = NewBucketAfter(from, count);
     }
+    Unlink(item);
+    LinkInto(item, to);
 }
 
 void MissSketch::Add(std::string_view name, std::size_t hash) {
     if (capacity_ == 0)
         return;
     if (const auto item = Find(name, hash); item != kNone) {
-        ++counts_[item];
-        SiftDown(pos_[item]);
+        Increment(item);
         return;
     }
     if (names_.size() < capacity_) {
@@ -96,21 +130,24 @@ void MissSketch::Add(std::string_view name, std::size_t hash) {
         hashes_.push_back(hash);
         counts_.push_back(1);
         errors_.push_back(0);
-        heap_.push_back(item);
-        pos_.push_back(static_cast<std::uint32_t>(heap_.size() - 1));
+        bucketOf_.push_back(kNone);
+        prevItem_.push_back(kNone);
+        nextItem_.push_back(kNone);
         IndexInsert(item);
-        SiftUp(pos_[item]);
+        std::uint32_t bucket = firstBucket_;
+        if (bucket == kNone || buckets_[bucket].count != 1)
+            bucket = NewBucketAfter(kNone, 1);
+        LinkInto(item, bucket);
         return;
     }
-    // Replace the least counted: the newcomer inherits its count as the error bound.
-    const auto victim = heap_[0];
+    // Replace a least counted name: the newcomer inherits its count as the error bound.
+    const auto victim = buckets_[firstBucket_].head;
     IndexErase(victim);
     names_[victim].assign(name);
     hashes_[victim] = hash;
     errors_[victim] = counts_[victim];
-    ++counts_[victim];
     IndexInsert(victim);
-    SiftDown(0);
+    Increment(victim);
 }
 
 void MissSketch::MergeInto(

@@ -1,8 +1,10 @@
 #pragma once
 // Space-saving top-K (Metwally et al.): the K most frequent names in a stream, with bounded
 // memory whatever the stream holds. Used per looking-up thread for missed names, so it sits
-// on the miss path: no allocation once a slot's name fits its string capacity, a min-heap for
-// the eviction candidate and an open-addressing index.
+// on the miss path: O(1) per name with the paper's "stream summary" (items grouped in buckets
+// of equal count, buckets in ascending order, so the eviction candidate is the first item of
+// the first bucket), an open-addressing index, and no allocation once a slot's string has the
+// capacity for the names it sees.
 // Not thread-safe: the owner serialises.
 
 #include "models/registry/Metrics.h"
@@ -38,9 +40,10 @@ private:
     std::uint32_t Find(std::string_view name, std::size_t hash) const; // item or kNone
     void IndexInsert(std::uint32_t item);
     void IndexErase(std::uint32_t item);
-    void SiftDown(std::uint32_t pos);
-    void SiftUp(std::uint32_t pos);
-    void Swap(std::uint32_t a, std::uint32_t b);
+    void Increment(std::uint32_t item);        // count + 1, moving it to the next bucket
+    void Unlink(std::uint32_t item);           // out of its bucket (frees an emptied bucket)
+    void LinkInto(std::uint32_t item, std::uint32_t bucket);
+    std::uint32_t NewBucketAfter(std::uint32_t after, std::uint64_t count); // kNone: at front
 
     static constexpr std::uint32_t kNone = ~std::uint32_t{0};
     std::uint32_t capacity_;
@@ -48,8 +51,18 @@ private:
     std::vector<std::size_t> hashes_;
     std::vector<std::uint64_t> counts_;
     std::vector<std::uint64_t> errors_;
-    std::vector<std::uint32_t> heap_; // min-heap of items by count
-    std::vector<std::uint32_t> pos_;  // item -> heap position
+    // Items: doubly linked within their bucket.
+    std::vector<std::uint32_t> bucketOf_, prevItem_, nextItem_;
+    // Buckets (at most one per item): count, first item, neighbours in ascending count order.
+    struct Bucket {
+        std::uint64_t count = 0;
+        std::uint32_t head = kNone;
+        std::uint32_t prev = kNone;
+        std::uint32_t next = kNone;
+    };
+    std::vector<Bucket> buckets_;
+    std::vector<std::uint32_t> freeBuckets_;
+    std::uint32_t firstBucket_ = kNone;
     std::vector<std::uint32_t> index_; // open addressing, linear probing: item + 1, 0 empty
     std::size_t mask_ = 0;
 };

@@ -23,7 +23,7 @@ struct Shared {
     // The published snapshot. Readers copy it only after the generation moved (once per
     // change per thread), under a spin lock held for a pointer copy; never in steady state.
     // (std::atomic<std::shared_ptr> would do, but GCC 12's is not ThreadSanitizer-clean.)
-    mutable SpinLock currentLock;
+    mutable std::mutex currentLock;
     std::shared_ptr<const Snapshot> current;
     std::shared_ptr<const Snapshot> Current() const {
         std::lock_guard lock(currentLock);
@@ -34,6 +34,11 @@ struct Shared {
         return std::exchange(current, std::move(next));
     }
     std::mutex notifyMutex; // observer delivery in generation order
+
+    // Snapshots replaced by a write. Readers only ever decrement their reference counts; the
+    // writing threads free them (ReclaimRetired), so a reader never pays for a destructor.
+    std::mutex retiredMutex;
+    std::vector<std::shared_ptr<const Snapshot>> retired;
 
     mutable std::mutex configMutex; // quotas, name ids
     std::map<std::string, std::size_t> quotas;
@@ -172,7 +177,7 @@ std::shared_ptr<Snap> WithLayer(const Snap& base, const std::string& tenant,
     next->aliases = next->aliases - (before ? before->aliases : 0) + layer->aliases;
     if (tenant.empty())
         next->global = std::move(layer);
-    else if (layer->names.empty())
+    else if (layer->Empty())
         next->tenants.erase(tenant);
     else
         next->tenants.insert_or_assign(tenant, std::move(layer));
@@ -192,13 +197,14 @@ void ResetFastSlotCache() {
 // ---------------------------------------------------------------------------------------------
 // RawHandle
 
-const std::string& RawHandle::Name() const { return record_->name; }
-const std::string& RawHandle::Tenant() const { return record_->tenant; }
-const Version& RawHandle::GetVersion() const { return record_->version; }
-std::string RawHandle::VersionText() const { return record_->versionText; }
-const EntryInfo& RawHandle::Info() const { return record_->info; }
+const detail::Record* RawHandle::Rec() const { return record_ ? record_ : *recordRef_; }
+const std::string& RawHandle::Name() const { return Rec()->name; }
+const std::string& RawHandle::Tenant() const { return Rec()->tenant; }
+const Version& RawHandle::GetVersion() const { return Rec()->version; }
+std::string RawHandle::VersionText() const { return Rec()->versionText; }
+const EntryInfo& RawHandle::Info() const { return Rec()->info; }
 std::shared_ptr<void> RawHandle::ShareRaw() const {
-    return record_ ? record_->impl : std::shared_ptr<void>();
+    return (record_ || recordRef_) ? Rec()->impl : std::shared_ptr<void>();
 }
 
 AccessCheck RequireCapability(std::string capability) {
@@ -308,15 +314,20 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
             tenant = it->second.get();
     }
     const std::size_t hash = detail::StringHash{}(name);
-    const detail::FlatSlot* inTenant = tenant ? tenant->index.Find(name, hash) : nullptr;
-    const detail::FlatSlot* fast = inTenant ? inTenant : snap.global->index.Find(name, hash);
+    const std::size_t shard = detail::ShardOf(hash);
+    const detail::FlatIndex* tIndex = tenant ? &tenant->shards[shard]->index : nullptr;
+    const detail::FlatIndex& gIndex = snap.global->shards[shard]->index;
+    const detail::FlatSlot* inTenant = tIndex ? tIndex->Find(name, hash) : nullptr;
+    const detail::FlatSlot* fast = inTenant ? inTenant : gIndex.Find(name, hash);
 
     // The common case: an unconstrained hit on a plain registration. Touches the flat slot,
     // the key bytes and this thread's counters, nothing shared and writable.
     if (fast && !constraint && fast->plainHit) [[likely]] {
         slot->CountHit(fast->nameId);
+        // The Handle reads its record lazily (through the cold slot): no extra line touched here.
+        const detail::ColdSlot& cold = (inTenant ? *tIndex : gIndex).Cold(fast);
         return finish(std::expected<RawHandle, Error>(
-            RawHandle(slot->block, fast->best, fast->bestImpl, false)));
+            RawHandle(slot->block, &cold.best, fast->bestImpl, false)));
     }
 
     if (!fast) {
@@ -334,7 +345,7 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
         return finish(std::expected<RawHandle, Error>(
             std::unexpect, Error{ErrorCode::NotFound, std::string(kNotRegistered)}));
     }
-    const NameSlot* first = fast->slot;
+    const NameSlot* first = (inTenant ? *tIndex : gIndex).Cold(fast).slot;
     const NameSlot* inGlobal = inTenant ? nullptr : first;
 
     const detail::AliasRecord* alias = first->alias.get();
@@ -411,11 +422,9 @@ void RegistryCore::NoteDeprecatedUse(const Context& ctx, std::string_view looked
 }
 
 void RegistryCore::ReleaseThreadCache() {
-    auto* slot = detail::FindSlot(id_);
-    if (!slot)
-        return;
-    auto released = detail::InstallSnapshot(*slot, nullptr);
-    (void)released; // dropped here, after the slot is consistent
+    if (auto* slot = detail::FindSlot(id_))
+        detail::InstallSnapshot(*slot, nullptr).reset();
+    ReclaimRetired();
 }
 
 std::vector<std::string> RegistryCore::Names(const Context& ctx) const {
@@ -423,9 +432,10 @@ std::vector<std::string> RegistryCore::Names(const Context& ctx) const {
     std::set<std::string> names;
     auto add = [&](const Layer* l) {
         if (l)
-            for (const auto& [name, slot] : l->names)
+            l->ForEach([&](const std::string& name, const NameSlot& slot) {
                 if (!slot.alias)
                     names.insert(name);
+            });
     };
     add(snap->global.get());
     if (!ctx.tenant.empty())
@@ -455,7 +465,7 @@ std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
     std::vector<SnapshotEntry> out;
     out.reserve(snap->entries + snap->aliases);
     auto add = [&](const Layer& layer) {
-        for (const auto& [name, slot] : layer.names) {
+        layer.ForEach([&](const std::string&, const NameSlot& slot) {
             if (slot.alias) {
                 const auto& a = *slot.alias;
                 SnapshotEntry e;
@@ -468,7 +478,7 @@ std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
                 e.deprecationMessage = a.message;
                 e.removeAfter = a.removeAfter;
                 out.push_back(std::move(e));
-                continue;
+                return;
             }
             for (const auto& r : slot.versions)
                 out.push_back(SnapshotEntry{r->tenant, r->name, r->versionText,
@@ -476,7 +486,7 @@ std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
                                             r->info.description, r->info.origin, r->registeredAt,
                                             {}, r->info.deprecated, r->info.deprecationMessage,
                                             r->info.removeAfter});
-        }
+        });
     };
     add(*snap->global);
     for (const auto& [tenant, layer] : snap->tenants)
@@ -615,13 +625,18 @@ void RegistryCore::Reject(const Context& ctx, AuditAction action, std::string_vi
     s.Notify(e);
 }
 
-void RegistryCore::Publish(std::shared_ptr<const Snap> next,
+void RegistryCore::Publish(std::shared_ptr<const Snap> base, std::shared_ptr<const Snap> next,
                            std::unique_lock<std::mutex>& writerLock,
                            const std::vector<ChangeEvent>& events) {
     auto& s = *shared_;
     const auto generation = next->generation;
-    auto previous = s.SetCurrent(std::move(next)); // the caller still holds it too
-    generation_.store(generation, std::memory_order_release);
+    {
+        auto previous = s.SetCurrent(std::move(next));
+        generation_.store(generation, std::memory_order_release);
+        std::lock_guard lock(s.retiredMutex);
+        s.retired.push_back(std::move(previous));
+    }
+    base.reset(); // the retired list holds it now
     // Take the notification lock before letting the next writer in: events leave in
     // generation order, and no writer waits for observers while holding the writer lock.
     std::unique_lock notifyLock(s.notifyMutex);
@@ -644,10 +659,26 @@ void RegistryCore::Publish(std::shared_ptr<const Snap> next,
     notifyLock.unlock();
     // A writer that also reads moves its own cache on at once, so single-threaded users see
     // old implementations released when the write returns.
-    if (auto* slot = detail::FindSlot(id_); slot && slot->block->pins == 0) {
-        auto released = detail::InstallSnapshot(*slot, shared_->Current());
-        (void)released; // dropped here, outside every lock
+    if (auto* slot = detail::FindSlot(id_); slot && slot->block->pins == 0)
+        detail::InstallSnapshot(*slot, shared_->Current()).reset();
+    ReclaimRetired();
+}
+
+std::size_t RegistryCore::ReclaimRetired() {
+    auto& s = *shared_;
+    std::vector<std::shared_ptr<const Snap>> dead;
+    {
+        std::lock_guard lock(s.retiredMutex);
+        // A retired snapshot can gain no new reference (it is no longer current), so a use
+        // count of 1 means only this list holds it: nobody can be reading it.
+        auto keep = std::partition(s.retired.begin(), s.retired.end(),
+                                   [](const auto& p) { return p.use_count() > 1; });
+        std::move(keep, s.retired.end(), std::back_inserter(dead));
+        s.retired.erase(keep, s.retired.end());
     }
+    const auto n = dead.size();
+    dead.clear(); // outside every lock: old implementations' destructors may use the registry
+    return n;
 }
 
 std::expected<void, Error> RegistryCore::RegisterRaw(const Context& ctx, std::string_view name,
@@ -683,7 +714,7 @@ std::expected<void, Error> RegistryCore::RegisterRaw(const Context& ctx, std::st
     const auto event = EventFor(ChangeKind::Registered, *record, s.options.typeName, record->registeredAt);
 
     std::unique_lock lock(s.writerMutex);
-    const auto base = shared_->Current(); // dropped after unlocking
+    auto base = shared_->Current(); // handed to Publish, which retires it
     const Layer* layer = base->Tenant(ctx.tenant);
     if (layer) {
         if (const NameSlot* existing = layer->Find(name)) {
@@ -708,14 +739,15 @@ std::expected<void, Error> RegistryCore::RegisterRaw(const Context& ctx, std::st
         }
     }
     auto next = CopyLayer(*base, ctx.tenant);
-    auto& slot = next->names[std::string(name)];
+    auto& slot = next->Names(name)[std::string(name)];
     auto pos = std::ranges::find_if(slot.versions, [&](const auto& r) {
         return r->version < record->version;
     });
     slot.versions.insert(pos, std::move(record));
     slot.Recompute();
     ++next->entries;
-    Publish(WithLayer(*base, ctx.tenant, std::move(next)), lock, {event});
+    auto published = WithLayer(*base, ctx.tenant, std::move(next));
+    Publish(std::move(base), std::move(published), lock, {event});
     s.CountRegister("ok");
     return {};
 }
@@ -730,7 +762,7 @@ std::expected<void, Error> RegistryCore::Deregister(const Context& ctx, std::str
     if (!parsed)
         return fail(std::move(parsed.error()));
     std::unique_lock lock(shared_->writerMutex);
-    const auto base = shared_->Current();
+    auto base = shared_->Current();
     const Layer* layer = base->Tenant(ctx.tenant);
     const NameSlot* existing = layer ? layer->Find(name) : nullptr;
     if (!existing || existing->alias ||
@@ -740,24 +772,26 @@ std::expected<void, Error> RegistryCore::Deregister(const Context& ctx, std::str
                                                    std::string(version) + " is not registered"});
     }
     auto next = CopyLayer(*base, ctx.tenant);
-    auto it = next->names.find(name);
+    auto& names = next->Names(name);
+    auto it = names.find(name);
     auto& versions = it->second.versions;
     auto victim = std::ranges::find_if(versions, [&](const auto& r) { return r->version == *parsed; });
     const auto event = EventFor(ChangeKind::Deregistered, **victim, shared_->options.typeName, Now());
     versions.erase(victim);
     if (versions.empty())
-        next->names.erase(it);
+        names.erase(it);
     else
         it->second.Recompute();
     --next->entries;
-    Publish(WithLayer(*base, ctx.tenant, std::move(next)), lock, {event});
+    auto published = WithLayer(*base, ctx.tenant, std::move(next));
+    Publish(std::move(base), std::move(published), lock, {event});
     return {};
 }
 
 std::expected<std::size_t, Error> RegistryCore::DeregisterAll(const Context& ctx,
                                                               std::string_view name) {
     std::unique_lock lock(shared_->writerMutex);
-    const auto base = shared_->Current();
+    auto base = shared_->Current();
     const Layer* layer = base->Tenant(ctx.tenant);
     const NameSlot* existing = layer ? layer->Find(name) : nullptr;
     if (!existing || existing->alias) {
@@ -767,15 +801,17 @@ std::expected<std::size_t, Error> RegistryCore::DeregisterAll(const Context& ctx
         return std::unexpected(std::move(e));
     }
     auto next = CopyLayer(*base, ctx.tenant);
-    auto it = next->names.find(name);
+    auto& names = next->Names(name);
+    auto it = names.find(name);
     std::vector<ChangeEvent> events;
     const auto now = Now();
     for (const auto& r : it->second.versions)
         events.push_back(EventFor(ChangeKind::Deregistered, *r, shared_->options.typeName, now));
     const auto n = it->second.versions.size();
     next->entries -= n;
-    next->names.erase(it);
-    Publish(WithLayer(*base, ctx.tenant, std::move(next)), lock, events);
+    names.erase(it);
+    auto published = WithLayer(*base, ctx.tenant, std::move(next));
+    Publish(std::move(base), std::move(published), lock, events);
     return n;
 }
 
@@ -797,7 +833,7 @@ std::expected<void, Error> RegistryCore::AddAlias(const Context& ctx, AliasSpec 
     record->createdAt = Now();
 
     std::unique_lock lock(shared_->writerMutex);
-    const auto base = shared_->Current();
+    auto base = shared_->Current();
     const Layer* layer = base->Tenant(ctx.tenant);
     if (const NameSlot* existing = layer ? layer->Find(spec.alias) : nullptr) {
         lock.unlock();
@@ -824,15 +860,16 @@ std::expected<void, Error> RegistryCore::AddAlias(const Context& ctx, AliasSpec 
     event.deprecationMessage = spec.message;
     event.removeAfter = spec.removeAfter;
     auto next = CopyLayer(*base, ctx.tenant);
-    next->names[spec.alias].alias = std::move(record);
+    next->Names(spec.alias)[spec.alias].alias = std::move(record);
     ++next->aliases;
-    Publish(WithLayer(*base, ctx.tenant, std::move(next)), lock, {event});
+    auto published = WithLayer(*base, ctx.tenant, std::move(next));
+    Publish(std::move(base), std::move(published), lock, {event});
     return {};
 }
 
 std::expected<void, Error> RegistryCore::RemoveAlias(const Context& ctx, std::string_view alias) {
     std::unique_lock lock(shared_->writerMutex);
-    const auto base = shared_->Current();
+    auto base = shared_->Current();
     const Layer* layer = base->Tenant(ctx.tenant);
     const NameSlot* existing = layer ? layer->Find(alias) : nullptr;
     if (!existing || !existing->alias) {
@@ -849,9 +886,11 @@ std::expected<void, Error> RegistryCore::RemoveAlias(const Context& ctx, std::st
     event.type = shared_->options.typeName;
     event.aliasOf = existing->alias->target;
     auto next = CopyLayer(*base, ctx.tenant);
-    next->names.erase(next->names.find(alias));
+    auto& names = next->Names(alias);
+    names.erase(names.find(alias));
     --next->aliases;
-    Publish(WithLayer(*base, ctx.tenant, std::move(next)), lock, {event});
+    auto published = WithLayer(*base, ctx.tenant, std::move(next));
+    Publish(std::move(base), std::move(published), lock, {event});
     return {};
 }
 
@@ -890,7 +929,7 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         auto& layer = layers[item.tenant];
         if (!layer)
             layer = std::make_shared<Layer>();
-        auto& slot = layer->names[item.name];
+        auto& slot = layer->Names(item.name)[item.name];
         if (std::ranges::any_of(slot.versions, [&](const auto& r) { return r->version == *version; }))
             return fail(where + "duplicate");
         auto record = std::make_shared<Record>();
@@ -912,8 +951,7 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         if (const auto quota = s.QuotaFor(tenant); quota != 0 && layer->entries > quota)
             return fail("tenant '" + tenant + "' would hold " + std::to_string(layer->entries) +
                         " entries, quota " + std::to_string(quota));
-        for (auto& [name, slot] : layer->names)
-            slot.Recompute();
+
     }
     for (std::size_t i = 0; i < aliases.size(); ++i) {
         auto& [tenant, spec] = aliases[i];
@@ -924,12 +962,12 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         if (!layer)
             layer = std::make_shared<Layer>();
         auto registered = [&](const std::shared_ptr<Layer>& l, const std::string& n) {
-            auto it = l->names.find(n);
-            return it != l->names.end() && !it->second.alias && !it->second.versions.empty();
+            const NameSlot* found = l->Find(n);
+            return found && !found->alias && !found->versions.empty();
         };
         if (registered(layer, spec.alias))
             return fail(where + "is a registered name");
-        if (layer->names.contains(spec.alias))
+        if (layer->Find(spec.alias))
             return fail(where + "duplicate");
         if (!registered(layer, spec.target) && !registered(layers[""], spec.target))
             return fail(where + "target '" + spec.target + "' is not registered");
@@ -940,7 +978,7 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         record->message = spec.message;
         record->removeAfter = spec.removeAfter;
         record->createdAt = now;
-        layer->names[spec.alias].alias = std::move(record);
+        layer->Names(spec.alias)[spec.alias].alias = std::move(record);
         ++layer->aliases;
     }
     auto next = std::make_shared<Snap>();
@@ -950,22 +988,23 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         next->aliases += layer->aliases;
         if (tenant.empty())
             next->global = std::move(layer);
-        else if (!layer->names.empty())
+        else if (!layer->Empty())
             next->tenants.emplace(tenant, std::move(layer));
     }
 
     // Phase 2: swap. Phase 3 (below): drop the old snapshot outside every lock.
     std::unique_lock lock(s.writerMutex);
-    const auto old = shared_->Current();
+    auto old = shared_->Current();
     next->generation = old->generation + 1;
     ReloadReport report;
     report.generation = next->generation;
     auto keys = [](const Snap& snap) {
         std::set<std::tuple<std::string, std::string, std::string>> out;
         auto add = [&](const Layer& l) {
-            for (const auto& [name, slot] : l.names)
+            l.ForEach([&](const std::string&, const NameSlot& slot) {
                 for (const auto& r : slot.versions)
                     out.emplace(r->tenant, r->name, r->versionText);
+            });
         };
         add(*snap.global);
         for (const auto& [t, l] : snap.tenants)
@@ -985,8 +1024,8 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
     event.added = report.added;
     event.removed = report.removed;
     event.kept = report.kept;
-    Publish(std::move(next), lock, {event});
-    return report; // `old` goes last: old implementations die here unless a reader holds them
+    Publish(std::move(old), std::move(next), lock, {event});
+    return report;
 }
 
 } // namespace regscope::registry

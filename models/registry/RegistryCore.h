@@ -111,6 +111,7 @@ public:
     RawHandle(const RawHandle& o)
         : block_(o.block_)
         , record_(o.record_)
+        , recordRef_(o.recordRef_)
         , impl_(o.impl_)
         , viaAlias_(o.viaAlias_) {
         if (block_)
@@ -119,11 +120,13 @@ public:
     RawHandle(RawHandle&& o) noexcept
         : block_(std::exchange(o.block_, nullptr))
         , record_(o.record_)
+        , recordRef_(o.recordRef_)
         , impl_(o.impl_)
         , viaAlias_(o.viaAlias_) {}
     RawHandle& operator=(RawHandle o) noexcept {
         std::swap(block_, o.block_);
         record_ = o.record_;
+        recordRef_ = o.recordRef_;
         impl_ = o.impl_;
         viaAlias_ = o.viaAlias_;
         return *this;
@@ -153,9 +156,20 @@ private:
         , viaAlias_(viaAlias) {
         ++block_->pins;
     }
+    // The fast path hands out where the record pointer lives instead of reading it.
+    RawHandle(detail::PinBlock* block, const detail::Record* const* recordRef, void* impl,
+              bool viaAlias)
+        : block_(block)
+        , recordRef_(recordRef)
+        , impl_(impl)
+        , viaAlias_(viaAlias) {
+        ++block_->pins;
+    }
+    const detail::Record* Rec() const;
 
     detail::PinBlock* block_ = nullptr;
     const detail::Record* record_ = nullptr;
+    const detail::Record* const* recordRef_ = nullptr;
     void* impl_ = nullptr;
     bool viaAlias_ = false;
 };
@@ -190,9 +204,14 @@ public:
     std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
     const std::string& TypeName() const;
 
-    // Drop the calling thread's cached snapshot (old implementations it kept alive may be
-    // destroyed now, on this thread). Reading again re-caches. Useful before a thread idles.
+    // Drop the calling thread's cached snapshot, then ReclaimRetired(). Reading again
+    // re-caches. Useful before a thread idles.
     void ReleaseThreadCache();
+    // Frees replaced snapshots that no thread caches and no Handle pins any more, on the
+    // calling thread, outside every lock: this is where old implementations are destroyed
+    // (their destructors may use the registry). Every write does it after publishing; call it
+    // yourself (e.g. from a timer) to release sooner after readers moved on. Returns how many.
+    std::size_t ReclaimRetired();
 
     // --- observers ---------------------------------------------------------------------------
     // Safe from any thread (not from inside a callback). After RemoveObserver returns no new
@@ -231,7 +250,8 @@ private:
     detail::ReaderSlot* ThisThreadSlot() const;
     std::expected<RawHandle, Error> LookupImpl(const Context& ctx, std::string_view name,
                                                const Constraint* constraint) const;
-    void Publish(std::shared_ptr<const detail::Snapshot> next,
+    void Publish(std::shared_ptr<const detail::Snapshot> base,
+                 std::shared_ptr<const detail::Snapshot> next,
                  std::unique_lock<std::mutex>& writerLock,
                  const std::vector<ChangeEvent>& events);
     void Reject(const Context& ctx, AuditAction action, std::string_view name,

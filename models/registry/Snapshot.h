@@ -5,6 +5,7 @@
 #include "models/registry/MissSketch.h"
 #include "models/registry/RegistryCore.h"
 
+#include <array>
 #include <bit>
 #include <chrono>
 #include <cstdint>
@@ -66,18 +67,26 @@ struct NameSlot {
 using NameTable = std::unordered_map<std::string, NameSlot, StringHash, std::equal_to<>>;
 
 // The read index of a layer: a flat open-addressing table built once when the layer is
-// sealed (layers never change after publication). One probe touches one 64-byte slot that
-// holds everything an unconstrained hit needs, plus the key's bytes; a std::unordered_map
-// touches its bucket array, the node and the key.
+// sealed (layers never change after publication). An unconstrained hit touches one 64-byte
+// slot (hash, implementation, name id and, up to 31 bytes, the key itself) and nothing else;
+// a std::unordered_map touches its bucket array, the node and the key's heap buffer.
+inline constexpr std::size_t kInlineKey = 31;
+
 struct alignas(64) FlatSlot {
     std::size_t hash = 0;
-    const char* key = nullptr; // the NameTable key's bytes (stable: nodes never move)
+    void* bestImpl = nullptr;
     std::uint32_t length = 0;
     std::uint32_t nameId = kNoNameId;
     bool plainHit = false; // has a version, is no alias, best is not deprecated
-    void* bestImpl = nullptr;
-    const Record* best = nullptr;
+    char key[kInlineKey] = {};
+    const char* longKey = nullptr; // the key's bytes when longer than kInlineKey
+};
+static_assert(sizeof(FlatSlot) == 64);
+
+// What a slow path or a Handle's accessors need, kept out of the hot slot.
+struct ColdSlot {
     const NameSlot* slot = nullptr; // nullptr: empty table slot
+    const Record* best = nullptr;
 };
 
 class FlatIndex {
@@ -87,59 +96,121 @@ public:
     FlatIndex(const FlatIndex&) {}
     FlatIndex& operator=(const FlatIndex&) {
         slots_.clear();
+        cold_.clear();
         mask_ = 0;
         return *this;
     }
 
     void Build(const NameTable& names) {
-        slots_.assign(names.empty() ? 0 : std::bit_ceil(names.size() * 2), FlatSlot{});
-        mask_ = slots_.empty() ? 0 : slots_.size() - 1;
+        const std::size_t size = names.empty() ? 0 : std::bit_ceil(names.size() * 2);
+        slots_.assign(size, FlatSlot{});
+        cold_.assign(size, ColdSlot{});
+        mask_ = size == 0 ? 0 : size - 1;
         for (const auto& [key, slot] : names) {
             const std::size_t h = StringHash{}(key);
             std::size_t i = h & mask_;
-            while (slots_[i].slot)
+            while (cold_[i].slot)
                 i = (i + 1) & mask_;
             auto& f = slots_[i];
             f.hash = h;
-            f.key = key.data();
+            f.bestImpl = slot.bestImpl;
             f.length = static_cast<std::uint32_t>(key.size());
             f.nameId = slot.nameId;
             f.plainHit = slot.best && !slot.alias && !slot.bestDeprecated;
-            f.bestImpl = slot.bestImpl;
-            f.best = slot.best;
-            f.slot = &slot;
+            if (key.size() <= kInlineKey)
+                std::char_traits<char>::copy(f.key, key.data(), key.size());
+            else
+                f.longKey = key.data();
+            cold_[i] = ColdSlot{&slot, slot.best};
         }
     }
 
+    // The slot of `name` (hash: StringHash{}(name)), or nullptr.
     const FlatSlot* Find(std::string_view name, std::size_t hash) const {
         if (slots_.empty()) [[unlikely]]
             return nullptr;
         for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
             const FlatSlot& f = slots_[i];
-            if (!f.slot)
+            if (f.length == 0) // names are never empty: an empty slot ends the probe
                 return nullptr;
             if (f.hash == hash && f.length == name.size() &&
-                std::char_traits<char>::compare(f.key, name.data(), name.size()) == 0)
+                std::char_traits<char>::compare(f.length <= kInlineKey ? f.key : f.longKey,
+                                                name.data(), name.size()) == 0)
                 return &f;
         }
+    }
+    const ColdSlot& Cold(const FlatSlot* f) const {
+        return cold_[static_cast<std::size_t>(f - slots_.data())];
     }
 
 private:
     std::vector<FlatSlot> slots_;
+    std::vector<ColdSlot> cold_;
     std::size_t mask_ = 0;
 };
 
-struct Layer {
+// A layer is split into shards by name hash, so a write copies and re-indexes one shard
+// (1/64 of the names), not the whole layer, and readers keep the other shards warm in cache.
+inline constexpr std::size_t kShards = 64;
+inline std::size_t ShardOf(std::size_t hash) { return hash >> 58; } // the index uses low bits
+
+struct Shard {
     NameTable names;
-    FlatIndex index; // valid once Seal() ran; empty in a fresh copy
+    FlatIndex index;
+};
+
+struct Layer {
+    std::array<std::shared_ptr<Shard>, kShards> shards; // never null; sealed ones never change
     std::size_t entries = 0;
     std::size_t aliases = 0;
 
-    void Seal() { index.Build(names); }
+    Layer() {
+        static const auto empty = std::make_shared<Shard>();
+        shards.fill(empty);
+    }
+    Layer(const Layer& o)
+        : shards(o.shards)
+        , entries(o.entries)
+        , aliases(o.aliases) {}
+    Layer& operator=(const Layer&) = delete;
+
+    // The writable table of `name`'s shard: the first write in this (unpublished) layer
+    // copies the shard.
+    NameTable& Names(std::string_view name) {
+        const auto i = ShardOf(StringHash{}(name));
+        if (!dirty_[i]) {
+            auto copy = std::make_shared<Shard>();
+            copy->names = shards[i]->names;
+            shards[i] = std::move(copy);
+            dirty_[i] = true;
+        }
+        return shards[i]->names;
+    }
+    // Re-indexes the shards written to; the layer is read-only afterwards.
+    void Seal() {
+        for (std::size_t i = 0; i < kShards; ++i)
+            if (dirty_[i]) {
+                for (auto& [name, slot] : shards[i]->names)
+                    slot.Recompute();
+                shards[i]->index.Build(shards[i]->names);
+                dirty_[i] = false;
+            }
+    }
     const NameSlot* Find(std::string_view name) const {
+        const auto& names = shards[ShardOf(StringHash{}(name))]->names;
         auto it = names.find(name);
         return it == names.end() ? nullptr : &it->second;
     }
+    bool Empty() const { return entries == 0 && aliases == 0; }
+    template <typename F>
+    void ForEach(F&& f) const {
+        for (const auto& shard : shards)
+            for (const auto& [name, slot] : shard->names)
+                f(name, slot);
+    }
+
+private:
+    std::array<bool, kShards> dirty_{};
 };
 
 struct Snapshot {

@@ -36,10 +36,10 @@ typedef int (*regscope_process_fn)(const uint8_t* in, size_t in_len, regscope_ou
                                    void* out_ctx);
 
 typedef struct regscope_impl {
-    const char* kind;        /* "codec", "driver", "resolver"... */
-    const char* name;        /* unique within the registry it lands in */
-    const char* version;     /* semver, e.g. "1.2.0" */
-    const char* description; /* one short line */
+    const char* kind;            /* "codec", "driver", "resolver"... */
+    const char* name;            /* unique within the registry it lands in */
+    const char* version;         /* semver, e.g. "1.2.0" */
+    const char* description;     /* one short line */
     regscope_process_fn process; /* optional: NULL when the implementation has no process() */
 } regscope_impl;
 

@@ -32,7 +32,9 @@ public:
     QList<MetricsSample> metrics;
     int snapshots = 0;
 
-    HealthState state() const { return health.isEmpty() ? HealthState::Connecting : health.last().state; }
+    HealthState state() const {
+        return health.isEmpty() ? HealthState::Connecting : health.last().state;
+    }
     int timelineCount(const QString& category, const QString& subjectPart) const {
         int n = 0;
         for (const auto& t : timeline)
@@ -151,13 +153,13 @@ void TestDiscoveryConnector::followsAFleet() {
     QCOMPARE(one.version, u"1.0.0"_s);
 
     // A new instance of a known app comes through the long-poll.
-    fleet.push_back(startRegistrator(server.url(), {u"app.one"_s, u"n9"_s, u"z1"_s, u"prod"_s,
-                                                    u"100ms"_s, u"600"_s}));
+    fleet.push_back(startRegistrator(
+        server.url(), {u"app.one"_s, u"n9"_s, u"z1"_s, u"prod"_s, u"100ms"_s, u"600"_s}));
     QTRY_VERIFY_WITH_TIMEOUT(c.instances.contains(u"app.one/z1/prod/n9"_s), 5000);
     QTRY_COMPARE_WITH_TIMEOUT(c.timelineCount(u"register"_s, u"n9"_s), 1, 5000);
     // A new app is found by the refresh, then followed.
-    fleet.push_back(startRegistrator(server.url(), {u"app.two"_s, u"m0"_s, u"z2"_s, u"prod"_s,
-                                                    u"100ms"_s, u"600"_s}));
+    fleet.push_back(startRegistrator(
+        server.url(), {u"app.two"_s, u"m0"_s, u"z2"_s, u"prod"_s, u"100ms"_s, u"600"_s}));
     QTRY_VERIFY_WITH_TIMEOUT(c.instances.contains(u"app.two/z2/prod/m0"_s), 5000);
 
     // SIGTERM: cancelled at once, reported as a cancel.
@@ -190,9 +192,12 @@ void TestDiscoveryConnector::serverKilledMidPollThenBack() {
     const QString address = server->address();
     QNetworkAccessManager nam;
     QUrlQuery f;
-    for (const auto& [k, v] : {std::pair{u"zone"_s, u"z1"_s}, {u"env"_s, u"prod"_s},
-                               {u"appid"_s, u"app.k"_s}, {u"hostname"_s, u"k1"_s},
-                               {u"status"_s, u"1"_s}, {u"addrs"_s, u"http://1.2.3.4:5"_s}})
+    for (const auto& [k, v] : {std::pair{u"zone"_s, u"z1"_s},
+                               {u"env"_s, u"prod"_s},
+                               {u"appid"_s, u"app.k"_s},
+                               {u"hostname"_s, u"k1"_s},
+                               {u"status"_s, u"1"_s},
+                               {u"addrs"_s, u"http://1.2.3.4:5"_s}})
         f.addQueryItem(k, v);
     QCOMPARE(httpPost(nam, server->url(u"/discovery/register"_s), f).code, 0);
 
@@ -201,9 +206,9 @@ void TestDiscoveryConnector::serverKilledMidPollThenBack() {
     connector.start();
     QTRY_COMPARE_WITH_TIMEOUT(c.instances.size(), 1, 10'000);
     // Its poll is parked now (30 s wait); kill the server under it.
-    QTRY_COMPARE_WITH_TIMEOUT(httpGet(nam, server->url(u"/status"_s))
-                                  .data.toObject().value(u"parked_polls"_s).toInt(),
-                              1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        httpGet(nam, server->url(u"/status"_s)).data.toObject().value(u"parked_polls"_s).toInt(), 1,
+        5000);
     server->kill();
     QTRY_COMPARE_WITH_TIMEOUT(int(c.state()), int(HealthState::Down), 10'000);
     QVERIFY(!c.health.last().reason.isEmpty());
@@ -236,8 +241,8 @@ void TestDiscoveryConnector::oversizeIsDown_data() {
 
 void TestDiscoveryConnector::oversizeIsDown() {
     QFETCH(bool, withLength);
-    const QByteArray body = "{\"code\":0,\"data\":{\"a\":\"" + QByteArray(10 * 1024 * 1024, 'x') +
-                            "\"}}";
+    const QByteArray body =
+        "{\"code\":0,\"data\":{\"a\":\"" + QByteArray(10 * 1024 * 1024, 'x') + "\"}}";
     QByteArray reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n";
     if (withLength)
         reply += "Content-Length: " + QByteArray::number(body.size()) + "\r\n";

@@ -13,8 +13,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-RegisterArgs reg(const std::string& appid, const std::string& host,
-                 const std::string& zone = "z1", int status = StatusUp) {
+RegisterArgs reg(const std::string& appid, const std::string& host, const std::string& zone = "z1",
+                 int status = StatusUp) {
     RegisterArgs a;
     a.instance.zone = zone;
     a.instance.env = "prod";
@@ -217,8 +217,8 @@ void TestDiscoveryCore::evictionIsCappedPerPass() {
     // 80 live instances renew 3x per window (240 ≥ threshold 170); 20 never renew.
     auto renewLive = [&] {
         for (int i = 20; i < 100; ++i)
-            QVERIFY(r.renew(key("app" + std::to_string(i % 7), "h" + std::to_string(i)))
-                        .has_value());
+            QVERIFY(
+                r.renew(key("app" + std::to_string(i % 7), "h" + std::to_string(i))).has_value());
     };
     for (int pass = 0; pass < 2; ++pass) {
         for (int k = 0; k < 3; ++k) {
@@ -313,9 +313,8 @@ void TestDiscoveryCore::expectedRenewsRecomputed() {
     QCOMPARE(r.stats().instances, 8u);
     QCOMPARE(r.stats().expectedRenewsPerWindow, 20);
     // ...until the 15-minute recompute from the instance count.
-    while (r.stats().expectedRenewsPerWindow == 20 && clock.nowNs() < 1'700'000'000'000'000'000 +
-                                                                          std::int64_t(16 * 60) *
-                                                                              1'000'000'000) {
+    while (r.stats().expectedRenewsPerWindow == 20 &&
+           clock.nowNs() < 1'700'000'000'000'000'000 + std::int64_t(16 * 60) * 1'000'000'000) {
         clock.advance(60s);
         r.tick();
     }

@@ -31,10 +31,8 @@ QUrlQuery instanceForm(const QString& appid, const QString& host) {
 }
 
 QUrlQuery keyForm(const QString& appid, const QString& host) {
-    return form({{u"zone"_s, u"z1"_s},
-                 {u"env"_s, u"prod"_s},
-                 {u"appid"_s, appid},
-                 {u"hostname"_s, host}});
+    return form(
+        {{u"zone"_s, u"z1"_s}, {u"env"_s, u"prod"_s}, {u"appid"_s, appid}, {u"hostname"_s, host}});
 }
 
 } // namespace
@@ -60,7 +58,7 @@ private Q_SLOTS:
 
 private:
     ApiResult get(const QString& pathAndQuery) {
-        return httpGet(m_nam, QUrl(m_server.url() .toString() + pathAndQuery));
+        return httpGet(m_nam, QUrl(m_server.url().toString() + pathAndQuery));
     }
     ApiResult post(const QString& path, const QUrlQuery& f) {
         return httpPost(m_nam, m_server.url(path), f);
@@ -107,17 +105,16 @@ void TestDiscoverydHttp::registerRejectsBadParameters_data() {
     QTest::addColumn<QString>("value");
     QTest::addColumn<QString>("named");
     for (const auto* p : {"zone", "env", "appid", "hostname", "status", "addrs"})
-        QTest::addRow("missing %s", p) << QString::fromLatin1(p) << QString() << QString()
-                                       << QString::fromLatin1(p);
+        QTest::addRow("missing %s", p)
+            << QString::fromLatin1(p) << QString() << QString() << QString::fromLatin1(p);
     QTest::newRow("status 3") << u"status"_s << u"status"_s << u"3"_s << u"status"_s;
     QTest::newRow("status text") << u"status"_s << u"status"_s << u"up"_s << u"status"_s;
     QTest::newRow("addr no scheme") << u"addrs"_s << u"addrs"_s << u"1.2.3.4:80"_s << u"addrs"_s;
-    QTest::newRow("metadata not json") << QString() << u"metadata"_s << u"{oops"_s
-                                       << u"metadata"_s;
-    QTest::newRow("metadata not strings") << QString() << u"metadata"_s << uR"({"a":1})"_s
-                                          << u"metadata"_s;
-    QTest::newRow("latest not int") << QString() << u"latest_timestamp"_s << u"x"_s
-                                    << u"latest_timestamp"_s;
+    QTest::newRow("metadata not json") << QString() << u"metadata"_s << u"{oops"_s << u"metadata"_s;
+    QTest::newRow("metadata not strings")
+        << QString() << u"metadata"_s << uR"({"a":1})"_s << u"metadata"_s;
+    QTest::newRow("latest not int")
+        << QString() << u"latest_timestamp"_s << u"x"_s << u"latest_timestamp"_s;
 }
 
 void TestDiscoverydHttp::registerRejectsBadParameters() {
@@ -183,7 +180,8 @@ void TestDiscoverydHttp::fetchAndFetchs() {
     QCOMPARE(get(u"/discovery/fetch?env=prod&status=1"_s).code, -400);
     QCOMPARE(get(u"/discovery/fetch?appid=app.f1&status=1"_s).code, -400);
 
-    const auto r = get(u"/discovery/fetchs?env=prod&appid=app.f1&appid=app.f2&appid=gone&status=3"_s);
+    const auto r =
+        get(u"/discovery/fetchs?env=prod&appid=app.f1&appid=app.f2&appid=gone&status=3"_s);
     QCOMPARE(r.code, 0);
     const auto m = r.data.toObject();
     QCOMPARE(m.size(), 2);
@@ -202,25 +200,26 @@ void TestDiscoverydHttp::pollAnswersWakesAndTimesOut() {
     QCOMPARE(get(u"/discovery/poll?env=prod&appid=app.p&hostname=me"_s).code, 0);
 
     // Parked, then woken by a register of that appid.
-    const QString parkedUrl = m_server.url().toString() +
-                              u"/discovery/poll?env=prod&appid=app.p&hostname=me&latest_timestamp="_s +
-                              QString::number(latest);
+    const QString parkedUrl =
+        m_server.url().toString() +
+        u"/discovery/poll?env=prod&appid=app.p&hostname=me&latest_timestamp="_s +
+        QString::number(latest);
     PendingRequest parked(m_nam, QUrl(parkedUrl));
-    QTRY_COMPARE_WITH_TIMEOUT(
-        get(u"/status"_s).data.toObject().value(u"parked_polls"_s).toInt(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(get(u"/status"_s).data.toObject().value(u"parked_polls"_s).toInt(), 1,
+                              5000);
     QVERIFY(!parked.isFinished());
     QCOMPARE(post(u"/discovery/register"_s, instanceForm(u"app.p"_s, u"h2"_s)).code, 0);
     r = parked.wait(5000);
     QCOMPARE(r.code, 0);
     QVERIFY(r.data.toObject().value(u"latest_timestamp"_s).toInteger() > latest);
-    QCOMPARE(r.data.toObject().value(u"instances"_s).toObject().value(u"z1"_s).toArray().size(),
-             2);
+    QCOMPARE(r.data.toObject().value(u"instances"_s).toObject().value(u"z1"_s).toArray().size(), 2);
 
     // No change: -304 after the (shortened) wait.
     const qint64 now = latestOf(u"app.p"_s);
-    PendingRequest idle(m_nam, QUrl(m_server.url().toString() +
-                                    u"/discovery/poll?env=prod&appid=app.p&hostname=me&latest_timestamp="_s +
-                                    QString::number(now)));
+    PendingRequest idle(
+        m_nam, QUrl(m_server.url().toString() +
+                    u"/discovery/poll?env=prod&appid=app.p&hostname=me&latest_timestamp="_s +
+                    QString::number(now)));
     r = idle.wait(5000);
     QCOMPARE(r.httpStatus, 200);
     QCOMPARE(r.code, -304);
@@ -232,17 +231,20 @@ void TestDiscoverydHttp::pollsAcrossApps() {
     const qint64 l1 = latestOf(u"app.m1"_s);
     const qint64 l2 = latestOf(u"app.m2"_s);
     // One app newer than the client's stamp: answered at once with just that app.
-    auto r = get(u"/discovery/polls?env=prod&hostname=me&appid=app.m1&appid=app.m2&latest_timestamp="_s +
-                 QString::number(l1) + u"&latest_timestamp=0"_s);
+    auto r =
+        get(u"/discovery/polls?env=prod&hostname=me&appid=app.m1&appid=app.m2&latest_timestamp="_s +
+            QString::number(l1) + u"&latest_timestamp=0"_s);
     QCOMPARE(r.code, 0);
     QCOMPARE(r.data.toObject().keys(), QStringList{u"app.m2"_s});
 
-    PendingRequest parked(m_nam,
-                          QUrl(m_server.url().toString() +
-                               u"/discovery/polls?env=prod&hostname=me&appid=app.m1&appid=app.m2&latest_timestamp="_s +
-                               QString::number(l1) + u"&latest_timestamp="_s + QString::number(l2)));
-    QTRY_COMPARE_WITH_TIMEOUT(
-        get(u"/status"_s).data.toObject().value(u"parked_polls"_s).toInt(), 1, 5000);
+    PendingRequest parked(
+        m_nam,
+        QUrl(
+            m_server.url().toString() +
+            u"/discovery/polls?env=prod&hostname=me&appid=app.m1&appid=app.m2&latest_timestamp="_s +
+            QString::number(l1) + u"&latest_timestamp="_s + QString::number(l2)));
+    QTRY_COMPARE_WITH_TIMEOUT(get(u"/status"_s).data.toObject().value(u"parked_polls"_s).toInt(), 1,
+                              5000);
     QCOMPARE(post(u"/discovery/cancel"_s, keyForm(u"app.m2"_s, u"h1"_s)).code, 0);
     r = parked.wait(5000);
     QCOMPARE(r.code, 0);
@@ -254,10 +256,12 @@ void TestDiscoverydHttp::pollsAcrossApps() {
 void TestDiscoverydHttp::pollErrors() {
     QCOMPARE(post(u"/discovery/register"_s, instanceForm(u"app.pe"_s, u"h1"_s)).code, 0);
     QCOMPARE(get(u"/discovery/poll?env=prod&appid=app.unknown&hostname=me"_s).code, -404);
-    QCOMPARE(get(u"/discovery/polls?env=prod&appid=app.pe&appid=app.unknown&hostname=me&latest_timestamp=0&latest_timestamp=0"_s)
-                 .code,
-             -404);
-    auto r = get(u"/discovery/polls?env=prod&appid=app.pe&appid=app.pe&hostname=me&latest_timestamp=0"_s);
+    QCOMPARE(
+        get(u"/discovery/polls?env=prod&appid=app.pe&appid=app.unknown&hostname=me&latest_timestamp=0&latest_timestamp=0"_s)
+            .code,
+        -404);
+    auto r = get(
+        u"/discovery/polls?env=prod&appid=app.pe&appid=app.pe&hostname=me&latest_timestamp=0"_s);
     QCOMPARE(r.code, -400);
     QVERIFY(r.message.contains(u"latest_timestamp"_s));
     r = get(u"/discovery/poll?env=prod&appid=app.pe"_s);
@@ -280,26 +284,38 @@ void TestDiscoverydHttp::setAndNodesAndFetchAll() {
     f.addQueryItem(u"metadata"_s, uR"({"color":"green"})"_s);
     QCOMPARE(post(u"/discovery/set"_s, f).code, 0);
     auto r = get(u"/discovery/fetch?env=prod&appid=app.s&status=2"_s);
-    const auto waiting = r.data.toObject().value(u"instances"_s).toObject().value(u"z1"_s).toArray();
+    const auto waiting =
+        r.data.toObject().value(u"instances"_s).toObject().value(u"z1"_s).toArray();
     QCOMPARE(waiting.size(), 1);
     QCOMPARE(waiting.first().toObject().value(u"hostname"_s).toString(), u"h1"_s);
-    QCOMPARE(waiting.first().toObject().value(u"metadata"_s).toObject().value(u"color"_s).toString(),
-             u"blue"_s);
+    QCOMPARE(
+        waiting.first().toObject().value(u"metadata"_s).toObject().value(u"color"_s).toString(),
+        u"blue"_s);
 
     auto bad = form({{u"zone"_s, u"z1"_s}, {u"env"_s, u"prod"_s}, {u"appid"_s, u"app.s"_s}});
     bad.addQueryItem(u"hostname"_s, u"h1"_s);
     bad.addQueryItem(u"hostname"_s, u"h2"_s);
     bad.addQueryItem(u"status"_s, u"1"_s); // one status for two hostnames
     QCOMPARE(post(u"/discovery/set"_s, bad).code, -400);
-    auto unknown = form({{u"zone"_s, u"z1"_s}, {u"env"_s, u"prod"_s}, {u"appid"_s, u"app.s"_s},
-                         {u"hostname"_s, u"ghost"_s}, {u"status"_s, u"1"_s}});
+    auto unknown = form({{u"zone"_s, u"z1"_s},
+                         {u"env"_s, u"prod"_s},
+                         {u"appid"_s, u"app.s"_s},
+                         {u"hostname"_s, u"ghost"_s},
+                         {u"status"_s, u"1"_s}});
     QCOMPARE(post(u"/discovery/set"_s, unknown).code, -404);
-    auto noApp = form({{u"zone"_s, u"z1"_s}, {u"env"_s, u"prod"_s}, {u"appid"_s, u"app.ghost"_s},
+    auto noApp = form({{u"zone"_s, u"z1"_s},
+                       {u"env"_s, u"prod"_s},
+                       {u"appid"_s, u"app.ghost"_s},
                        {u"hostname"_s, u"h1"_s}});
     QCOMPARE(post(u"/discovery/set"_s, noApp).code, -404);
     // h1 is still WAITING: the failed sets changed nothing.
     QCOMPARE(get(u"/discovery/fetch?env=prod&appid=app.s&status=2"_s)
-                 .data.toObject().value(u"instances"_s).toObject().value(u"z1"_s).toArray().size(),
+                 .data.toObject()
+                 .value(u"instances"_s)
+                 .toObject()
+                 .value(u"z1"_s)
+                 .toArray()
+                 .size(),
              1);
 
     r = get(u"/discovery/nodes"_s);
@@ -347,14 +363,18 @@ void TestDiscoverydHttp::transportRefusals() {
 
 void TestDiscoverydHttp::quotaIsUnavailable() {
     for (int i = 0; i < 5; ++i)
-        QCOMPARE(post(u"/discovery/register"_s, instanceForm(u"app.q"_s, u"h%1"_s.arg(i))).code,
-                 0);
+        QCOMPARE(post(u"/discovery/register"_s, instanceForm(u"app.q"_s, u"h%1"_s.arg(i))).code, 0);
     const auto r = post(u"/discovery/register"_s, instanceForm(u"app.q"_s, u"h5"_s));
     QCOMPARE(r.code, -503);
     QVERIFY(!r.message.isEmpty());
     QCOMPARE(post(u"/discovery/register"_s, instanceForm(u"app.q"_s, u"h0"_s)).code, 0);
     QCOMPARE(get(u"/discovery/fetch?env=prod&appid=app.q&status=3"_s)
-                 .data.toObject().value(u"instances"_s).toObject().value(u"z1"_s).toArray().size(),
+                 .data.toObject()
+                 .value(u"instances"_s)
+                 .toObject()
+                 .value(u"z1"_s)
+                 .toArray()
+                 .size(),
              5);
 }
 
@@ -384,11 +404,12 @@ void TestDiscoverydHttp::evictionEndToEnd() {
     DiscoverydProcess fast;
     QVERIFY(fast.start({u"--evict-interval"_s, u"100ms"_s, u"--evict-threshold"_s, u"300ms"_s,
                         u"--renew-interval"_s, u"100ms"_s, u"--percent-threshold"_s, u"0"_s}));
-    QCOMPARE(httpPost(m_nam, fast.url(u"/discovery/register"_s), instanceForm(u"app.e"_s, u"h1"_s))
-                 .code,
-             0);
+    QCOMPARE(
+        httpPost(m_nam, fast.url(u"/discovery/register"_s), instanceForm(u"app.e"_s, u"h1"_s)).code,
+        0);
     auto fetchCode = [&] {
-        const auto r = httpGet(m_nam, fast.url(u"/discovery/fetch?env=prod&appid=app.e&status=3"_s));
+        const auto r =
+            httpGet(m_nam, fast.url(u"/discovery/fetch?env=prod&appid=app.e&status=3"_s));
         return r.data.toObject().value(u"instances"_s).toObject().size();
     };
     QCOMPARE(fetchCode(), 1);
@@ -402,18 +423,25 @@ void TestDiscoverydHttp::hungUpPollIsForgotten() {
     // A long poll timeout so only the hang-up can free the slot quickly.
     DiscoverydProcess slow;
     QVERIFY(slow.start({u"--poll-timeout"_s, u"60s"_s}));
-    QCOMPARE(httpPost(m_nam, slow.url(u"/discovery/register"_s), instanceForm(u"app.h"_s, u"h1"_s))
-                 .code,
-             0);
-    const qint64 latest = httpGet(m_nam, slow.url(u"/discovery/fetch?env=prod&appid=app.h&status=3"_s))
-                              .data.toObject().value(u"latest_timestamp"_s).toInteger();
+    QCOMPARE(
+        httpPost(m_nam, slow.url(u"/discovery/register"_s), instanceForm(u"app.h"_s, u"h1"_s)).code,
+        0);
+    const qint64 latest =
+        httpGet(m_nam, slow.url(u"/discovery/fetch?env=prod&appid=app.h&status=3"_s))
+            .data.toObject()
+            .value(u"latest_timestamp"_s)
+            .toInteger();
     auto parkedCount = [&] {
-        return httpGet(m_nam, slow.url(u"/status"_s)).data.toObject().value(u"parked_polls"_s).toInt();
+        return httpGet(m_nam, slow.url(u"/status"_s))
+            .data.toObject()
+            .value(u"parked_polls"_s)
+            .toInt();
     };
     {
-        PendingRequest parked(m_nam, QUrl(slow.url().toString() +
-                                          u"/discovery/poll?env=prod&appid=app.h&hostname=me&latest_timestamp="_s +
-                                          QString::number(latest)));
+        PendingRequest parked(
+            m_nam, QUrl(slow.url().toString() +
+                        u"/discovery/poll?env=prod&appid=app.h&hostname=me&latest_timestamp="_s +
+                        QString::number(latest)));
         QTRY_COMPARE_WITH_TIMEOUT(parkedCount(), 1, 5000);
         parked.abort();
     }

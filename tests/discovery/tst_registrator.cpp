@@ -54,14 +54,14 @@ private:
 
 void TestRegistrator::fleetKilledTurnsStaleThenEvicted() {
     DiscoverydProcess server;
-    QVERIFY(server.start({u"--renew-interval"_s, u"100ms"_s, u"--evict-interval"_s, u"200ms"_s,
-                          u"--evict-threshold"_s, u"1500ms"_s, u"--percent-threshold"_s,
-                          u"0.5"_s}));
+    QVERIFY(
+        server.start({u"--renew-interval"_s, u"100ms"_s, u"--evict-interval"_s, u"200ms"_s,
+                      u"--evict-threshold"_s, u"1500ms"_s, u"--percent-threshold"_s, u"0.5"_s}));
     std::vector<std::unique_ptr<QProcess>> fleet;
     for (int i = 0; i < 10; ++i)
-        fleet.push_back(startRegistrator(
-            server.url(), {u"app.fleet%1"_s.arg(i % 3), u"node-%1"_s.arg(i), u"z1"_s, u"prod"_s,
-                           u"100ms"_s, u"600"_s}));
+        fleet.push_back(
+            startRegistrator(server.url(), {u"app.fleet%1"_s.arg(i % 3), u"node-%1"_s.arg(i),
+                                            u"z1"_s, u"prod"_s, u"100ms"_s, u"600"_s}));
     QTRY_COMPARE_WITH_TIMEOUT(fetchAll(m_nam, server).renewByHost.size(), 10, 10'000);
 
     const QStringList killed{u"node-1"_s, u"node-4"_s, u"node-8"_s};

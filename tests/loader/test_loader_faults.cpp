@@ -1,6 +1,7 @@
 // The fault catalogue: every fixture plugin against the real regscope-loader. Each test
 // asserts the verdict; cleanup() asserts that the next load in this process still works.
 
+#include "LoaderTestSupport.h"
 #include "connectors/loader/Inspect.h"
 #include "connectors/loader/LoaderClient.h"
 
@@ -21,13 +22,9 @@
 
 using namespace Qt::StringLiterals;
 using namespace regscope;
-
+using namespace regscope::test;
 
 namespace {
-
-QString fixture(const char* name) {
-    return QStringLiteral(REGSCOPE_FIXTURE_DIR) + u'/' + QLatin1StringView(name) + u".so"_s;
-}
 
 LoaderOptions fastOptions() {
     LoaderOptions o;
@@ -56,24 +53,6 @@ PluginVerdict load(const QString& path, const LoaderOptions& options = fastOptio
         return verdict;
     }
     return finished.isEmpty() ? client.verdict() : finished.first().first().value<PluginVerdict>();
-}
-
-// A 0755 directory of our own: sticky /tmp would be refused as world-writable.
-std::unique_ptr<QTemporaryDir> privateDir() {
-    auto dir = std::make_unique<QTemporaryDir>();
-    ::chmod(QFile::encodeName(dir->path()).constData(), 0755);
-    return dir;
-}
-
-QString copyInto(const QTemporaryDir& dir, const QString& from, const QString& name) {
-    const QString to = dir.filePath(name);
-    QFile::remove(to);
-    if (!QFile::copy(from, to))
-        return {};
-    QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
-                                  QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther |
-                                  QFile::ExeOther);
-    return to;
 }
 
 } // namespace
@@ -234,8 +213,8 @@ private Q_SLOTS:
         crypto_sign_keypair(pk, sk);
         auto options = fastOptions();
         options.requireSignature = true;
-        options.trustedKeysHex = {QString::fromLatin1(
-            QByteArray(reinterpret_cast<const char*>(pk), sizeof pk).toHex())};
+        options.trustedKeysHex = {
+            QString::fromLatin1(QByteArray(reinterpret_cast<const char*>(pk), sizeof pk).toHex())};
 
         // Unsigned in signed-only mode.
         auto v = load(so, options);
@@ -298,16 +277,14 @@ private Q_SLOTS:
         LoaderClient client(options);
         QSignalSpy ready(&client, &LoaderClient::ready);
         QSignalSpy finished(&client, &LoaderClient::finished);
-        connect(&client, &LoaderClient::stageFinished, this,
-                [&](const QString& stage, bool ok) {
-                    if (stage != "verify"_L1 || !ok)
-                        return;
-                    const QString tmp = dir->filePath(u"swap.so"_s);
-                    QFile::link(evil, tmp);
-                    ::rename(QFile::encodeName(tmp).constData(),
-                             QFile::encodeName(link).constData());
-                    client.resume();
-                });
+        connect(&client, &LoaderClient::stageFinished, this, [&](const QString& stage, bool ok) {
+            if (stage != "verify"_L1 || !ok)
+                return;
+            const QString tmp = dir->filePath(u"swap.so"_s);
+            QFile::link(evil, tmp);
+            ::rename(QFile::encodeName(tmp).constData(), QFile::encodeName(link).constData());
+            client.resume();
+        });
         client.start(link);
         QVERIFY(ready.wait(10000));
         const auto v = ready.first().first().value<PluginVerdict>();

@@ -747,8 +747,11 @@ private slots:
         QCOMPARE((*pinned)->id, std::string("a1"));
         QCOMPARE(reg.Lookup("a").error().code, ErrorCode::NotFound); // moves the cache on
         QCOMPARE(destroyed.load(), 0);                                // pinned by the Handle
-        pinned.reset(); // last pin: a1 and b1 die here, re-entering the registry
-        QCOMPARE(destroyed.load(), 2);
+        pinned.reset(); // last pin gone: the old snapshot is now unreferenced but retired...
+        QCOMPARE(destroyed.load(), 0); // ...readers never run destructors;
+        QCOMPARE(reg.ReclaimRetired(), 1u); // the next write or an explicit reclaim does,
+        QCOMPARE(destroyed.load(), 2);      // and a1, b1 re-enter the registry from there
+        QCOMPARE(reg.ReclaimRetired(), 0u); // the re-entrant Registers reclaimed after themselves
         QVERIFY(reentered.load());
         QVERIFY(reg.Lookup("cleanup-0").has_value());
         QVERIFY(reg.Lookup("cleanup-1").has_value());

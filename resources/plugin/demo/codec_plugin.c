@@ -52,7 +52,7 @@ static int init(const regscope_host* host) {
 }
 
 REGSCOPE_PLUGIN_EXPORT const regscope_plugin_descriptor* regscope_plugin_entry(void) {
-    static const regscope_plugin_descriptor descriptor = {
-        REGSCOPE_PLUGIN_ABI_VERSION, "codec-demo", "1.0.0", init};
+    static const regscope_plugin_descriptor descriptor = {REGSCOPE_PLUGIN_ABI_VERSION, "codec-demo",
+                                                          "1.0.0", init};
     return &descriptor;
 }

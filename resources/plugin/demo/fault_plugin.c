@@ -22,7 +22,9 @@ static void crash_null(void) {
 
 #if defined(REGSCOPE_FAULT_CTOR_SEGV)
 #define FAULT_NAME "fault-ctor-segv"
-__attribute__((constructor)) static void ctor(void) { crash_null(); }
+__attribute__((constructor)) static void ctor(void) {
+    crash_null();
+}
 
 #elif defined(REGSCOPE_FAULT_CTOR_LOOP)
 #define FAULT_NAME "fault-ctor-loop"
@@ -34,7 +36,9 @@ __attribute__((constructor)) static void ctor(void) {
 
 #elif defined(REGSCOPE_FAULT_EXIT)
 #define FAULT_NAME "fault-exit-during-load"
-__attribute__((constructor)) static void ctor(void) { exit(0); }
+__attribute__((constructor)) static void ctor(void) {
+    exit(0);
+}
 #endif
 
 #ifndef FAULT_NAME
@@ -111,8 +115,8 @@ static int init(const regscope_host* host) {
             (void)!write(fd, "GARBAGE!GARBAGE!", 16);
     }
 #endif
-    static const regscope_impl impl = {"codec", FAULT_NAME, "0.0.1",
-                                       "demo of a misbehaving plugin", crash_in_process};
+    static const regscope_impl impl = {"codec", FAULT_NAME, "0.0.1", "demo of a misbehaving plugin",
+                                       crash_in_process};
     return host->register_impl(host, &impl);
 }
 

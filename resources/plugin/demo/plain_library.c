@@ -6,4 +6,6 @@ __attribute__((visibility("default"))) double plain_library_hypot(double a, doub
     return sqrt(a * a + b * b);
 }
 
-__attribute__((visibility("default"))) int plain_library_answer(void) { return 42; }
+__attribute__((visibility("default"))) int plain_library_answer(void) {
+    return 42;
+}

@@ -219,17 +219,20 @@ bool loadKeys(qint64 n) {
     return true;
 }
 
+// state.range(0): the client's reply cap in MiB (4: gRPC's default, what the app uses).
 void BM_Snapshot(benchmark::State& state) {
     static bool loaded = loadKeys(g_snapshotKeys);
     if (!loaded) {
         state.SkipWithError("could not load the keys into etcd");
         return;
     }
+    const int capMiB = static_cast<int>(state.range(0));
     for (auto _ : state) {
         const auto ours =
             runChild({g_self.toStdString(), "--snapshot-child", g_etcd->endpoint(0).toStdString(),
-                      std::to_string(g_snapshotKeys)},
+                      std::to_string(g_snapshotKeys), std::to_string(capMiB)},
                      false, 600);
+        // The baseline, in the same run on the same data.
         const auto base =
             runChild({"etcdctl", "--endpoints=" + g_etcd->endpoint(0).toStdString(),
                       "--command-timeout=300s", "get", "--prefix", "/snap/", "--keys-only"},
@@ -239,6 +242,7 @@ void BM_Snapshot(benchmark::State& state) {
             return;
         }
         state.counters["keys"] = static_cast<double>(g_snapshotKeys);
+        state.counters["reply_cap_MiB"] = capMiB;
         state.counters["regscope_s"] = ours.seconds;
         state.counters["regscope_rss_MiB"] = ours.maxRssKb / 1024.0;
         state.counters["etcdctl_s"] = base.seconds;
@@ -247,19 +251,21 @@ void BM_Snapshot(benchmark::State& state) {
         state.counters["rss_ratio"] =
             static_cast<double>(ours.maxRssKb) / static_cast<double>(base.maxRssKb);
         std::printf(
-            "snapshot of %lld keys: regscope (connector+store+model) %.2f s, peak RSS %.0f MiB; "
-            "etcdctl get --prefix --keys-only %.2f s, peak RSS %.0f MiB; ratio time %.2fx, RSS "
-            "%.2fx\n",
-            static_cast<long long>(g_snapshotKeys), ours.seconds, ours.maxRssKb / 1024.0,
+            "snapshot of %lld keys, pages under a %d MiB reply cap: regscope (connector+store+model) "
+            "%.2f s, peak RSS %.0f MiB; etcdctl get --prefix --keys-only %.2f s, peak RSS %.0f MiB; "
+            "ratio time %.2fx, RSS %.2fx\n",
+            static_cast<long long>(g_snapshotKeys), capMiB, ours.seconds, ours.maxRssKb / 1024.0,
             base.seconds, base.maxRssKb / 1024.0, ours.seconds / base.seconds,
             static_cast<double>(ours.maxRssKb) / static_cast<double>(base.maxRssKb));
     }
 }
 
 // The child: connector -> store -> keys model until every key is a row.
-int snapshotChild(const QString& endpoint, qint64 expected) {
+int snapshotChild(const QString& endpoint, qint64 expected, int maxReplyMiB) {
     registerConnectorMetaTypes();
     EtcdOptions o;
+    o.maxReplyBytes = maxReplyMiB * 1024 * 1024;
+    o.pageTargetBytes = o.maxReplyBytes / 4 * 3;
     o.endpoints = {endpoint};
     o.prefix = "/snap/";
     o.clusterPollMs = 0;
@@ -269,6 +275,29 @@ int snapshotChild(const QString& endpoint, qint64 expected) {
     model.setStore(&store);
     EtcdConnector connector(o);
     QObject::connect(&connector, &Connector::eventsReady, &store, &Store::apply);
+    // REGSCOPE_BENCH_TRACE=1: where the time goes (ms since start).
+    const bool trace = qEnvironmentVariableIsSet("REGSCOPE_BENCH_TRACE");
+    QElapsedTimer clock;
+    clock.start();
+    if (trace) {
+        QObject::connect(&connector, &EtcdConnector::snapshotProgress, &store,
+                         [&](qint64 done, qint64 total) {
+                             if (done == total || done <= 5000)
+                                 std::printf("trace %6lld ms: ranged %lld/%lld\n",
+                                             static_cast<long long>(clock.elapsed()),
+                                             static_cast<long long>(done),
+                                             static_cast<long long>(total));
+                         });
+        QObject::connect(&connector, &Connector::eventsReady, &store, [&](EventBatchPtr) {
+            std::printf("trace %6lld ms: batch on GUI thread\n", static_cast<long long>(clock.elapsed()));
+        });
+        QObject::connect(&store, &Store::recordsChanged, &store, [&](RecordKind, const QStringList& up, const QStringList&) {
+            std::printf("trace %6lld ms: store flushed %lld upserts\n", static_cast<long long>(clock.elapsed()), static_cast<long long>(up.size()));
+        });
+        QObject::connect(&model, &QAbstractItemModel::rowsInserted, &store, [&] {
+            std::printf("trace %6lld ms: model rows %d\n", static_cast<long long>(clock.elapsed()), model.rowCount());
+        });
+    }
     connector.start();
     QDeadlineTimer deadline(300000);
     while (model.rowCount() < expected && !deadline.hasExpired())
@@ -283,8 +312,26 @@ int snapshotChild(const QString& endpoint, qint64 expected) {
 int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     g_self = QCoreApplication::applicationFilePath();
+    if (argc >= 4 && std::string(argv[1]) == "--load") { // fill an etcd started elsewhere
+        regscope::test::EtcdProcess none(0);
+        g_etcd = &none;
+        EtcdClient c(QString::fromLocal8Bit(argv[2]), EtcdOptions{});
+        if (!c.connect())
+            return 1;
+        const qint64 n = QByteArray(argv[3]).toLongLong();
+        for (qint64 base = 0; base < n; base += 8192) {
+            std::vector<std::pair<QByteArray, QByteArray>> kvs;
+            for (qint64 i = base; i < std::min(n, base + 8192); ++i)
+                kvs.emplace_back("/snap/" + QByteArray::number(i).rightJustified(8, '0'),
+                                 "{\"addr\":\"10.0.0." + QByteArray::number(i % 250) + ":80\"}");
+            if (!c.putMany(kvs, 16))
+                return 1;
+        }
+        return 0;
+    }
     if (argc >= 4 && std::string(argv[1]) == "--snapshot-child")
-        return snapshotChild(QString::fromLocal8Bit(argv[2]), QByteArray(argv[3]).toLongLong());
+        return snapshotChild(QString::fromLocal8Bit(argv[2]), QByteArray(argv[3]).toLongLong(),
+                             argc >= 5 ? std::atoi(argv[4]) : 4);
     std::vector<char*> rest{argv[0]};
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
@@ -307,6 +354,8 @@ int main(int argc, char** argv) {
         ->Iterations(1)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("etcd/snapshot_vs_etcdctl", BM_Snapshot)
+        ->Arg(4)
+        ->Arg(32)
         ->Iterations(1)
         ->Unit(benchmark::kMillisecond);
     int n = static_cast<int>(rest.size());

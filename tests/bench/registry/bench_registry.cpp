@@ -6,13 +6,15 @@
 //   (d) std::mutex + unordered_map
 // at 10, 1,000 and 100,000 entries. Prints ns per lookup per thread, then the ratios:
 // ours/(b) for the 1-thread hit (target <= 1.5) and (c)/ours under 2R+1W (target >= 3).
-// Default --benchmark_min_time=0.1 keeps the whole run near a minute on 2 cores.
+// Default --benchmark_min_time=0.1 keeps the whole run near a minute on 2 cores. The writer
+// is paced (see Writer) so every variant gets the same write load.
 
 #include "models/registry/Registry.h"
 
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cstdio>
 #include <map>
@@ -60,7 +62,11 @@ struct Keys {
     }
 };
 
+// The fixtures are built on first use by whichever benchmark thread gets there first.
+std::mutex gFixtureMutex;
+
 const Keys& KeysFor(std::size_t n) {
+    std::lock_guard lock(gFixtureMutex);
     static std::map<std::size_t, std::unique_ptr<Keys>> cache;
     auto& k = cache[n];
     if (!k)
@@ -70,7 +76,14 @@ const Keys& KeysFor(std::size_t n) {
 
 using Map = std::unordered_map<std::string, std::shared_ptr<Impl>>;
 
+Map& MapForLocked(std::size_t n);
+
 Map& MapFor(std::size_t n) {
+    std::lock_guard lock(gFixtureMutex);
+    return MapForLocked(n);
+}
+
+Map& MapForLocked(std::size_t n) {
     static std::map<std::size_t, std::unique_ptr<Map>> cache;
     auto& m = cache[n];
     if (!m) {
@@ -82,6 +95,7 @@ Map& MapFor(std::size_t n) {
 }
 
 Registry<Impl>& RegistryFor(std::size_t n) {
+    std::lock_guard lock(gFixtureMutex);
     static std::map<std::size_t, std::unique_ptr<Registry<Impl>>> cache;
     auto& r = cache[n];
     if (!r) {
@@ -109,34 +123,64 @@ struct MutexMap {
 };
 template <typename T>
 T& LockedFor(std::size_t n) {
+    std::lock_guard lock(gFixtureMutex);
     static std::map<std::size_t, std::unique_ptr<T>> cache;
     auto& m = cache[n];
     if (!m) {
         m = std::make_unique<T>();
-        m->map = MapFor(n);
+        m->map = MapForLocked(n);
     }
     return *m;
 }
 
 // The writer of the 2R+1W runs: started by reader thread 0 before the timed loop, stopped
-// after it (Google Benchmark puts a barrier at both ends of the loop).
+// after it (Google Benchmark puts a barrier at both ends of the loop). It is paced at the same
+// target rate for every variant (kWriterPeriod between operations, sleeping in between): a
+// flat-out writer would measure different write rates (a reader-preferring rwlock starves
+// its writer, a copy-on-write writer never waits) and, on 2 cores, a third busy thread would
+// take CPU from the readers only in the variants where the writer is not blocked. The rate
+// reached is reported as the counter writes_per_s.
+constexpr auto kWriterPeriod = std::chrono::microseconds(50); // 20,000 writes/s target
 class Writer {
 public:
     template <typename Fn>
     void Start(Fn op) {
         stop_.store(false);
+        ops_ = 0;
+        busy_ = {};
+        started_ = std::chrono::steady_clock::now();
         thread_ = std::thread([this, op] {
-            for (std::uint64_t i = 0; !stop_.load(std::memory_order_relaxed); ++i)
+            auto next = std::chrono::steady_clock::now();
+            std::uint64_t i = 0;
+            for (; !stop_.load(std::memory_order_relaxed); ++i) {
+                const auto t0 = std::chrono::steady_clock::now();
                 op(i);
+                busy_ += std::chrono::steady_clock::now() - t0;
+                next += kWriterPeriod;
+                std::this_thread::sleep_until(next);
+            }
+            ops_ = i;
         });
     }
-    void Stop() {
+    // Returns writes per second reached.
+    double Stop() {
         stop_.store(true);
         thread_.join();
+        const std::chrono::duration<double> d = std::chrono::steady_clock::now() - started_;
+        return double(ops_) / d.count();
     }
 
 private:
     std::atomic<bool> stop_{false};
+    std::uint64_t ops_ = 0;
+    std::chrono::steady_clock::time_point started_;
+    std::chrono::steady_clock::duration busy_{};
+
+public:
+    double MeanWriteMicros() const {
+        return ops_ ? std::chrono::duration<double, std::micro>(busy_).count() / double(ops_) : 0;
+    }
+private:
     std::thread thread_;
 };
 Writer gWriter;
@@ -267,7 +311,8 @@ void BM_Lookup(benchmark::State& state, Variant v, Load load, bool hit, std::siz
     }
     }
     if (state.thread_index() == 0 && load == Load::TwoReadersOneWriter) {
-        gWriter.Stop();
+        state.counters["writes_per_s"] = gWriter.Stop();
+        state.counters["write_us"] = gWriter.MeanWriteMicros();
         Cleanup(v, n);
     }
     if ((found == static_cast<std::uint64_t>(state.iterations())) != hit)
@@ -295,7 +340,7 @@ public:
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const auto& r : runs)
             if (!r.error_occurred && r.run_type == Run::RT_Iteration)
-                ns[r.run_name.function_name] = r.GetAdjustedRealTime();
+                ns[r.benchmark_name()] = r.GetAdjustedRealTime();
         ConsoleReporter::ReportRuns(runs);
     }
     std::map<std::string, double> ns;

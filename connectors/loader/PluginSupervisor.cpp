@@ -1,0 +1,275 @@
+#include "PluginSupervisor.h"
+
+#include "PluginLogWriter.h"
+#include "models/plugins/PluginModel.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QtConcurrent/QtConcurrentRun>
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+PluginSupervisor::PluginSupervisor(PluginModel* model, SupervisorOptions options, QObject* parent)
+    : QObject(parent)
+    , m_model(model)
+    , m_options(std::move(options)) {
+    m_rescan.setSingleShot(true);
+    m_rescan.setInterval(150); // let a copy or a linker finish writing
+    connect(&m_rescan, &QTimer::timeout, this, &PluginSupervisor::scanDirectories);
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, this, [this] { m_rescan.start(); });
+    connect(&m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { m_rescan.start(); });
+    if (!m_options.logFilePath.isEmpty()) {
+        m_logWriter = new PluginLogWriter(m_options.logFilePath, m_options.logFileMaxBytes);
+        m_logWriter->moveToThread(&m_logThread);
+        connect(&m_logThread, &QThread::finished, m_logWriter, &QObject::deleteLater);
+        connect(this, &PluginSupervisor::logLine, m_logWriter, &PluginLogWriter::append);
+        m_logThread.start();
+    }
+}
+
+PluginSupervisor::~PluginSupervisor() {
+    // LoaderClient's destructor kills and reaps its loader.
+    for (auto& slot : m_slots) {
+        delete slot.active;
+        delete slot.pending;
+    }
+    m_logThread.quit();
+    m_logThread.wait(5000); // bounded: the writer only appends short lines
+}
+
+qint64 PluginSupervisor::now() const {
+    return m_options.nowMs ? m_options.nowMs() : QDateTime::currentMSecsSinceEpoch();
+}
+
+void PluginSupervisor::record(const QString& path, const QString& event, const QString& text) {
+    const qint64 ts = now();
+    Q_EMIT timelineEvent(
+        TimelineEvent{ts, u"plugin"_s, QFileInfo(path).fileName(), u"%1: %2"_s.arg(event, text)});
+    if (m_logWriter) {
+        const QJsonObject line{
+            {u"ts"_s, ts}, {u"path"_s, path}, {u"event"_s, event}, {u"text"_s, text}};
+        Q_EMIT logLine(QJsonDocument(line).toJson(QJsonDocument::Compact));
+    }
+}
+
+void PluginSupervisor::loadFile(const QString& path) {
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    Slot& slot = m_slots[abs];
+    slot.unloading = false;
+    if (slot.active && slot.active->running())
+        return reload(abs);
+    startLoader(abs, false);
+}
+
+void PluginSupervisor::loadDirectory(const QString& path) {
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    if (!m_watcher.directories().contains(abs))
+        m_watcher.addPath(abs);
+    scanDirectories();
+}
+
+void PluginSupervisor::retry(const QString& path, bool longerDeadline) {
+    Slot& slot = m_slots[path];
+    slot.crashes.clear();
+    slot.stopped = false;
+    slot.unloading = false;
+    slot.deadlineFactor = longerDeadline ? m_options.longerDeadlineFactor : 1;
+    m_model->setCrashLoop(path, 0, false);
+    record(path, u"retry"_s,
+           longerDeadline ? u"manual retry with a %1× deadline"_s.arg(slot.deadlineFactor)
+                          : u"manual retry"_s);
+    const bool live =
+        slot.active && slot.active->running() && slot.active->verdict().state == PluginState::Ready;
+    startLoader(path, live);
+}
+
+void PluginSupervisor::reload(const QString& path) {
+    Slot& slot = m_slots[path];
+    slot.unloading = false;
+    const bool live =
+        slot.active && slot.active->running() && slot.active->verdict().state == PluginState::Ready;
+    record(path, u"reload"_s,
+           live ? u"new loader started; it replaces the old one once ready"_s : u"loading again"_s);
+    startLoader(path, live);
+}
+
+void PluginSupervisor::unload(const QString& path) {
+    auto it = m_slots.find(path);
+    if (it == m_slots.end())
+        return;
+    it->unloading = true;
+    if (it->pending)
+        it->pending->kill();
+    if (it->active && it->active->running())
+        it->active->unload();
+    record(path, u"unload"_s, u"unload requested"_s);
+}
+
+void PluginSupervisor::invoke(const QString& path, const QString& name, const QByteArray& payload) {
+    auto it = m_slots.find(path);
+    if (it == m_slots.end() || !it->active) {
+        InvokeResult result;
+        result.name = name;
+        result.errorCode = u"not_loaded"_s;
+        result.message = u"the plugin is not loaded"_s;
+        m_model->setInvokeResult(path, result);
+        Q_EMIT invokeFinished(path, result);
+        return;
+    }
+    record(path, u"invoke"_s, u"%1 (%2 bytes)"_s.arg(name).arg(payload.size()));
+    it->active->invoke(name, payload);
+}
+
+void PluginSupervisor::startLoader(const QString& path, bool asReload) {
+    Slot& slot = m_slots[path];
+    LoaderOptions options = m_options.loader;
+    options.stageTimeoutMs *= slot.deadlineFactor;
+    options.invokeTimeoutMs *= slot.deadlineFactor;
+    options.handshakeTimeoutMs *= slot.deadlineFactor;
+    auto* client = new LoaderClient(options, this);
+    if (asReload) {
+        if (slot.pending)
+            slot.pending->deleteLater(); // its destructor kills it
+        slot.pending = client;
+    } else {
+        if (slot.active)
+            slot.active->deleteLater();
+        slot.active = client;
+        m_model->ensure(path);
+        m_model->setState(path, PluginState::Verifying, u"spawn"_s);
+    }
+    connect(client, &LoaderClient::stageStarted, this, [this, client, path](const QString& stage) {
+        const Slot& s = m_slots[path];
+        if (client == s.active && !s.pending)
+            m_model->setState(
+                path, stage == "verify"_L1 ? PluginState::Verifying : PluginState::Loading, stage);
+    });
+    connect(client, &LoaderClient::stageFinished, this,
+            [this, path](const QString& stage, bool ok, double ms) {
+                record(path, u"stage"_s,
+                       u"%1 %2 in %3 ms"_s.arg(stage, ok ? u"ok"_s : u"failed"_s,
+                                               QString::number(ms, 'f', 2)));
+            });
+    connect(client, &LoaderClient::ready, this,
+            [this, client, path](const PluginVerdict& v) { onReady(client, path, v); });
+    connect(client, &LoaderClient::finished, this,
+            [this, client, path](const PluginVerdict& v) { onFinished(client, path, v); });
+    connect(client, &LoaderClient::invokeFinished, this,
+            [this, client, path](const InvokeResult& result) {
+                if (client != m_slots[path].active)
+                    return;
+                m_model->setInvokeResult(path, result);
+                Q_EMIT invokeFinished(path, result);
+            });
+    client->start(path);
+}
+
+void PluginSupervisor::onReady(LoaderClient* client, const QString& path,
+                               const PluginVerdict& verdict) {
+    Slot& slot = m_slots[path];
+    if (client == slot.pending) {
+        LoaderClient* old = std::exchange(slot.active, client);
+        slot.pending = nullptr;
+        if (old) {
+            // It exits on its own (its deadline kills it otherwise); onFinished deletes it.
+            if (old->running())
+                old->unload();
+            else
+                old->deleteLater();
+        }
+    } else if (client != slot.active) {
+        return;
+    }
+    m_model->setVerdict(path, verdict);
+    m_model->setNote(path, {});
+    record(path, u"ready"_s, verdict.headline());
+}
+
+void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,
+                                  const PluginVerdict& verdict) {
+    Slot& slot = m_slots[path];
+    if (client == slot.pending) {
+        // A failed reload leaves the running loader in place.
+        slot.pending = nullptr;
+        client->deleteLater();
+        m_model->setNote(path, u"reload failed: %1"_s.arg(verdict.headline()));
+        record(path, u"reload failed"_s, verdict.headline());
+        return;
+    }
+    if (client != slot.active) {
+        client->deleteLater(); // a replaced loader going away
+        return;
+    }
+    m_model->setVerdict(path, verdict);
+    record(path, toString(verdict.state).toLower(), verdict.headline());
+    const bool crashed =
+        verdict.state == PluginState::Crashed || verdict.state == PluginState::TimedOut;
+    if (!crashed || slot.unloading)
+        return;
+    const qint64 t = now();
+    slot.crashes.push_back(t);
+    while (!slot.crashes.empty() && t - slot.crashes.front() > m_options.crashLoopWindowMs)
+        slot.crashes.pop_front();
+    const int count = static_cast<int>(slot.crashes.size());
+    if (count >= m_options.crashLoopCrashes && !slot.stopped) {
+        slot.stopped = true;
+        record(path, u"crash loop"_s,
+               u"%1 crashes within %2 s: automatic retries stopped"_s.arg(count).arg(
+                   m_options.crashLoopWindowMs / 1000));
+    }
+    m_model->setCrashLoop(path, count, slot.stopped);
+    if (!m_options.autoRetry || slot.stopped)
+        return;
+    QTimer::singleShot(m_options.retryDelayMs * count, this, [this, path] {
+        const Slot& s = m_slots[path];
+        if (!s.stopped && !s.unloading && !(s.active && s.active->running()))
+            startLoader(path, false);
+    });
+}
+
+void PluginSupervisor::scanDirectories() {
+    for (const QString& dir : m_watcher.directories()) {
+        // Listing a directory is I/O: off the GUI thread, the answer comes back queued.
+        auto* watcher = new QFutureWatcher<std::vector<FileStamp>>(this);
+        connect(watcher, &QFutureWatcher<std::vector<FileStamp>>::finished, this,
+                [this, watcher, dir] {
+                    onScanned(dir, watcher->result());
+                    watcher->deleteLater();
+                });
+        watcher->setFuture(QtConcurrent::run([dir] {
+            std::vector<FileStamp> files;
+            const auto entries = QDir(dir).entryInfoList({u"*.so"_s}, QDir::Files, QDir::Name);
+            for (const QFileInfo& info : entries)
+                files.push_back({info.absoluteFilePath(), info.size(),
+                                 info.lastModified().toMSecsSinceEpoch()});
+            return files;
+        }));
+    }
+}
+
+void PluginSupervisor::onScanned(const QString& dir, const std::vector<FileStamp>& files) {
+    for (const FileStamp& f : files) {
+        const bool known = m_slots.contains(f.path);
+        Slot& slot = m_slots[f.path];
+        const bool changed = known && (slot.fileSize != f.size || slot.fileMtimeMs != f.mtimeMs);
+        slot.fileSize = f.size;
+        slot.fileMtimeMs = f.mtimeMs;
+        if (!m_watcher.files().contains(f.path))
+            m_watcher.addPath(f.path);
+        if (!known || !slot.active) {
+            record(f.path, u"discovered"_s, u"new plugin in %1"_s.arg(dir));
+            startLoader(f.path, false);
+        } else if (changed && m_options.autoRetry && !slot.stopped && !slot.unloading) {
+            record(f.path, u"changed"_s, u"file changed on disk: reloading"_s);
+            reload(f.path);
+        }
+    }
+}
+
+} // namespace regscope

@@ -1,0 +1,358 @@
+// bench_discoveryd: regscope-discoveryd with 10,000 registered instances on loopback —
+// renew throughput and fetch p99 while 2,000 long-polls stay parked — against the same
+// number of etcd lease keep-alives (a local single-member etcd, HTTP/JSON gateway), measured
+// by the same load client in the same run. Prints the ratio (goal: renews >= 5x keep-alives).
+//
+//   bench_discoveryd [--benchmark_* flags]
+// Env: BENCH_INSTANCES (10000), BENCH_POLLS (2000), BENCH_CONNECTIONS (64),
+//      BENCH_REQUESTS (20000 per iteration), ETCD (path of etcd, default /usr/bin/etcd).
+
+#include "LoadClient.h"
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <netinet/in.h>
+#include <optional>
+#include <poll.h>
+#include <random>
+#include <string>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace regscope::bench;
+
+namespace {
+
+int envInt(const char* name, int fallback) {
+    const char* v = std::getenv(name);
+    return v ? std::atoi(v) : fallback;
+}
+
+const int kInstances = envInt("BENCH_INSTANCES", 10'000);
+const int kPolls = envInt("BENCH_POLLS", 2'000);
+const int kConnections = envInt("BENCH_CONNECTIONS", 64);
+const std::uint64_t kRequests = static_cast<std::uint64_t>(envInt("BENCH_REQUESTS", 20'000));
+constexpr int kApps = 100;
+
+// A child process whose stdout (and optionally stderr) we read line by line with deadlines.
+class Child {
+public:
+    Child(const std::vector<std::string>& argv, bool captureStderr) {
+        int out[2];
+        if (::pipe2(out, O_CLOEXEC) != 0)
+            std::abort();
+        m_pid = ::fork();
+        if (m_pid == 0) {
+            ::dup2(out[1], captureStderr ? 2 : 1);
+            std::vector<char*> args;
+            for (const auto& a : argv)
+                args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            ::execv(args[0], args.data());
+            std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+            ::_exit(127);
+        }
+        ::close(out[1]);
+        m_fd = out[0];
+    }
+    ~Child() {
+        if (m_pid > 0) {
+            ::kill(m_pid, SIGKILL);
+            ::waitpid(m_pid, nullptr, 0);
+        }
+        if (m_drain.joinable())
+            m_drain.join();
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    // Next line containing `needle` (any line if empty), or nullopt at the deadline.
+    std::optional<std::string> waitForLine(const std::string& needle,
+                                           std::chrono::milliseconds timeout) {
+        const auto end = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            const auto nl = m_buf.find('\n');
+            if (nl != std::string::npos) {
+                std::string line = m_buf.substr(0, nl);
+                m_buf.erase(0, nl + 1);
+                if (needle.empty() || line.find(needle) != std::string::npos)
+                    return line;
+                continue;
+            }
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                end - std::chrono::steady_clock::now());
+            if (left.count() <= 0)
+                return std::nullopt;
+            pollfd p{m_fd, POLLIN, 0};
+            if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+                continue;
+            char chunk[4096];
+            const auto n = ::read(m_fd, chunk, sizeof chunk);
+            if (n <= 0)
+                return std::nullopt;
+            m_buf.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+    // Keep reading (and dropping) its output so it never blocks on a full pipe.
+    void drain() {
+        m_drain = std::thread([fd = m_fd] {
+            char chunk[4096];
+            while (::read(fd, chunk, sizeof chunk) > 0) {
+            }
+        });
+    }
+
+private:
+    pid_t m_pid = -1;
+    int m_fd = -1;
+    std::string m_buf;
+    std::thread m_drain;
+};
+
+unsigned short freePort() {
+    const int s = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    ::getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+    ::close(s);
+    return ntohs(a.sin_port);
+}
+
+std::string appOf(std::uint64_t i) {
+    return "bench.app" + std::to_string(i % kApps);
+}
+
+std::string keyForm(std::uint64_t i) {
+    return "zone=z1&env=bench&appid=" + appOf(i) + "&hostname=host" + std::to_string(i);
+}
+
+bool codeZero(const std::string& body) {
+    return body.find("\"code\":0") != std::string::npos;
+}
+
+std::string statusBody(unsigned short port) {
+    std::string body;
+    runLoad(
+        "127.0.0.1", port, 1, 1,
+        [](std::uint64_t) {
+            return Request{"GET", "/status", "", ""};
+        },
+        [&body](const std::string& b) {
+            body = b;
+            return true;
+        });
+    return body;
+}
+
+long long jsonInt(const std::string& body, const std::string& key) {
+    const auto at = body.find("\"" + key + "\":");
+    return at == std::string::npos ? -1 : std::atoll(body.c_str() + at + key.size() + 3);
+}
+
+struct Figures {
+    double renewRate = 0;
+    double keepAliveRate = 0;
+    double fetchP50 = 0;
+    double fetchP99 = 0;
+    double renewP99 = 0;
+    double keepAliveP99 = 0;
+    std::uint64_t renewFailed = 0;
+    std::uint64_t keepAliveFailed = 0;
+};
+
+unsigned short g_discoveryPort = 0;
+unsigned short g_etcdPort = 0;
+std::vector<std::string> g_leases;
+Figures g_fig;
+
+void BM_DiscoverydRenew(benchmark::State& state) {
+    std::uint64_t base = 0;
+    for (auto _ : state) {
+        const auto r = runLoad(
+            "127.0.0.1", g_discoveryPort, kConnections, kRequests,
+            [base](std::uint64_t i) {
+                return Request{"POST", "/discovery/renew", "application/x-www-form-urlencoded",
+                               keyForm((base + i) % static_cast<std::uint64_t>(kInstances))};
+            },
+            codeZero);
+        base += kRequests;
+        state.SetIterationTime(r.seconds);
+        g_fig.renewRate = std::max(g_fig.renewRate, r.rate());
+        g_fig.renewP99 = r.percentileUs(99);
+        g_fig.renewFailed += r.failed;
+        state.counters["renews_per_s"] = r.rate();
+        state.counters["p99_us"] = r.percentileUs(99);
+        state.counters["failed"] = static_cast<double>(r.failed);
+    }
+}
+
+void BM_DiscoverydFetch(benchmark::State& state) {
+    for (auto _ : state) {
+        std::mt19937 rng(7);
+        const auto r = runLoad(
+            "127.0.0.1", g_discoveryPort, kConnections, kRequests / 4,
+            [&rng](std::uint64_t) {
+                return Request{"GET", "/discovery/fetch?env=bench&status=3&appid=" + appOf(rng()),
+                               "", ""};
+            },
+            codeZero);
+        state.SetIterationTime(r.seconds);
+        g_fig.fetchP50 = r.percentileUs(50);
+        g_fig.fetchP99 = r.percentileUs(99);
+        state.counters["fetch_per_s"] = r.rate();
+        state.counters["p50_us"] = r.percentileUs(50);
+        state.counters["p99_us"] = r.percentileUs(99);
+        state.counters["failed"] = static_cast<double>(r.failed);
+    }
+}
+
+void BM_EtcdLeaseKeepAlive(benchmark::State& state) {
+    std::uint64_t base = 0;
+    for (auto _ : state) {
+        const auto r = runLoad(
+            "127.0.0.1", g_etcdPort, kConnections, kRequests,
+            [base](std::uint64_t i) {
+                return Request{"POST", "/v3/lease/keepalive", "application/json",
+                               "{\"ID\":\"" + g_leases[(base + i) % g_leases.size()] + "\"}"};
+            },
+            [](const std::string& b) { return b.find("\"TTL\"") != std::string::npos; });
+        base += kRequests;
+        state.SetIterationTime(r.seconds);
+        g_fig.keepAliveRate = std::max(g_fig.keepAliveRate, r.rate());
+        g_fig.keepAliveP99 = r.percentileUs(99);
+        g_fig.keepAliveFailed += r.failed;
+        state.counters["keepalives_per_s"] = r.rate();
+        state.counters["p99_us"] = r.percentileUs(99);
+        state.counters["failed"] = static_cast<double>(r.failed);
+    }
+}
+
+} // namespace
+
+BENCHMARK(BM_DiscoverydRenew)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_DiscoverydFetch)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_EtcdLeaseKeepAlive)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    rlimit lim{};
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0) {
+        lim.rlim_cur = lim.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+
+    // regscope-discoveryd: default timing, long-polls parked for the whole run.
+    Child discoveryd({REGSCOPE_DISCOVERYD_PATH, "--listen", "127.0.0.1:0", "--poll-timeout", "600s",
+                      "--max-instances-per-app", "1000000", "--max-connections", "20000"},
+                     false);
+    const auto bound = discoveryd.waitForLine("", std::chrono::seconds(10));
+    if (!bound) {
+        std::fprintf(stderr, "bench_discoveryd: regscope-discoveryd did not start\n");
+        return 1;
+    }
+    g_discoveryPort =
+        static_cast<unsigned short>(std::atoi(bound->c_str() + bound->rfind(':') + 1));
+    discoveryd.drain();
+
+    const auto reg = runLoad(
+        "127.0.0.1", g_discoveryPort, kConnections, static_cast<std::uint64_t>(kInstances),
+        [](std::uint64_t i) {
+            return Request{"POST", "/discovery/register", "application/x-www-form-urlencoded",
+                           keyForm(i) + "&status=1&addrs=http%3A%2F%2F10.0.0.1%3A8080&version=1.0"};
+        },
+        codeZero);
+    std::printf("registered %llu instances in %.2f s (%.0f/s), %llu failed\n",
+                static_cast<unsigned long long>(reg.ok), reg.seconds, reg.rate(),
+                static_cast<unsigned long long>(reg.failed));
+
+    // Long-polls with a stamp newer than any app's: parked until a change or 600 s.
+    ParkedRequests parked("127.0.0.1", g_discoveryPort, kPolls, [](int i) {
+        return Request{"GET",
+                       "/discovery/poll?env=bench&appid=" + appOf(static_cast<std::uint64_t>(i)) +
+                           "&hostname=poller" + std::to_string(i) +
+                           "&latest_timestamp=9000000000000000000",
+                       "", ""};
+    });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    long long parkedNow = 0;
+    while ((parkedNow = jsonInt(statusBody(g_discoveryPort), "parked_polls")) < kPolls &&
+           std::chrono::steady_clock::now() < deadline) {
+    }
+    std::printf("parked long-polls: %lld\n", parkedNow);
+
+    // etcd: one member on free loopback ports, a temp data dir, the same number of leases.
+    const auto dir = std::filesystem::temp_directory_path() /
+                     ("bench_discoveryd_etcd." + std::to_string(::getpid()));
+    g_etcdPort = freePort();
+    const unsigned short peer = freePort();
+    const std::string client = "http://127.0.0.1:" + std::to_string(g_etcdPort);
+    const std::string peerUrl = "http://127.0.0.1:" + std::to_string(peer);
+    const char* etcdPath = std::getenv("ETCD") ? std::getenv("ETCD") : "/usr/bin/etcd";
+    std::optional<Child> etcd;
+    etcd.emplace(std::vector<std::string>{etcdPath, "--name", "bench", "--data-dir", dir.string(),
+                                          "--listen-client-urls", client, "--advertise-client-urls",
+                                          client, "--listen-peer-urls", peerUrl,
+                                          "--initial-advertise-peer-urls", peerUrl,
+                                          "--initial-cluster", "bench=" + peerUrl},
+                 true);
+    if (!etcd->waitForLine("ready to serve client requests", std::chrono::seconds(30))) {
+        std::fprintf(stderr, "bench_discoveryd: etcd did not become ready\n");
+        return 1;
+    }
+    etcd->drain();
+    g_leases.resize(static_cast<std::size_t>(kInstances));
+    const auto grants = runLoad(
+        "127.0.0.1", g_etcdPort, kConnections, static_cast<std::uint64_t>(kInstances),
+        [](std::uint64_t) {
+            return Request{"POST", "/v3/lease/grant", "application/json", "{\"TTL\":\"600\"}"};
+        },
+        [](const std::string& b) {
+            static std::size_t next = 0;
+            const auto at = b.find("\"ID\":\"");
+            if (at == std::string::npos)
+                return false;
+            g_leases[next++ % g_leases.size()] = b.substr(at + 6, b.find('"', at + 6) - at - 6);
+            return true;
+        });
+    std::printf("granted %llu etcd leases in %.2f s, %llu failed\n",
+                static_cast<unsigned long long>(grants.ok), grants.seconds,
+                static_cast<unsigned long long>(grants.failed));
+
+    benchmark::RunSpecifiedBenchmarks();
+
+    const long long stillParked = jsonInt(statusBody(g_discoveryPort), "parked_polls");
+    std::printf("\n== bench_discoveryd summary (%d instances, %d connections, %d parked polls)\n",
+                kInstances, kConnections, kPolls);
+    std::printf("discoveryd renew:      %10.0f /s  p99 %7.0f us  (%llu failed)\n", g_fig.renewRate,
+                g_fig.renewP99, static_cast<unsigned long long>(g_fig.renewFailed));
+    std::printf("etcd lease keep-alive: %10.0f /s  p99 %7.0f us  (%llu failed)\n",
+                g_fig.keepAliveRate, g_fig.keepAliveP99,
+                static_cast<unsigned long long>(g_fig.keepAliveFailed));
+    std::printf("discoveryd fetch:      p50 %7.0f us  p99 %7.0f us (an app of %d instances)\n",
+                g_fig.fetchP50, g_fig.fetchP99, kInstances / kApps);
+    std::printf("long-polls parked during the run: %lld of %d (answered early: %d)\n", stillParked,
+                kPolls, parked.answered());
+    const double ratio = g_fig.keepAliveRate > 0 ? g_fig.renewRate / g_fig.keepAliveRate : 0;
+    std::printf("ratio renew / keep-alive: %.2fx (goal >= 5x): %s\n", ratio,
+                ratio >= 5 ? "MET" : "NOT MET");
+    etcd.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+    benchmark::Shutdown();
+    return 0;
+}

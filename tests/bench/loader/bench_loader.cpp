@@ -1,0 +1,210 @@
+// bench_loader: the price of isolation. 100 runs each of
+//   load   — spawn regscope-loader + handshake + load the codec demo + report (to `ready`);
+//   crash  — a plugin's process() segfaults → the Crashed verdict lands in PluginModel;
+//   invoke — a rot13 round trip through the loader vs the same function called in-process.
+// Prints median and p99 of each and the invoke ratio, against the goals (load < 20 ms median,
+// crash verdict < 50 ms).
+
+#include "connectors/loader/LoaderClient.h"
+#include "connectors/loader/PluginSupervisor.h"
+#include "models/plugins/PluginModel.h"
+#include "regscope_plugin.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QTimer>
+
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <dlfcn.h>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace Qt::StringLiterals;
+using namespace regscope;
+
+namespace {
+
+constexpr int kRuns = 100;
+std::map<std::string, std::vector<double>> g_samples; // ms
+
+QString demo(const char* name) {
+    return QStringLiteral(REGSCOPE_DEMO_PLUGIN_DIR) + u'/' + QLatin1StringView(name);
+}
+
+// Runs the event loop until `done` says so; bounded.
+template <typename Pred>
+bool spinUntil(Pred done, int timeoutMs = 10000) {
+    QElapsedTimer t;
+    t.start();
+    while (!done()) {
+        if (t.elapsed() > timeoutMs)
+            return false;
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 5);
+    }
+    return true;
+}
+
+void BM_LoadSmallPlugin(benchmark::State& state) {
+    auto& samples = g_samples["load"];
+    for (auto _ : state) {
+        LoaderClient client;
+        bool ready = false, finished = false;
+        QObject::connect(&client, &LoaderClient::ready, [&] { ready = true; });
+        QObject::connect(&client, &LoaderClient::finished, [&] { finished = true; });
+        QElapsedTimer t;
+        t.start();
+        client.start(demo("codec_demo.so"));
+        if (!spinUntil([&] { return ready || finished; }) || !ready) {
+            state.SkipWithError("load failed");
+            break;
+        }
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        state.SetIterationTime(ms / 1e3);
+        samples.push_back(ms);
+        client.unload();
+        spinUntil([&] { return finished; });
+    }
+}
+BENCHMARK(BM_LoadSmallPlugin)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_CrashToVerdictInModel(benchmark::State& state) {
+    auto& samples = g_samples["crash"];
+    PluginModel model;
+    SupervisorOptions options;
+    options.autoRetry = false;
+    PluginSupervisor supervisor(&model, options);
+    const QString path = demo("fault_process_segv.so");
+    auto stateIs = [&](PluginState s) {
+        const PluginRow* row = model.find(path);
+        return row && row->state == s;
+    };
+    supervisor.loadFile(path);
+    for (auto _ : state) {
+        if (!spinUntil([&] { return stateIs(PluginState::Ready); })) {
+            state.SkipWithError("not ready");
+            break;
+        }
+        QElapsedTimer t;
+        t.start();
+        supervisor.invoke(path, u"fault-process-segv"_s, "x");
+        if (!spinUntil([&] { return stateIs(PluginState::Crashed); })) {
+            state.SkipWithError("no verdict");
+            break;
+        }
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        state.SetIterationTime(ms / 1e3);
+        samples.push_back(ms);
+        state.PauseTiming();
+        supervisor.retry(path, false);
+        state.ResumeTiming();
+    }
+}
+BENCHMARK(BM_CrashToVerdictInModel)
+    ->Iterations(kRuns)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+
+const QByteArray kPayload(64, 'q');
+
+void BM_InvokeRoundTrip(benchmark::State& state) {
+    auto& samples = g_samples["invoke"];
+    LoaderClient client;
+    bool ready = false;
+    QObject::connect(&client, &LoaderClient::ready, [&] { ready = true; });
+    client.start(demo("codec_demo.so"));
+    if (!spinUntil([&] { return ready; })) {
+        state.SkipWithError("not ready");
+        return;
+    }
+    for (auto _ : state) {
+        bool answered = false;
+        auto c = QObject::connect(&client, &LoaderClient::invokeFinished,
+                                  [&](const InvokeResult& r) { answered = r.ok; });
+        QElapsedTimer t;
+        t.start();
+        client.invoke(u"rot13"_s, kPayload);
+        spinUntil([&] { return answered; });
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        QObject::disconnect(c);
+        state.SetIterationTime(ms / 1e3);
+        samples.push_back(ms);
+    }
+    client.unload();
+}
+BENCHMARK(BM_InvokeRoundTrip)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+// The baseline: the very same rot13 from the same .so, dlopen()ed into this process.
+regscope_process_fn g_rot13 = nullptr;
+extern "C" int captureRot13(const regscope_host*, const regscope_impl* impl) {
+    if (std::string(impl->name) == "rot13")
+        g_rot13 = impl->process;
+    return 0;
+}
+extern "C" int appendTo(void* ctx, const uint8_t* data, size_t n) {
+    static_cast<std::string*>(ctx)->append(reinterpret_cast<const char*>(data), n);
+    return 0;
+}
+
+void BM_DirectCall(benchmark::State& state) {
+    auto& samples = g_samples["direct"];
+    void* handle = dlopen(QFile::encodeName(demo("codec_demo.so")).constData(), RTLD_NOW);
+    auto entry = handle ? reinterpret_cast<regscope_plugin_entry_fn>(
+                              dlsym(handle, REGSCOPE_PLUGIN_ENTRY_SYMBOL))
+                        : nullptr;
+    if (!entry) {
+        state.SkipWithError("dlopen failed");
+        return;
+    }
+    regscope_host host{REGSCOPE_PLUGIN_ABI_VERSION, nullptr, captureRot13, nullptr};
+    entry()->init(&host);
+    for (auto _ : state) {
+        std::string out;
+        QElapsedTimer t;
+        t.start();
+        g_rot13(reinterpret_cast<const uint8_t*>(kPayload.constData()),
+                static_cast<size_t>(kPayload.size()), appendTo, &out);
+        benchmark::DoNotOptimize(out);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        state.SetIterationTime(ms / 1e3);
+        samples.push_back(ms);
+    }
+}
+BENCHMARK(BM_DirectCall)->Iterations(kRuns)->UseManualTime()->Unit(benchmark::kMicrosecond);
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<size_t>(p * double(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    QCoreApplication app(argc, argv);
+    benchmark::Initialize(&argc, argv);
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+
+    std::printf("\n== bench_loader summary (%d runs each) ==\n", kRuns);
+    auto line = [](const char* what, const std::vector<double>& v, const char* goal) {
+        std::printf("%-34s median %8.3f ms   p99 %8.3f ms   %s\n", what, percentile(v, 0.5),
+                    percentile(v, 0.99), goal);
+    };
+    line("spawn+handshake+load+report", g_samples["load"], "(goal: median < 20 ms)");
+    line("crash -> verdict in PluginModel", g_samples["crash"], "(goal: < 50 ms)");
+    line("invoke round trip (rot13, 64 B)", g_samples["invoke"], "");
+    line("direct in-process call", g_samples["direct"], "");
+    const double direct = percentile(g_samples["direct"], 0.5);
+    if (direct > 0)
+        std::printf("price of isolation (invoke median / direct median): %.0fx\n",
+                    percentile(g_samples["invoke"], 0.5) / direct);
+    return 0;
+}

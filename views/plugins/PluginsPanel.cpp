@@ -1,0 +1,344 @@
+#include "PluginsPanel.h"
+
+#include "models/plugins/PluginActions.h"
+#include "models/plugins/PluginModel.h"
+
+#include <QClipboard>
+#include <QComboBox>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QGuiApplication>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <algorithm>
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+namespace {
+
+constexpr qint64 kMaxPayloadFileBytes = 4 << 20;
+
+QString listHtml(const QStringList& items, int limit = 200) {
+    if (items.isEmpty())
+        return u"<i>none</i>"_s;
+    QStringList shown;
+    for (const QString& item : items.mid(0, limit))
+        shown << item.toHtmlEscaped();
+    QString html = u"<code>"_s + shown.join(u"<br>"_s) + u"</code>"_s;
+    if (items.size() > limit)
+        html += u"<br><i>… %1 more</i>"_s.arg(items.size() - limit);
+    return html;
+}
+
+} // namespace
+
+PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* parent)
+    : QWidget(parent)
+    , m_model(model)
+    , m_actions(actions) {
+    auto* loadFile = new QPushButton(tr("Load file…"), this);
+    auto* loadDir = new QPushButton(tr("Load directory…"), this);
+    m_demoAll = new QPushButton(tr("Load demo plugins"), this);
+    m_demoCrash = new QPushButton(tr("Load crashing plugin"), this);
+    m_demoCrash->setObjectName(u"loadCrashingPlugin"_s);
+    m_reload = new QPushButton(tr("Reload"), this);
+    m_unload = new QPushButton(tr("Unload"), this);
+    m_demoAll->setVisible(false);
+    m_demoCrash->setVisible(false);
+    auto* toolbar = new QHBoxLayout;
+    for (QPushButton* b : {loadFile, loadDir, m_demoAll, m_demoCrash, m_reload, m_unload})
+        toolbar->addWidget(b);
+    toolbar->addStretch();
+
+    m_table = new QTableView(this);
+    m_table->setModel(m_model);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->verticalHeader()->setVisible(false);
+
+    m_headline = new QLabel(this);
+    m_headline->setObjectName(u"verdictHeadline"_s);
+    m_headline->setWordWrap(true);
+    m_headline->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_retry = new QPushButton(tr("Retry"), this);
+    m_retryLonger = new QPushButton(tr("Retry with longer deadline"), this);
+    m_copy = new QPushButton(tr("Copy report"), this);
+    auto* verdictButtons = new QHBoxLayout;
+    for (QPushButton* b : {m_retry, m_retryLonger, m_copy})
+        verdictButtons->addWidget(b);
+    verdictButtons->addStretch();
+
+    m_details = new QTextBrowser(this);
+    m_details->setObjectName(u"pluginDetails"_s);
+
+    m_invokeName = new QComboBox(this);
+    m_payload = new QLineEdit(this);
+    m_payload->setPlaceholderText(tr("payload (text)"));
+    auto* payloadFile = new QPushButton(tr("From file…"), this);
+    m_invoke = new QPushButton(tr("Invoke"), this);
+    auto* invokeRow = new QHBoxLayout;
+    invokeRow->addWidget(m_invokeName);
+    invokeRow->addWidget(m_payload, 1);
+    invokeRow->addWidget(payloadFile);
+    invokeRow->addWidget(m_invoke);
+    m_output = new QPlainTextEdit(this);
+    m_output->setObjectName(u"invokeOutput"_s);
+    m_output->setReadOnly(true);
+    m_output->setMaximumBlockCount(2000);
+
+    auto* right = new QWidget(this);
+    auto* rightLayout = new QVBoxLayout(right);
+    rightLayout->setContentsMargins(0, 0, 0, 0);
+    rightLayout->addWidget(m_headline);
+    rightLayout->addLayout(verdictButtons);
+    rightLayout->addWidget(m_details, 3);
+    rightLayout->addLayout(invokeRow);
+    rightLayout->addWidget(m_output, 1);
+
+    auto* splitter = new QSplitter(this);
+    splitter->addWidget(m_table);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 2);
+    splitter->setStretchFactor(1, 3);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(toolbar);
+    layout->addWidget(splitter, 1);
+
+    connect(loadFile, &QPushButton::clicked, this, &PluginsPanel::chooseFile);
+    connect(loadDir, &QPushButton::clicked, this, &PluginsPanel::chooseDirectory);
+    connect(m_demoAll, &QPushButton::clicked, this,
+            [this] { m_actions->loadDirectory(m_demoDirectory); });
+    connect(m_demoCrash, &QPushButton::clicked, this, &PluginsPanel::loadDemoCrash);
+    connect(m_reload, &QPushButton::clicked, this, [this] {
+        if (const QString p = selectedPath(); !p.isEmpty())
+            m_actions->reload(p);
+    });
+    connect(m_unload, &QPushButton::clicked, this, [this] {
+        if (const QString p = selectedPath(); !p.isEmpty())
+            m_actions->unload(p);
+    });
+    connect(m_retry, &QPushButton::clicked, this, [this] {
+        if (const QString p = selectedPath(); !p.isEmpty())
+            m_actions->retry(p, false);
+    });
+    connect(m_retryLonger, &QPushButton::clicked, this, [this] {
+        if (const QString p = selectedPath(); !p.isEmpty())
+            m_actions->retry(p, true);
+    });
+    connect(m_copy, &QPushButton::clicked, this,
+            [this] { QGuiApplication::clipboard()->setText(reportText()); });
+    connect(payloadFile, &QPushButton::clicked, this, &PluginsPanel::choosePayloadFile);
+    connect(m_invoke, &QPushButton::clicked, this, &PluginsPanel::invokeSelected);
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            &PluginsPanel::refreshDetails);
+    connect(m_model, &PluginModel::rowDetailsChanged, this, [this](const QString& path) {
+        if (path == selectedPath())
+            refreshDetails();
+    });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex& from) {
+        if (from.row() == m_table->currentIndex().row())
+            refreshDetails();
+    });
+    // A newly added plugin becomes the selection, so a one-click load shows its verdict.
+    connect(m_model, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex&, int, int last) { m_table->selectRow(last); });
+    refreshDetails();
+}
+
+void PluginsPanel::setDemoDirectory(const QString& directory) {
+    m_demoDirectory = directory;
+    m_demoAll->setVisible(!directory.isEmpty());
+    m_demoCrash->setVisible(!directory.isEmpty());
+}
+
+void PluginsPanel::loadDemoCrash() {
+    if (!m_demoDirectory.isEmpty())
+        m_actions->loadFile(m_demoDirectory + u"/fault_ctor_segv.so"_s);
+}
+
+QString PluginsPanel::selectedPath() const {
+    const PluginRow* row = m_model->row(m_table->currentIndex().row());
+    return row ? row->path : QString();
+}
+
+void PluginsPanel::selectPath(const QString& path) {
+    const int r = m_model->rowOf(path);
+    if (r >= 0)
+        m_table->selectRow(r);
+}
+
+QString PluginsPanel::reportText() const {
+    const PluginRow* row = m_model->row(m_table->currentIndex().row());
+    if (!row)
+        return {};
+    return QString::fromUtf8(QJsonDocument(row->verdict.toJson()).toJson(QJsonDocument::Indented));
+}
+
+void PluginsPanel::chooseFile() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Load plugin"), m_demoDirectory,
+                                                      tr("Shared objects (*.so*);;All files (*)"));
+    if (!path.isEmpty())
+        m_actions->loadFile(path);
+}
+
+void PluginsPanel::chooseDirectory() {
+    const QString dir =
+        QFileDialog::getExistingDirectory(this, tr("Load plugin directory"), m_demoDirectory);
+    if (!dir.isEmpty())
+        m_actions->loadDirectory(dir);
+}
+
+void PluginsPanel::choosePayloadFile() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Payload file"));
+    if (path.isEmpty())
+        return;
+    // Read off the GUI thread, bounded; the payload line shows it as base64-free text.
+    auto* watcher = new QFutureWatcher<QByteArray>(this);
+    connect(watcher, &QFutureWatcher<QByteArray>::finished, this, [this, watcher, path] {
+        const QByteArray bytes = watcher->result();
+        watcher->deleteLater();
+        const PluginRow* row = m_model->find(selectedPath());
+        if (!row || m_invokeName->currentText().isEmpty())
+            return;
+        m_output->appendPlainText(
+            tr("→ %1 with %2 (%3 bytes)").arg(m_invokeName->currentText(), path).arg(bytes.size()));
+        m_actions->invoke(row->path, m_invokeName->currentText(), bytes);
+    });
+    watcher->setFuture(QtConcurrent::run([path] {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly))
+            return QByteArray();
+        return file.read(kMaxPayloadFileBytes);
+    }));
+}
+
+void PluginsPanel::invokeSelected() {
+    const QString path = selectedPath();
+    if (path.isEmpty() || m_invokeName->currentText().isEmpty())
+        return;
+    m_output->appendPlainText(
+        tr("→ %1(\"%2\")").arg(m_invokeName->currentText(), m_payload->text()));
+    m_actions->invoke(path, m_invokeName->currentText(), m_payload->text().toUtf8());
+}
+
+void PluginsPanel::refreshDetails() {
+    const PluginRow* row = m_model->row(m_table->currentIndex().row());
+    const bool have = row != nullptr;
+    m_reload->setEnabled(have);
+    m_unload->setEnabled(have && row->state == PluginState::Ready);
+    m_copy->setEnabled(have);
+    const bool failed =
+        have && (row->state == PluginState::Crashed || row->state == PluginState::TimedOut ||
+                 row->state == PluginState::Refused);
+    m_retry->setVisible(failed);
+    m_retryLonger->setVisible(failed);
+    if (!have) {
+        m_headline->setText(tr("Load a plugin: it runs in its own regscope-loader process, so "
+                               "a crash cannot take regscope down."));
+        m_details->clear();
+        m_invokeName->clear();
+        return;
+    }
+    const PluginVerdict& v = row->verdict;
+    const bool inFlight =
+        row->state == PluginState::Verifying || row->state == PluginState::Loading;
+    QString headline =
+        inFlight ? u"%1 — stage `%2`"_s.arg(toString(row->state), row->stage) : v.headline();
+    if (row->crashLoop)
+        headline += tr(" — crash loop (%1 crashes within a minute): automatic retries stopped")
+                        .arg(row->crashes);
+    const char* color = failed ? "#c01c28" : row->state == PluginState::Ready ? "#1b7f2a" : "#444";
+    m_headline->setText(
+        u"<b style='color:%1'>%2</b>"_s.arg(QLatin1StringView(color), headline.toHtmlEscaped()));
+
+    QString html;
+    html += u"<p><b>%1</b><br>%2</p>"_s.arg(
+        row->path.toHtmlEscaped(), v.sha256.isEmpty() ? QString() : u"sha256 "_s + v.sha256);
+    if (!row->note.isEmpty())
+        html += u"<p><i>%1</i></p>"_s.arg(row->note.toHtmlEscaped());
+    html += u"<h4>Stages</h4><table>"_s;
+    for (const auto& s : v.stages)
+        html += u"<tr><td>%1</td><td>%2</td><td align=right>%3 ms</td></tr>"_s.arg(
+            s.stage, s.ok ? u"ok"_s : u"<b>failed</b>"_s, QString::number(s.ms, 'f', 3));
+    const bool stageListed = std::any_of(v.stages.begin(), v.stages.end(),
+                                         [&](const StageTiming& s) { return s.stage == v.stage; });
+    if (failed && !stageListed && !v.stage.isEmpty())
+        html += u"<tr><td>%1</td><td><b>%2</b></td><td></td></tr>"_s.arg(
+            v.stage.toHtmlEscaped(), toString(row->state).toLower());
+    html += u"</table><p>load %1 ms in the loader, %2 ms wall; RSS %3 KiB (peak %4 KiB)</p>"_s
+                .arg(QString::number(v.loadMs, 'f', 2), QString::number(v.wallMs, 'f', 2))
+                .arg(v.rssKiB)
+                .arg(v.peakRssKiB);
+    if (v.signal || v.exitStatus >= 0) {
+        html += u"<h4>How the loader ended</h4><p>"_s;
+        html += v.signal ? u"signal %1 (%2)%3"_s.arg(v.signal).arg(
+                               signalName(v.signal), v.coreDumped ? u", core dumped"_s : QString())
+                         : u"exit status %1"_s.arg(v.exitStatus);
+        html += u"</p>"_s;
+        if (!v.backtraceTail.isEmpty())
+            html += u"<h4>Backtrace (loader)</h4>"_s + listHtml(v.backtraceTail, 24);
+    }
+    html += u"<h4>Registrations</h4>"_s;
+    if (v.registrations.empty()) {
+        html += u"<i>none</i>"_s;
+    } else {
+        html += u"<table><tr><th>kind</th><th>name</th><th>version</th><th>process</th>"
+                "<th></th><th>description</th></tr>"_s;
+        for (const auto& r : v.registrations)
+            html += u"<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td></tr>"_s
+                        .arg(r.kind.toHtmlEscaped(), r.name.toHtmlEscaped(),
+                             r.version.toHtmlEscaped(), r.hasProcess ? u"yes"_s : u"—"_s,
+                             r.collision ? u"<b style='color:#b35c00'>collision</b>"_s
+                                         : r.rejected.toHtmlEscaped(),
+                             r.description.toHtmlEscaped());
+        html += u"</table>"_s;
+    }
+    html += u"<h4>Signature</h4><p>%1</p>"_s.arg(
+        v.signatureStatus.isEmpty() ? u"not checked"_s : v.signatureStatus.toHtmlEscaped());
+    if (!v.blocked.isEmpty())
+        html += u"<h4>Sandbox blocked</h4>"_s + listHtml(v.blocked);
+    html += u"<h4>Needed libraries</h4>"_s + listHtml(v.needed);
+    html += u"<h4>Exported symbols</h4>"_s + listHtml(v.symbols);
+    if (v.symbolsTruncated)
+        html += u"<p><i>symbol list truncated</i></p>"_s;
+    html += u"<h4>stderr tail</h4><pre>%1</pre>"_s.arg(v.stderrTail.right(4000).toHtmlEscaped());
+    m_details->setHtml(html);
+
+    if (row->hasInvoke) {
+        const InvokeResult& r = row->lastInvoke;
+        const QString key = u"%1#%2"_s.arg(r.name).arg(r.id);
+        if (m_output->property("lastInvoke").toString() != key + row->path) {
+            m_output->setProperty("lastInvoke", QString(key + row->path));
+            m_output->appendPlainText(
+                r.ok ? tr("← %1: %2 (%3 ms round trip)")
+                           .arg(r.name, QString::fromUtf8(r.output.left(4096)),
+                                QString::number(r.roundTripMs, 'f', 2))
+                     : tr("← %1 failed [%2]: %3").arg(r.name, r.errorCode, r.message));
+        }
+    }
+    const QString current = m_invokeName->currentText();
+    m_invokeName->clear();
+    for (const auto& r : v.registrations)
+        if (r.hasProcess)
+            m_invokeName->addItem(r.name);
+    if (const int i = m_invokeName->findText(current); i >= 0)
+        m_invokeName->setCurrentIndex(i);
+    m_invoke->setEnabled(row->state == PluginState::Ready && m_invokeName->count() > 0);
+}
+
+} // namespace regscope
