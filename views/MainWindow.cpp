@@ -161,7 +161,8 @@ void MainWindow::setStore(Store* store) {
     if (!store)
         return;
     m_connectionBar->setHealth(store->health());
-    connect(store, &Store::healthChanged, m_connectionBar, &ConnectionBar::setHealth);
+    connect(store, &Store::healthChanged, m_connectionBar, &ConnectionBar::setHealth,
+            Qt::UniqueConnection);
     updateStatus();
 }
 

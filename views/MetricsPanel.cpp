@@ -8,6 +8,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QDateTimeAxis>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
@@ -89,9 +90,9 @@ MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
-    const Chart lookups = makeChart(u"Lookups per second"_s, u"lookups/s"_s);
-    const Chart latency = makeChart(u"Lookup latency"_s, u"ms"_s);
-    const Chart entries = makeChart(u"Entries"_s, u"entries"_s);
+    const Chart lookups = makeChart(u"Lookups per second"_s, u"lookups/s"_s, u"%.0f"_s);
+    const Chart latency = makeChart(u"Lookup latency (sampled)"_s, u"µs"_s, u"%.2f"_s);
+    const Chart entries = makeChart(u"Entries"_s, u"entries"_s, u"%.0f"_s);
     for (auto* s : {m_hits, m_misses, m_errors}) {
         lookups.chart->addSeries(s);
         s->attachAxis(lookups.x);
@@ -109,26 +110,52 @@ MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     layout->addWidget(latency.view, 1);
     layout->addWidget(entries.view, 1);
 
+    applyTheme();
     for (const MetricsSample& s : store->metricsHistory())
         addSample(s);
     connect(store, &Store::metricsSampled, this, &MetricsPanel::addSample);
     rescale();
 }
 
-MetricsPanel::Chart MetricsPanel::makeChart(const QString& title, const QString& unit) {
+void MetricsPanel::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::PaletteChange)
+        applyTheme();
+}
+
+// The charts follow the application's light/dark palette; a chart theme resets series pens,
+// so they are put back afterwards.
+void MetricsPanel::applyTheme() {
+    const bool dark = palette().color(QPalette::Window).lightness() < 128;
+    const auto theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    for (const Chart& c : m_charts) {
+        if (c.chart->theme() == theme && c.chart->property("themed").toBool())
+            continue;
+        std::vector<QPen> pens;
+        for (QAbstractSeries* s : c.chart->series())
+            pens.push_back(static_cast<QLineSeries*>(s)->pen());
+        c.chart->setTheme(theme);
+        c.chart->setProperty("themed", true);
+        size_t i = 0;
+        for (QAbstractSeries* s : c.chart->series())
+            static_cast<QLineSeries*>(s)->setPen(pens[i++]);
+        c.chart->setBackgroundBrush(palette().color(QPalette::Base));
+        c.chart->setTitleBrush(palette().color(QPalette::Text));
+    }
+}
+
+MetricsPanel::Chart MetricsPanel::makeChart(const QString& title, const QString& unit,
+                                            const QString& labelFormat) {
     auto* chart = new QChart;
     chart->setTitle(title);
     chart->legend()->setAlignment(Qt::AlignRight);
     chart->setMargins(QMargins(4, 4, 4, 4));
-    chart->setTheme(QApplication::palette().color(QPalette::Window).lightness() < 128
-                        ? QChart::ChartThemeDark
-                        : QChart::ChartThemeLight);
     auto* x = new QDateTimeAxis;
     x->setFormat(u"HH:mm:ss"_s);
     x->setTickCount(7);
     auto* y = new QValueAxis;
     y->setTitleText(unit);
-    y->setLabelFormat(u"%.4g"_s);
+    y->setLabelFormat(labelFormat);
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     auto* view = new ZoomingChartView(chart, this, [this] { setPaused(true); });
@@ -147,15 +174,18 @@ void MetricsPanel::append(QLineSeries* s, qint64 ms, double value) {
 void MetricsPanel::addSample(const MetricsSample& sample) {
     if (sample.timestampMs <= m_lastMs)
         return; // out of order or a repeat: the charts are monotonic in time
+    const bool hadPrevious = m_previous.has_value();
     const LookupRates r = deriveRates(m_previous ? &*m_previous : nullptr, sample);
     m_previous = sample;
     m_lastMs = sample.timestampMs;
     const qint64 t = sample.timestampMs;
-    append(m_hits, t, r.hitsPerSecond);
-    append(m_misses, t, r.missesPerSecond);
-    append(m_errors, t, r.errorsPerSecond);
-    append(m_p50, t, r.p50Ms);
-    append(m_p99, t, r.p99Ms);
+    if (hadPrevious) { // a rate needs two readings
+        append(m_hits, t, r.hitsPerSecond);
+        append(m_misses, t, r.missesPerSecond);
+        append(m_errors, t, r.errorsPerSecond);
+    }
+    append(m_p50, t, r.p50Ms * 1000.0);
+    append(m_p99, t, r.p99Ms * 1000.0);
     append(m_entries, t, r.entries);
     if (!m_paused)
         rescale();
@@ -177,9 +207,9 @@ void MetricsPanel::setWindowSeconds(int seconds) {
 void MetricsPanel::rescale() {
     const qint64 end = m_lastMs ? m_lastMs : QDateTime::currentMSecsSinceEpoch();
     // Until the history fills the window, the window starts at the first point.
-    const qint64 first = m_hits->count() ? qint64(m_hits->at(0).x()) : end;
+    const qint64 first = m_entries->count() ? qint64(m_entries->at(0).x()) : end;
     const qint64 start =
-        std::max(end - qint64(m_windowSeconds) * 1000, std::min(first, end - 10000));
+        std::max(end - qint64(m_windowSeconds) * 1000, std::min(first, end - 1000));
     for (const Chart& c : m_charts) {
         c.chart->zoomReset();
         c.x->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
@@ -195,6 +225,7 @@ void MetricsPanel::rescale() {
             }
         }
         c.y->setRange(0, top > 0 ? top * 1.15 : 1);
+        c.y->applyNiceNumbers();
     }
 }
 

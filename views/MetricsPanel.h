@@ -1,5 +1,5 @@
 #pragma once
-// Metrics: lookups/s by outcome, p50/p99 lookup latency and the entry count over time, one
+// Metrics: lookups/s by outcome, p50/p99 lookup latency (µs) and the entry count over time, one
 // point per sample (1 s), at least an hour kept. Follows the newest minutes unless paused;
 // drag to zoom a time range, Reset to follow again.
 
@@ -40,14 +40,18 @@ public:
 
     void addSample(const MetricsSample& sample);
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
+    void applyTheme();
     struct Chart {
         QChart* chart;
         QChartView* view;
         QDateTimeAxis* x;
         QValueAxis* y;
     };
-    Chart makeChart(const QString& title, const QString& unit);
+    Chart makeChart(const QString& title, const QString& unit, const QString& labelFormat);
     void append(QLineSeries* series, qint64 ms, double value);
     void rescale();
 

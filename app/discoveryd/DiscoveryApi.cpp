@@ -1,6 +1,7 @@
 #include "app/discoveryd/DiscoveryApi.h"
 
 #include "app/discoveryd/FormParams.h"
+#include "models/discovery/JsonWriter.h"
 #include "models/discovery/WireJson.h"
 
 #include <array>
@@ -39,10 +40,22 @@ std::string endpointLabel(std::string_view path) {
     return "other";
 }
 
-nlohmann::json mapJson(const std::map<std::string, discovery::InstanceInfo>& m) {
-    nlohmann::json out = nlohmann::json::object();
-    for (const auto& [appid, info] : m)
-        out[appid] = discovery::toJson(info);
+std::string mapText(const std::map<std::string, discovery::InstanceInfo>& m) {
+    std::string out = "{";
+    for (const auto& [appid, info] : m) {
+        if (out.size() > 1)
+            out += ',';
+        discovery::appendJsonString(out, appid);
+        out += ':';
+        discovery::appendJson(out, info);
+    }
+    out += '}';
+    return out;
+}
+
+std::string infoText(const discovery::InstanceInfo& info) {
+    std::string out;
+    discovery::appendJson(out, info);
     return out;
 }
 
@@ -58,6 +71,14 @@ ApiReply DiscoveryApi::reply(std::string_view endpoint, Code code, std::string_v
     ApiReply r;
     r.httpStatus = httpStatus;
     r.body = discovery::envelope(code, message, data);
+    return r;
+}
+
+ApiReply DiscoveryApi::replyText(std::string_view endpoint, Code code, std::string_view message,
+                                 std::string_view dataJson) {
+    m_metrics.countRequest(std::string(endpoint), static_cast<int>(code));
+    ApiReply r;
+    r.body = discovery::envelopeRaw(code, message, dataJson);
     return r;
 }
 
@@ -79,6 +100,10 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
     };
     const auto ok = [&](const nlohmann::json* data = nullptr) {
         respond(reply(endpoint, Code::Ok, "0", data));
+        return std::nullopt;
+    };
+    const auto okText = [&](std::string_view dataJson) {
+        respond(replyText(endpoint, Code::Ok, "0", dataJson));
         return std::nullopt;
     };
 
@@ -125,13 +150,21 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
         return ok(&j);
     }
     if (path == "/discovery/fetch/all") {
-        nlohmann::json j = nlohmann::json::object();
+        std::string out = "{";
         for (const auto& [appid, list] : m_registry.fetchAll()) {
-            auto& arr = j[appid] = nlohmann::json::array();
-            for (const auto& i : list)
-                arr.push_back(discovery::toJson(i));
+            if (out.size() > 1)
+                out += ',';
+            discovery::appendJsonString(out, appid);
+            out += ":[";
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                if (i)
+                    out += ',';
+                discovery::appendJson(out, list[i]);
+            }
+            out += ']';
         }
-        return ok(&j);
+        out += '}';
+        return okText(out);
     }
     if (path == "/discovery/register") {
         REGSCOPE_PARAM(zone, p.required("zone"));
@@ -183,8 +216,9 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
             auto r = m_registry.renew(key, replication, dirty);
             if (!r)
                 return fail(r.error().code, r.error().message);
-            const auto j = discovery::toJson(*r);
-            return ok(&j);
+            std::string out;
+            discovery::appendJson(out, *r);
+            return okText(out);
         }
         REGSCOPE_PARAM(latest, p.optionalInt("latest_timestamp", 0));
         if (auto r = m_registry.cancel(key, latest); !r)
@@ -202,11 +236,9 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
             auto r = m_registry.fetch(env, appids.front(), zone, static_cast<int>(status));
             if (!r)
                 return fail(r.error().code, r.error().message);
-            const auto j = discovery::toJson(*r);
-            return ok(&j);
+            return okText(infoText(*r));
         }
-        const auto j = mapJson(m_registry.fetchs(env, appids, zone, static_cast<int>(status)));
-        return ok(&j);
+        return okText(mapText(m_registry.fetchs(env, appids, zone, static_cast<int>(status))));
     }
     if (path == "/discovery/set") {
         REGSCOPE_PARAM(zone, p.required("zone"));
@@ -261,14 +293,13 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
                 respond(reply(endpoint, a.error().code, a.error().message));
                 return;
             }
-            nlohmann::json j;
             if (single) {
                 const auto it = a->find(appid0);
-                j = it == a->end() ? nlohmann::json() : discovery::toJson(it->second);
-            } else {
-                j = mapJson(*a);
+                respond(replyText(endpoint, Code::Ok, "0",
+                                  it == a->end() ? std::string() : infoText(it->second)));
+                return;
             }
-            respond(reply(endpoint, Code::Ok, "0", &j));
+            respond(replyText(endpoint, Code::Ok, "0", mapText(*a)));
         });
 }
 

@@ -44,6 +44,8 @@ public:
 private:
     ApiReply reply(std::string_view endpoint, discovery::Code code, std::string_view message,
                    const nlohmann::json* data = nullptr, unsigned httpStatus = 200);
+    ApiReply replyText(std::string_view endpoint, discovery::Code code, std::string_view message,
+                       std::string_view dataJson);
 
     discovery::DiscoveryRegistry& m_registry;
     ServerMetrics& m_metrics;

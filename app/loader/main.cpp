@@ -106,7 +106,13 @@ int main() {
     auto send = [protoOut](const nlohmann::json& frame) { return writeFrame(protoOut, frame); };
     auto waitResume = [protoIn]() {
         const auto frame = readFrame(protoIn);
-        return frame && frame->value("op", std::string()) == "resume";
+        const std::string op = frame ? frame->value("op", std::string()) : std::string();
+        if (op != "resume") {
+            // Unloaded (or the parent went away) while paused after verify.
+            g_unloading = true;
+            std::exit(0);
+        }
+        return true;
     };
     PluginHost host(send, waitResume);
     bool loaded = false;

@@ -10,6 +10,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QIcon>
 #include <QImage>
 #include <QJsonDocument>
 #include <QTimer>
@@ -78,6 +79,10 @@ int main(int argc, char** argv) {
     QApplication::setApplicationName(u"regscope"_s);
     QApplication::setOrganizationName(u"regscope"_s);
     QApplication::setApplicationVersion(QStringLiteral(REGSCOPE_VERSION_STRING));
+    QIcon icon; // PNG renderings of resources/regscope.svg (no SVG plugin needed)
+    icon.addFile(u":/regscope/regscope-64.png"_s);
+    icon.addFile(u":/regscope/regscope-256.png"_s);
+    QApplication::setWindowIcon(icon);
     regscope::registerConnectorMetaTypes();
 
     QCommandLineParser parser;
@@ -99,7 +104,9 @@ int main(int argc, char** argv) {
     const QCommandLineOption deadlineOpt(
         u"deadline"_s, u"Seconds --dump/--screenshot wait for the source (default 10)."_s,
         u"SECONDS"_s, u"10"_s);
-    parser.addOptions({connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt});
+    const QCommandLineOption themeOpt(u"theme"_s, u"light or dark (default: as last used)."_s,
+                                      u"THEME"_s);
+    parser.addOptions({connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt, themeOpt});
     parser.process(app);
 
     bool ok = false;
@@ -108,6 +115,13 @@ int main(int argc, char** argv) {
         fail(u"--deadline wants a positive number of seconds"_s);
         return kExitUsage;
     }
+    if (parser.isSet(themeOpt) && parser.value(themeOpt) != u"light" &&
+        parser.value(themeOpt) != u"dark") {
+        fail(u"--theme is light or dark, not '%1'"_s.arg(parser.value(themeOpt)));
+        return kExitUsage;
+    }
+    const auto theme = parser.value(themeOpt) == u"dark" ? regscope::MainWindow::Theme::Dark
+                                                         : regscope::MainWindow::Theme::Light;
     if (parser.isSet(dumpOpt) && parser.value(dumpOpt) != u"json") {
         fail(u"--dump supports only json, not '%1'"_s.arg(parser.value(dumpOpt)));
         return kExitUsage;
@@ -167,8 +181,8 @@ int main(int argc, char** argv) {
                      });
 
     if (parser.isSet(screenshotOpt)) {
-        // Deterministic pictures: the default layout and theme, not the user's.
-        window.setTheme(regscope::MainWindow::Theme::Light);
+        // Deterministic pictures: the default layout and light theme, not the user's.
+        window.setTheme(theme);
         if (parser.isSet(panelOpt) && !window.showPanel(parser.value(panelOpt))) {
             fail(u"no panel named '%1' (panels: %2)"_s.arg(parser.value(panelOpt),
                                                            window.panelTitles().join(u", "_s)));
@@ -193,6 +207,8 @@ int main(int argc, char** argv) {
     }
 
     window.restoreLayout();
+    if (parser.isSet(themeOpt))
+        window.setTheme(theme);
     if (parser.isSet(panelOpt))
         window.showPanel(parser.value(panelOpt));
     window.show();

@@ -39,8 +39,8 @@ struct EtcdOptions {
     qint64 maxPageSize = 200000;
     qint64 pageTargetBytes = 3 * 1024 * 1024;
     int maxReplyBytes = 4 * 1024 * 1024; // gRPC's default receive cap; pages stay under it
-    int leasePollMs = 1000;    // lease refresher tick
-    int leaseRefreshMs = 5000; // re-ask a lease's TTL at most this often
+    int leasePollMs = 1000;              // lease refresher tick
+    int leaseRefreshMs = 5000;           // re-ask a lease's TTL at most this often
     int maxLeaseCallsPerTick = 50;
     int clusterPollMs = 2000; // members, status and /metrics; 0: off
 };

@@ -15,6 +15,7 @@
 #include <csignal>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -98,10 +99,14 @@ void LoaderClient::start(const QString& path) {
     m_verdict.stage = u"spawn"_s;
     m_verdict.addressSpaceLimit = m_options.addressSpaceBytes;
 
+    // stdin is a socketpair, not a pipe: writing to a loader that just died must fail with
+    // EPIPE (send + MSG_NOSIGNAL), never raise SIGPIPE in the app.
     int in[2], out[2], err[2];
-    if (::pipe2(in, O_CLOEXEC) != 0)
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0)
         return failStart(u"spawn_failed"_s,
-                         u"pipe: %1"_s.arg(QString::fromLocal8Bit(strerror(errno))));
+                         u"socketpair: %1"_s.arg(QString::fromLocal8Bit(strerror(errno))));
+    ::shutdown(in[0], SHUT_WR);
+    ::shutdown(in[1], SHUT_RD);
     if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
         ::close(in[0]);
         ::close(in[1]);
@@ -259,7 +264,8 @@ void LoaderClient::sendFrame(const QJsonObject& frame) {
 void LoaderClient::flushWrites() {
     while (!m_writeBuffer.isEmpty() && m_in >= 0) {
         const ssize_t n =
-            ::write(m_in, m_writeBuffer.constData(), static_cast<size_t>(m_writeBuffer.size()));
+            ::send(m_in, m_writeBuffer.constData(), static_cast<size_t>(m_writeBuffer.size()),
+                   MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)

@@ -55,7 +55,7 @@ void EtcdKeysModel::onStoreChanged(RecordKind kind, const QStringList& upserted,
                                    const QStringList& removed) {
     if (kind != RecordKind::Key || !m_store)
         return;
-    std::vector<KeyRecord> ups;
+    std::vector<KeyRecord> ups; // copies share the store's key/value bytes
     ups.reserve(static_cast<size_t>(upserted.size()));
     for (const QString& id : upserted)
         if (const Record* r = m_store->find(RecordKind::Key, id))
@@ -150,15 +150,18 @@ void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringLi
         return;
     std::stable_sort(fresh.begin(), fresh.end(),
                      [](const Row& a, const Row& b) { return a.kv.key < b.kv.key; });
-    // Same key twice in one batch: the last one wins.
-    std::vector<Row> unique;
-    unique.reserve(fresh.size());
-    for (auto& r : fresh) {
-        if (!unique.empty() && unique.back().kv.key == r.kv.key)
-            unique.back() = std::move(r);
+    // Same key twice in one batch: the last one wins (in place: a 1M-key snapshot is big).
+    size_t kept = 0;
+    for (size_t i = 0; i < fresh.size(); ++i) {
+        if (kept > 0 && fresh[kept - 1].kv.key == fresh[i].kv.key)
+            fresh[kept - 1] = std::move(fresh[i]);
+        else if (kept != i)
+            fresh[kept++] = std::move(fresh[i]);
         else
-            unique.push_back(std::move(r));
+            ++kept;
     }
+    fresh.resize(kept);
+    std::vector<Row>& unique = fresh;
     std::vector<int> positions(unique.size());
     for (size_t i = 0; i < unique.size(); ++i)
         positions[i] = static_cast<int>(lowerBound(unique[i].kv.key) - m_rows.begin());

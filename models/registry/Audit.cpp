@@ -26,12 +26,18 @@ std::string Rfc3339(std::chrono::system_clock::time_point t) {
 
 std::string_view ToString(AuditAction action) {
     switch (action) {
-    case AuditAction::Register: return "register";
-    case AuditAction::Deregister: return "deregister";
-    case AuditAction::AliasAdd: return "alias_add";
-    case AuditAction::AliasRemove: return "alias_remove";
-    case AuditAction::DeprecatedLookup: return "deprecated_lookup";
-    case AuditAction::Reload: return "reload";
+    case AuditAction::Register:
+        return "register";
+    case AuditAction::Deregister:
+        return "deregister";
+    case AuditAction::AliasAdd:
+        return "alias_add";
+    case AuditAction::AliasRemove:
+        return "alias_remove";
+    case AuditAction::DeprecatedLookup:
+        return "deprecated_lookup";
+    case AuditAction::Reload:
+        return "reload";
     }
     return "unknown";
 }

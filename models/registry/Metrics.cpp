@@ -92,7 +92,8 @@ std::string MetricsSnapshot::ToPrometheus() const {
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i < latency.counts.size(); ++i) {
         cumulative += latency.counts[i];
-        const std::string le = i < latency.boundsSeconds.size() ? Num(latency.boundsSeconds[i]) : "+Inf";
+        const std::string le =
+            i < latency.boundsSeconds.size() ? Num(latency.boundsSeconds[i]) : "+Inf";
         Sample(out, "lookup_latency_seconds_bucket", "le=\"" + le + '"', cumulative);
     }
     out += "regscope_registry_lookup_latency_seconds_sum " + Num(latency.sumSeconds) + '\n';

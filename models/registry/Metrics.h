@@ -11,8 +11,9 @@ namespace regscope::registry {
 
 struct LatencyHistogram {
     std::vector<double> boundsSeconds{}; // upper bounds (le) of the finite buckets, ascending
-    std::vector<std::uint64_t> counts{}; // boundsSeconds.size() + 1 (the last is +Inf), not cumulative
-    std::uint64_t count = 0;           // number of timed (sampled) lookups
+    std::vector<std::uint64_t>
+        counts{};            // boundsSeconds.size() + 1 (the last is +Inf), not cumulative
+    std::uint64_t count = 0; // number of timed (sampled) lookups
     double sumSeconds = 0;
 
     // The upper bound of the bucket holding quantile q (0..1); 0 when empty, +Inf beyond the
@@ -50,6 +51,8 @@ struct MetricsSnapshot {
     // Bounded whatever names are looked up.
     std::vector<NameCount> topMisses{};
     std::uint32_t missTopK = 0;
+    // With missSampleEvery N > 1 the counts are estimates (1 in N misses, weighted N).
+    std::uint32_t missSampleEvery = 1;
 
     // Prometheus text exposition (version 0.0.4), metric names prefixed "regscope_registry_":
     // entries, aliases, lookup_total{outcome}, register_total{outcome},

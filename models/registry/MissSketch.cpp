@@ -101,42 +101,54 @@ void MissSketch::Unlink(std::uint32_t item) {
     }
 }
 
-void MissSketch::Increment(std::uint32_t item) {
+void MissSketch::Increment(std::uint32_t item, std::uint64_t weight) {
     const std::uint32_t from = bucketOf_[item];
-    const std::uint64_t count = ++counts_[item];
+    const std::uint64_t count = (counts_[item] += weight);
+    // The bucket with that count, or the one after which to create it (ascending order).
+    std::uint32_t after = from;
     std::uint32_t to = buckets_[from].next;
+    while (to != kNone && buckets_[to].count < count) {
+        after = to;
+        to = buckets_[to].next;
+    }
     if (to == kNone || buckets_[to].count != count) {
-        // The item is alone in its bucket: the bucket itself can move up a count.
-        if (buckets_[from].head == item && nextItem_[item] == kNone) {
+        // Alone in its bucket and nothing in between: the bucket itself moves up.
+        if (after == from && buckets_[from].head == item && nextItem_[item] == kNone) {
             buckets_[from].count = count;
             return;
         }
-        to = NewBucketAfter(from, count);
+        to = NewBucketAfter(after, count);
     }
     Unlink(item);
     LinkInto(item, to);
 }
 
-void MissSketch::Add(std::string_view name, std::size_t hash) {
-    if (capacity_ == 0)
+void MissSketch::Add(std::string_view name, std::size_t hash, std::uint64_t weight) {
+    if (capacity_ == 0 || weight == 0)
         return;
     if (const auto item = Find(name, hash); item != kNone) {
-        Increment(item);
+        Increment(item, weight);
         return;
     }
     if (names_.size() < capacity_) {
         const auto item = static_cast<std::uint32_t>(names_.size());
         names_.emplace_back(name);
         hashes_.push_back(hash);
-        counts_.push_back(1);
+        counts_.push_back(weight);
         errors_.push_back(0);
         bucketOf_.push_back(kNone);
         prevItem_.push_back(kNone);
         nextItem_.push_back(kNone);
         IndexInsert(item);
+        // Find (or create) the bucket for `weight`, walking up from the smallest.
+        std::uint32_t after = kNone;
         std::uint32_t bucket = firstBucket_;
-        if (bucket == kNone || buckets_[bucket].count != 1)
-            bucket = NewBucketAfter(kNone, 1);
+        while (bucket != kNone && buckets_[bucket].count < weight) {
+            after = bucket;
+            bucket = buckets_[bucket].next;
+        }
+        if (bucket == kNone || buckets_[bucket].count != weight)
+            bucket = NewBucketAfter(after, weight);
         LinkInto(item, bucket);
         return;
     }
@@ -147,7 +159,7 @@ void MissSketch::Add(std::string_view name, std::size_t hash) {
     hashes_[victim] = hash;
     errors_[victim] = counts_[victim];
     IndexInsert(victim);
-    Increment(victim);
+    Increment(victim, weight);
 }
 
 void MissSketch::MergeInto(

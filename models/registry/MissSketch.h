@@ -22,26 +22,26 @@ namespace regscope::registry::detail {
 // re-hashes the keys of its bucket chain (the difference measured ~2x).
 struct StringHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const {
-        return std::hash<std::string_view>{}(s);
-    }
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
 
 class MissSketch {
 public:
     explicit MissSketch(std::uint32_t capacity);
     void Add(std::string_view name) { Add(name, StringHash{}(name)); }
-    void Add(std::string_view name, std::size_t hash); // hash: StringHash{}(name)
+    // hash: StringHash{}(name); weight: how many occurrences this one stands for (sampling).
+    void Add(std::string_view name, std::size_t hash, std::uint64_t weight = 1);
     // Adds this sketch's counters into `into` (name -> count, error).
-    void MergeInto(std::unordered_map<std::string, NameCount, StringHash, std::equal_to<>>& into) const;
+    void
+    MergeInto(std::unordered_map<std::string, NameCount, StringHash, std::equal_to<>>& into) const;
     std::size_t Size() const { return names_.size(); }
 
 private:
     std::uint32_t Find(std::string_view name, std::size_t hash) const; // item or kNone
     void IndexInsert(std::uint32_t item);
     void IndexErase(std::uint32_t item);
-    void Increment(std::uint32_t item);        // count + 1, moving it to the next bucket
-    void Unlink(std::uint32_t item);           // out of its bucket (frees an emptied bucket)
+    void Increment(std::uint32_t item, std::uint64_t weight); // moves it up the buckets
+    void Unlink(std::uint32_t item); // out of its bucket (frees an emptied bucket)
     void LinkInto(std::uint32_t item, std::uint32_t bucket);
     std::uint32_t NewBucketAfter(std::uint32_t after, std::uint64_t count); // kNone: at front
 

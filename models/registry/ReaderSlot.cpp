@@ -112,7 +112,7 @@ ReaderSlot* AcquireSlot(std::uint64_t registryId, const std::shared_ptr<SlotDire
             ++it;
         }
     }
-    auto slot = std::make_unique<ReaderSlot>(dir->topK, dir->sampleEvery);
+    auto slot = std::make_unique<ReaderSlot>(dir->topK, dir->sampleEvery, dir->missSampleEvery);
     ReaderSlot* raw = slot.get();
     {
         std::lock_guard lock(dir->mutex);
@@ -140,6 +140,8 @@ std::shared_ptr<const Snapshot> InstallSnapshot(ReaderSlot& slot,
     return old;
 }
 
-void FreeDetachedBlock(PinBlock* block) { delete block; }
+void FreeDetachedBlock(PinBlock* block) {
+    delete block;
+}
 
 } // namespace regscope::registry::detail

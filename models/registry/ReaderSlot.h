@@ -9,12 +9,12 @@
 
 #include <array>
 #include <atomic>
-#include <utility>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace regscope::registry::detail {
@@ -55,6 +55,8 @@ struct alignas(64) ReaderSlot {
     std::uint64_t seenGeneration = ~std::uint64_t{0};
     std::uint32_t sampleCountdown = 1;
     std::uint32_t sampleEvery = 0; // RegistryOptions::latencySampleEvery, copied here
+    std::uint32_t missCountdown = 1;
+    std::uint32_t missSampleEvery = 1; // RegistryOptions::missSampleEvery, copied here
 
     // Owner writes, Metrics() reads.
     Counter hits{0};
@@ -68,11 +70,22 @@ struct alignas(64) ReaderSlot {
     SpinLock missMutex; // owner (on a miss) and Metrics()
     MissSketch missSketch;
 
-    ReaderSlot(std::uint32_t topK, std::uint32_t sampleEveryN)
+    ReaderSlot(std::uint32_t topK, std::uint32_t sampleEveryN, std::uint32_t missEveryN)
         : block(new PinBlock)
         , sampleCountdown(sampleEveryN == 0 ? 1 : sampleEveryN)
         , sampleEvery(sampleEveryN)
+        , missCountdown(1) // the first miss is always recorded
+        , missSampleEvery(missEveryN == 0 ? 1 : missEveryN)
         , missSketch(topK) {}
+
+    void CountMiss(std::string_view name, std::size_t hash) {
+        Bump(misses);
+        if (--missCountdown != 0)
+            return;
+        missCountdown = missSampleEvery;
+        std::lock_guard lock(missMutex);
+        missSketch.Add(name, hash, missSampleEvery);
+    }
     ~ReaderSlot();
 
     void CountHit(std::uint32_t nameId) {
@@ -105,6 +118,7 @@ struct SlotDirectory {
     RetiredTotals retired;
     std::uint32_t topK = 256;
     std::uint32_t sampleEvery = 64;
+    std::uint32_t missSampleEvery = 1;
 };
 
 // The calling thread's slot for the registry `registryId`, created and listed on first use.

@@ -130,15 +130,13 @@ public:
 
     // Replaces the whole content (every tenant, every alias) with `set`, all or nothing.
     // Errors: ValidationFailed (message says which item and why), PermissionDenied.
-    std::expected<ReloadReport, Error> Reload(const Context& ctx,
-                                              std::vector<Registration<T>> set,
+    std::expected<ReloadReport, Error> Reload(const Context& ctx, std::vector<Registration<T>> set,
                                               std::vector<TenantAlias> aliases = {}) {
         std::vector<ReloadItem> items{};
         items.reserve(set.size());
         for (auto& r : set)
             items.push_back({std::move(r.tenant), std::move(r.name), std::move(r.version),
-                             std::static_pointer_cast<void>(std::move(r.impl)),
-                             std::move(r.info)});
+                             std::static_pointer_cast<void>(std::move(r.impl)), std::move(r.info)});
         std::vector<ReloadAlias> raw{};
         raw.reserve(aliases.size());
         for (auto& a : aliases)

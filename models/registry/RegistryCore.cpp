@@ -114,9 +114,9 @@ std::expected<void, Error> ValidateName(std::string_view name) {
         return std::unexpected(Error{ErrorCode::InvalidName, "name must be 1..256 characters"});
     for (unsigned char c : name)
         if (c <= 0x20 || c == 0x7f)
-            return std::unexpected(Error{ErrorCode::InvalidName,
-                                         "name '" + std::string(name) +
-                                             "' contains whitespace or control characters"});
+            return std::unexpected(
+                Error{ErrorCode::InvalidName, "name '" + std::string(name) +
+                                                  "' contains whitespace or control characters"});
     return {};
 }
 
@@ -169,7 +169,7 @@ std::shared_ptr<Layer> CopyLayer(const Snap& base, const std::string& tenant) {
 }
 
 std::shared_ptr<Snap> WithLayer(const Snap& base, const std::string& tenant,
-                                    std::shared_ptr<Layer> layer) {
+                                std::shared_ptr<Layer> layer) {
     layer->Seal();
     auto next = std::make_shared<Snap>(base);
     const Layer* before = base.Tenant(tenant);
@@ -197,12 +197,24 @@ void ResetFastSlotCache() {
 // ---------------------------------------------------------------------------------------------
 // RawHandle
 
-const detail::Record* RawHandle::Rec() const { return record_ ? record_ : *recordRef_; }
-const std::string& RawHandle::Name() const { return Rec()->name; }
-const std::string& RawHandle::Tenant() const { return Rec()->tenant; }
-const Version& RawHandle::GetVersion() const { return Rec()->version; }
-std::string RawHandle::VersionText() const { return Rec()->versionText; }
-const EntryInfo& RawHandle::Info() const { return Rec()->info; }
+const detail::Record* RawHandle::Rec() const {
+    return record_ ? record_ : *recordRef_;
+}
+const std::string& RawHandle::Name() const {
+    return Rec()->name;
+}
+const std::string& RawHandle::Tenant() const {
+    return Rec()->tenant;
+}
+const Version& RawHandle::GetVersion() const {
+    return Rec()->version;
+}
+std::string RawHandle::VersionText() const {
+    return Rec()->versionText;
+}
+const EntryInfo& RawHandle::Info() const {
+    return Rec()->info;
+}
 std::shared_ptr<void> RawHandle::ShareRaw() const {
     return (record_ || recordRef_) ? Rec()->impl : std::shared_ptr<void>();
 }
@@ -224,6 +236,7 @@ RegistryCore::RegistryCore(RegistryOptions options)
     s.quotas = s.options.tenantQuotas;
     s.dir->topK = s.options.missTopK;
     s.dir->sampleEvery = s.options.latencySampleEvery;
+    s.dir->missSampleEvery = s.options.missSampleEvery;
     auto first = std::make_shared<Snap>();
     first->generation = 1;
     shared_->SetCurrent(std::move(first));
@@ -239,7 +252,9 @@ RegistryCore::~RegistryCore() {
     shared_->dir->slots.clear();
 }
 
-const std::string& RegistryCore::TypeName() const { return shared_->options.typeName; }
+const std::string& RegistryCore::TypeName() const {
+    return shared_->options.typeName;
+}
 
 std::chrono::system_clock::time_point RegistryCore::Now() const {
     return shared_->options.clock ? shared_->options.clock() : std::chrono::system_clock::now();
@@ -299,10 +314,10 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
     }
     auto finish = [&](auto&& result) {
         if (timed) [[unlikely]]
-            slot->CountLatency(static_cast<std::uint64_t>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(
-                    std::chrono::steady_clock::now() - t0)
-                    .count()));
+            slot->CountLatency(
+                static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                               std::chrono::steady_clock::now() - t0)
+                                               .count()));
         return std::forward<decltype(result)>(result);
     };
 
@@ -336,11 +351,7 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
             return finish(std::expected<RawHandle, Error>(std::unexpect,
                                                           std::move(ValidateName(name).error())));
         }
-        detail::Bump(slot->misses);
-        {
-            std::lock_guard lock(slot->missMutex);
-            slot->missSketch.Add(name, hash);
-        }
+        slot->CountMiss(name, hash);
         // The hot miss: a short message (no allocation); the caller knows the name.
         return finish(std::expected<RawHandle, Error>(
             std::unexpect, Error{ErrorCode::NotFound, std::string(kNotRegistered)}));
@@ -374,19 +385,15 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
         }
     }
     if (!record) {
-        detail::Bump(slot->misses);
-        {
-            std::lock_guard lock(slot->missMutex);
-            slot->missSketch.Add(name);
-        }
+        slot->CountMiss(name, hash);
         return finish(std::expected<RawHandle, Error>(
             std::unexpect,
-            nameExists ? Error{ErrorCode::NoMatchingVersion,
-                               "no version of '" + std::string(name) + "' satisfies '" +
-                                   (constraint ? constraint->Text() : std::string("*")) + "'"}
-                       : Error{ErrorCode::NotFound, "alias '" + std::string(name) +
-                                                        "' points at '" + alias->target +
-                                                        "', which is not registered"}));
+            nameExists
+                ? Error{ErrorCode::NoMatchingVersion,
+                        "no version of '" + std::string(name) + "' satisfies '" +
+                            (constraint ? constraint->Text() : std::string("*")) + "'"}
+                : Error{ErrorCode::NotFound, "alias '" + std::string(name) + "' points at '" +
+                                                 alias->target + "', which is not registered"}));
     }
     slot->CountHit(record->nameId);
     if (alias || record->info.deprecated)
@@ -481,10 +488,17 @@ std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
                 return;
             }
             for (const auto& r : slot.versions)
-                out.push_back(SnapshotEntry{r->tenant, r->name, r->versionText,
-                                            shared_->options.typeName, r->info.kind,
-                                            r->info.description, r->info.origin, r->registeredAt,
-                                            {}, r->info.deprecated, r->info.deprecationMessage,
+                out.push_back(SnapshotEntry{r->tenant,
+                                            r->name,
+                                            r->versionText,
+                                            shared_->options.typeName,
+                                            r->info.kind,
+                                            r->info.description,
+                                            r->info.origin,
+                                            r->registeredAt,
+                                            {},
+                                            r->info.deprecated,
+                                            r->info.deprecationMessage,
                                             r->info.removeAfter});
         });
     };
@@ -516,6 +530,7 @@ MetricsSnapshot RegistryCore::Metrics() const {
     }
     m.latencySampleEvery = s.options.latencySampleEvery;
     m.missTopK = s.options.missTopK;
+    m.missSampleEvery = s.options.missSampleEvery;
     for (auto ns : detail::kLatencyBoundsNs)
         m.latency.boundsSeconds.push_back(static_cast<double>(ns) * 1e-9);
     m.latency.counts.assign(detail::kLatencyBoundsNs.size() + 1, 0);
@@ -645,13 +660,24 @@ void RegistryCore::Publish(std::shared_ptr<const Snap> base, std::shared_ptr<con
         e.generation = generation;
         AuditAction action = AuditAction::Register;
         switch (e.kind) {
-        case ChangeKind::Registered: action = AuditAction::Register; break;
-        case ChangeKind::Deregistered: action = AuditAction::Deregister; break;
-        case ChangeKind::AliasAdded: action = AuditAction::AliasAdd; break;
-        case ChangeKind::AliasRemoved: action = AuditAction::AliasRemove; break;
-        case ChangeKind::Reloaded: action = AuditAction::Reload; break;
+        case ChangeKind::Registered:
+            action = AuditAction::Register;
+            break;
+        case ChangeKind::Deregistered:
+            action = AuditAction::Deregister;
+            break;
+        case ChangeKind::AliasAdded:
+            action = AuditAction::AliasAdd;
+            break;
+        case ChangeKind::AliasRemoved:
+            action = AuditAction::AliasRemove;
+            break;
+        case ChangeKind::Reloaded:
+            action = AuditAction::Reload;
+            break;
         case ChangeKind::DeprecatedLookup:
-        case ChangeKind::Rejected: break;
+        case ChangeKind::Rejected:
+            break;
         }
         s.audit->Record(AuditFor(action, e));
         s.Notify(e);
@@ -711,7 +737,8 @@ std::expected<void, Error> RegistryCore::RegisterRaw(const Context& ctx, std::st
     record->registeredAt = Now();
     record->impl = std::move(impl);
     record->nameId = s.NameId(name);
-    const auto event = EventFor(ChangeKind::Registered, *record, s.options.typeName, record->registeredAt);
+    const auto event =
+        EventFor(ChangeKind::Registered, *record, s.options.typeName, record->registeredAt);
 
     std::unique_lock lock(s.writerMutex);
     auto base = shared_->Current(); // handed to Publish, which retires it
@@ -720,8 +747,8 @@ std::expected<void, Error> RegistryCore::RegisterRaw(const Context& ctx, std::st
         if (const NameSlot* existing = layer->Find(name)) {
             if (existing->alias) {
                 lock.unlock();
-                return fail(Error{ErrorCode::AliasConflict,
-                                  "'" + std::string(name) + "' is an alias"});
+                return fail(
+                    Error{ErrorCode::AliasConflict, "'" + std::string(name) + "' is an alias"});
             }
             for (const auto& r : existing->versions)
                 if (r->version == record->version) {
@@ -733,16 +760,15 @@ std::expected<void, Error> RegistryCore::RegisterRaw(const Context& ctx, std::st
         }
         if (quota != 0 && layer->entries >= quota) {
             lock.unlock();
-            return fail(Error{ErrorCode::QuotaExceeded,
-                              "tenant '" + ctx.tenant + "' is at its quota of " +
-                                  std::to_string(quota) + " entries"});
+            return fail(Error{ErrorCode::QuotaExceeded, "tenant '" + ctx.tenant +
+                                                            "' is at its quota of " +
+                                                            std::to_string(quota) + " entries"});
         }
     }
     auto next = CopyLayer(*base, ctx.tenant);
     auto& slot = next->Names(name)[std::string(name)];
-    auto pos = std::ranges::find_if(slot.versions, [&](const auto& r) {
-        return r->version < record->version;
-    });
+    auto pos = std::ranges::find_if(slot.versions,
+                                    [&](const auto& r) { return r->version < record->version; });
     slot.versions.insert(pos, std::move(record));
     slot.Recompute();
     ++next->entries;
@@ -766,7 +792,8 @@ std::expected<void, Error> RegistryCore::Deregister(const Context& ctx, std::str
     const Layer* layer = base->Tenant(ctx.tenant);
     const NameSlot* existing = layer ? layer->Find(name) : nullptr;
     if (!existing || existing->alias ||
-        std::ranges::none_of(existing->versions, [&](const auto& r) { return r->version == *parsed; })) {
+        std::ranges::none_of(existing->versions,
+                             [&](const auto& r) { return r->version == *parsed; })) {
         lock.unlock();
         return fail(Error{ErrorCode::NotFound, "'" + std::string(name) + "' " +
                                                    std::string(version) + " is not registered"});
@@ -775,8 +802,10 @@ std::expected<void, Error> RegistryCore::Deregister(const Context& ctx, std::str
     auto& names = next->Names(name);
     auto it = names.find(name);
     auto& versions = it->second.versions;
-    auto victim = std::ranges::find_if(versions, [&](const auto& r) { return r->version == *parsed; });
-    const auto event = EventFor(ChangeKind::Deregistered, **victim, shared_->options.typeName, Now());
+    auto victim =
+        std::ranges::find_if(versions, [&](const auto& r) { return r->version == *parsed; });
+    const auto event =
+        EventFor(ChangeKind::Deregistered, **victim, shared_->options.typeName, Now());
     versions.erase(victim);
     if (versions.empty())
         names.erase(it);
@@ -837,10 +866,10 @@ std::expected<void, Error> RegistryCore::AddAlias(const Context& ctx, AliasSpec 
     const Layer* layer = base->Tenant(ctx.tenant);
     if (const NameSlot* existing = layer ? layer->Find(spec.alias) : nullptr) {
         lock.unlock();
-        return fail(existing->alias
-                        ? Error{ErrorCode::Duplicate, "alias '" + spec.alias + "' exists"}
-                        : Error{ErrorCode::AliasConflict,
-                                "'" + spec.alias + "' is a registered name"});
+        return fail(
+            existing->alias
+                ? Error{ErrorCode::Duplicate, "alias '" + spec.alias + "' exists"}
+                : Error{ErrorCode::AliasConflict, "'" + spec.alias + "' is a registered name"});
     }
     const NameSlot* t = layer && !ctx.tenant.empty() ? layer->Find(spec.target) : nullptr;
     const NameSlot* g = base->global->Find(spec.target);
@@ -898,8 +927,9 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
                                                            std::vector<ReloadItem> items,
                                                            std::vector<ReloadAlias> aliases) {
     auto& s = *shared_;
-    auto fail = [&](std::string why, ErrorCode code = ErrorCode::ValidationFailed)
-        -> std::expected<ReloadReport, Error> {
+    auto fail = [&](std::string why,
+                    ErrorCode code =
+                        ErrorCode::ValidationFailed) -> std::expected<ReloadReport, Error> {
         Error e{code, "reload rejected: " + std::move(why)};
         Reject(ctx, AuditAction::Reload, {}, {}, e);
         return std::unexpected(std::move(e));
@@ -930,7 +960,8 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         if (!layer)
             layer = std::make_shared<Layer>();
         auto& slot = layer->Names(item.name)[item.name];
-        if (std::ranges::any_of(slot.versions, [&](const auto& r) { return r->version == *version; }))
+        if (std::ranges::any_of(slot.versions,
+                                [&](const auto& r) { return r->version == *version; }))
             return fail(where + "duplicate");
         auto record = std::make_shared<Record>();
         record->tenant = item.tenant;
@@ -941,9 +972,8 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         record->registeredAt = now;
         record->impl = std::move(item.impl);
         record->nameId = s.NameId(item.name);
-        auto pos = std::ranges::find_if(slot.versions, [&](const auto& r) {
-            return r->version < record->version;
-        });
+        auto pos = std::ranges::find_if(
+            slot.versions, [&](const auto& r) { return r->version < record->version; });
         slot.versions.insert(pos, std::move(record));
         ++layer->entries;
     }
@@ -951,7 +981,6 @@ std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
         if (const auto quota = s.QuotaFor(tenant); quota != 0 && layer->entries > quota)
             return fail("tenant '" + tenant + "' would hold " + std::to_string(layer->entries) +
                         " entries, quota " + std::to_string(quota));
-
     }
     for (std::size_t i = 0; i < aliases.size(); ++i) {
         auto& [tenant, spec] = aliases[i];

@@ -11,7 +11,6 @@
 #include "models/registry/SemVer.h"
 
 #include <atomic>
-#include <utility>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -22,15 +21,16 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace regscope::registry {
 
 // What a registration says about itself (all optional).
 struct EntryInfo {
-    std::string kind{};        // codec, driver, resolver...
+    std::string kind{}; // codec, driver, resolver...
     std::string description{};
-    std::string origin{};      // where it came from: "demo", a plugin path...
+    std::string origin{};    // where it came from: "demo", a plugin path...
     bool deprecated = false; // lookups still succeed, but count and warn like an alias
     std::string deprecationMessage{};
     std::string removeAfter{}; // a free-form note: a version or date after which it goes away
@@ -71,11 +71,14 @@ AccessCheck RequireCapability(std::string capability);
 struct RegistryOptions {
     std::string typeName{};             // reported in snapshots and events ("codec", "plugin")
     std::shared_ptr<AuditSink> audit{}; // null: a JsonLinesAuditSink on std::clog
-    AccessCheck accessCheck{};         // null: anyone may register
+    AccessCheck accessCheck{};          // null: anyone may register
     std::size_t defaultTenantQuota = 0; // max registrations per non-global tenant; 0: none
     std::map<std::string, std::size_t> tenantQuotas{}; // per tenant ("" = global); 0: none
-    std::uint32_t latencySampleEvery = 64; // time 1 lookup in N per thread (0: never)
-    std::uint32_t missTopK = 256;          // most-missed names kept per looking-up thread
+    std::uint32_t latencySampleEvery = 64;             // time 1 lookup in N per thread (0: never)
+    std::uint32_t missTopK = 256; // most-missed names kept per looking-up thread
+    // Feed 1 miss in N (per thread, weighted N) to the most-missed table; 1: every miss.
+    // Sampling keeps a flood of distinct missing names cheap; lookup_total{miss} stays exact.
+    std::uint32_t missSampleEvery = 8;
     // Wall clock for timestamps (audit, events, registeredAt); injectable for tests.
     std::function<std::chrono::system_clock::time_point()> clock{};
 };
@@ -137,8 +140,8 @@ public:
     }
 
     void* Get() const { return impl_; }
-    const std::string& Name() const;    // the registered name (the alias target, via an alias)
-    const std::string& Tenant() const;  // the layer it came from ("" global)
+    const std::string& Name() const;   // the registered name (the alias target, via an alias)
+    const std::string& Tenant() const; // the layer it came from ("" global)
     const Version& GetVersion() const;
     std::string VersionText() const;
     const EntryInfo& Info() const;
@@ -252,8 +255,7 @@ private:
                                                const Constraint* constraint) const;
     void Publish(std::shared_ptr<const detail::Snapshot> base,
                  std::shared_ptr<const detail::Snapshot> next,
-                 std::unique_lock<std::mutex>& writerLock,
-                 const std::vector<ChangeEvent>& events);
+                 std::unique_lock<std::mutex>& writerLock, const std::vector<ChangeEvent>& events);
     void Reject(const Context& ctx, AuditAction action, std::string_view name,
                 std::string_view version, const Error& error);
     void NoteDeprecatedUse(const Context& ctx, std::string_view lookedUp,
@@ -263,7 +265,7 @@ private:
 
     // Read-mostly line: readers load it on every lookup, writers bump it per change.
     alignas(64) std::atomic<std::uint64_t> generation_{0};
-    alignas(64) std::uint64_t id_; // never reused: keys the per-thread slot caches
+    alignas(64) std::uint64_t id_;             // never reused: keys the per-thread slot caches
     std::unique_ptr<detail::Shared> shared_{}; // writer state, slots, metrics, observers
 };
 

@@ -79,14 +79,18 @@ Error BadConstraint(std::string_view text, std::string_view why) {
                  "invalid version constraint '" + std::string(text) + "': " + std::string(why)};
 }
 
-bool IsWildcard(std::string_view s) { return s == "x" || s == "X" || s == "*"; }
+bool IsWildcard(std::string_view s) {
+    return s == "x" || s == "X" || s == "*";
+}
 
 // A possibly partial version: "1", "1.2", "1.2.3-pre", "1.x", "*".
 struct Partial {
     std::optional<std::uint64_t> major, minor, patch;
     std::string prerelease;
     int Parts() const { return major ? (minor ? (patch ? 3 : 2) : 1) : 0; }
-    Version Floor() const { return Version{major.value_or(0), minor.value_or(0), patch.value_or(0), prerelease}; }
+    Version Floor() const {
+        return Version{major.value_or(0), minor.value_or(0), patch.value_or(0), prerelease};
+    }
 };
 
 std::optional<Partial> ParsePartial(std::string_view s) {
@@ -140,8 +144,8 @@ std::optional<Partial> ParsePartial(std::string_view s) {
 
 std::expected<Version, Error> Version::Parse(std::string_view text) {
     auto bad = [&] {
-        return std::unexpected(
-            Error{ErrorCode::InvalidVersion, "invalid semantic version '" + std::string(text) + "'"});
+        return std::unexpected(Error{ErrorCode::InvalidVersion,
+                                     "invalid semantic version '" + std::string(text) + "'"});
     };
     std::string_view s = text;
     if (const auto plus = s.find('+'); plus != std::string_view::npos) {
@@ -173,7 +177,8 @@ std::expected<Version, Error> Version::Parse(std::string_view text) {
 }
 
 std::string Version::ToString() const {
-    std::string s = std::to_string(major) + '.' + std::to_string(minor) + '.' + std::to_string(patch);
+    std::string s =
+        std::to_string(major) + '.' + std::to_string(minor) + '.' + std::to_string(patch);
     if (!prerelease.empty())
         s += '-' + prerelease;
     return s;
@@ -229,8 +234,8 @@ std::expected<Constraint, Error> Constraint::Parse(std::string_view text) {
             std::string op;
             if (t.starts_with(">=") || t.starts_with("<="))
                 op = std::string(t.substr(0, 2));
-            else if (!t.empty() && (t[0] == '>' || t[0] == '<' || t[0] == '=' || t[0] == '^' ||
-                                    t[0] == '~'))
+            else if (!t.empty() &&
+                     (t[0] == '>' || t[0] == '<' || t[0] == '=' || t[0] == '^' || t[0] == '~'))
                 op = std::string(t.substr(0, 1));
             t.remove_prefix(op.size());
             auto p = ParsePartial(t);
@@ -264,9 +269,11 @@ std::expected<Constraint, Error> Constraint::Parse(std::string_view text) {
             } else if (op == ">=") {
                 set.push_back({Op::Ge, lo});
             } else if (op == ">") {
-                set.push_back(parts == 3 ? Comparator{Op::Gt, lo} : Comparator{Op::Ge, bump(parts - 1)});
+                set.push_back(parts == 3 ? Comparator{Op::Gt, lo}
+                                         : Comparator{Op::Ge, bump(parts - 1)});
             } else if (op == "<=") {
-                set.push_back(parts == 3 ? Comparator{Op::Le, lo} : Comparator{Op::Lt, bump(parts - 1)});
+                set.push_back(parts == 3 ? Comparator{Op::Le, lo}
+                                         : Comparator{Op::Lt, bump(parts - 1)});
             } else if (op == "<") {
                 set.push_back({Op::Lt, lo});
             } else if (op == "~") {
@@ -298,11 +305,21 @@ bool Constraint::SetMatches(const ComparatorSet& set, const Version& v) {
         const auto order = v <=> cmp.version;
         bool ok = false;
         switch (cmp.op) {
-        case Op::Lt: ok = order < 0; break;
-        case Op::Le: ok = order <= 0; break;
-        case Op::Gt: ok = order > 0; break;
-        case Op::Ge: ok = order >= 0; break;
-        case Op::Eq: ok = order == 0; break;
+        case Op::Lt:
+            ok = order < 0;
+            break;
+        case Op::Le:
+            ok = order <= 0;
+            break;
+        case Op::Gt:
+            ok = order > 0;
+            break;
+        case Op::Ge:
+            ok = order >= 0;
+            break;
+        case Op::Eq:
+            ok = order == 0;
+            break;
         }
         if (!ok)
             return false;

@@ -150,9 +150,11 @@ private:
 };
 
 // A layer is split into shards by name hash, so a write copies and re-indexes one shard
-// (1/64 of the names), not the whole layer, and readers keep the other shards warm in cache.
-inline constexpr std::size_t kShards = 64;
-inline std::size_t ShardOf(std::size_t hash) { return hash >> 58; } // the index uses low bits
+// (1/256 of the names), not the whole layer, and readers keep the other shards warm in cache.
+inline constexpr std::size_t kShards = 256;
+inline std::size_t ShardOf(std::size_t hash) {
+    return hash >> 56;
+} // the index uses low bits
 
 struct Shard {
     NameTable names;

@@ -2,6 +2,8 @@
 // at its threshold, long-poll wake-up and -304, quotas.
 
 #include "models/discovery/DiscoveryRegistry.h"
+#include "models/discovery/JsonWriter.h"
+#include "models/discovery/WireJson.h"
 
 #include <QTest>
 
@@ -64,6 +66,7 @@ private Q_SLOTS:
     void pollErrors();
     void pollWakesOnEviction();
     void quotas();
+    void jsonWriterMatchesTree();
 };
 
 void TestDiscoveryCore::registerFetchRenewCancel() {
@@ -455,6 +458,46 @@ void TestDiscoveryCore::quotas() {
     QVERIFY(r.poll(PollArgs{"prod", "", "me", {"a"}, {latest}}, first.callback()));
     QVERIFY(!r.poll(PollArgs{"prod", "", "me", {"a"}, {latest}}, second.callback()));
     QCOMPARE(second.answer->error().code, Code::Unavailable);
+}
+
+void TestDiscoveryCore::jsonWriterMatchesTree() {
+    Instance i;
+    i.appid = "app \"quoted\" \\ back";
+    i.hostname = "tab\there\nnew line \x01 ctl";
+    i.zone = "z\xC3\xA9"; // é
+    i.env = "bad \xFF utf8 \xC3";
+    i.addrs = {"http://1.2.3.4:80", "grpc://[::1]:9"};
+    i.metadata = {{"k\"", "v\\"}, {"empty", ""}};
+    i.status = 2;
+    i.regTimestamp = 1;
+    i.upTimestamp = -2;
+    i.renewTimestamp = 1'795'307'445'047'184'908;
+    i.dirtyTimestamp = 4;
+    i.latestTimestamp = 5;
+    std::string text;
+    appendJson(text, i);
+    const auto parsed = nlohmann::json::parse(text, nullptr, false);
+    QVERIFY2(!parsed.is_discarded(), text.c_str());
+    auto expected = toJson(i);
+    expected["env"] = "bad \xEF\xBF\xBD utf8 \xEF\xBF\xBD"; // U+FFFD for the invalid bytes
+    QCOMPARE(QString::fromStdString(parsed.dump()), QString::fromStdString(expected.dump()));
+
+    InstanceInfo info;
+    info.latestTimestamp = 99;
+    info.instances["z1"] = {i, i};
+    info.instances["z2"] = {};
+    std::string infoText;
+    appendJson(infoText, info);
+    const auto parsedInfo = nlohmann::json::parse(infoText, nullptr, false);
+    QVERIFY(!parsedInfo.is_discarded());
+    QCOMPARE(parsedInfo["instances"]["z1"].size(), 2u);
+    QVERIFY(parsedInfo["instances"]["z2"].empty());
+    QCOMPARE(parsedInfo["latest_timestamp"].get<int>(), 99);
+
+    const auto env = nlohmann::json::parse(envelopeRaw(Code::NotFound, "no \"x\"", ""));
+    QCOMPARE(env["code"].get<int>(), -404);
+    QVERIFY(!env.contains("data"));
+    QCOMPARE(env["ttl"].get<int>(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestDiscoveryCore)

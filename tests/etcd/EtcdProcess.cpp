@@ -57,8 +57,8 @@ bool EtcdProcess::isRunning(int i) const {
 
 QStringList EtcdProcess::argsFor(int i, bool fresh) const {
     const Member& m = m_members[static_cast<size_t>(i)];
-    const QString client = (m_tls ? u"https://127.0.0.1:"_s : u"http://127.0.0.1:"_s) +
-                           QString::number(m.clientPort);
+    const QString client =
+        (m_tls ? u"https://127.0.0.1:"_s : u"http://127.0.0.1:"_s) + QString::number(m.clientPort);
     const QString peer = u"http://127.0.0.1:"_s + QString::number(m.peerPort);
     QStringList cluster;
     for (const Member& o : m_members)

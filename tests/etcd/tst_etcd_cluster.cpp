@@ -87,6 +87,29 @@ private Q_SLOTS:
             }(),
             10000);
     }
+
+    // The member in use loses its leader (the two others die): hasleader makes its watch end,
+    // the connector says why, and comes back when quorum returns.
+    void leaderLossLeavesLiveAndRecovers() {
+        EtcdProcess etcd(3);
+        QVERIFY2(etcd.start(30000), qPrintable(etcd.lastError()));
+        Wired w(testOptions(etcd.endpoints(), "/nl/"));
+        w.connector->start();
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Live), 10000);
+        const int used = static_cast<int>(etcd.endpoints().indexOf(w.connector->endpointInUse()));
+        QVERIFY(used >= 0);
+        const int a = (used + 1) % 3, b = (used + 2) % 3;
+        etcd.killMember(a);
+        etcd.killMember(b);
+        QTRY_VERIFY_WITH_TIMEOUT(w.lastHealth() != HealthState::Live, 10000);
+        QVERIFY(!w.healths.last().reason.isEmpty());
+        qInfo("%s: %s", qPrintable(toString(w.healths.last().state)),
+              qPrintable(w.healths.last().reason));
+        QVERIFY2(etcd.startMember(a, 20000), qPrintable(etcd.lastError()));
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Live), 15000);
+        QVERIFY(etcd.etcdctl({u"put"_s, u"/nl/after"_s, u"1"_s}));
+        QTRY_COMPARE_WITH_TIMEOUT(w.store.count(RecordKind::Key), qsizetype(1), 10000);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEtcdCluster)

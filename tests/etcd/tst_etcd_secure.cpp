@@ -27,7 +27,8 @@ bool makeCertificates(const QString& dir) {
     QFile cext(dir + u"/client.ext"_s);
     if (!ext.open(QIODevice::WriteOnly) || !cext.open(QIODevice::WriteOnly))
         return false;
-    ext.write("subjectAltName=DNS:etcd.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
+    ext.write(
+        "subjectAltName=DNS:etcd.test,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n");
     cext.write("extendedKeyUsage=clientAuth\n");
     ext.close();
     cext.close();

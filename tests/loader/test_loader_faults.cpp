@@ -19,6 +19,7 @@
 
 #include <csignal>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 using namespace Qt::StringLiterals;
 using namespace regscope;
@@ -131,6 +132,28 @@ private Q_SLOTS:
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
         QCOMPARE(v.signal, SIGSEGV);
         QCOMPARE(v.stage, u"invoke"_s);
+    }
+
+    // The loader dies under us while we write to it: the app must get EPIPE, not SIGPIPE.
+    void writeToADeadLoaderIsSafe() {
+        LoaderClient client(fastOptions());
+        QSignalSpy ready(&client, &LoaderClient::ready);
+        QSignalSpy results(&client, &LoaderClient::invokeFinished);
+        QSignalSpy finished(&client, &LoaderClient::finished);
+        client.start(fixture("fixture_codec"));
+        QVERIFY(ready.wait(10000));
+        const auto pid = static_cast<pid_t>(client.verdict().pid);
+        QCOMPARE(::kill(pid, SIGKILL), 0);
+        siginfo_t info{};
+        // WNOWAIT: dead but not reaped, so the client still learns it from its pidfd.
+        QCOMPARE(::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOWAIT), 0);
+        client.invoke(u"rot13"_s, QByteArray(256 * 1024, 'x')); // more than a pipe buffer
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
+        QCOMPARE(results.size(), 1);
+        QCOMPARE(results.first().first().value<InvokeResult>().errorCode, u"crashed"_s);
+        const auto v = finished.first().first().value<PluginVerdict>();
+        QCOMPARE(toString(v.state), toString(PluginState::Crashed));
+        QCOMPARE(v.signal, SIGKILL);
     }
 
     void abortInInit() {

@@ -17,7 +17,9 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string S(const QByteArray& b) { return b.toStdString(); }
+std::string S(const QByteArray& b) {
+    return b.toStdString();
+}
 std::string J(const nlohmann::json& j, const char* key) {
     return j.contains(key) ? j[key].get<std::string>() : std::string("<missing>");
 }
@@ -73,10 +75,13 @@ RegistryOptions Quiet(std::shared_ptr<AuditSink> sink = std::make_shared<NullAud
     o.typeName = "codec";
     o.audit = std::move(sink);
     o.clock = [] { return kFixedTime; };
+    o.missSampleEvery = 1; // exact most-missed counts (the default samples 1 in 8)
     return o;
 }
 
-std::shared_ptr<Impl> Make(const std::string& id) { return std::make_shared<Impl>(id); }
+std::shared_ptr<Impl> Make(const std::string& id) {
+    return std::make_shared<Impl>(id);
+}
 
 // The fixture: names with several versions, a pre-release, a deprecated entry.
 struct FixtureRow {
@@ -84,20 +89,26 @@ struct FixtureRow {
     const char* version;
 };
 constexpr FixtureRow kFixture[] = {
-    {"gzip", "1.0.0"},      {"gzip", "1.4.2"},        {"gzip", "2.0.0"},
-    {"gzip", "2.1.0"},      {"gzip", "3.0.0-beta.1"}, {"zstd", "0.2.3"},
-    {"zstd", "0.3.0"},      {"lz4", "1.9.4"},         {"brotli", "1.1.0"},
-    {"snappy", "1.2.0"},    {"snappy", "1.2.1"},      {"only-beta", "0.1.0-rc.1"},
+    {"gzip", "1.0.0"},        {"gzip", "1.4.2"},
+    {"gzip", "2.0.0"},        {"gzip", "2.1.0"},
+    {"gzip", "3.0.0-beta.1"}, {"zstd", "0.2.3"},
+    {"zstd", "0.3.0"},        {"lz4", "1.9.4"},
+    {"brotli", "1.1.0"},      {"snappy", "1.2.0"},
+    {"snappy", "1.2.1"},      {"only-beta", "0.1.0-rc.1"},
     {"json.codec", "10.0.0"}, {"legacy-deflate", "0.9.0"},
 };
 
 void Fill(Registry<Impl>& reg) {
     for (const auto& row : kFixture) {
-        EntryInfo info{.kind = "compression", .description = std::string("codec ") + row.name,
+        EntryInfo info{.kind = "compression",
+                       .description = std::string("codec ") + row.name,
                        .origin = "fixture"};
         if (std::string_view(row.name) == "legacy-deflate")
-            info = EntryInfo{.kind = "compression", .description = "old", .origin = "fixture",
-                             .deprecated = true, .deprecationMessage = "use gzip",
+            info = EntryInfo{.kind = "compression",
+                             .description = "old",
+                             .origin = "fixture",
+                             .deprecated = true,
+                             .deprecationMessage = "use gzip",
                              .removeAfter = "2027-01-01"};
         auto ok = reg.Register(row.name, row.version,
                                Make(std::string(row.name) + '@' + row.version), info);
@@ -204,22 +215,23 @@ private slots:
         QTest::addColumn<QByteArray>("version");
         QTest::addColumn<bool>("null");
         QTest::addColumn<int>("error");
-        QTest::newRow("duplicate") << QByteArray("gzip") << QByteArray("2.1.0") << false
-                                   << int(ErrorCode::Duplicate);
+        QTest::newRow("duplicate")
+            << QByteArray("gzip") << QByteArray("2.1.0") << false << int(ErrorCode::Duplicate);
         QTest::newRow("duplicate, build metadata ignored")
-            << QByteArray("gzip") << QByteArray("2.1.0+other") << false << int(ErrorCode::Duplicate);
+            << QByteArray("gzip") << QByteArray("2.1.0+other") << false
+            << int(ErrorCode::Duplicate);
         QTest::newRow("null") << QByteArray("fresh") << QByteArray("1.0.0") << true
                               << int(ErrorCode::NullImplementation);
-        QTest::newRow("empty name") << QByteArray("") << QByteArray("1.0.0") << false
-                                    << int(ErrorCode::InvalidName);
-        QTest::newRow("control char") << QByteArray("a\tb") << QByteArray("1.0.0") << false
-                                      << int(ErrorCode::InvalidName);
+        QTest::newRow("empty name")
+            << QByteArray("") << QByteArray("1.0.0") << false << int(ErrorCode::InvalidName);
+        QTest::newRow("control char")
+            << QByteArray("a\tb") << QByteArray("1.0.0") << false << int(ErrorCode::InvalidName);
         QTest::newRow("too long") << QByteArray(300, 'x') << QByteArray("1.0.0") << false
                                   << int(ErrorCode::InvalidName);
-        QTest::newRow("bad version") << QByteArray("fresh") << QByteArray("1.0") << false
-                                     << int(ErrorCode::InvalidVersion);
-        QTest::newRow("alias name") << QByteArray("zlib") << QByteArray("1.0.0") << false
-                                    << int(ErrorCode::AliasConflict);
+        QTest::newRow("bad version")
+            << QByteArray("fresh") << QByteArray("1.0") << false << int(ErrorCode::InvalidVersion);
+        QTest::newRow("alias name")
+            << QByteArray("zlib") << QByteArray("1.0.0") << false << int(ErrorCode::AliasConflict);
     }
     void registerErrors() {
         QFETCH(QByteArray, name);
@@ -316,7 +328,8 @@ private slots:
         QVERIFY(reg.Register(acme, "b", "1.0.0", Make("3")).has_value());
         reg.SetTenantQuota("acme", 3);
         QVERIFY(reg.Register(acme, "c", "1.0.0", Make("5")).has_value());
-        QCOMPARE(reg.Register(acme, "d", "1.0.0", Make("6")).error().code, ErrorCode::QuotaExceeded);
+        QCOMPARE(reg.Register(acme, "d", "1.0.0", Make("6")).error().code,
+                 ErrorCode::QuotaExceeded);
         // Reload honours quotas too.
         auto reload = reg.Reload({}, {{"acme", "x", "1.0.0", Make("x")},
                                       {"acme", "y", "1.0.0", Make("y")},
@@ -335,7 +348,8 @@ private slots:
         QCOMPARE(denied.error().code, ErrorCode::PermissionDenied);
         QCOMPARE(reg.Register("a", "1.0.0", Make("a")).error().code, ErrorCode::PermissionDenied);
         QVERIFY(reg.Register(Context::Tenant("acme", {"registry.write"}), "a", "1.0.0", Make("a")));
-        QVERIFY(reg.Lookup(Context::Tenant("acme"), "a").has_value()); // reading needs no capability
+        QVERIFY(
+            reg.Lookup(Context::Tenant("acme"), "a").has_value()); // reading needs no capability
         auto reload = reg.Reload(Context{}, {{"", "b", "1.0.0", Make("b")}});
         QVERIFY(!reload);
         QCOMPARE(reload.error().code, ErrorCode::PermissionDenied);
@@ -347,7 +361,8 @@ private slots:
             return !name.starts_with("sys.") && v.major < 5;
         };
         Registry<Impl> reg2(opts2);
-        QCOMPARE(reg2.Register("sys.x", "1.0.0", Make("x")).error().code, ErrorCode::PermissionDenied);
+        QCOMPARE(reg2.Register("sys.x", "1.0.0", Make("x")).error().code,
+                 ErrorCode::PermissionDenied);
         QCOMPARE(reg2.Register("x", "5.0.0", Make("x")).error().code, ErrorCode::PermissionDenied);
         QVERIFY(reg2.Register("x", "4.0.0", Make("x")).has_value());
     }
@@ -358,9 +373,10 @@ private slots:
         Registry<Impl> reg(Quiet(sink));
         Fill(reg);
         sink->Take();
-        QVERIFY(reg.AddAlias({}, {.alias = "zlib", .target = "gzip", .message = "use gzip",
-                                  .removeAfter = "3.0"}));
-        QCOMPARE(reg.AddAlias({}, {.alias = "zlib", .target = "lz4"}).error().code, ErrorCode::Duplicate);
+        QVERIFY(reg.AddAlias(
+            {}, {.alias = "zlib", .target = "gzip", .message = "use gzip", .removeAfter = "3.0"}));
+        QCOMPARE(reg.AddAlias({}, {.alias = "zlib", .target = "lz4"}).error().code,
+                 ErrorCode::Duplicate);
         QCOMPARE(reg.AddAlias({}, {.alias = "lz4", .target = "gzip"}).error().code,
                  ErrorCode::AliasConflict);
         QCOMPARE(reg.AddAlias({}, {.alias = "x", .target = "nope"}).error().code,
@@ -517,6 +533,21 @@ private slots:
         QCOMPARE(m.latencySampleEvery, 64u);
     }
 
+    void missSampling() {
+        auto opts = Quiet();
+        opts.missSampleEvery = 8;
+        Registry<Impl> reg(opts);
+        Fill(reg);
+        for (int i = 0; i < 79; ++i)
+            QVERIFY(!reg.Lookup("sampled"));
+        QVERIFY(!reg.Lookup("once")); // the 80th miss: not a sample
+        const auto m = reg.Metrics();
+        QCOMPARE(m.lookupMiss, 80u); // the total stays exact
+        QCOMPARE(m.missSampleEvery, 8u);
+        QCOMPARE(CountOf(m.topMisses, "sampled"), 80u); // misses 1, 9, ..., 73, weighted 8
+        QCOMPARE(CountOf(m.topMisses, "once"), 0u);
+    }
+
     void metricsSurviveReaderThreadExit() {
         Registry<Impl> reg(Quiet());
         Fill(reg);
@@ -559,11 +590,14 @@ private slots:
         QVERIFY(lines.contains(u"regscope_registry_lookup_total{outcome=\"error\"} 0"_qs));
         QVERIFY(lines.contains(u"regscope_registry_entries 14"_qs));
         QVERIFY(lines.contains(u"regscope_registry_register_total{outcome=\"ok\"} 14"_qs));
-        QVERIFY(lines.contains(u"regscope_registry_deprecated_lookup_total{name=\"z\\\"lib\"} 1"_qs));
+        QVERIFY(
+            lines.contains(u"regscope_registry_deprecated_lookup_total{name=\"z\\\"lib\"} 1"_qs));
         QVERIFY(lines.contains(u"regscope_registry_lookup_hits_by_name_total{name=\"gzip\"} 4"_qs));
-        QVERIFY(lines.contains(u"regscope_registry_lookup_misses_by_name_total{name=\"missing\"} 1"_qs));
+        QVERIFY(lines.contains(
+            u"regscope_registry_lookup_misses_by_name_total{name=\"missing\"} 1"_qs));
         QVERIFY(lines.contains(u"# TYPE regscope_registry_lookup_latency_seconds histogram"_qs));
-        QVERIFY(lines.contains(u"regscope_registry_lookup_latency_seconds_bucket{le=\"+Inf\"} 5"_qs));
+        QVERIFY(
+            lines.contains(u"regscope_registry_lookup_latency_seconds_bucket{le=\"+Inf\"} 5"_qs));
         QVERIFY(lines.contains(u"regscope_registry_lookup_latency_seconds_count 5"_qs));
         // Buckets are cumulative.
         qulonglong last = 0;
@@ -583,8 +617,8 @@ private slots:
         const auto acme = Context::Tenant("acme");
         QVERIFY(reg.Register(acme, "gzip", "1.0.0", Make("g"),
                              {.kind = "compression", .description = "d", .origin = "o"}));
-        QVERIFY(reg.AddAlias(acme, {.alias = "zlib", .target = "gzip", .message = "m",
-                                    .removeAfter = "r"}));
+        QVERIFY(reg.AddAlias(
+            acme, {.alias = "zlib", .target = "gzip", .message = "m", .removeAfter = "r"}));
         QVERIFY(reg.Lookup(acme, "zlib"));
         QVERIFY(!reg.Register(acme, "gzip", "1.0.0", Make("g")));
         QVERIFY(reg.Deregister(acme, "gzip", "1.0.0"));
@@ -625,8 +659,8 @@ private slots:
     void snapshotRows() {
         Registry<Impl> reg(Quiet());
         Fill(reg);
-        QVERIFY(reg.AddAlias(Context::Tenant("acme"), {.alias = "z", .target = "gzip", .message = "m",
-                                                       .removeAfter = "r"}));
+        QVERIFY(reg.AddAlias(Context::Tenant("acme"),
+                             {.alias = "z", .target = "gzip", .message = "m", .removeAfter = "r"}));
         const auto snap = reg.Snapshot();
         QCOMPARE(snap.size(), std::size(kFixture) + 1);
         const auto& last = snap.back(); // tenants sort after the global layer ("")
@@ -640,7 +674,8 @@ private slots:
         auto firstGzip = std::ranges::find_if(snap, [](const auto& e) { return e.name == "gzip"; });
         QCOMPARE(firstGzip->version, std::string("3.0.0-beta.1"));
         QCOMPARE((firstGzip + 1)->version, std::string("2.1.0"));
-        auto legacy = std::ranges::find_if(snap, [](const auto& e) { return e.name == "legacy-deflate"; });
+        auto legacy =
+            std::ranges::find_if(snap, [](const auto& e) { return e.name == "legacy-deflate"; });
         QVERIFY(legacy->deprecated);
         QCOMPARE(legacy->removeAfter, std::string("2027-01-01"));
         QCOMPARE(legacy->description, std::string("old"));
@@ -661,10 +696,10 @@ private slots:
             int (*process)(int);
         };
         Registry<PluginEntry> reg(Quiet());
-        QVERIFY(reg.Register("double", "1.0.0",
-                             std::make_shared<PluginEntry>(
-                                 PluginEntry{"filter", [](int x) { return 2 * x; }}),
-                             {.kind = "filter", .origin = "/plugins/libdouble.so"}));
+        QVERIFY(reg.Register(
+            "double", "1.0.0",
+            std::make_shared<PluginEntry>(PluginEntry{"filter", [](int x) { return 2 * x; }}),
+            {.kind = "filter", .origin = "/plugins/libdouble.so"}));
         auto h = reg.Lookup("double");
         QVERIFY(h.has_value());
         QCOMPARE((*h)->process(21), 42);
@@ -679,7 +714,8 @@ private slots:
         Fill(reg);
         const auto before = reg.Snapshot().size();
         const auto gen = reg.Generation();
-        auto bad = reg.Reload({}, {{"", "ok", "1.0.0", Make("ok")}, {"", "broken", "1.0", Make("b")}});
+        auto bad =
+            reg.Reload({}, {{"", "ok", "1.0.0", Make("ok")}, {"", "broken", "1.0", Make("b")}});
         QVERIFY(!bad);
         QCOMPARE(bad.error().code, ErrorCode::ValidationFailed);
         QCOMPARE(reg.Snapshot().size(), before);
@@ -690,14 +726,16 @@ private slots:
                      .error()
                      .code,
                  ErrorCode::ValidationFailed);
-        QCOMPARE(reg.Reload({}, {{"", "n", "1.0.0", Make("1")}}, {{"", {.alias = "m", .target = "q"}}})
-                     .error()
-                     .code,
-                 ErrorCode::ValidationFailed);
+        QCOMPARE(
+            reg.Reload({}, {{"", "n", "1.0.0", Make("1")}}, {{"", {.alias = "m", .target = "q"}}})
+                .error()
+                .code,
+            ErrorCode::ValidationFailed);
 
-        auto ok = reg.Reload({}, {{"", "gzip", "2.1.0", Make("new-gzip")},
-                                  {"", "fresh", "1.0.0", Make("fresh")},
-                                  {"acme", "gzip", "5.0.0", Make("acme")}},
+        auto ok = reg.Reload({},
+                             {{"", "gzip", "2.1.0", Make("new-gzip")},
+                              {"", "fresh", "1.0.0", Make("fresh")},
+                              {"acme", "gzip", "5.0.0", Make("acme")}},
                              {{"", {.alias = "zlib", .target = "gzip"}}});
         QVERIFY(ok.has_value());
         QCOMPARE(ok->kept, 1u);
@@ -706,7 +744,8 @@ private slots:
         QCOMPARE(ok->generation, reg.Generation());
         QCOMPARE(LookupId(reg, {}, "gzip"), std::optional<std::string>("new-gzip"));
         QCOMPARE(LookupId(reg, {}, "zlib"), std::optional<std::string>("new-gzip"));
-        QCOMPARE(LookupId(reg, Context::Tenant("acme"), "gzip"), std::optional<std::string>("acme"));
+        QCOMPARE(LookupId(reg, Context::Tenant("acme"), "gzip"),
+                 std::optional<std::string>("acme"));
         QCOMPARE(reg.Lookup("lz4").error().code, ErrorCode::NotFound);
         QCOMPARE(reg.Names(), (std::vector<std::string>{"fresh", "gzip"}));
     }
@@ -746,9 +785,9 @@ private slots:
         QCOMPARE(destroyed.load(), 0);
         QCOMPARE((*pinned)->id, std::string("a1"));
         QCOMPARE(reg.Lookup("a").error().code, ErrorCode::NotFound); // moves the cache on
-        QCOMPARE(destroyed.load(), 0);                                // pinned by the Handle
+        QCOMPARE(destroyed.load(), 0);                               // pinned by the Handle
         pinned.reset(); // last pin gone: the old snapshot is now unreferenced but retired...
-        QCOMPARE(destroyed.load(), 0); // ...readers never run destructors;
+        QCOMPARE(destroyed.load(), 0);      // ...readers never run destructors;
         QCOMPARE(reg.ReclaimRetired(), 1u); // the next write or an explicit reclaim does,
         QCOMPARE(destroyed.load(), 2);      // and a1, b1 re-enter the registry from there
         QCOMPARE(reg.ReclaimRetired(), 0u); // the re-entrant Registers reclaimed after themselves
@@ -760,8 +799,7 @@ private slots:
     void reloadOnReadingThreadReleasesAtOnce() {
         Registry<Impl> reg(Quiet());
         int destroyed = 0;
-        QVERIFY(reg.Register("a", "1.0.0",
-                             std::make_shared<Impl>("a", [&reg, &destroyed] {
+        QVERIFY(reg.Register("a", "1.0.0", std::make_shared<Impl>("a", [&reg, &destroyed] {
                                  ++destroyed;
                                  QVERIFY(reg.Lookup("b").has_value()); // re-enters: no deadlock
                              })));

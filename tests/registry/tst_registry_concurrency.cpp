@@ -46,7 +46,9 @@ public:
 
 constexpr int kStable = 32;
 
-std::string StableName(int i) { return "stable-" + std::to_string(i); }
+std::string StableName(int i) {
+    return "stable-" + std::to_string(i);
+}
 
 } // namespace
 
@@ -133,7 +135,8 @@ private slots:
                     const auto name = "w" + std::to_string(op % 16);
                     const auto version = "1." + std::to_string(op % 3) + ".0";
                     if (op % 2 == 0) {
-                        auto r = reg.Register(name, version, std::make_shared<Val>(name, op, &live));
+                        auto r =
+                            reg.Register(name, version, std::make_shared<Val>(name, op, &live));
                         if (!r && r.error().code != ErrorCode::Duplicate)
                             failures.fetch_add(1);
                     } else {
@@ -149,9 +152,13 @@ private slots:
                 for (int n = 1; n <= kReloads; ++n) {
                     std::vector<Registration<Val>> set;
                     for (int i = 0; i < kStable; ++i)
-                        set.push_back({"", StableName(i), "1." + std::to_string(n) + ".0",
-                                       std::make_shared<Val>(StableName(i), n, &live), {}});
-                    set.push_back({"tenant", "w0", "9.0.0", std::make_shared<Val>("w0", n, &live), {}});
+                        set.push_back({"",
+                                       StableName(i),
+                                       "1." + std::to_string(n) + ".0",
+                                       std::make_shared<Val>(StableName(i), n, &live),
+                                       {}});
+                    set.push_back(
+                        {"tenant", "w0", "9.0.0", std::make_shared<Val>("w0", n, &live), {}});
                     auto r = reg.Reload({}, std::move(set),
                                         {{"", {.alias = "old-stable-0", .target = StableName(0)}}});
                     if (!r)
@@ -223,11 +230,3 @@ private slots:
 
 QTEST_GUILESS_MAIN(TestRegistryConcurrency)
 #include "tst_registry_concurrency.moc"
-
-#if defined(__SANITIZE_THREAD__)
-// Qt is not built with ThreadSanitizer: its QtTest watchdog thread's QWaitCondition is
-// invisible to TSan and reports at exit. Only look at races in instrumented code (ours);
-// TSAN_OPTIONS from the environment still apply on top.
-extern "C" const char* __tsan_default_options();
-extern "C" const char* __tsan_default_options() { return "ignore_noninstrumented_modules=1"; }
-#endif

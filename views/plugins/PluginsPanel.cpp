@@ -280,10 +280,14 @@ void PluginsPanel::refreshDetails() {
     if (failed && !stageListed && !v.stage.isEmpty())
         html += u"<tr><td>%1</td><td><b>%2</b></td><td></td></tr>"_s.arg(
             v.stage.toHtmlEscaped(), toString(row->state).toLower());
-    html += u"</table><p>load %1 ms in the loader, %2 ms wall; RSS %3 KiB (peak %4 KiB)</p>"_s
-                .arg(QString::number(v.loadMs, 'f', 2), QString::number(v.wallMs, 'f', 2))
-                .arg(v.rssKiB)
-                .arg(v.peakRssKiB);
+    html += u"</table>"_s;
+    if (v.loadMs > 0)
+        html += u"<p>load %1 ms in the loader, %2 ms wall; RSS %3 KiB (peak %4 KiB)</p>"_s
+                    .arg(QString::number(v.loadMs, 'f', 2), QString::number(v.wallMs, 'f', 2))
+                    .arg(v.rssKiB)
+                    .arg(v.peakRssKiB);
+    else if (v.wallMs > 0)
+        html += u"<p>%1 ms from spawn to verdict</p>"_s.arg(QString::number(v.wallMs, 'f', 2));
     if (v.signal || v.exitStatus >= 0) {
         html += u"<h4>How the loader ended</h4><p>"_s;
         html += v.signal ? u"signal %1 (%2)%3"_s.arg(v.signal).arg(

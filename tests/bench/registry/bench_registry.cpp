@@ -14,8 +14,8 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -39,9 +39,15 @@ constexpr std::size_t kSizes[] = {10, 1'000, 100'000};
 constexpr std::size_t kProbe = 1 << 16; // lookup sequence length (power of two)
 constexpr int kWriterNames = 64;
 
-std::string Key(std::size_t i) { return "service.component-" + std::to_string(i); }
-std::string MissKey(std::size_t i) { return "missing.component-" + std::to_string(i); }
-std::string WriterKey(int i) { return "writer.component-" + std::to_string(i); }
+std::string Key(std::size_t i) {
+    return "service.component-" + std::to_string(i);
+}
+std::string MissKey(std::size_t i) {
+    return "missing.component-" + std::to_string(i);
+}
+std::string WriterKey(int i) {
+    return "writer.component-" + std::to_string(i);
+}
 
 // The keys to look up, in a shuffled order shared by every variant.
 struct Keys {
@@ -180,6 +186,7 @@ public:
     double MeanWriteMicros() const {
         return ops_ ? std::chrono::duration<double, std::micro>(busy_).count() / double(ops_) : 0;
     }
+
 private:
     std::thread thread_;
 };
@@ -227,7 +234,8 @@ void StartWriter(Variant v, std::size_t n) {
         });
         break;
     }
-    case Variant::Bare: break;
+    case Variant::Bare:
+        break;
     }
 }
 
@@ -321,10 +329,14 @@ void BM_Lookup(benchmark::State& state, Variant v, Load load, bool hit, std::siz
 
 const char* Name(Variant v) {
     switch (v) {
-    case Variant::Ours: return "a_ours";
-    case Variant::Bare: return "b_unordered_map";
-    case Variant::SharedMutex: return "c_shared_mutex_map";
-    case Variant::Mutex: return "d_mutex_map";
+    case Variant::Ours:
+        return "a_ours";
+    case Variant::Bare:
+        return "b_unordered_map";
+    case Variant::SharedMutex:
+        return "c_shared_mutex_map";
+    case Variant::Mutex:
+        return "d_mutex_map";
     }
     return "?";
 }
@@ -361,7 +373,8 @@ int main(int argc, char** argv) {
     for (std::size_t size : kSizes)
         for (bool hit : {true, false})
             for (Load load : {Load::OneThread, Load::TwoReadersOneWriter})
-                for (Variant v : {Variant::Ours, Variant::Bare, Variant::SharedMutex, Variant::Mutex}) {
+                for (Variant v :
+                     {Variant::Ours, Variant::Bare, Variant::SharedMutex, Variant::Mutex}) {
                     if (v == Variant::Bare && load != Load::OneThread)
                         continue; // no lock: not safe with a writer
                     auto* b = benchmark::RegisterBenchmark(
@@ -387,9 +400,8 @@ int main(int argc, char** argv) {
     };
     std::printf("\nRatios (ns per lookup per thread; targets: 1-thread hit ours/(b) <= 1.5, "
                 "2R+1W (c)/ours >= 3)\n");
-    std::printf("%-9s %-5s %10s %10s %12s %10s %10s %12s %12s %12s\n", "entries", "kind",
-                "1T ours", "1T (b)", "ours/(b)", "2R1W ours", "2R1W (c)", "(c)/ours",
-                "2R1W (d)", "(d)/ours");
+    std::printf("%-9s %-5s %10s %10s %12s %10s %10s %12s %12s %12s\n", "entries", "kind", "1T ours",
+                "1T (b)", "ours/(b)", "2R1W ours", "2R1W (c)", "(c)/ours", "2R1W (d)", "(d)/ours");
     for (std::size_t size : kSizes)
         for (bool hit : {true, false}) {
             const double o1 = get(Variant::Ours, Load::OneThread, hit, size);
