@@ -2,11 +2,14 @@
 
 #include "models/RecordTable.h"
 
+#include <QDateTime>
 #include <QThread>
 
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
+
+using namespace Qt::StringLiterals;
 
 namespace regscope {
 
@@ -77,39 +80,43 @@ void Store::flush() {
     QList<TimelineEvent> timeline;
     bool healthMoved = false;
     qsizetype largestSnapshot = 0;
+    const auto appendTimeline = [&](const TimelineEvent& e) {
+        m_timeline.push_back(e);
+        while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents)
+            m_timeline.pop_front();
+        timeline.append(e);
+    };
 
     for (const EventBatchPtr& batch : pending) {
         for (const SourceEvent& event : *batch) {
             ++m_eventsApplied;
-            std::visit(Overloaded{
-                           [&](const SnapshotEvent& e) {
-                               table(e.kind).mergeSnapshot(e.records);
-                               snapshotted[int(e.kind)] = true;
-                               largestSnapshot =
-                                   std::max(largestSnapshot, qsizetype(e.records.size()));
-                           },
-                           [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
-                           [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
-                           [&](const MetricsSample& e) {
-                               m_metrics.push_back(e);
-                               while (qsizetype(m_metrics.size()) > m_options.maxMetricsSamples)
-                                   m_metrics.pop_front();
-                               samples.push_back(e);
-                           },
-                           [&](const SourceHealth& e) {
-                               if (e.state != m_health.state || e.reason != m_health.reason) {
-                                   m_health = e;
-                                   healthMoved = true;
-                               }
-                           },
-                           [&](const TimelineEvent& e) {
-                               m_timeline.push_back(e);
-                               while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents)
-                                   m_timeline.pop_front();
-                               timeline.append(e);
-                           },
-                       },
-                       event);
+            std::visit(
+                Overloaded{
+                    [&](const SnapshotEvent& e) {
+                        table(e.kind).mergeSnapshot(e.records);
+                        snapshotted[int(e.kind)] = true;
+                        largestSnapshot = std::max(largestSnapshot, qsizetype(e.records.size()));
+                    },
+                    [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
+                    [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
+                    [&](const MetricsSample& e) {
+                        m_metrics.push_back(e);
+                        while (qsizetype(m_metrics.size()) > m_options.maxMetricsSamples)
+                            m_metrics.pop_front();
+                        samples.push_back(e);
+                    },
+                    [&](const SourceHealth& e) {
+                        if (e.state != m_health.state || e.reason != m_health.reason) {
+                            m_health = e;
+                            healthMoved = true;
+                            // Health moves belong on the timeline, in source order.
+                            appendTimeline(TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
+                                                         u"health"_s, toString(e.state), e.reason});
+                        }
+                    },
+                    [&](const TimelineEvent& e) { appendTimeline(e); },
+                },
+                event);
         }
     }
     pending.clear(); // release the connectors' batches before the models build their rows

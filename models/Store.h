@@ -62,7 +62,7 @@ Q_SIGNALS:
                         const QStringList& removedIds);
     void snapshotApplied(regscope::RecordKind kind);
     void metricsSampled(const regscope::MetricsSample& sample);
-    void healthChanged(const regscope::SourceHealth& health);
+    void healthChanged(const regscope::SourceHealth& health); // also put on the timeline
     void timelineAppended(const QList<regscope::TimelineEvent>& events);
     void flushed();
 

@@ -16,10 +16,6 @@ TimelineModel::TimelineModel(Store* store, qsizetype maxRows, QObject* parent)
     , m_maxRows(std::max<qsizetype>(maxRows, 1)) {
     append(QList<TimelineEvent>(store->timeline().begin(), store->timeline().end()));
     connect(store, &Store::timelineAppended, this, &TimelineModel::append);
-    connect(store, &Store::healthChanged, this, [this](const SourceHealth& h) {
-        append({TimelineEvent{QDateTime::currentMSecsSinceEpoch(), u"health"_s, toString(h.state),
-                              h.reason}});
-    });
 }
 
 int TimelineModel::rowCount(const QModelIndex& parent) const {

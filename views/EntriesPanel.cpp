@@ -37,7 +37,8 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
     m_filter->setClearButtonEnabled(true);
     connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
         m_proxy->setFilterText(text);
-        if (!text.isEmpty())
+        // Matching versions in view; past a size, expanding everything costs too much.
+        if (!text.isEmpty() && m_proxy->rowCount() > 0 && m_model->entryCount() < 20000)
             m_view->expandAll();
     });
 
@@ -64,10 +65,14 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
         m_view->expand(m_proxy->index(r, 0));
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &EntriesPanel::showDetail);
-    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] {
-        if (m_view->currentIndex().isValid())
-            showDetail();
-    });
+    // Refresh the detail pane only when the shown entry changed.
+    connect(m_model, &QAbstractItemModel::dataChanged, this,
+            [this](const QModelIndex& topLeft, const QModelIndex& bottomRight) {
+                const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
+                if (current.isValid() && current.parent() == topLeft.parent() &&
+                    current.row() >= topLeft.row() && current.row() <= bottomRight.row())
+                    showDetail();
+            });
 
     m_detail = new QTextBrowser(this);
     m_detail->setObjectName(u"entryDetail"_s);

@@ -130,9 +130,12 @@ std::expected<void, std::string> applyLimits(const Limits& limits) {
     };
     if (auto r = set(RLIMIT_CORE, 0, 0, "RLIMIT_CORE"); !r)
         return r;
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+    // Sanitizer runtimes reserve terabytes of shadow address space: no RLIMIT_AS under them.
     if (auto r = set(RLIMIT_AS, limits.addressSpaceBytes, limits.addressSpaceBytes, "RLIMIT_AS");
         !r)
         return r;
+#endif
     // Soft limit first: SIGXCPU is reported by our handler; the hard one is SIGKILL.
     if (auto r = set(RLIMIT_CPU, limits.cpuSeconds, limits.cpuSeconds + 1, "RLIMIT_CPU"); !r)
         return r;

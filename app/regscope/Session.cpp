@@ -3,6 +3,9 @@
 #include "app/regscope/ConnectorFactory.h"
 #include "models/Store.h"
 
+#include <QCoreApplication>
+#include <QEvent>
+
 namespace regscope {
 
 Session::Session(Store* store, QObject* parent)
@@ -29,8 +32,10 @@ bool Session::attach(const QString& url, QString* error) {
 void Session::detach() {
     if (!m_connector)
         return;
-    m_connector->stop();
+    m_connector->stop(); // its thread has joined: nothing new gets posted
     m_connector.reset();
+    // Batches it posted before stopping must not land in the next source's store.
+    QCoreApplication::removePostedEvents(m_store, QEvent::MetaCall);
 }
 
 } // namespace regscope

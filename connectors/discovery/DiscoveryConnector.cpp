@@ -31,6 +31,9 @@ void DiscoveryConnector::start() {
     m_worker->moveToThread(m_thread);
     connect(m_worker, &DiscoveryWorker::eventsReady, this, &Connector::eventsReady,
             Qt::DirectConnection); // re-emitted from the worker thread, as Connector says
+    // The worker dies on its own thread once the thread's loop ends (QThread runs deferred
+    // deletes after finished), so its sockets and timers are torn down where they live.
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
     m_thread->start();
     QMetaObject::invokeMethod(m_worker, &DiscoveryWorker::start, Qt::QueuedConnection);
 }
@@ -38,10 +41,6 @@ void DiscoveryConnector::start() {
 void DiscoveryConnector::stop() {
     if (!m_thread)
         return;
-    // The worker aborts its requests and is deleted on its own thread; that is quick.
-    DiscoveryWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        worker, [worker] { delete worker; }, Qt::BlockingQueuedConnection);
     m_worker = nullptr;
     m_thread->quit();
     m_thread->wait();

@@ -133,7 +133,7 @@ QNetworkReply* DiscoveryWorker::get(const QString& pathAndQuery, int timeoutMs, 
     });
     const quint64 generation = m_generation;
     connect(reply, &QNetworkReply::finished, this,
-            [this, reply, ctx, generation, path, done = std::move(done)] {
+            [this, reply, ctx, generation, path, timeoutMs, done = std::move(done)] {
                 m_inFlight.remove(reply);
                 reply->deleteLater();
                 if (generation != m_generation)
@@ -145,7 +145,11 @@ QNetworkReply* DiscoveryWorker::get(const QString& pathAndQuery, int timeoutMs, 
                 if (reply->error() != QNetworkReply::NoError &&
                     reply->error() < QNetworkReply::ContentAccessDenied) {
                     // Transport-level (refused, closed, timed out): no HTTP answer at all.
-                    done(std::unexpected(path % u": "_s % reply->errorString()));
+                    // Our transfer timeout shows up as a cancel: say what it was.
+                    done(std::unexpected(
+                        reply->error() == QNetworkReply::OperationCanceledError
+                            ? path % u": no answer within %1 ms"_s.arg(timeoutMs)
+                            : path % u": "_s % reply->errorString()));
                     return;
                 }
                 const int status =

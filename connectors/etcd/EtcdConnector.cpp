@@ -85,6 +85,7 @@ struct EtcdConnector::Impl {
     // Main thread state (survives stop/start so a restart resumes).
     std::atomic<qint64> applied{0};
     bool needSnapshot = true;
+    bool everEmittedKeys = false; // key events went out: later loads must be full snapshots
     QString resyncReason;
     int endpointIndex = 0;
     bool wasLive = false;
@@ -162,9 +163,16 @@ struct EtcdConnector::Impl {
     }
 
     // Range over the prefix in pages at one fixed revision (the first page's).
+    // The first load of an empty store goes out page by page as upserts: rows appear while a
+    // big prefix loads and no second full copy is held. Any later load (resync, a retry after
+    // a partial first load) is one SnapshotEvent, which the store merges as targeted changes.
+    bool mayStream() const { return !everEmittedKeys; }
+
     EtcdResult<void> snapshot(EtcdClient& client) {
         for (int attempt = 0; attempt < 3; ++attempt) {
+            const bool stream = mayStream();
             std::vector<Record> records;
+            qint64 loaded = 0;
             EtcdRangeRequest req;
             req.key = rangeKey;
             req.rangeEnd = rangeEnd;
@@ -192,21 +200,43 @@ struct EtcdConnector::Impl {
                 if (revision == 0) {
                     revision = page->revision;
                     total = page->count;
-                    records.reserve(static_cast<size_t>(total));
+                    if (!stream)
+                        records.reserve(static_cast<size_t>(total));
                 }
                 const bool more = page->more && !page->kvs.empty();
                 if (more)
                     req.key = page->kvs.back().key + QByteArray(1, '\0');
                 req.limit = nextPageLimit(options, req.limit, page->kvs);
-                for (auto& kv : page->kvs)
-                    records.emplace_back(std::move(kv));
-                Q_EMIT q->snapshotProgress(static_cast<qint64>(records.size()), total);
+                loaded += static_cast<qint64>(page->kvs.size());
+                if (stream) {
+                    EventBatch batch;
+                    batch.reserve(page->kvs.size());
+                    for (auto& kv : page->kvs) {
+                        trackKey(kv, batch);
+                        // The state at the snapshot's revision: watch events come after it.
+                        batch.push_back(UpsertEvent{std::move(kv), revision});
+                    }
+                    if (!batch.empty())
+                        everEmittedKeys = true;
+                    emitBatch(std::move(batch));
+                } else {
+                    for (auto& kv : page->kvs)
+                        records.emplace_back(std::move(kv));
+                }
+                Q_EMIT q->snapshotProgress(loaded, total);
                 if (!more)
                     break;
             }
             if (compacted)
                 continue;
-            applySnapshot(std::move(records), revision);
+            if (stream) {
+                applied = revision;
+                needSnapshot = false;
+                resyncReason.clear();
+            } else {
+                applySnapshot(std::move(records), revision);
+            }
+            everEmittedKeys = true;
             return {};
         }
         return std::unexpected(EtcdError{EtcdError::Code::Compacted,

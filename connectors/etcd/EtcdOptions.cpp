@@ -16,6 +16,17 @@ EtcdResult<EtcdOptions> parseEtcdUrl(const QString& url) {
         return std::unexpected(EtcdError{EtcdError::Code::InvalidArgument,
                                          u"not an etcd URL (etcd://host:port/prefix): "_s + url});
     }
+    if (const qsizetype q = rest.indexOf(u'?'); q >= 0) {
+        for (const QStringView item : rest.mid(q + 1).split(u'&', Qt::SkipEmptyParts)) {
+            if (item.startsWith(u"services="))
+                options.servicePrefix = item.mid(9).toUtf8();
+            else
+                return std::unexpected(
+                    EtcdError{EtcdError::Code::InvalidArgument,
+                              u"unknown etcd URL option \""_s + item.toString() + u'"'});
+        }
+        rest = rest.left(q);
+    }
     const qsizetype slash = rest.indexOf(u'/');
     const QStringView hosts = slash < 0 ? rest : rest.left(slash);
     options.prefix = slash < 0 ? QByteArray() : rest.mid(slash).toUtf8();
@@ -43,6 +54,8 @@ QString toEtcdUrl(const EtcdOptions& options) {
     if (!options.prefix.startsWith('/'))
         url += u'/';
     url += QString::fromUtf8(options.prefix);
+    if (!options.servicePrefix.isEmpty())
+        url += u"?services="_s + QString::fromUtf8(options.servicePrefix);
     return url;
 }
 

@@ -45,7 +45,8 @@ struct EtcdOptions {
     int clusterPollMs = 2000; // members, status and /metrics; 0: off
 };
 
-// Parses "etcd://host:port[,host:port...]/prefix" ("etcds://" turns TLS on).
+// Parses "etcd://host:port[,host:port...]/prefix[?services=/svc/prefix/]" ("etcds://" turns
+// TLS on; `services` sets the service layout prefix).
 EtcdResult<EtcdOptions> parseEtcdUrl(const QString& url);
 // The inverse, as the user would type it.
 QString toEtcdUrl(const EtcdOptions& options);

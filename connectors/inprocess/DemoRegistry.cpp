@@ -280,10 +280,16 @@ void DemoRegistry::Impl::run() {
                 (void)registry->Lookup(ctx, rng() % 2 ? "bad name" : "gzip", "^^1");
             }
         }
-        const auto elapsed =
-            std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - started).count();
-        if (options.reloadEverySeconds > 0 &&
-            (elapsed + options.reloadEverySeconds - 5) / options.reloadEverySeconds > reloads) {
+        const qint64 elapsedMs =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started).count();
+        // The first one after min(firstS, period), then one every period.
+        const auto due = [elapsedMs](int periodS, int firstS, int done) {
+            if (periodS <= 0)
+                return false;
+            return elapsedMs >=
+                   qint64(std::min(periodS, firstS)) * 1000 + qint64(done) * periodS * 1000;
+        };
+        if (due(options.reloadEverySeconds, 5, reloads)) {
             ++reloads;
             // A new build of the set: zstd gains a beta, an old gzip goes, then comes back.
             auto set = baseSet();
@@ -298,8 +304,7 @@ void DemoRegistry::Impl::run() {
             }
             (void)registry->Reload(reg::Context::Global(), std::move(set), aliases());
         }
-        if (options.churnEverySeconds > 0 &&
-            (elapsed + options.churnEverySeconds - 1) / options.churnEverySeconds > churns) {
+        if (due(options.churnEverySeconds, 1, churns)) {
             ++churns;
             switch (churns % 3) {
             case 1:

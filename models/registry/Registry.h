@@ -25,19 +25,27 @@
 //   // Hot reload: validated and built outside locks, swapped, then the old set released.
 //   codecs.Reload({}, {{.name = "gzip", .version = "1.5.0", .impl = newGzip}});
 //
-// Threads: every method may be called from any thread. Lookups take no lock and touch no
-// shared writable memory in steady state: each thread caches the current snapshot and
-// refreshes it only when the registry's generation moves. Writers copy the snapshot, change
-// the copy and publish it, one writer at a time.
+// Threads: every method may be called from any thread. A lookup takes no lock and writes no
+// shared memory in steady state: each thread caches the current snapshot and refreshes it
+// only when the registry's generation moves (then it holds a mutex for one shared_ptr copy,
+// once per change). Metrics are counted per thread (plain relaxed stores); lookup latency is
+// timed on 1 lookup in latencySampleEvery (64) per thread, not on every call. Writers copy
+// the part they change (one of 256 name shards of one tenant layer), re-index it and
+// publish a new snapshot, one writer at a time; they never wait for readers.
 //
 // Handle lifetime rule: a Handle pins the snapshot it came from through a per-thread pin
 // count (no shared reference count is touched per lookup). It therefore
 //   - stays valid, whatever writers do meanwhile (deregister, reload), as long as it lives;
-//   - must be copied and destroyed only on the thread that looked it up (debug builds assert
-//     nothing; it is a rule). To hand an implementation to another thread or keep it beyond
+//   - must be copied and destroyed only on the thread that looked it up (nothing checks
+//     this; it is a rule). To hand an implementation to another thread or keep it beyond
 //     the current piece of work, call Share(), which returns an ordinary std::shared_ptr<T>.
-// An idle thread's cache keeps the snapshot it last saw (and so old implementations) alive
-// until that thread reads the registry again, calls ReleaseThreadCache(), or exits.
+//
+// When old implementations die: a replaced snapshot is retired. It is freed, and the
+// implementations only it held are destroyed, by a writing thread (at the end of every
+// write) or by ReclaimRetired(), once no thread's cache and no Handle still uses it; never
+// by a reading thread, and always outside the registry's locks, so destructors may use the
+// registry. An idle thread's cache holds the snapshot it last saw until that thread reads the
+// registry again, calls ReleaseThreadCache(), or exits.
 
 #include "models/registry/RegistryCore.h"
 

@@ -21,8 +21,9 @@ struct Shared {
     std::mutex writerMutex; // one writer at a time (copy, change, publish)
 
     // The published snapshot. Readers copy it only after the generation moved (once per
-    // change per thread), under a spin lock held for a pointer copy; never in steady state.
-    // (std::atomic<std::shared_ptr> would do, but GCC 12's is not ThreadSanitizer-clean.)
+    // change per thread), under a mutex held for a pointer copy; never in steady state.
+    // (std::atomic<std::shared_ptr> would do, but GCC 12's is not ThreadSanitizer-clean, and
+    // a spin lock burnt the CPU a preempted holder needed on an oversubscribed machine.)
     mutable std::mutex currentLock;
     std::shared_ptr<const Snapshot> current;
     std::shared_ptr<const Snapshot> Current() const {

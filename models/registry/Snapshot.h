@@ -152,9 +152,11 @@ private:
 // A layer is split into shards by name hash, so a write copies and re-indexes one shard
 // (1/256 of the names), not the whole layer, and readers keep the other shards warm in cache.
 inline constexpr std::size_t kShards = 256;
+// The top 8 bits pick the shard; the flat index probes with the low bits.
 inline std::size_t ShardOf(std::size_t hash) {
     return hash >> 56;
-} // the index uses low bits
+}
+static_assert(kShards == 256, "ShardOf takes 8 bits");
 
 struct Shard {
     NameTable names;

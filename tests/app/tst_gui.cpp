@@ -19,12 +19,14 @@
 #include "views/StandardPanels.h"
 #include "views/TablePanels.h"
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
 #include <QTreeView>
@@ -44,6 +46,7 @@ private Q_SLOTS:
     void missShowsWithSuggestion();
     void quietAliasBecomesSafeToRemove();
     void timelineHasEvents();
+    void hotReloadsKeepModelsConsistent();
     void panelsThemeAndLayout();
     void factoryRejectsUnknownSchemes();
     void sessionSwitchesSource();
@@ -194,6 +197,33 @@ void TestGui::timelineHasEvents() {
     };
     QTRY_VERIFY_WITH_TIMEOUT(hasCategory(u"resync"), 5000);   // the attach
     QTRY_VERIFY_WITH_TIMEOUT(hasCategory(u"register"), 5000); // the demo's churn
+}
+
+void TestGui::hotReloadsKeepModelsConsistent() {
+    // A demo that reloads every second: the merge reaches the models as targeted changes,
+    // checked by QAbstractItemModelTester on the entries model and its filter proxy.
+    m_demo.reset();
+    DemoRegistry::Options demo;
+    demo.reloadEverySeconds = 1;
+    demo.churnEverySeconds = 1;
+    InProcessConnector::Options attach;
+    attach.metricsIntervalMs = 100;
+    attach.batchIntervalMs = 20;
+    auto* panel = qobject_cast<EntriesPanel*>(m_window->panel(u"Entries"_s));
+    QAbstractItemModelTester modelTester(panel->model(),
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(panel->proxy(),
+                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy reset(panel->model(), &QAbstractItemModel::modelAboutToBeReset);
+    m_demo = std::make_unique<DemoConnector>(u"demo?reload=1"_s, demo, attach);
+    connect(m_demo.get(), &Connector::eventsReady, m_store.get(), &Store::apply);
+    m_demo->start();
+    // The first reload swaps gzip 1.2.13 for zstd 1.6.0-beta.1; the second swaps them back.
+    QTRY_VERIFY_WITH_TIMEOUT(panel->model()->indexOf(u"/zstd@1.6.0-beta.1"_s).isValid(), 8000);
+    QVERIFY(!panel->model()->indexOf(u"/gzip@1.2.13"_s).isValid());
+    QTRY_VERIFY_WITH_TIMEOUT(panel->model()->indexOf(u"/gzip@1.2.13"_s).isValid(), 8000);
+    QCOMPARE(reset.count(), 0);
+    QCOMPARE(panel->model()->entryCount(), m_store->count(RecordKind::Entry));
 }
 
 void TestGui::panelsThemeAndLayout() {

@@ -148,7 +148,8 @@ void TestInProcess::samplesMetrics() {
                              5000);
     const MetricsSample& s = store.metricsHistory().back();
     QCOMPARE(metric::value(s, metric::kLookupTotal, metric::kOutcome, u"miss"), 1.0);
-    QCOMPARE(metric::value(s, metric::kMissesByName, metric::kName, u"gzpi"), 1.0);
+    // Per-name misses are the registry's sampled estimate (weight per sampled miss).
+    QVERIFY(metric::value(s, metric::kMissesByName, metric::kName, u"gzpi") >= 1.0);
     QCOMPARE(metric::value(s, metric::kDeprecatedLookups, metric::kName, u"zlib"), 1.0);
     QCOMPARE(metric::value(s, metric::kEntries), 3.0);
     QVERIFY(metric::value(s, metric::kLookupLatency, metric::kQuantile, u"0.99") > 0);

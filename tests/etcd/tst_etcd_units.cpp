@@ -41,6 +41,13 @@ private Q_SLOTS:
         QCOMPARE(o->prefix, QByteArray("/services"));
         QVERIFY(!o->tls.enabled);
         QCOMPARE(toEtcdUrl(*o), u"etcd://127.0.0.1:2379,10.0.0.2:2379/services"_s);
+        auto svc = parseEtcdUrl(u"etcd://h:1/?services=/services/"_s);
+        QVERIFY(svc);
+        QCOMPARE(svc->servicePrefix, QByteArray("/services/"));
+        QVERIFY(svc->prefix.isEmpty());
+        QCOMPARE(toEtcdUrl(*svc), u"etcd://h:1/?services=/services/"_s);
+        QCOMPARE(int(parseEtcdUrl(u"etcd://h:1/?x=1"_s).error().code),
+                 int(EtcdError::Code::InvalidArgument));
         auto t = parseEtcdUrl(u"etcds://h:1"_s);
         QVERIFY(t && t->tls.enabled && t->prefix.isEmpty());
         QCOMPARE(int(parseEtcdUrl(u"http://h:1/x"_s).error().code),

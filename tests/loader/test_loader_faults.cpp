@@ -174,6 +174,9 @@ private Q_SLOTS:
     }
 
     void memoryBombStopsAtRlimitAs() {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+        QSKIP("sanitizer builds run the loader without RLIMIT_AS (shadow memory)");
+#endif
         const auto v = load(fixture("fixture_memory_bomb"));
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
         QCOMPARE(v.signal, SIGABRT);
@@ -315,6 +318,22 @@ private Q_SLOTS:
         QCOMPARE(QFile::symLinkTarget(link), evil); // the swap did happen
         client.unload();
         QVERIFY(finished.wait(10000));
+    }
+
+    void unloadWhilePausedEndsCleanly() {
+        auto options = fastOptions();
+        options.pauseAfterVerify = true;
+        LoaderClient client(options);
+        QSignalSpy finished(&client, &LoaderClient::finished);
+        connect(&client, &LoaderClient::stageFinished, this, [&](const QString& stage) {
+            if (stage == "verify"_L1)
+                client.unload();
+        });
+        client.start(fixture("fixture_codec"));
+        QVERIFY(finished.wait(10000));
+        const auto v = finished.first().first().value<PluginVerdict>();
+        QCOMPARE(toString(v.state), toString(PluginState::Unloaded));
+        QCOMPARE(v.exitStatus, 0);
     }
 
     void handshakeGarbageIsRefused() {

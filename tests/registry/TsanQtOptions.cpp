@@ -3,5 +3,7 @@
 // in instrumented code (ours); TSAN_OPTIONS from the environment still apply on top.
 #if defined(__SANITIZE_THREAD__)
 extern "C" const char* __tsan_default_options();
-extern "C" const char* __tsan_default_options() { return "ignore_noninstrumented_modules=1"; }
+extern "C" const char* __tsan_default_options() {
+    return "ignore_noninstrumented_modules=1";
+}
 #endif

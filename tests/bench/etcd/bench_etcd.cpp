@@ -320,8 +320,6 @@ int main(int argc, char** argv) {
     QCoreApplication app(argc, argv);
     g_self = QCoreApplication::applicationFilePath();
     if (argc >= 4 && std::string(argv[1]) == "--load") { // fill an etcd started elsewhere
-        regscope::test::EtcdProcess none(0);
-        g_etcd = &none;
         EtcdClient c(QString::fromLocal8Bit(argv[2]), EtcdOptions{});
         if (!c.connect())
             return 1;
