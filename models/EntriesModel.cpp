@@ -612,15 +612,24 @@ void EntriesModel::onRecordsChanged(RecordKind kind, const QStringList& upserted
                 firstOf.push_back(e);
             }
         }
-        std::vector<quint32> order(firstOf.size());
-        for (quint32 g = 0; g < order.size(); ++g)
-            order[g] = g;
-        std::sort(order.begin(), order.end(),
-                  [&](quint32 a, quint32 b) { return groupLess(firstOf[a], firstOf[b]); });
-        std::vector<quint32> start(order.size() + 1, 0);
-        std::vector<quint32> rank(order.size());
-        for (quint32 k = 0; k < order.size(); ++k)
-            rank[order[k]] = k;
+        // Sort keys laid out flat: one pointer hop (to the characters) per comparison.
+        struct Key {
+            QStringView tenant;
+            QStringView name;
+            quint32 group;
+        };
+        std::vector<Key> keys(firstOf.size());
+        for (quint32 g = 0; g < keys.size(); ++g)
+            keys[g] = {firstOf[g]->tenant, firstOf[g]->name, g};
+        std::sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+            if (const int c = a.tenant.compare(b.tenant))
+                return c < 0;
+            return a.name.compare(b.name) < 0;
+        });
+        std::vector<quint32> start(keys.size() + 1, 0);
+        std::vector<quint32> rank(keys.size());
+        for (quint32 k = 0; k < keys.size(); ++k)
+            rank[keys[k].group] = k;
         for (const quint32 g : group)
             ++start[rank[g] + 1];
         for (size_t k = 1; k < start.size(); ++k)

@@ -32,6 +32,7 @@ public:
     Store(Options options, QObject* parent = nullptr);
     ~Store() override;
 
+public Q_SLOTS:
     // Queued from connectors; the events are applied on the next flush.
     void apply(regscope::EventBatchPtr batch);
     // Applies everything pending now (tests, shutdown, --dump).
@@ -39,6 +40,7 @@ public:
     // Forgets every record and the history (a new source was attached). Emits removals.
     void clear();
 
+public:
     const Record* find(RecordKind kind, const QString& id) const;
     qsizetype count(RecordKind kind) const;
     void forEach(RecordKind kind, const std::function<void(const Record&)>& fn) const;

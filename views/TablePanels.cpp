@@ -14,6 +14,7 @@
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTableView>
+#include <QTimer>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -42,6 +43,20 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model, int sortRole, 
     view->horizontalHeader()->setDefaultSectionSize(130);
     if (proxyOut)
         *proxyOut = proxy;
+    if (sortColumn >= 0) {
+        // The proxy's incremental re-sort leaves rows out of order when most rows change at
+        // once (every metrics sample does that); sort the whole table once per batch instead.
+        proxy->setDynamicSortFilter(false);
+        auto* resort = new QTimer(view);
+        resort->setSingleShot(true);
+        resort->setInterval(0);
+        QObject::connect(resort, &QTimer::timeout, proxy,
+                         [proxy] { proxy->sort(proxy->sortColumn(), proxy->sortOrder()); });
+        QObject::connect(model, &QAbstractItemModel::dataChanged, resort,
+                         qOverload<>(&QTimer::start));
+        QObject::connect(model, &QAbstractItemModel::rowsInserted, resort,
+                         qOverload<>(&QTimer::start));
+    }
     return view;
 }
 

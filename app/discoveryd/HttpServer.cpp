@@ -22,17 +22,20 @@ struct Shared {
     ServerMetrics& metrics;
     discovery::DiscoveryRegistry& registry;
     const ServerOptions& options;
-    std::size_t openSessions = 0;
+    // Shared with the sessions: the io_context may destroy abandoned sessions after the
+    // server itself is gone (at shutdown), and their destructor still counts down.
+    std::shared_ptr<std::size_t> openSessions = std::make_shared<std::size_t>(0);
 };
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
     Session(tcp::socket socket, Shared& shared)
         : m_stream(std::move(socket))
-        , m_shared(shared) {
-        ++m_shared.openSessions;
+        , m_shared(shared)
+        , m_open(shared.openSessions) {
+        ++*m_open;
     }
-    ~Session() { --m_shared.openSessions; }
+    ~Session() { --*m_open; }
 
     void start() { readRequest(); }
 
@@ -137,6 +140,7 @@ private:
 
     beast::tcp_stream m_stream;
     Shared& m_shared;
+    std::shared_ptr<std::size_t> m_open;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     http::response<http::string_body> m_response;
@@ -162,7 +166,7 @@ struct HttpServer::Impl {
                 return;
             if (!ec) {
                 shared.metrics.countConnection();
-                if (shared.openSessions >= shared.options.maxConnections) {
+                if (*shared.openSessions >= shared.options.maxConnections) {
                     shared.metrics.countRefused();
                     beast::error_code ignored;
                     socket.close(ignored);

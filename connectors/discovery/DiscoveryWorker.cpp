@@ -146,10 +146,10 @@ QNetworkReply* DiscoveryWorker::get(const QString& pathAndQuery, int timeoutMs, 
                     reply->error() < QNetworkReply::ContentAccessDenied) {
                     // Transport-level (refused, closed, timed out): no HTTP answer at all.
                     // Our transfer timeout shows up as a cancel: say what it was.
-                    done(std::unexpected(
-                        reply->error() == QNetworkReply::OperationCanceledError
-                            ? path % u": no answer within %1 ms"_s.arg(timeoutMs)
-                            : path % u": "_s % reply->errorString()));
+                    const QString why = reply->error() == QNetworkReply::OperationCanceledError
+                                            ? u"no answer within %1 ms"_s.arg(timeoutMs)
+                                            : reply->errorString();
+                    done(std::unexpected(path % u": "_s % why));
                     return;
                 }
                 const int status =

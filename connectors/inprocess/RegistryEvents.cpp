@@ -3,6 +3,8 @@
 #include "models/MetricNames.h"
 
 #include <cmath>
+#include <map>
+#include <string_view>
 
 using namespace Qt::StringLiterals;
 
@@ -48,8 +50,23 @@ SnapshotEvent toSnapshotEvent(const std::vector<registry::SnapshotEntry>& entrie
     s.kind = RecordKind::Entry;
     s.revision = revision;
     s.records.reserve(entries.size());
-    for (const auto& e : entries)
-        s.records.emplace_back(toEntryRecord(e));
+    // An alias has no kind of its own: show its target's (the tenant's layer, else global).
+    std::map<std::pair<std::string_view, std::string_view>, std::string_view> kinds;
+    for (const auto& e : entries) {
+        if (e.aliasOf.empty() && !e.kind.empty())
+            kinds.emplace(std::pair<std::string_view, std::string_view>{e.tenant, e.name}, e.kind);
+    }
+    for (const auto& e : entries) {
+        EntryRecord r = toEntryRecord(e);
+        if (!e.aliasOf.empty()) {
+            auto it = kinds.find({e.tenant, e.aliasOf});
+            if (it == kinds.end())
+                it = kinds.find({std::string_view(), e.aliasOf});
+            if (it != kinds.end())
+                r.type = QString::fromUtf8(it->second.data(), qsizetype(it->second.size()));
+        }
+        s.records.emplace_back(std::move(r));
+    }
     return s;
 }
 

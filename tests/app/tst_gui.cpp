@@ -8,6 +8,7 @@
 #include "models/DeprecationsModel.h"
 #include "models/EntriesFilterProxy.h"
 #include "models/EntriesModel.h"
+#include "models/LookupMetricsModel.h"
 #include "models/MissesModel.h"
 #include "models/Store.h"
 #include "models/Suggest.h"
@@ -28,6 +29,7 @@
 #include <QLineSeries>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTest>
 #include <QTreeView>
 
@@ -43,6 +45,7 @@ private Q_SLOTS:
     void connectionBarShowsLive();
     void entriesPanel();
     void metricsChartsReceivePoints();
+    void lookupsStaySorted();
     void missShowsWithSuggestion();
     void quietAliasBecomesSafeToRemove();
     void timelineHasEvents();
@@ -140,6 +143,34 @@ void TestGui::metricsChartsReceivePoints() {
     panel->setPaused(true);
     QTRY_VERIFY_WITH_TIMEOUT(panel->hitSeries()->count() > n, 5000);
     QVERIFY(panel->paused());
+}
+
+void TestGui::lookupsStaySorted() {
+    auto* panel = qobject_cast<LookupsPanel*>(m_window->panel(u"Lookups"_s));
+    QVERIFY(panel);
+    m_window->showPanel(u"Lookups"_s);
+    QAbstractItemModel* view = panel->view()->model();
+    auto sortedByHits = [view] {
+        if (view->rowCount() < 10)
+            return false;
+        for (int r = 1; r < view->rowCount(); ++r) {
+            if (view->index(r - 1, LookupMetricsModel::HitsColumn)
+                    .data(LookupMetricsModel::SortRole)
+                    .toDouble() < view->index(r, LookupMetricsModel::HitsColumn)
+                                      .data(LookupMetricsModel::SortRole)
+                                      .toDouble())
+                return false;
+        }
+        return true;
+    };
+    // Sorted right after each sample (once the batch's events are processed), not eventually.
+    QSignalSpy sampled(m_store.get(), &Store::metricsSampled);
+    QTRY_VERIFY_WITH_TIMEOUT(view->rowCount() >= 10, 5000);
+    for (int i = 0; i < 10; ++i) {
+        QVERIFY(sampled.wait(2000));
+        QCoreApplication::processEvents();
+        QVERIFY(sortedByHits());
+    }
 }
 
 void TestGui::missShowsWithSuggestion() {

@@ -64,10 +64,10 @@ std::vector<Record> buildRecords(qsizetype n, bool registryOrder = true) {
     for (qsizetype i = 0; i < n; ++i) {
         const qsizetype k = i / 3;
         if (i % 3 == 0)
-            name = registryOrder ? u"component-%1.%2"_s.arg(k, 7, 10, QLatin1Char('0'))
-                                       .arg(types[k % 4])
-                                 : u"component.%1.impl-%2"_s.arg(types[k % 4])
-                                       .arg(k, 7, 10, QLatin1Char('0'));
+            name =
+                registryOrder
+                    ? u"component-%1.%2"_s.arg(k, 7, 10, QLatin1Char('0')).arg(types[k % 4])
+                    : u"component.%1.impl-%2"_s.arg(types[k % 4]).arg(k, 7, 10, QLatin1Char('0'));
         EntryRecord e;
         e.tenant = registryOrder ? tenants[std::min<qsizetype>(2, k * 3 / names)] : tenants[k % 3];
         e.name = name;

@@ -203,7 +203,7 @@ int main(int argc, char** argv) {
     std::printf("\n== bench_loader summary (%d runs each; load average %.2f on %ld cores) ==\n",
                 kRuns, load[0], sysconf(_SC_NPROCESSORS_ONLN));
     auto line = [](const char* what, const std::vector<double>& v, const char* goal) {
-        std::printf("%-34s median %8.3f ms   p99 %8.3f ms   %s\n", what, percentile(v, 0.5),
+        std::printf("%-34s median %9.4f ms   p99 %9.4f ms   %s\n", what, percentile(v, 0.5),
                     percentile(v, 0.99), goal);
     };
     line("spawn+handshake+load+report", g_samples["load"], "(goal: median < 20 ms)");
