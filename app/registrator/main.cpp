@@ -1,14 +1,19 @@
 // regscope-registrator: run a service and keep it registered while it runs.
 //   regscope-registrator --discovery URL --appid A --env E --zone Z --addr URL [...] -- cmd args
+//   regscope-registrator --etcd HOST:PORT[,HOST:PORT] --key K [--value V] [--ttl S] -- cmd args
 
 #include "app/registrator/DiscoveryBackend.h"
 #include "app/registrator/Registrator.h"
 #include "models/discovery/DurationText.h"
+#ifdef REGSCOPE_REGISTRATOR_ETCD
+#include "app/registrator/EtcdBackend.h"
+#endif
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,9 +30,13 @@ const char* kUsage =
     "           [--addr URL...] [--hostname H] [--region R] [--version V] [--metadata JSON]\n"
     "           [--status 1|2] [--renew-interval 30s] [--retry-min 500ms] [--retry-max 30s]\n"
     "           [--call-timeout 5s] [--grace 10s] -- COMMAND [ARGS...]\n"
+    "   or: regscope-registrator --etcd HOST:PORT[,HOST:PORT...] --key KEY [--value V]\n"
+    "           [--ttl SECONDS] [...same timing flags] -- COMMAND [ARGS...]\n"
     "Starts COMMAND, registers it, renews while it runs, cancels when it exits or on\n"
-    "SIGTERM/SIGINT, registers again when the server forgot it (-404), retries with\n"
-    "backoff while the server is down. Exits with COMMAND's status.\n";
+    "SIGTERM/SIGINT, registers again when the server forgot it (-404, lease gone), retries\n"
+    "with backoff while the server is down. With --etcd the key lives on a lease of --ttl\n"
+    "seconds (default 10), kept alive every TTL/3 and revoked on exit.\n"
+    "Exits with COMMAND's status.\n";
 
 int fail(const std::string& message) {
     std::fprintf(stderr, "regscope-registrator: %s\n%s", message.c_str(), kUsage);
@@ -67,7 +76,8 @@ int main(int argc, char** argv) {
     static const std::vector<std::string> known{
         "discovery",      "appid",     "env",       "zone",         "addr",
         "hostname",       "region",    "version",   "metadata",     "status",
-        "renew-interval", "retry-min", "retry-max", "call-timeout", "grace"};
+        "renew-interval", "retry-min", "retry-max", "call-timeout", "grace",
+        "etcd",           "key",       "value",     "ttl"};
     for (const auto& [name, values] : flags)
         if (std::find(known.begin(), known.end(), name) == known.end())
             return fail("unknown flag --" + name);
@@ -126,8 +136,29 @@ int main(int argc, char** argv) {
         backend = std::make_unique<registrator::DiscoveryBackend>(*url, one("discovery"),
                                                                   std::move(inst), renewInterval);
     }
+    if (flags.contains("etcd")) {
+        if (backend)
+            return fail("choose one registry: --discovery or --etcd, not both");
+#ifdef REGSCOPE_REGISTRATOR_ETCD
+        if (one("key").empty())
+            return fail("--key is required with --etcd");
+        regscope::EtcdRegistrationOptions o;
+        o.connection.endpoints = QString::fromStdString(one("etcd")).split(u',');
+        o.key = QByteArray::fromStdString(one("key"));
+        o.value = QByteArray::fromStdString(one("value", one("addr")));
+        const std::string ttl = one("ttl", "10");
+        char* end = nullptr;
+        const long long seconds = std::strtoll(ttl.c_str(), &end, 10);
+        if (end == ttl.c_str() || *end != '\0' || seconds < 2 || seconds > 86400)
+            return fail("--ttl must be whole seconds from 2 to 86400, got " + ttl);
+        o.ttlSeconds = seconds;
+        backend = std::make_unique<registrator::EtcdBackend>(std::move(o));
+#else
+        return fail("--etcd: this build has no etcd support (REGSCOPE_WITH_ETCD=OFF)");
+#endif
+    }
     if (!backend)
-        return fail("choose a registry: --discovery URL");
+        return fail("choose a registry: --discovery URL or --etcd ENDPOINTS");
 
     registrator::Registrator r(*backend, sup);
     return r.run();
