@@ -11,7 +11,7 @@ PACKAGES=(
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev libqt6opengl6-dev libxkbcommon-dev
     libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
     nlohmann-json3-dev libsodium-dev libelf-dev libboost-dev libbenchmark-dev
-    etcd-server etcd-client xvfb xauth wrk fonts-dejavu-core clang-format
+    etcd-server etcd-client openssl xvfb xauth wrk fonts-dejavu-core clang-format
 )
 BUILD_DIR=${REGSCOPE_BUILD_DIR:-build}
 JOBS=${REGSCOPE_JOBS:-$(nproc)}

@@ -176,7 +176,9 @@ TimelinePanel::TimelinePanel(Store* store, QWidget* parent)
     m_view->setColumnWidth(TimelineModel::SubjectColumn, 220);
     auto* category = new QComboBox(this);
     category->addItem(u"all events"_s, QString());
-    for (const auto* c : {u"register", u"deregister", u"rejected", u"reload", u"resync", u"health"})
+    for (const auto* c : {u"register", u"deregister", u"rejected", u"reload", u"resync", u"health",
+                          u"instance-register", u"instance-cancel", u"instance-evict",
+                          u"instance-set", u"failover", u"plugin"})
         category->addItem(QString::fromUtf16(c), QString::fromUtf16(c));
     connect(category, &QComboBox::currentIndexChanged, this, [this, category](int i) {
         const QString c = category->itemData(i).toString();

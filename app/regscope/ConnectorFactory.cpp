@@ -1,6 +1,14 @@
 #include "app/regscope/ConnectorFactory.h"
 
 #include "connectors/inprocess/DemoConnector.h"
+#ifdef REGSCOPE_HAVE_DISCOVERY
+#include "connectors/discovery/DiscoveryConnector.h"
+#endif
+#ifdef REGSCOPE_HAVE_ETCD
+#include "connectors/etcd/EtcdConnector.h"
+#endif
+
+#include <QUrl>
 
 using namespace Qt::StringLiterals;
 
@@ -14,6 +22,26 @@ std::unique_ptr<Connector> makeConnector(const QString& url, QString* error) {
             return nullptr;
         return std::make_unique<DemoConnector>(trimmed, demo, InProcessConnector::Options{});
     }
+#ifdef REGSCOPE_HAVE_DISCOVERY
+    if (trimmed.startsWith(u"http://") || trimmed.startsWith(u"https://")) {
+        const QUrl parsed(trimmed, QUrl::StrictMode);
+        if (!parsed.isValid() || parsed.host().isEmpty() || !DiscoveryConnector::accepts(parsed)) {
+            *error = u"not a discovery server URL: '%1' (expected http://host:port)"_s.arg(trimmed);
+            return nullptr;
+        }
+        return std::make_unique<DiscoveryConnector>(parsed);
+    }
+#endif
+#ifdef REGSCOPE_HAVE_ETCD
+    if (trimmed.startsWith(u"etcd://") || trimmed.startsWith(u"etcds://")) {
+        auto etcd = EtcdConnector::fromUrl(trimmed);
+        if (!etcd) {
+            *error = etcd.error().message;
+            return nullptr;
+        }
+        return std::move(*etcd);
+    }
+#endif
     const qsizetype colon = trimmed.indexOf(u"://");
     if (colon > 0)
         *error = u"unsupported source '%1': the scheme %2:// is not supported yet (use demo)"_s.arg(

@@ -26,6 +26,7 @@ bool Session::attach(const QString& url, QString* error) {
     connect(m_connector.get(), &Connector::eventsReady, m_store, &Store::apply,
             Qt::QueuedConnection);
     m_connector->start();
+    Q_EMIT attached(m_connector.get());
     return true;
 }
 

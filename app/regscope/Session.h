@@ -22,6 +22,12 @@ public:
     bool attach(const QString& url, QString* error);
     void detach();
     QString url() const { return m_connector ? m_connector->url() : QString(); }
+    // The attached connector (null when detached), for source-specific panels to wire to.
+    Connector* connector() const { return m_connector.get(); }
+
+Q_SIGNALS:
+    // After a new connector started; source-specific panels hook their extra signals here.
+    void attached(regscope::Connector* connector);
 
 private:
     Store* m_store;

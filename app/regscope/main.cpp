@@ -2,6 +2,10 @@
 
 #include "app/regscope/JsonDump.h"
 #include "app/regscope/Session.h"
+#include "app/regscope/SourcePanels.h"
+#ifdef REGSCOPE_HAVE_LOADER
+#include "connectors/loader/Inspect.h"
+#endif
 #include "connectors/Connector.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
@@ -13,6 +17,7 @@
 #include <QIcon>
 #include <QImage>
 #include <QJsonDocument>
+#include <QTextStream>
 #include <QTimer>
 
 #include <cstdio>
@@ -106,8 +111,24 @@ int main(int argc, char** argv) {
         u"SECONDS"_s, u"10"_s);
     const QCommandLineOption themeOpt(u"theme"_s, u"light or dark (default: as last used)."_s,
                                       u"THEME"_s);
-    parser.addOptions({connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt, themeOpt});
+    const QCommandLineOption inspectOpt(
+        u"inspect"_s,
+        u"Load the shared object FILE in a sacrificial loader, print the verdict as JSON, exit "
+        u"0 only when it loaded cleanly."_s,
+        u"FILE"_s);
+    parser.addOptions(
+        {connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt, themeOpt, inspectOpt});
     parser.process(app);
+
+    if (parser.isSet(inspectOpt)) {
+#ifdef REGSCOPE_HAVE_LOADER
+        QTextStream out(stdout);
+        return regscope::runInspect(parser.value(inspectOpt), out);
+#else
+        fail(u"--inspect: this build has no plugin loader (REGSCOPE_WITH_LOADER=OFF)"_s);
+        return kExitUsage;
+#endif
+    }
 
     bool ok = false;
     const int deadlineMs = int(parser.value(deadlineOpt).toDouble(&ok) * 1000);
@@ -169,6 +190,7 @@ int main(int argc, char** argv) {
 
     regscope::MainWindow window;
     regscope::addStandardPanels(&window, &store);
+    regscope::addSourcePanels(&window, &store, &session);
     window.setStore(&store);
     window.connectionBar()->setUrl(url);
     QObject::connect(&window, &regscope::MainWindow::connectRequested, &window,

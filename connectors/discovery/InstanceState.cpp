@@ -33,11 +33,11 @@ void InstanceState::upsert(InstanceRecord r, qint64 nowNs, EventBatch& out) {
     if (it != m_records.cend() && *it == r)
         return;
     if (it == m_records.cend()) {
-        out.push_back(
-            TimelineEvent{nowNs / 1'000'000, u"register"_s, id, u"registered "_s % describe(r)});
+        out.push_back(TimelineEvent{nowNs / 1'000'000, u"instance-register"_s, id,
+                                    u"registered "_s % describe(r)});
     } else if (it->status != r.status) {
         out.push_back(
-            TimelineEvent{nowNs / 1'000'000, u"set"_s, id,
+            TimelineEvent{nowNs / 1'000'000, u"instance-set"_s, id,
                           describe(r) % (r.status == 1 ? u" is UP"_s : u" is WAITING"_s)});
     }
     m_byApp[appKey(r.env, r.appid)].insert(id);
@@ -52,7 +52,8 @@ void InstanceState::remove(const QString& id, qint64 nowNs, EventBatch& out) {
         return;
     // The wire does not say why an instance went; its renew age does.
     const bool evicted = nowNs - it->renewTimestampNs > m_evictThresholdNs;
-    out.push_back(TimelineEvent{nowNs / 1'000'000, evicted ? u"evict"_s : u"cancel"_s, id,
+    out.push_back(TimelineEvent{nowNs / 1'000'000,
+                                evicted ? u"instance-evict"_s : u"instance-cancel"_s, id,
                                 (evicted ? u"evicted "_s : u"cancelled "_s) % describe(*it)});
     out.push_back(RemoveEvent{RecordKind::Instance, id, 0});
     m_records.erase(it);

@@ -156,7 +156,7 @@ void TestDiscoveryConnector::followsAFleet() {
     fleet.push_back(startRegistrator(
         server.url(), {u"app.one"_s, u"n9"_s, u"z1"_s, u"prod"_s, u"100ms"_s, u"600"_s}));
     QTRY_VERIFY_WITH_TIMEOUT(c.instances.contains(u"app.one/z1/prod/n9"_s), 5000);
-    QTRY_COMPARE_WITH_TIMEOUT(c.timelineCount(u"register"_s, u"n9"_s), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(c.timelineCount(u"instance-register"_s, u"n9"_s), 1, 5000);
     // A new app is found by the refresh, then followed.
     fleet.push_back(startRegistrator(
         server.url(), {u"app.two"_s, u"m0"_s, u"z2"_s, u"prod"_s, u"100ms"_s, u"600"_s}));
@@ -166,13 +166,13 @@ void TestDiscoveryConnector::followsAFleet() {
     fleet[0]->terminate();
     QVERIFY(fleet[0]->waitForFinished(10'000));
     QTRY_VERIFY_WITH_TIMEOUT(!c.instances.contains(u"app.one/z1/prod/n0"_s), 5000);
-    QCOMPARE(c.timelineCount(u"cancel"_s, u"n0"_s), 1);
+    QCOMPARE(c.timelineCount(u"instance-cancel"_s, u"n0"_s), 1);
 
     // SIGKILL: its renew stops (fresh renew times come with the refresh), then evicted.
     fleet[1]->kill();
     QVERIFY(fleet[1]->waitForFinished(5000));
     QTRY_VERIFY_WITH_TIMEOUT(!c.instances.contains(u"app.one/z1/prod/n1"_s), 10'000);
-    QCOMPARE(c.timelineCount(u"evict"_s, u"n1"_s), 1);
+    QCOMPARE(c.timelineCount(u"instance-evict"_s, u"n1"_s), 1);
 
     // Metrics from /metrics.
     QTRY_VERIFY_WITH_TIMEOUT(c.metric(u"discovery_evictions_total"_s) >= 1, 5000);

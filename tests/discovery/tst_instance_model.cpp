@@ -238,20 +238,20 @@ void TestInstanceModel::proxyFilters() {
 
 void TestInstanceModel::timelineIsBoundedPerCategory() {
     Store store;
-    InstanceTimelineModel registers(&store, u"register"_s, 1000);
-    InstanceTimelineModel evictions(&store, u"evict"_s, 1000);
+    InstanceTimelineModel registers(&store, u"instance-register"_s, 1000);
+    InstanceTimelineModel evictions(&store, u"instance-evict"_s, 1000);
     QAbstractItemModelTester t1(&registers, QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester t2(&evictions, QAbstractItemModelTester::FailureReportingMode::QtTest);
     EventBatch batch;
     for (int i = 0; i < 700; ++i)
-        batch.push_back(TimelineEvent{i, u"register"_s, u"r%1"_s.arg(i), {}});
-    batch.push_back(TimelineEvent{1, u"evict"_s, u"e0"_s, {}});
+        batch.push_back(TimelineEvent{i, u"instance-register"_s, u"r%1"_s.arg(i), {}});
+    batch.push_back(TimelineEvent{1, u"instance-evict"_s, u"e0"_s, {}});
     send(store, std::move(batch));
     QCOMPARE(registers.rowCount(), 700);
     QCOMPARE(evictions.rowCount(), 1);
     EventBatch more;
     for (int i = 700; i < 1500; ++i)
-        more.push_back(TimelineEvent{i, u"register"_s, u"r%1"_s.arg(i), {}});
+        more.push_back(TimelineEvent{i, u"instance-register"_s, u"r%1"_s.arg(i), {}});
     send(store, std::move(more));
     QCOMPARE(registers.rowCount(), 1000);
     // Newest first; the oldest 500 are gone.

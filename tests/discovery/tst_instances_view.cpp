@@ -14,6 +14,9 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
 #include <QTest>
 #include <QTreeView>
 
@@ -42,6 +45,21 @@ void TestInstancesView::staleThenBannerThenEvicted() {
                            u"node-%1"_s.arg(i, 2, 10, QLatin1Char('0')),
                            i % 2 ? u"sh001"_s : u"sh002"_s, u"prod"_s, u"150ms"_s, u"600"_s}));
 
+    // The whole fleet is registered before regscope attaches, so its first snapshot holds all
+    // ten and the register timeline must stay empty (a snapshot is not a burst of registers).
+    QNetworkAccessManager nam;
+    const auto registered = [&] {
+        QUrl url = server.url();
+        url.setPath(u"/discovery/fetch/all"_s);
+        const ApiResult r = httpGet(nam, url);
+        int n = 0;
+        const QJsonObject apps = r.data.toObject();
+        for (auto it = apps.begin(); it != apps.end(); ++it)
+            n += int(it.value().toArray().size());
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(registered(), 10, 15'000);
+
     Store store;
     DiscoveryConnector::Options o;
     o.snapshotRefreshMs = 100;
@@ -60,7 +78,7 @@ void TestInstancesView::staleThenBannerThenEvicted() {
 
     QTRY_COMPARE_WITH_TIMEOUT(view.model()->instanceCount(), 10, 15'000);
     QCOMPARE(view.model()->rowCount(), 2);
-    QCOMPARE(view.timeline(u"register"_s)->rowCount(), 0); // the snapshot is not a burst
+    QCOMPARE(view.timeline(u"instance-register"_s)->rowCount(), 0); // the snapshot is not a burst
     // The whole fleet renews: once a full window is counted, no protection, nothing stale.
     const auto latest = [&store]() -> std::optional<ProtectionStatus> {
         if (store.metricsHistory().empty())
@@ -100,13 +118,13 @@ void TestInstancesView::staleThenBannerThenEvicted() {
 
     // Past the 3 s ceiling they go (at most 2 per pass), even under protection.
     QTRY_COMPARE_WITH_TIMEOUT(view.model()->instanceCount(), 5, 15'000);
-    QTRY_COMPARE_WITH_TIMEOUT(view.timeline(u"evict"_s)->rowCount(), 5, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(view.timeline(u"instance-evict"_s)->rowCount(), 5, 5000);
     QCOMPARE(view.model()->staleCount(), 0);
 
     // A graceful stop is a cancel on the timeline.
     fleet[9]->terminate();
     QVERIFY(fleet[9]->waitForFinished(10'000));
-    QTRY_COMPARE_WITH_TIMEOUT(view.timeline(u"cancel"_s)->rowCount(), 1, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(view.timeline(u"instance-cancel"_s)->rowCount(), 1, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(view.model()->instanceCount(), 4, 5000);
     connector.stop();
     for (auto& p : fleet)
