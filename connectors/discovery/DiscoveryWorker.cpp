@@ -1,7 +1,7 @@
 #include "connectors/discovery/DiscoveryWorker.h"
 
+#include "connectors/PrometheusText.h"
 #include "connectors/discovery/DiscoveryJson.h"
-#include "connectors/discovery/MetricsText.h"
 
 #include <QDateTime>
 #include <QHostInfo>
@@ -372,7 +372,7 @@ void DiscoveryWorker::scrapeMetrics() {
         }
         MetricsSample sample;
         sample.timestampMs = QDateTime::currentMSecsSinceEpoch();
-        sample.points = discoveryconn::parseMetricsText(*body);
+        sample.points = parsePrometheusText(*body);
         for (const auto& p : sample.points) {
             if (p.name == u"discovery_evict_threshold_seconds"_s)
                 m_state.setEvictThresholdNs(static_cast<qint64>(p.value * 1e9));

@@ -1,9 +1,9 @@
 #include "connectors/etcd/EtcdConnector.h"
 
+#include "connectors/PrometheusText.h"
 #include "connectors/etcd/EtcdClient.h"
 #include "connectors/etcd/EtcdMetricsScraper.h"
 #include "connectors/etcd/EtcdServiceLayout.h"
-#include "connectors/etcd/PrometheusText.h"
 
 #include <QDateTime>
 #include <QHash>

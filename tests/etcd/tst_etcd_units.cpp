@@ -1,10 +1,10 @@
 // Pieces of the etcd room that need no server: URL parsing, prefix ranges, /metrics text,
 // value display, the service layout, the keys model's batches and countdown, counter resets.
 
+#include "connectors/PrometheusText.h"
 #include "connectors/etcd/EtcdOptions.h"
 #include "connectors/etcd/EtcdServiceLayout.h"
 #include "connectors/etcd/EtcdSettings.h"
-#include "connectors/etcd/PrometheusText.h"
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
 #include "models/etcd/EtcdRevisionDiff.h"

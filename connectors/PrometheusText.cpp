@@ -1,10 +1,10 @@
-#include "connectors/discovery/MetricsText.h"
+#include "connectors/PrometheusText.h"
 
 #include <QList>
 
 using namespace Qt::StringLiterals;
 
-namespace regscope::discoveryconn {
+namespace regscope {
 
 namespace {
 
@@ -38,7 +38,7 @@ bool parseLabels(const QByteArray& text, QMap<QString, QString>& out) {
 
 } // namespace
 
-std::vector<MetricPoint> parseMetricsText(const QByteArray& text) {
+std::vector<MetricPoint> parsePrometheusText(const QByteArray& text, const QSet<QString>& wanted) {
     std::vector<MetricPoint> out;
     const QList<QByteArray> lines = text.split('\n');
     for (const QByteArray& line : lines) {
@@ -54,6 +54,8 @@ std::vector<MetricPoint> parseMetricsText(const QByteArray& text) {
             if (close < brace)
                 continue;
             p.name = QString::fromUtf8(l.first(brace));
+            if (!wanted.isEmpty() && !wanted.contains(p.name))
+                continue;
             if (!parseLabels(l.sliced(brace + 1, close - brace - 1), p.labels))
                 continue;
             valueStart = close + 1;
@@ -61,6 +63,8 @@ std::vector<MetricPoint> parseMetricsText(const QByteArray& text) {
             if (space < 0)
                 continue;
             p.name = QString::fromUtf8(l.first(space));
+            if (!wanted.isEmpty() && !wanted.contains(p.name))
+                continue;
             valueStart = space;
         }
         QByteArray rest = l.sliced(valueStart).trimmed();
@@ -75,4 +79,4 @@ std::vector<MetricPoint> parseMetricsText(const QByteArray& text) {
     return out;
 }
 
-} // namespace regscope::discoveryconn
+} // namespace regscope
