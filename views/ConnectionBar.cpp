@@ -44,6 +44,10 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     layout->addWidget(m_url);
     m_connect = new QPushButton(u"Connect"_s, this);
     layout->addWidget(m_connect);
+    m_dialog = new QPushButton(u"Connection…"_s, this);
+    m_dialog->setObjectName(u"connectionDialogButton"_s);
+    m_dialog->setToolTip(u"TLS, credentials and saved profiles (Ctrl+Shift+L)"_s);
+    layout->addWidget(m_dialog);
     m_state = new QLabel(this);
     m_state->setObjectName(u"connectionState"_s);
     m_state->setMinimumWidth(110);
@@ -61,6 +65,7 @@ ConnectionBar::ConnectionBar(QWidget* parent)
         Q_EMIT connectRequested(u);
     };
     connect(m_connect, &QPushButton::clicked, this, request);
+    connect(m_dialog, &QPushButton::clicked, this, &ConnectionBar::dialogRequested);
     connect(m_url->lineEdit(), &QLineEdit::returnPressed, this, request);
     setHealth(SourceHealth{HealthState::Down, u"not attached"_s});
 }

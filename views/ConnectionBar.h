@@ -29,12 +29,15 @@ public:
 
 Q_SIGNALS:
     void connectRequested(const QString& url);
+    // The "Connection…" button: the window opens the connection dialog.
+    void dialogRequested();
 
 private:
     void remember(const QString& url);
 
     QComboBox* m_url = nullptr;
     QPushButton* m_connect = nullptr;
+    QPushButton* m_dialog = nullptr;
     QLabel* m_state = nullptr;
     QLabel* m_reason = nullptr;
 };

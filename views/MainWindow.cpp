@@ -2,6 +2,7 @@
 
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
+#include "views/ConnectionDialog.h"
 
 #include <QAction>
 #include <QApplication>
@@ -78,6 +79,12 @@ MainWindow::MainWindow(QWidget* parent)
     QAction* focusUrl = file->addAction(u"&Connect to…"_s);
     focusUrl->setShortcut(QKeySequence(u"Ctrl+L"_s));
     connect(focusUrl, &QAction::triggered, m_connectionBar, &ConnectionBar::focusUrl);
+    QAction* dialog = file->addAction(u"Co&nnection…"_s);
+    dialog->setObjectName(u"connectionDialogAction"_s);
+    dialog->setShortcut(QKeySequence(u"Ctrl+Shift+L"_s));
+    connect(dialog, &QAction::triggered, this, &MainWindow::openConnectionDialog);
+    connect(m_connectionBar, &ConnectionBar::dialogRequested, this,
+            &MainWindow::openConnectionDialog);
     QAction* quit = file->addAction(u"&Quit"_s);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -111,6 +118,39 @@ MainWindow::MainWindow(QWidget* parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::setProfiles(const QList<ConnectionProfile>& profiles) {
+    m_profiles = profiles;
+    if (auto* open = findChild<ConnectionDialog*>(); open && open->isVisible())
+        open->setProfiles(m_profiles);
+}
+
+ConnectionDialog* MainWindow::openConnectionDialog() {
+    if (auto* open = findChild<ConnectionDialog*>(); open && open->isVisible()) {
+        open->raise();
+        open->activateWindow();
+        return open;
+    }
+    auto* dialog = new ConnectionDialog(this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    dialog->setProfiles(m_profiles);
+    // Start from the saved profile of the current URL when there is one, with its TLS fields.
+    const QString url = m_connectionBar->url();
+    ConnectionProfile current;
+    current.url = url;
+    for (const ConnectionProfile& p : m_profiles) {
+        if (p.url == url) {
+            current = p;
+            break;
+        }
+    }
+    dialog->setProfile(current);
+    connect(dialog, &ConnectionDialog::profileAccepted, this, &MainWindow::profileConnectRequested);
+    connect(dialog, &ConnectionDialog::profileDeleteRequested, this,
+            &MainWindow::profileDeleteRequested);
+    dialog->open();
+    return dialog;
+}
 
 void MainWindow::addPanel(const QString& title, QWidget* panel, const QKeySequence& shortcut) {
     panel->setObjectName(panel->objectName().isEmpty() ? title : panel->objectName());

@@ -2,6 +2,8 @@
 // The main window: a connection bar on top, the panels as tabs, a status bar with the event
 // rate and the store's size. Panels come from views/ and from other rooms via addPanel().
 
+#include "models/ConnectionProfile.h"
+
 #include <QKeySequence>
 #include <QMainWindow>
 
@@ -11,6 +13,7 @@ class QLabel;
 namespace regscope {
 
 class ConnectionBar;
+class ConnectionDialog;
 class Store;
 
 class MainWindow : public QMainWindow {
@@ -32,6 +35,13 @@ public:
     // Shows the store's health in the connection bar and its size/event rate in the status bar.
     void setStore(Store* store);
 
+    // The saved profiles the connection dialog lists (the app loads and saves them).
+    void setProfiles(const QList<ConnectionProfile>& profiles);
+    QList<ConnectionProfile> profiles() const { return m_profiles; }
+    // Opens the connection dialog (window-modal, open() not exec()) filled with the current
+    // URL; answers come as profileConnectRequested / profileDeleteRequested.
+    ConnectionDialog* openConnectionDialog();
+
     void setTheme(Theme theme);
     Theme theme() const { return m_theme; }
 
@@ -42,6 +52,9 @@ public:
 Q_SIGNALS:
     // The user asked to attach to another source (connection bar or dialog).
     void connectRequested(const QString& url);
+    // The connection dialog was accepted (validated); save: keep it as a profile.
+    void profileConnectRequested(const regscope::ConnectionProfile& profile, bool save);
+    void profileDeleteRequested(const QString& name);
 
 protected:
     void closeEvent(class QCloseEvent* event) override;
@@ -54,6 +67,7 @@ private:
     QLabel* m_rateLabel = nullptr;
     QLabel* m_sizeLabel = nullptr;
     Store* m_store = nullptr;
+    QList<ConnectionProfile> m_profiles;
     Theme m_theme = Theme::Light;
     quint64 m_lastEvents = 0;
     qint64 m_lastStatusMs = 0;

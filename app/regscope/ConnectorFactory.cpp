@@ -6,6 +6,7 @@
 #endif
 #ifdef REGSCOPE_HAVE_ETCD
 #include "connectors/etcd/EtcdConnector.h"
+#include "connectors/etcd/EtcdSettings.h"
 #endif
 
 #include <QUrl>
@@ -13,6 +14,22 @@
 using namespace Qt::StringLiterals;
 
 namespace regscope {
+
+#ifdef REGSCOPE_HAVE_ETCD
+EtcdResult<EtcdOptions> etcdOptionsOf(const ConnectionProfile& profile) {
+    auto options = parseEtcdUrl(profile.url.trimmed());
+    if (!options)
+        return options;
+    options->tls.enabled = options->tls.enabled || profile.usesTls();
+    options->tls.caFile = profile.caFile;
+    options->tls.clientCertFile = profile.clientCertFile;
+    options->tls.clientKeyFile = profile.clientKeyFile;
+    options->tls.serverName = profile.serverName;
+    options->user = profile.user;
+    options->password = profile.password;
+    return options;
+}
+#endif
 
 std::unique_ptr<Connector> makeConnector(const QString& url, QString* error) {
     const QString trimmed = url.trimmed();
@@ -50,6 +67,21 @@ std::unique_ptr<Connector> makeConnector(const QString& url, QString* error) {
         *error = u"unsupported source '%1': expected demo, http://host:port or "
                  u"etcd://host:port[,host:port]/prefix"_s.arg(trimmed);
     return nullptr;
+}
+
+std::unique_ptr<Connector> makeConnector(const ConnectionProfile& profile, QString* error) {
+    if (profile.kind() != ConnectionProfile::Kind::Etcd)
+        return makeConnector(profile.url, error);
+#ifdef REGSCOPE_HAVE_ETCD
+    auto options = etcdOptionsOf(profile);
+    if (!options) {
+        *error = options.error().message;
+        return nullptr;
+    }
+    return std::make_unique<EtcdConnector>(std::move(*options));
+#else
+    return makeConnector(profile.url, error);
+#endif
 }
 
 } // namespace regscope

@@ -20,14 +20,29 @@ bool Session::attach(const QString& url, QString* error) {
     std::unique_ptr<Connector> next = makeConnector(url, error);
     if (!next)
         return false;
+    ConnectionProfile profile;
+    profile.url = url.trimmed();
+    adopt(std::move(next), std::move(profile));
+    return true;
+}
+
+bool Session::attach(const ConnectionProfile& profile, QString* error) {
+    std::unique_ptr<Connector> next = makeConnector(profile, error);
+    if (!next)
+        return false;
+    adopt(std::move(next), profile);
+    return true;
+}
+
+void Session::adopt(std::unique_ptr<Connector> next, ConnectionProfile profile) {
     detach();
     m_store->clear();
+    m_profile = std::move(profile); // by value: the caller may pass our own m_profile
     m_connector = std::move(next);
     connect(m_connector.get(), &Connector::eventsReady, m_store, &Store::apply,
             Qt::QueuedConnection);
     m_connector->start();
     Q_EMIT attached(m_connector.get());
-    return true;
 }
 
 void Session::detach() {
@@ -35,6 +50,7 @@ void Session::detach() {
         return;
     m_connector->stop(); // its thread has joined: nothing new gets posted
     m_connector.reset();
+    m_profile = {};
     // Batches it posted before stopping must not land in the next source's store.
     QCoreApplication::removePostedEvents(m_store, QEvent::MetaCall);
 }

@@ -1,6 +1,8 @@
 // regscope: the GUI, and the composition root that wires connectors, store and views.
 
+#include "app/regscope/ConnectorFactory.h"
 #include "app/regscope/JsonDump.h"
+#include "app/regscope/ProfileStore.h"
 #include "app/regscope/Session.h"
 #include "app/regscope/SourcePanels.h"
 #ifdef REGSCOPE_HAVE_LOADER
@@ -17,6 +19,8 @@
 #include <QIcon>
 #include <QImage>
 #include <QJsonDocument>
+#include <QSettings>
+#include <QStatusBar>
 #include <QTextStream>
 #include <QTimer>
 
@@ -50,6 +54,28 @@ void preferOffscreenWhenHeadless(int argc, char** argv) {
 
 void fail(const QString& message) {
     std::fprintf(stderr, "regscope: %s\n", qPrintable(message));
+}
+
+// The saved profiles (passwords unsealed into memory); problems go to stderr.
+QList<regscope::ConnectionProfile> loadProfiles(const regscope::ProfileStore& profiles) {
+    QSettings settings;
+    regscope::ProfileStore::Loaded loaded = profiles.load(settings);
+    for (const regscope::ProfileError& problem : loaded.problems)
+        fail(problem.message);
+    return loaded.profiles;
+}
+
+// A URL the user typed attaches with the saved profile of the same URL when there is one, so
+// its TLS files and credentials apply.
+regscope::ConnectionProfile profileFor(const QString& url,
+                                       const QList<regscope::ConnectionProfile>& saved) {
+    for (const regscope::ConnectionProfile& p : saved) {
+        if (p.url == url.trimmed())
+            return p;
+    }
+    regscope::ConnectionProfile bare;
+    bare.url = url.trimmed();
+    return bare;
 }
 
 // Waits (on the event loop, never blocking it) until `ready` holds, the source is down, or
@@ -149,10 +175,12 @@ int main(int argc, char** argv) {
     }
 
     const QString url = parser.value(connectOpt);
+    const regscope::ProfileStore profileStore;
+    const QList<regscope::ConnectionProfile> savedProfiles = loadProfiles(profileStore);
     regscope::Store store;
     regscope::Session session(&store);
     QString error;
-    if (!session.attach(url, &error)) {
+    if (!session.attach(profileFor(url, savedProfiles), &error)) {
         fail(error);
         return kExitUsage;
     }
@@ -193,13 +221,36 @@ int main(int argc, char** argv) {
     regscope::addSourcePanels(&window, &store, &session);
     window.setStore(&store);
     window.connectionBar()->setUrl(url);
-    QObject::connect(&window, &regscope::MainWindow::connectRequested, &window,
-                     [&session, &window, &store](const QString& next) {
-                         QString why;
-                         if (!session.attach(next, &why))
-                             window.connectionBar()->setHealth({regscope::HealthState::Down, why});
-                         else
-                             window.setStore(&store);
+    window.setProfiles(savedProfiles);
+    const auto attach = [&session, &window, &store](const regscope::ConnectionProfile& profile) {
+        QString why;
+        if (!session.attach(profile, &why)) {
+            window.connectionBar()->setHealth({regscope::HealthState::Down, why});
+            return;
+        }
+        window.setStore(&store);
+        window.connectionBar()->setUrl(profile.url);
+    };
+    QObject::connect(
+        &window, &regscope::MainWindow::connectRequested, &window,
+        [&window, attach](const QString& next) { attach(profileFor(next, window.profiles())); });
+    // The connection dialog: save first (so a failing source is still remembered), then attach.
+    QObject::connect(
+        &window, &regscope::MainWindow::profileConnectRequested, &window,
+        [&window, &profileStore, attach](const regscope::ConnectionProfile& profile, bool save) {
+            if (save) {
+                QSettings settings;
+                if (auto saved = profileStore.save(settings, profile); !saved)
+                    window.statusBar()->showMessage(saved.error().message, 15000);
+                window.setProfiles(loadProfiles(profileStore));
+            }
+            attach(profile);
+        });
+    QObject::connect(&window, &regscope::MainWindow::profileDeleteRequested, &window,
+                     [&window, &profileStore](const QString& name) {
+                         QSettings settings;
+                         profileStore.remove(settings, name);
+                         window.setProfiles(loadProfiles(profileStore));
                      });
 
     if (parser.isSet(screenshotOpt)) {

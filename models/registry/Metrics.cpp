@@ -103,7 +103,7 @@ std::string MetricsSnapshot::ToPrometheus() const {
     for (const auto& nc : hitsByName)
         Sample(out, "lookup_hits_by_name_total", "name=\"" + EscapeLabel(nc.name) + '"', nc.count);
     Header(out, "lookup_misses_by_name_total",
-           "Lookup misses of the most-missed names (space-saving top-K, may over-count).",
+           "Lookup misses of the most-missed names (per-thread space-saving top-K, estimates).",
            "counter");
     for (const auto& nc : topMisses)
         Sample(out, "lookup_misses_by_name_total", "name=\"" + EscapeLabel(nc.name) + '"',

@@ -26,7 +26,9 @@ struct LatencyHistogram {
 struct NameCount {
     std::string name{};
     std::uint64_t count = 0;
-    std::uint64_t error = 0; // space-saving over-estimate bound (misses only): true >= count-error
+    // Misses only (topMisses): how much of `count` may not be misses of this name. Always
+    // true >= count - error (a lower bound); `count` alone is an estimate (see topMisses).
+    std::uint64_t error = 0;
 };
 
 struct MetricsSnapshot {
@@ -47,12 +49,18 @@ struct MetricsSnapshot {
     std::uint32_t latencySampleEvery = 0;
 
     std::vector<NameCount> hitsByName{}; // every name with at least one hit, by count desc
-    // The most-missed names: a space-saving top-K per looking-up thread (K = missTopK), merged.
-    // Bounded whatever names are looked up.
+    // The most-missed names: a space-saving top-K per looking-up thread (K = missTopK), merged
+    // (counts and errors summed), largest count first, at most K. Bounded whatever names are
+    // looked up. What holds for every entry: true misses >= count - error. While a thread has
+    // missed at most K distinct names, its counts are exact (error 0). A name already in a
+    // thread's table is counted exactly from then on; when the table is full, only 1 miss of an
+    // untracked name in missSampleEvery evicts a least counted name (count = its count + 1,
+    // error = its count). Once a table has evicted, a count may over-state (by at most error)
+    // or under-state the truth (misses before admission, or counted on a table that later
+    // evicted the name, are lost).
     std::vector<NameCount> topMisses{};
     std::uint32_t missTopK = 0;
-    // With missSampleEvery N > 1 the counts are estimates (1 in N misses, weighted N).
-    std::uint32_t missSampleEvery = 1;
+    std::uint32_t missSampleEvery = 1; // RegistryOptions::missSampleEvery
 
     // Prometheus text exposition (version 0.0.4), metric names prefixed "regscope_registry_":
     // entries, aliases, lookup_total{outcome}, register_total{outcome},

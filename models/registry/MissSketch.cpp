@@ -1,5 +1,6 @@
 #include "models/registry/MissSketch.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace regscope::registry::detail {
@@ -10,26 +11,12 @@ MissSketch::MissSketch(std::uint32_t capacity)
         return;
     names_.reserve(capacity_);
     hashes_.reserve(capacity_);
-    counts_.reserve(capacity_);
     errors_.reserve(capacity_);
-    bucketOf_.reserve(capacity_);
-    prevItem_.reserve(capacity_);
-    nextItem_.reserve(capacity_);
-    buckets_.resize(capacity_);
-    for (std::uint32_t b = capacity_; b-- > 0;)
-        freeBuckets_.push_back(b);
+    counts_ = std::make_unique<std::atomic<std::uint64_t>[]>(capacity_);
+    heap_.reserve(capacity_);
+    heapKey_.reserve(capacity_);
     index_.assign(std::bit_ceil(std::size_t{capacity_} * 2), 0);
     mask_ = index_.size() - 1;
-}
-
-std::uint32_t MissSketch::Find(std::string_view name, std::size_t hash) const {
-    for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
-        const auto slot = index_[i];
-        if (slot == 0)
-            return kNone;
-        if (hashes_[slot - 1] == hash && names_[slot - 1] == name)
-            return slot - 1;
-    }
 }
 
 void MissSketch::IndexInsert(std::uint32_t item) {
@@ -54,112 +41,81 @@ void MissSketch::IndexErase(std::uint32_t item) {
     index_[i] = 0;
 }
 
-std::uint32_t MissSketch::NewBucketAfter(std::uint32_t after, std::uint64_t count) {
-    const std::uint32_t b = freeBuckets_.back();
-    freeBuckets_.pop_back();
-    auto& nb = buckets_[b];
-    nb.count = count;
-    nb.head = kNone;
-    nb.prev = after;
-    nb.next = after == kNone ? firstBucket_ : buckets_[after].next;
-    if (nb.next != kNone)
-        buckets_[nb.next].prev = b;
-    if (after == kNone)
-        firstBucket_ = b;
-    else
-        buckets_[after].next = b;
-    return b;
-}
-
-void MissSketch::LinkInto(std::uint32_t item, std::uint32_t bucket) {
-    auto& b = buckets_[bucket];
-    bucketOf_[item] = bucket;
-    prevItem_[item] = kNone;
-    nextItem_[item] = b.head;
-    if (b.head != kNone)
-        prevItem_[b.head] = item;
-    b.head = item;
-}
-
-void MissSketch::Unlink(std::uint32_t item) {
-    const std::uint32_t bucket = bucketOf_[item];
-    auto& b = buckets_[bucket];
-    if (prevItem_[item] != kNone)
-        nextItem_[prevItem_[item]] = nextItem_[item];
-    else
-        b.head = nextItem_[item];
-    if (nextItem_[item] != kNone)
-        prevItem_[nextItem_[item]] = prevItem_[item];
-    if (b.head == kNone) { // emptied: unlink the bucket and recycle it
-        if (b.prev != kNone)
-            buckets_[b.prev].next = b.next;
-        else
-            firstBucket_ = b.next;
-        if (b.next != kNone)
-            buckets_[b.next].prev = b.prev;
-        freeBuckets_.push_back(bucket);
+// A 4-ary heap: half the levels of a binary one (4 for K = 256), and the four children of a
+// node share a cache line of heap_.
+void MissSketch::SiftUp(std::size_t pos) {
+    const std::uint32_t item = heap_[pos];
+    while (pos > 0) {
+        const std::size_t parent = (pos - 1) / 4;
+        if (heapKey_[heap_[parent]] <= heapKey_[item])
+            break;
+        heap_[pos] = heap_[parent];
+        pos = parent;
     }
+    heap_[pos] = item;
 }
 
-void MissSketch::Increment(std::uint32_t item, std::uint64_t weight) {
-    const std::uint32_t from = bucketOf_[item];
-    const std::uint64_t count = (counts_[item] += weight);
-    // The bucket with that count, or the one after which to create it (ascending order).
-    std::uint32_t after = from;
-    std::uint32_t to = buckets_[from].next;
-    while (to != kNone && buckets_[to].count < count) {
-        after = to;
-        to = buckets_[to].next;
-    }
-    if (to == kNone || buckets_[to].count != count) {
-        // Alone in its bucket and nothing in between: the bucket itself moves up.
-        if (after == from && buckets_[from].head == item && nextItem_[item] == kNone) {
-            buckets_[from].count = count;
-            return;
+void MissSketch::SiftDown(std::size_t pos) {
+    const std::uint32_t item = heap_[pos];
+    const std::uint64_t key = heapKey_[item];
+    const std::size_t n = heap_.size();
+    for (;;) {
+        const std::size_t first = 4 * pos + 1;
+        if (first >= n)
+            break;
+        std::size_t child = first;
+        std::uint64_t least = heapKey_[heap_[first]];
+        const std::size_t last = std::min(first + 4, n);
+        for (std::size_t c = first + 1; c < last; ++c) {
+            const std::uint64_t k = heapKey_[heap_[c]];
+            child = k < least ? c : child;
+            least = k < least ? k : least;
         }
-        to = NewBucketAfter(after, count);
+        if (least >= key)
+            break;
+        heap_[pos] = heap_[child];
+        pos = child;
     }
-    Unlink(item);
-    LinkInto(item, to);
+    heap_[pos] = item;
 }
 
-void MissSketch::Add(std::string_view name, std::size_t hash, std::uint64_t weight) {
-    if (capacity_ == 0 || weight == 0)
-        return;
-    if (const auto item = Find(name, hash); item != kNone) {
-        Increment(item, weight);
-        return;
+std::uint32_t MissSketch::LeastCounted() {
+    for (;;) {
+        const std::uint32_t top = heap_.front();
+        const std::uint64_t count = counts_[top].load(std::memory_order_relaxed);
+        if (heapKey_[top] == count)
+            return top;
+        heapKey_[top] = count; // grew since it was keyed: re-key and look again
+        SiftDown(0);
     }
+}
+
+void MissSketch::Admit(std::string_view name, std::size_t hash) {
+    if (capacity_ == 0)
+        return;
     if (names_.size() < capacity_) {
         const auto item = static_cast<std::uint32_t>(names_.size());
         names_.emplace_back(name);
         hashes_.push_back(hash);
-        counts_.push_back(weight);
         errors_.push_back(0);
-        bucketOf_.push_back(kNone);
-        prevItem_.push_back(kNone);
-        nextItem_.push_back(kNone);
+        counts_[item].store(1, std::memory_order_relaxed);
         IndexInsert(item);
-        // Find (or create) the bucket for `weight`, walking up from the smallest.
-        std::uint32_t after = kNone;
-        std::uint32_t bucket = firstBucket_;
-        while (bucket != kNone && buckets_[bucket].count < weight) {
-            after = bucket;
-            bucket = buckets_[bucket].next;
-        }
-        if (bucket == kNone || buckets_[bucket].count != weight)
-            bucket = NewBucketAfter(after, weight);
-        LinkInto(item, bucket);
+        heapKey_.push_back(1);
+        heap_.push_back(item);
+        SiftUp(heap_.size() - 1);
         return;
     }
-    // Replace a least counted name: the newcomer inherits its count as the error bound.
-    const auto victim = buckets_[firstBucket_].head;
+    // Replace a least counted name; the newcomer inherits its count as the error bound.
+    const std::uint32_t victim = LeastCounted();
+    const std::uint64_t least = heapKey_[victim];
     IndexErase(victim);
     names_[victim].assign(name);
     hashes_[victim] = hash;
-    errors_[victim] = counts_[victim];
+    errors_[victim] = least;
+    counts_[victim].store(least + 1, std::memory_order_relaxed);
     IndexInsert(victim);
-    Increment(victim, weight);
+    heapKey_[victim] = least + 1;
+    SiftDown(0); // the victim is the top
 }
 
 void MissSketch::MergeInto(
@@ -167,7 +123,7 @@ void MissSketch::MergeInto(
     for (std::size_t i = 0; i < names_.size(); ++i) {
         auto& nc = into[names_[i]];
         nc.name = names_[i];
-        nc.count += counts_[i];
+        nc.count += counts_[i].load(std::memory_order_relaxed);
         nc.error += errors_[i];
     }
 }

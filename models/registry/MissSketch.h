@@ -1,15 +1,26 @@
 #pragma once
-// Space-saving top-K (Metwally et al.): the K most frequent names in a stream, with bounded
-// memory whatever the stream holds. Used per looking-up thread for missed names, so it sits
-// on the miss path: O(1) per name with the paper's "stream summary" (items grouped in buckets
-// of equal count, buckets in ascending order, so the eviction candidate is the first item of
-// the first bucket), an open-addressing index, and no allocation once a slot's string has the
-// capacity for the names it sees.
-// Not thread-safe: the owner serialises.
+// The most-missed names of one looking-up thread: a space-saving top-K (Metwally et al.) with
+// bounded memory whatever names are looked up, built so that the miss path stays cheap:
+//   - a name already in the table is counted exactly, by its owner thread, with one relaxed
+//     store and no lock (Find + Count);
+//   - a name not in the table is admitted (Admit, under the owner's lock): into a free slot
+//     while there is one, else in place of a least counted name, whose count the newcomer
+//     inherits as its error bound (count = that count + 1, error = that count).
+// What each entry then guarantees: true misses of the name >= count - error, always (the count
+// since admission is exact, and admission adds 1 for the miss being counted). If every miss of
+// an untracked name is admitted (the caller samples nothing), it is the classic space-saving
+// summary and count >= true as well; if the caller admits only a sample of them when the table
+// is full (RegistryOptions::missSampleEvery), misses of a name before its admission may be
+// uncounted, so count alone may also under-state the truth.
+// Threads: Find and Count by the owner only, without a lock; Admit by the owner holding the
+// lock that MergeInto / Size callers on other threads hold too. Counts are relaxed atomics,
+// so a reader under the lock sees each one whole while the owner keeps counting.
 
 #include "models/registry/Metrics.h"
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,44 +38,66 @@ struct StringHash {
 
 class MissSketch {
 public:
+    static constexpr std::uint32_t kNone = ~std::uint32_t{0};
+
     explicit MissSketch(std::uint32_t capacity);
+
+    // Owner thread, no lock. hash: StringHash{}(name). The item holding `name`, or kNone.
+    std::uint32_t Find(std::string_view name, std::size_t hash) const {
+        if (capacity_ == 0)
+            return kNone;
+        for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+            const auto slot = index_[i];
+            if (slot == 0)
+                return kNone;
+            if (hashes_[slot - 1] == hash && names_[slot - 1] == name)
+                return slot - 1;
+        }
+    }
+    // Owner thread, no lock: one more miss of a tracked item.
+    void Count(std::uint32_t item) {
+        auto& c = counts_[item];
+        c.store(c.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+    // Owner thread, no lock: whether admitting a new name would evict one.
+    bool Full() const { return names_.size() >= capacity_; }
+    // Owner thread, under the lock: start tracking `name` (not tracked yet) for this miss.
+    void Admit(std::string_view name, std::size_t hash);
+    // Owner thread, under the lock: every miss, nothing sampled (classic space-saving).
     void Add(std::string_view name) { Add(name, StringHash{}(name)); }
-    // hash: StringHash{}(name); weight: how many occurrences this one stands for (sampling).
-    void Add(std::string_view name, std::size_t hash, std::uint64_t weight = 1);
-    // Adds this sketch's counters into `into` (name -> count, error).
+    void Add(std::string_view name, std::size_t hash) {
+        if (const auto item = Find(name, hash); item != kNone)
+            Count(item);
+        else
+            Admit(name, hash);
+    }
+
+    // Any thread, under the lock. Adds this sketch's counters into `into` (name -> count, error).
     void
     MergeInto(std::unordered_map<std::string, NameCount, StringHash, std::equal_to<>>& into) const;
     std::size_t Size() const { return names_.size(); }
 
 private:
-    std::uint32_t Find(std::string_view name, std::size_t hash) const; // item or kNone
     void IndexInsert(std::uint32_t item);
     void IndexErase(std::uint32_t item);
-    void Increment(std::uint32_t item, std::uint64_t weight); // moves it up the buckets
-    void Unlink(std::uint32_t item); // out of its bucket (frees an emptied bucket)
-    void LinkInto(std::uint32_t item, std::uint32_t bucket);
-    std::uint32_t NewBucketAfter(std::uint32_t after, std::uint64_t count); // kNone: at front
+    void SiftUp(std::size_t pos);
+    void SiftDown(std::size_t pos);
+    std::uint32_t LeastCounted(); // refreshes stale heap keys on the way
 
-    static constexpr std::uint32_t kNone = ~std::uint32_t{0};
     std::uint32_t capacity_;
-    std::vector<std::string> names_;
+    std::vector<std::string> names_; // reserved to capacity: never reallocates
     std::vector<std::size_t> hashes_;
-    std::vector<std::uint64_t> counts_;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
     std::vector<std::uint64_t> errors_;
-    // Items: doubly linked within their bucket.
-    std::vector<std::uint32_t> bucketOf_, prevItem_, nextItem_;
-    // Buckets (at most one per item): count, first item, neighbours in ascending count order.
-    struct Bucket {
-        std::uint64_t count = 0;
-        std::uint32_t head = kNone;
-        std::uint32_t prev = kNone;
-        std::uint32_t next = kNone;
-    };
-    std::vector<Bucket> buckets_;
-    std::vector<std::uint32_t> freeBuckets_;
-    std::uint32_t firstBucket_ = kNone;
     std::vector<std::uint32_t> index_; // open addressing, linear probing: item + 1, 0 empty
     std::size_t mask_ = 0;
+    // A min-heap of items by heapKey_, a count each item had at some point. Counts only grow
+    // (Count runs without the lock and does not touch the heap), so a key is a lower bound of
+    // its item's count: when the top's key equals its count, no item counts less. Admit
+    // refreshes stale tops until that holds, so each Count costs at most one later O(log K)
+    // fix-up, on the (sampled) admission path.
+    std::vector<std::uint32_t> heap_;
+    std::vector<std::uint64_t> heapKey_;
 };
 
 } // namespace regscope::registry::detail

@@ -34,8 +34,8 @@ inline constexpr std::array<std::uint64_t, 12> kLatencyBoundsNs = {
 inline constexpr std::size_t kNameChunk = 1024;
 inline constexpr std::size_t kNameChunks = 256; // names with an id beyond 262,143 are not counted
 
-// Guards a slot's miss sketch: taken by the owner on every miss and by Metrics() now and then,
-// so almost never contended; cheaper than a std::mutex there.
+// Guards a slot's miss sketch: taken by the owner when it admits a name and by Metrics() now
+// and then, so almost never contended; cheaper than a std::mutex there.
 class SpinLock {
 public:
     void lock() noexcept {
@@ -74,17 +74,37 @@ struct alignas(64) ReaderSlot {
         : block(new PinBlock)
         , sampleCountdown(sampleEveryN == 0 ? 1 : sampleEveryN)
         , sampleEvery(sampleEveryN)
-        , missCountdown(1) // the first miss is always recorded
+        , missCountdown(1) // the first untracked miss into a full table is admitted
         , missSampleEvery(missEveryN == 0 ? 1 : missEveryN)
         , missSketch(topK) {}
 
+    // A name already in the most-missed table is counted exactly, lock-free (only this
+    // thread writes the table). A new name is admitted while the table has room; once it is
+    // full, only 1 untracked miss in missSampleEvery may evict a least counted name, so a
+    // flood of distinct names costs a probe and a countdown per miss (see MissSketch.h for
+    // what the counts then guarantee).
     void CountMiss(std::string_view name, std::size_t hash) {
+        if (!CountTrackedMiss(name, hash))
+            CountUntrackedMiss(name, hash);
+    }
+    // Counts the miss if `name` is in the table (it was valid when admitted); else false.
+    bool CountTrackedMiss(std::string_view name, std::size_t hash) {
+        const auto item = missSketch.Find(name, hash);
+        if (item == MissSketch::kNone)
+            return false;
         Bump(misses);
-        if (--missCountdown != 0)
-            return;
-        missCountdown = missSampleEvery;
+        missSketch.Count(item);
+        return true;
+    }
+    void CountUntrackedMiss(std::string_view name, std::size_t hash) {
+        Bump(misses);
+        if (missSketch.Full()) {
+            if (--missCountdown != 0)
+                return;
+            missCountdown = missSampleEvery;
+        }
         std::lock_guard lock(missMutex);
-        missSketch.Add(name, hash, missSampleEvery);
+        missSketch.Admit(name, hash);
     }
     ~ReaderSlot();
 

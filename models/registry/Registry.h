@@ -153,10 +153,11 @@ public:
     }
 
 private:
+    // Builds the result in place: one move of the handle or the error, not three.
     static std::expected<Handle<T>, Error> Wrap(std::expected<RawHandle, Error> raw) {
         if (!raw)
-            return std::unexpected(std::move(raw.error()));
-        return Handle<T>(std::move(*raw));
+            return std::expected<Handle<T>, Error>(std::unexpect, std::move(raw.error()));
+        return std::expected<Handle<T>, Error>(std::in_place, std::move(*raw));
     }
 };
 

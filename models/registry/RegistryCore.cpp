@@ -4,6 +4,7 @@
 #include "models/registry/Snapshot.h"
 
 #include <algorithm>
+#include <cstring>
 #include <iostream>
 #include <set>
 #include <unordered_set>
@@ -101,13 +102,34 @@ std::atomic<std::uint64_t> gNextRegistryId{1};
 constexpr std::size_t kMaxNameLength = 256;
 constexpr std::string_view kNotRegistered = "not registered";
 
+// The lookup-path check (ValidateName below says why a name fails). Eight bytes at a time:
+// a word has a byte below 0x21 iff ((w - 0x21..21) & ~w & 0x80..80) != 0, and a byte equal
+// to 0x7f iff the same test for "below 1" holds on w ^ 0x7f..7f (bytes >= 0x80, UTF-8, pass).
 bool ValidName(std::string_view name) {
-    if (name.empty() || name.size() > kMaxNameLength)
+    const std::size_t n = name.size();
+    if (n == 0 || n > kMaxNameLength)
         return false;
-    for (unsigned char c : name)
-        if (c <= 0x20 || c == 0x7f)
-            return false;
-    return true;
+    const char* p = name.data();
+    if (n < 8) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto c = static_cast<unsigned char>(p[i]);
+            if (c <= 0x20 || c == 0x7f)
+                return false;
+        }
+        return true;
+    }
+    constexpr std::uint64_t kOnes = 0x0101010101010101u;
+    constexpr std::uint64_t kHighs = 0x8080808080808080u;
+    auto badBytes = [&](std::size_t at) {
+        std::uint64_t w;
+        std::memcpy(&w, p + at, sizeof w);
+        const std::uint64_t del = w ^ (kOnes * 0x7f);
+        return ((w - kOnes * 0x21) & ~w) | ((del - kOnes) & ~del);
+    };
+    std::uint64_t bad = badBytes(n - 8); // the last word, overlapping: no byte-wise tail
+    for (std::size_t i = 0; i + 8 < n; i += 8)
+        bad |= badBytes(i);
+    return (bad & kHighs) == 0;
 }
 
 std::expected<void, Error> ValidateName(std::string_view name) {
@@ -307,20 +329,24 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
     if (slot->seenGeneration != generation_.load(std::memory_order_acquire)) [[unlikely]]
         released = detail::InstallSnapshot(*slot, shared_->Current());
 
-    std::chrono::steady_clock::time_point t0;
-    const bool timed = slot->sampleEvery != 0 && --slot->sampleCountdown == 0;
-    if (timed) [[unlikely]] {
+    // Times the lookup when sampled, on every return path, after the result is built (the
+    // result is constructed in place: no extra move of a handle or an error).
+    struct LatencySample {
+        detail::ReaderSlot* slot;
+        bool timed;
+        std::chrono::steady_clock::time_point t0{};
+        ~LatencySample() {
+            if (timed) [[unlikely]]
+                slot->CountLatency(
+                    static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                   std::chrono::steady_clock::now() - t0)
+                                                   .count()));
+        }
+    } sample{slot, slot->sampleEvery != 0 && --slot->sampleCountdown == 0};
+    if (sample.timed) [[unlikely]] {
         slot->sampleCountdown = slot->sampleEvery;
-        t0 = std::chrono::steady_clock::now();
+        sample.t0 = std::chrono::steady_clock::now();
     }
-    auto finish = [&](auto&& result) {
-        if (timed) [[unlikely]]
-            slot->CountLatency(
-                static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                               std::chrono::steady_clock::now() - t0)
-                                               .count()));
-        return std::forward<decltype(result)>(result);
-    };
 
     const Snap& snap = *slot->snap;
     const Layer* tenant = nullptr;
@@ -342,20 +368,25 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
         slot->CountHit(fast->nameId);
         // The Handle reads its record lazily (through the cold slot): no extra line touched here.
         const detail::ColdSlot& cold = (inTenant ? *tIndex : gIndex).Cold(fast);
-        return finish(std::expected<RawHandle, Error>(
-            RawHandle(slot->block, &cold.best, fast->bestImpl, false)));
+        return std::expected<RawHandle, Error>(
+            RawHandle(slot->block, &cold.best, fast->bestImpl, false));
     }
 
     if (!fast) {
-        if (!ValidName(name)) [[unlikely]] {
-            detail::Bump(slot->errors);
-            return finish(std::expected<RawHandle, Error>(std::unexpect,
-                                                          std::move(ValidateName(name).error())));
+        // A name in this thread's most-missed table was valid when it got there: a repeated
+        // miss skips the name check.
+        if (!slot->CountTrackedMiss(name, hash)) {
+            if (!ValidName(name)) [[unlikely]] {
+                detail::Bump(slot->errors);
+                return std::expected<RawHandle, Error>(std::unexpect,
+                                                       std::move(ValidateName(name).error()));
+            }
+            slot->CountUntrackedMiss(name, hash);
         }
-        slot->CountMiss(name, hash);
-        // The hot miss: a short message (no allocation); the caller knows the name.
-        return finish(std::expected<RawHandle, Error>(
-            std::unexpect, Error{ErrorCode::NotFound, std::string(kNotRegistered)}));
+        // The hot miss: a short message (fits the string's inline buffer: no allocation),
+        // built in place; the caller knows the name.
+        return std::expected<RawHandle, Error>(std::unexpect, ErrorCode::NotFound,
+                                               std::string(kNotRegistered));
     }
     const NameSlot* first = (inTenant ? *tIndex : gIndex).Cold(fast).slot;
     const NameSlot* inGlobal = inTenant ? nullptr : first;
@@ -387,22 +418,22 @@ std::expected<RawHandle, Error> RegistryCore::LookupImpl(const Context& ctx, std
     }
     if (!record) {
         slot->CountMiss(name, hash);
-        return finish(std::expected<RawHandle, Error>(
+        return std::expected<RawHandle, Error>(
             std::unexpect,
             nameExists
                 ? Error{ErrorCode::NoMatchingVersion,
                         "no version of '" + std::string(name) + "' satisfies '" +
                             (constraint ? constraint->Text() : std::string("*")) + "'"}
                 : Error{ErrorCode::NotFound, "alias '" + std::string(name) + "' points at '" +
-                                                 alias->target + "', which is not registered"}));
+                                                 alias->target + "', which is not registered"});
     }
     slot->CountHit(record->nameId);
     if (alias || record->info.deprecated)
         NoteDeprecatedUse(ctx, name, *record, alias != nullptr,
                           alias ? std::string_view(alias->message) : std::string_view(),
                           alias ? std::string_view(alias->removeAfter) : std::string_view());
-    return finish(std::expected<RawHandle, Error>(
-        RawHandle(slot->block, record, record->impl.get(), alias != nullptr)));
+    return std::expected<RawHandle, Error>(
+        RawHandle(slot->block, record, record->impl.get(), alias != nullptr));
 }
 
 void RegistryCore::NoteDeprecatedUse(const Context& ctx, std::string_view lookedUp,
@@ -886,6 +917,17 @@ std::expected<void, Error> RegistryCore::AddAlias(const Context& ctx, AliasSpec 
     event.name = spec.alias;
     event.type = shared_->options.typeName;
     event.aliasOf = spec.target;
+    // An alias has no kind of its own: report its target's, as lookups resolve it (the
+    // tenant's layer first, then the global one), from the highest version that has one.
+    for (const NameSlot* target : {t, g}) {
+        if (!target || target->alias || !event.entryKind.empty())
+            continue;
+        for (const auto& r : target->versions)
+            if (!r->info.kind.empty()) {
+                event.entryKind = r->info.kind;
+                break;
+            }
+    }
     event.deprecated = true;
     event.deprecationMessage = spec.message;
     event.removeAfter = spec.removeAfter;

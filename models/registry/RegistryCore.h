@@ -76,8 +76,10 @@ struct RegistryOptions {
     std::map<std::string, std::size_t> tenantQuotas{}; // per tenant ("" = global); 0: none
     std::uint32_t latencySampleEvery = 64;             // time 1 lookup in N per thread (0: never)
     std::uint32_t missTopK = 256; // most-missed names kept per looking-up thread
-    // Feed 1 miss in N (per thread, weighted N) to the most-missed table; 1: every miss.
-    // Sampling keeps a flood of distinct missing names cheap; lookup_total{miss} stays exact.
+    // Once a thread's most-missed table is full, 1 miss in N of a name not in it may evict a
+    // least counted name (1: every such miss, classic space-saving). Names in the table are
+    // counted exactly either way. Keeps a flood of distinct missing names cheap;
+    // lookup_total{miss} stays exact. See MetricsSnapshot::topMisses for what the counts mean.
     std::uint32_t missSampleEvery = 8;
     // Wall clock for timestamps (audit, events, registeredAt); injectable for tests.
     std::function<std::chrono::system_clock::time_point()> clock{};

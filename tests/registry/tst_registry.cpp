@@ -8,8 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
+#include <map>
 #include <thread>
 
 using namespace regscope::registry;
@@ -507,7 +509,8 @@ private slots:
         QCOMPARE(m.hitsByName.front().name, std::string("gzip"));
         QVERIFY(m.topMisses.size() <= 8u);
         QCOMPARE(m.topMisses.front().name, std::string("often-missed"));
-        QVERIFY(m.topMisses.front().count >= 1000u); // over-estimates, never under
+        // Sampling off (Quiet): classic space-saving, count >= true >= count - error.
+        QVERIFY(m.topMisses.front().count >= 1000u);
         QVERIFY(m.topMisses.front().count - m.topMisses.front().error <= 1000u);
         // Every lookup that got as far as a snapshot was timed (sample every 1).
         QCOMPARE(m.latency.count, m.lookupHit + m.lookupMiss + 1);
@@ -533,19 +536,75 @@ private slots:
         QCOMPARE(m.latencySampleEvery, 64u);
     }
 
-    void missSampling() {
+    // The documented bound (Metrics.h): true misses >= count - error, for every entry, with
+    // the default sampling; names in the table are counted exactly.
+    void missCountsHonest() {
         auto opts = Quiet();
-        opts.missSampleEvery = 8;
+        opts.missSampleEvery = 8; // the default
+        opts.missTopK = 4;
         Registry<Impl> reg(opts);
         Fill(reg);
+        std::map<std::string, std::uint64_t> truth;
+        auto miss = [&](const std::string& name) {
+            QVERIFY(!reg.Lookup(name));
+            ++truth[name];
+        };
+        auto check = [&](const MetricsSnapshot& m) {
+            for (const auto& nc : m.topMisses) {
+                QVERIFY2(nc.count >= nc.error, nc.name.c_str());
+                QVERIFY2(truth[nc.name] >= nc.count - nc.error, nc.name.c_str());
+            }
+        };
+        miss("once");
+        {
+            const auto m = reg.Metrics();
+            QCOMPARE(m.missSampleEvery, 8u);
+            QCOMPARE(m.topMisses.size(), 1u);
+            QCOMPARE(m.topMisses.front().count, 1u); // not 8: a single miss
+            QCOMPARE(m.topMisses.front().error, 0u);
+        }
+        // Up to K distinct names: exact, whatever the sampling.
         for (int i = 0; i < 79; ++i)
-            QVERIFY(!reg.Lookup("sampled"));
-        QVERIFY(!reg.Lookup("once")); // the 80th miss: not a sample
+            miss("often");
+        miss("b");
+        miss("c");
+        {
+            const auto m = reg.Metrics();
+            QCOMPARE(m.lookupMiss, 82u); // the total stays exact
+            QCOMPARE(CountOf(m.topMisses, "often"), 79u);
+            QCOMPARE(CountOf(m.topMisses, "b"), 1u);
+            for (const auto& nc : m.topMisses)
+                QCOMPARE(nc.error, 0u);
+            check(m);
+        }
+        // A full table and a flood of distinct names (1 in 8 admitted): the bound still holds,
+        // the table stays at K, and the often-missed name keeps its exact count.
+        for (int i = 0; i < 500; ++i)
+            miss("flood-" + std::to_string(i));
+        for (int i = 0; i < 20; ++i)
+            miss("often");
+        for (int i = 0; i < 30; ++i)
+            miss("late"); // admitted on a sampled miss, exact from then on
         const auto m = reg.Metrics();
-        QCOMPARE(m.lookupMiss, 80u); // the total stays exact
-        QCOMPARE(m.missSampleEvery, 8u);
-        QCOMPARE(CountOf(m.topMisses, "sampled"), 80u); // misses 1, 9, ..., 73, weighted 8
-        QCOMPARE(CountOf(m.topMisses, "once"), 0u);
+        QCOMPARE(m.lookupMiss, 632u);
+        QVERIFY(m.topMisses.size() <= 4u);
+        QCOMPARE(m.topMisses.front().name, std::string("often"));
+        QCOMPARE(m.topMisses.front().count, 99u);
+        QCOMPARE(m.topMisses.front().error, 0u);
+        check(m);
+        const auto late = std::ranges::find(m.topMisses, std::string("late"), &NameCount::name);
+        QVERIFY(late != m.topMisses.end());
+        QVERIFY(late->error > 0); // it took the place of a flood name
+        check(m);
+        // The same through the retired totals of an exited thread.
+        std::thread t([&] {
+            for (int i = 0; i < 300; ++i)
+                (void)reg.Lookup("t-" + std::to_string(i % 37));
+        });
+        t.join();
+        for (int i = 0; i < 300; ++i)
+            truth["t-" + std::to_string(i % 37)]++;
+        check(reg.Metrics());
     }
 
     void metricsSurviveReaderThreadExit() {
@@ -636,6 +695,8 @@ private slots:
         QCOMPARE(ev[0].time, kFixedTime);
         QCOMPARE(ev[1].kind, ChangeKind::AliasAdded);
         QCOMPARE(ev[1].aliasOf, std::string("gzip"));
+        QCOMPARE(ev[1].entryKind, std::string("compression")); // the target's kind
+        QCOMPARE(ev[1].type, std::string("codec"));
         QCOMPARE(ev[1].deprecationMessage, std::string("m"));
         QCOMPARE(ev[1].removeAfter, std::string("r"));
         QVERIFY(ev[1].generation > ev[0].generation);
@@ -653,6 +714,63 @@ private slots:
         reg.RemoveObserver(id);
         QVERIFY(reg.Register("c", "1.0.0", Make("c")));
         QVERIFY(obs->Take().empty());
+    }
+
+    // The lookup path's name check (word-at-a-time) agrees with Register's, for every length
+    // and position of a bad byte, and a repeated miss (skipping the check) stays a miss.
+    void lookupNameCheck() {
+        Registry<Impl> reg(Quiet());
+        Fill(reg);
+        for (std::size_t len : {1u, 2u, 7u, 8u, 9u, 15u, 16u, 17u, 24u, 255u, 256u}) {
+            for (std::size_t pos = 0; pos < len; ++pos) {
+                for (char bad : {' ', '\t', '\x01', '\x7f', '\0'}) {
+                    std::string name(len, 'a');
+                    name[pos] = bad;
+                    auto h = reg.Lookup(name);
+                    QVERIFY(!h);
+                    QCOMPARE(h.error().code, ErrorCode::InvalidName);
+                    QCOMPARE(reg.Register(name, "1.0.0", Make("x")).error().code,
+                             ErrorCode::InvalidName);
+                }
+            }
+            std::string ok(len, 'a');
+            ok[len / 2] = '\xc3'; // UTF-8 bytes are not control characters
+            for (int i = 0; i < 2; ++i)
+                QCOMPARE(reg.Lookup(ok).error().code, ErrorCode::NotFound);
+            QCOMPARE(reg.Lookup(std::string(len, '~')).error().code, ErrorCode::NotFound);
+        }
+        QCOMPARE(reg.Lookup(std::string(257, 'a')).error().code, ErrorCode::InvalidName);
+        const auto m = reg.Metrics();
+        QCOMPARE(m.lookupMiss, 11u * 3u);
+    }
+
+    // An alias event carries its target's kind, resolved as a lookup would: the tenant's
+    // layer first, else the global one; the highest version that has a kind.
+    void aliasEventKind() {
+        Registry<Impl> reg(Quiet());
+        auto obs = std::make_shared<RecordingObserver>();
+        reg.AddObserver(obs);
+        const auto acme = Context::Tenant("acme");
+        QVERIFY(reg.Register("gzip", "1.0.0", Make("g1"), {.kind = "compression"}));
+        QVERIFY(reg.Register("gzip", "2.0.0", Make("g2"))); // no kind: the older one's counts
+        QVERIFY(reg.Register(acme, "gzip", "3.0.0", Make("a"), {.kind = "acme-codec"}));
+        QVERIFY(reg.Register(acme, "lz4", "1.0.0", Make("l"))); // tenant has no kind
+        QVERIFY(reg.Register("lz4", "1.0.0", Make("l"), {.kind = "fast"}));
+        QVERIFY(reg.Register("raw", "1.0.0", Make("r")));
+        (void)obs->Take();
+        QVERIFY(reg.AddAlias({}, {.alias = "zlib", .target = "gzip"}));
+        QVERIFY(reg.AddAlias(acme, {.alias = "deflate", .target = "gzip"}));
+        QVERIFY(reg.AddAlias(acme, {.alias = "lz", .target = "lz4"}));
+        QVERIFY(reg.AddAlias({}, {.alias = "plain", .target = "raw"}));
+        const auto ev = obs->Take();
+        QCOMPARE(ev.size(), 4u);
+        for (const auto& e : ev)
+            QCOMPARE(e.kind, ChangeKind::AliasAdded);
+        QCOMPARE(ev[0].entryKind, std::string("compression"));
+        QCOMPARE(ev[1].entryKind, std::string("acme-codec"));
+        QCOMPARE(ev[2].entryKind, std::string("fast"));
+        QCOMPARE(ev[3].entryKind, std::string()); // no kind anywhere: the app shows `type`
+        QCOMPARE(ev[3].type, std::string("codec"));
     }
 
     // --- snapshots, collisions, typed small structs -----------------------------------------

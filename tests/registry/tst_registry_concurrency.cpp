@@ -1,12 +1,20 @@
-// Readers, a writer, a hot reloader and a metrics/introspection reader running together for a
-// bounded number of iterations, checking invariants throughout. Runs under ThreadSanitizer in
-// CI (label "concurrency"); no sleeps, every thread finishes on its own iteration budget.
+// Readers, a writer, a hot reloader and a metrics/introspection reader running together,
+// checking invariants throughout. Runs under ThreadSanitizer in CI (label "concurrency"); no
+// sleeps. Budget: the writer and the reloader do at least a minimum number of operations and
+// keep going until a time budget is spent (readers and the inspector run until both are done),
+// so a plain build gets ~1.5 s of real contention and a ThreadSanitizer build, 5-15x slower
+// per operation, stays well under 30 s. REGSCOPE_STRESS_MS in the environment overrides the
+// time budget (0: the minimum operation counts only).
 
 #include "models/registry/Registry.h"
 
 #include <QTest>
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <future>
 #include <thread>
 
@@ -46,6 +54,20 @@ public:
 
 constexpr int kStable = 32;
 
+std::chrono::milliseconds StressBudget() {
+    if (const char* env = std::getenv("REGSCOPE_STRESS_MS")) {
+        int ms = 0;
+        const auto [end, ec] = std::from_chars(env, env + std::strlen(env), ms);
+        if (ec == std::errc() && *end == '\0' && ms >= 0)
+            return std::chrono::milliseconds(std::min(ms, 20'000));
+    }
+#if defined(__SANITIZE_THREAD__)
+    return 4'000ms; // ~15x slower per operation: still tens of thousands of writes
+#else
+    return 1'500ms;
+#endif
+}
+
 std::string StableName(int i) {
     return "stable-" + std::to_string(i);
 }
@@ -72,9 +94,16 @@ private slots:
             auto observer = std::make_shared<OrderObserver>();
             reg.AddObserver(observer);
 
+            // Minimums; the writer and the reloader then go on until the deadline.
             constexpr int kReaderIterations = 20'000;
             constexpr int kWriterOps = 1'500;
             constexpr int kReloads = 40;
+            const auto deadline = std::chrono::steady_clock::now() + StressBudget();
+            auto more = [&](int done, int minimum) {
+                return done < minimum || std::chrono::steady_clock::now() < deadline;
+            };
+            std::atomic<int> writerOps{0};
+            std::atomic<int> reloads{0};
             std::atomic<int> readersDone{0};
             std::atomic<int> writersDone{0};
             std::atomic<int> failures{0};
@@ -86,8 +115,10 @@ private slots:
                 std::optional<Handle<Val>> held;
                 const Constraint caret1 = *Constraint::Parse("^1");
                 // Read until both writers are done (and at least kReaderIterations), with a cap.
-                for (int i = 0; i < 4'000'000 && (i < kReaderIterations || writersDone.load() < 2);
-                     ++i) {
+                // A cap too, so a reader cannot spin forever if a writer hangs (the join
+                // deadline below reports that).
+                for (int i = 0;
+                     i < 400'000'000 && (i < kReaderIterations || writersDone.load() < 2); ++i) {
                     const int k = (i * 7 + seed) % kStable;
                     const auto name = StableName(k);
                     auto h = (i % 3 == 0) ? reg.Lookup(Context{}, name, caret1) : reg.Lookup(name);
@@ -131,7 +162,8 @@ private slots:
             };
 
             auto writer = [&] {
-                for (int op = 0; op < kWriterOps; ++op) {
+                int op = 0;
+                for (; more(op, kWriterOps); ++op) {
                     const auto name = "w" + std::to_string(op % 16);
                     const auto version = "1." + std::to_string(op % 3) + ".0";
                     if (op % 2 == 0) {
@@ -145,11 +177,13 @@ private slots:
                             failures.fetch_add(1);
                     }
                 }
+                writerOps.store(op);
                 writersDone.fetch_add(1);
             };
 
             auto reloader = [&] {
-                for (int n = 1; n <= kReloads; ++n) {
+                int n = 1;
+                for (; more(n - 1, kReloads); ++n) {
                     std::vector<Registration<Val>> set;
                     for (int i = 0; i < kStable; ++i)
                         set.push_back({"",
@@ -164,6 +198,7 @@ private slots:
                     if (!r)
                         failures.fetch_add(1);
                 }
+                reloads.store(n - 1);
                 writersDone.fetch_add(1);
             };
 
@@ -197,7 +232,12 @@ private slots:
             if (joined.wait_for(90s) != std::future_status::ready)
                 qFatal("concurrency test did not finish in 90 s (deadlock?)");
 
+            qInfo("budget %lld ms: %d writer ops, %d reloads, %llu reader lookups",
+                  static_cast<long long>(StressBudget().count()), writerOps.load(), reloads.load(),
+                  static_cast<unsigned long long>(localHits.load() + localMisses.load()));
             QCOMPARE(failures.load(), 0);
+            QVERIFY(writerOps.load() >= kWriterOps);
+            QVERIFY(reloads.load() >= kReloads);
             QCOMPARE(observer->outOfOrder.load(), 0);
             QVERIFY(observer->events.load() > 0);
             const auto m = reg.Metrics(); // reader threads exited: their counts are retired
