@@ -108,8 +108,17 @@ int InstanceModel::staleCount() const {
     return n;
 }
 
+namespace {
+// Discovery instances carry their last renew; an instance from an etcd service layout has
+// none (its lease keeps it: the etcd panel shows the TTL), so renew age, staleness and
+// projected eviction do not apply to it.
+bool renewTracked(const InstanceRecord& r) {
+    return r.renewTimestampNs > 0;
+}
+} // namespace
+
 bool InstanceModel::isStale(const InstanceRecord& r) const {
-    return now() - r.renewTimestampNs / 1'000'000 > 2 * m_timing.renewIntervalMs;
+    return renewTracked(r) && now() - r.renewTimestampNs / 1'000'000 > 2 * m_timing.renewIntervalMs;
 }
 
 qint64 InstanceModel::projectedEvictionMs(const InstanceRecord& r) const {
@@ -370,7 +379,8 @@ QVariant InstanceModel::appData(const App& app, int column, int role) const {
 }
 
 QVariant InstanceModel::instanceData(const InstanceRecord& r, int column, int role) const {
-    const qint64 ageMs = now() - r.renewTimestampNs / 1'000'000;
+    const bool tracked = renewTracked(r);
+    const qint64 ageMs = tracked ? now() - r.renewTimestampNs / 1'000'000 : -1;
     const bool stale = isStale(r);
     switch (role) {
     case IsAppRole:
@@ -388,7 +398,7 @@ QVariant InstanceModel::instanceData(const InstanceRecord& r, int column, int ro
     case RenewAgeMsRole:
         return ageMs;
     case ProjectedEvictionMsRole:
-        return projectedEvictionMs(r);
+        return tracked ? projectedEvictionMs(r) : qint64(0);
     case Qt::BackgroundRole:
         return stale ? QVariant(QBrush(kStaleBackground)) : QVariant();
     case Qt::ForegroundRole:
@@ -398,6 +408,8 @@ QVariant InstanceModel::instanceData(const InstanceRecord& r, int column, int ro
             return QBrush(QColor(0xc0, 0x7a, 0x10));
         return {};
     case Qt::ToolTipRole:
+        if (!tracked && (column == RenewAgeColumn || column == EvictionColumn))
+            return u"Kept alive by an etcd lease, not by renews: the etcd panel shows its TTL"_s;
         if (column == EvictionColumn)
             return m_timing.selfProtection
                        ? u"Self-protection is on: only instances older than %1 go"_s.arg(
@@ -427,12 +439,14 @@ QVariant InstanceModel::instanceData(const InstanceRecord& r, int column, int ro
     case StatusColumn:
         return r.status == 1 ? u"UP"_s : r.status == 2 ? u"WAITING"_s : QString::number(r.status);
     case RegisteredColumn:
-        return formatTime(r.regTimestampNs / 1'000'000);
+        return r.regTimestampNs > 0 ? formatTime(r.regTimestampNs / 1'000'000) : u"—"_s;
     case RenewAgeColumn:
-        return formatAge(ageMs);
+        return tracked ? formatAge(ageMs) : u"lease"_s;
     case StaleColumn:
         return stale ? u"STALE"_s : QString();
     case EvictionColumn: {
+        if (!tracked)
+            return u"when its lease expires"_s;
         const qint64 at = projectedEvictionMs(r);
         const qint64 in = at - now();
         const QString when = QDateTime::fromMSecsSinceEpoch(at).toString(u"hh:mm:ss"_s);

@@ -65,6 +65,7 @@ private Q_SLOTS:
     void proxyFilters();
     void timelineIsBoundedPerCategory();
     void protectionStatus();
+    void leaseHeldInstancesAreNeverStale();
 };
 
 void TestInstanceModel::batchesWithoutReset() {
@@ -179,6 +180,32 @@ void TestInstanceModel::staleAndProjectedEviction() {
     t.evictCeilingMs = 3'600'000;
     model.setTiming(t);
     QVERIFY(old.data(InstanceModel::ProjectedEvictionMsRole).toLongLong() > kNowMs + 3'500'000);
+}
+
+// An instance from etcd's service layout has no renew time: its lease keeps it alive.
+void TestInstanceModel::leaseHeldInstancesAreNeverStale() {
+    Store store;
+    InstanceModel model(&store);
+    model.setTickInterval(0);
+    model.setNowFunction([] { return kNowMs; });
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    InstanceRecord etcd = inst(u"billing"_s, u"host-1"_s);
+    etcd.regTimestampNs = 0;
+    etcd.renewTimestampNs = 0;
+    etcd.source = u"etcd"_s;
+    send(store,
+         {UpsertEvent{etcd}, UpsertEvent{inst(u"billing"_s, u"host-2"_s, u"z1"_s, 1, 600'000)}});
+    const QModelIndex app = appRow(model, u"billing"_s);
+    QCOMPARE(model.rowCount(app), 2);
+    QCOMPARE(model.staleCount(), 1); // only the discovery instance that stopped renewing
+    for (int i = 0; i < model.rowCount(app); ++i) {
+        const QModelIndex row = model.index(i, 0, app);
+        if (row.data().toString() != u"host-1"_s)
+            continue;
+        QVERIFY(!row.data(InstanceModel::StaleRole).toBool());
+        QCOMPARE(row.siblingAtColumn(InstanceModel::RenewAgeColumn).data().toString(), u"lease"_s);
+        QCOMPARE(row.siblingAtColumn(InstanceModel::RegisteredColumn).data().toString(), u"—"_s);
+    }
 }
 
 void TestInstanceModel::timingFromMetrics() {
