@@ -3,6 +3,7 @@
 #include "models/MetricNames.h"
 
 #include <cmath>
+#include <limits>
 
 namespace regscope {
 
@@ -14,9 +15,16 @@ LookupRates deriveRates(const MetricsSample* previous, const MetricsSample& curr
     LookupRates r;
     r.timestampMs = current.timestampMs;
     r.entries = metric::value(current, metric::kEntries);
+    // A sample without quantiles (no lookup timed in its interval) has no latency to plot.
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const double p50 =
+        metric::value(current, metric::kLookupLatency, metric::kQuantile, u"0.5", nan);
+    const double p99 =
+        metric::value(current, metric::kLookupLatency, metric::kQuantile, u"0.99", nan);
+    r.hasLatency = !std::isnan(p50) && !std::isnan(p99);
     auto ms = [](double seconds) { return std::isfinite(seconds) ? seconds * 1000.0 : 0.0; };
-    r.p50Ms = ms(metric::value(current, metric::kLookupLatency, metric::kQuantile, u"0.5"));
-    r.p99Ms = ms(metric::value(current, metric::kLookupLatency, metric::kQuantile, u"0.99"));
+    r.p50Ms = ms(p50);
+    r.p99Ms = ms(p99);
     if (!previous)
         return r;
     const double seconds =

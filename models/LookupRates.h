@@ -16,6 +16,7 @@ struct LookupRates {
     double errorsPerSecond = 0;
     double p50Ms = 0;
     double p99Ms = 0;
+    bool hasLatency = false; // false: no lookup was timed in this interval
     double entries = 0;
     double missRatio() const {
         const double total = hitsPerSecond + missesPerSecond + errorsPerSecond;

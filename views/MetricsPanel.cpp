@@ -184,8 +184,10 @@ void MetricsPanel::addSample(const MetricsSample& sample) {
         append(m_misses, t, r.missesPerSecond);
         append(m_errors, t, r.errorsPerSecond);
     }
-    append(m_p50, t, r.p50Ms * 1000.0);
-    append(m_p99, t, r.p99Ms * 1000.0);
+    if (r.hasLatency) {
+        append(m_p50, t, r.p50Ms * 1000.0);
+        append(m_p99, t, r.p99Ms * 1000.0);
+    }
     append(m_entries, t, r.entries);
     if (!m_paused)
         rescale();

@@ -83,8 +83,7 @@ void InProcessWorker::begin() {
         u"attached: snapshot of %1 entries at generation %2"_s.arg(snapshot.records.size())
             .arg(snapshot.revision)});
     if (const auto registry = m_registry.lock())
-        batch->emplace_back(
-            toMetricsSample(registry->Metrics(), QDateTime::currentMSecsSinceEpoch()));
+        batch->emplace_back(sampleMetrics(*registry));
     batch->emplace_back(
         SourceHealth{HealthState::Live, u"attached in-process (%1)"_s.arg(m_options.url)});
     m_emit(std::move(batch));
@@ -119,10 +118,17 @@ void InProcessWorker::sample() {
     auto batch = std::make_shared<EventBatch>();
     if (!registryGone(batch.get())) {
         if (const auto registry = m_registry.lock())
-            batch->emplace_back(
-                toMetricsSample(registry->Metrics(), QDateTime::currentMSecsSinceEpoch()));
+            batch->emplace_back(sampleMetrics(*registry));
     }
     m_emit(std::move(batch));
+}
+
+MetricsSample InProcessWorker::sampleMetrics(const registry::RegistryCore& registry) {
+    const registry::MetricsSnapshot metrics = registry.Metrics();
+    MetricsSample sample = toMetricsSample(metrics, QDateTime::currentMSecsSinceEpoch(),
+                                           m_lastLatency ? &*m_lastLatency : nullptr);
+    m_lastLatency = metrics.latency;
+    return sample;
 }
 
 } // namespace regscope

@@ -3,12 +3,15 @@
 // observer's queue into batches, samples metrics.
 
 #include "connectors/inprocess/InProcessConnector.h"
+#include "models/registry/Metrics.h"
 #include "models/registry/Observer.h"
+#include "models/registry/RegistryCore.h"
 
 #include <QObject>
 #include <QTimer>
 
 #include <mutex>
+#include <optional>
 #include <vector>
 
 namespace regscope {
@@ -43,6 +46,7 @@ public:
 private:
     void drain();
     void sample();
+    MetricsSample sampleMetrics(const registry::RegistryCore& registry);
     void resync(EventBatch* batch, const QString& why);
     bool registryGone(EventBatch* batch);
 
@@ -53,6 +57,7 @@ private:
     QTimer m_drainTimer;
     QTimer m_sampleTimer;
     quint64 m_snapshotGeneration = 0;
+    std::optional<registry::LatencyHistogram> m_lastLatency; // for per-interval quantiles
     bool m_down = false;
 };
 

@@ -2,6 +2,7 @@
 
 #include "models/MetricNames.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <string_view>
@@ -120,7 +121,23 @@ void appendEvents(const registry::ChangeEvent& c, EventBatch* out) {
     }
 }
 
-MetricsSample toMetricsSample(const registry::MetricsSnapshot& m, qint64 timestampMs) {
+namespace {
+// The lookups timed between two samples of the same histogram.
+registry::LatencyHistogram since(const registry::LatencyHistogram& now,
+                                 const registry::LatencyHistogram& before) {
+    if (before.counts.size() != now.counts.size() || before.count > now.count)
+        return now; // not the same histogram (another registry): take it whole
+    registry::LatencyHistogram d = now;
+    for (std::size_t i = 0; i < d.counts.size(); ++i)
+        d.counts[i] -= std::min(d.counts[i], before.counts[i]);
+    d.count = now.count - before.count;
+    d.sumSeconds = now.sumSeconds - before.sumSeconds;
+    return d;
+}
+} // namespace
+
+MetricsSample toMetricsSample(const registry::MetricsSnapshot& m, qint64 timestampMs,
+                              const registry::LatencyHistogram* previous) {
     MetricsSample s;
     s.timestampMs = timestampMs;
     auto& p = s.points;
@@ -138,8 +155,11 @@ MetricsSample toMetricsSample(const registry::MetricsSnapshot& m, qint64 timesta
     add(metric::kLookupTotal, double(m.lookupMiss), metric::kOutcome, u"miss"_s);
     add(metric::kLookupTotal, double(m.lookupError), metric::kOutcome, u"error"_s);
     auto finite = [](double v) { return std::isfinite(v) ? v : 0.0; };
-    add(metric::kLookupLatency, finite(m.latency.P50()), metric::kQuantile, u"0.5"_s);
-    add(metric::kLookupLatency, finite(m.latency.P99()), metric::kQuantile, u"0.99"_s);
+    const registry::LatencyHistogram latency = previous ? since(m.latency, *previous) : m.latency;
+    if (latency.count > 0) {
+        add(metric::kLookupLatency, finite(latency.P50()), metric::kQuantile, u"0.5"_s);
+        add(metric::kLookupLatency, finite(latency.P99()), metric::kQuantile, u"0.99"_s);
+    }
     for (const auto& [outcome, n] : m.registerTotal)
         add(metric::kRegisterTotal, double(n), metric::kOutcome, q(outcome));
     for (const auto& [name, n] : m.deprecatedLookupTotal)

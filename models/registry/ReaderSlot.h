@@ -26,8 +26,11 @@ inline void Bump(Counter& c, std::uint64_t n = 1) {
 }
 
 // Latency bucket upper bounds, nanoseconds.
-inline constexpr std::array<std::uint64_t, 12> kLatencyBoundsNs = {
-    25, 50, 100, 250, 500, 1'000, 2'500, 5'000, 10'000, 100'000, 1'000'000, 10'000'000};
+// A 1-2.5-5 ladder from 25 ns to 10 ms: a lookup preempted by the scheduler (tens of µs)
+// lands in its own bucket instead of being reported as 100 µs.
+inline constexpr std::array<std::uint64_t, 18> kLatencyBoundsNs = {
+    25,     50,     100,     250,     500,     1'000,     2'500,     5'000,     10'000,
+    25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000, 2'500'000, 5'000'000, 10'000'000};
 
 // Per-name hit counters: chunks allocated on first hit, never moved, so a reader of the
 // metrics can follow the pointers while the owner keeps counting.

@@ -4,6 +4,7 @@
 
 #include "connectors/inprocess/DemoRegistry.h"
 #include "connectors/inprocess/InProcessConnector.h"
+#include "connectors/inprocess/RegistryEvents.h"
 #include "models/MetricNames.h"
 #include "models/Store.h"
 #include "models/registry/Registry.h"
@@ -63,6 +64,7 @@ private Q_SLOTS:
     void downWhenDetachedOrGone();
     void demoRegistryIsAlive();
     void demoUrlOptions();
+    void latencyQuantilesArePerInterval();
 };
 
 void TestInProcess::attachesWithSnapshot() {
@@ -222,4 +224,29 @@ void TestInProcess::demoUrlOptions() {
 }
 
 QTEST_GUILESS_MAIN(TestInProcess)
+// The chart plots latency over time: each sample's quantiles are those of the lookups timed
+// since the previous sample, not since the registry started.
+void TestInProcess::latencyQuantilesArePerInterval() {
+    const auto quantiles = [](const MetricsSample& s) {
+        QMap<QString, double> q;
+        for (const MetricPoint& p : s.points)
+            if (p.name == metric::kLookupLatency)
+                q.insert(p.labels.value(metric::kQuantile.toString()), p.value);
+        return q;
+    };
+    registry::MetricsSnapshot before;
+    before.latency.boundsSeconds = {1e-6, 1e-4};
+    before.latency.counts = {1000, 0, 0}; // a thousand fast lookups so far
+    before.latency.count = 1000;
+    registry::MetricsSnapshot after = before;
+    after.latency.counts = {1000, 10, 0}; // then ten slow ones
+    after.latency.count = 1010;
+
+    QCOMPARE(quantiles(toMetricsSample(after, 0)).value(u"0.5"_s), 1e-6); // since the start
+    const auto interval = quantiles(toMetricsSample(after, 0, &before.latency));
+    QCOMPARE(interval.value(u"0.5"_s), 1e-4); // only the ten slow ones
+    QCOMPARE(interval.value(u"0.99"_s), 1e-4);
+    QVERIFY(quantiles(toMetricsSample(after, 0, &after.latency)).isEmpty()); // none timed
+}
+
 #include "tst_inprocess.moc"
