@@ -3,6 +3,7 @@
 // nothing on stdout.
 
 #include "tests/discovery/DiscoveryTestSupport.h"
+#include "tests/support/RunRegscope.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -15,30 +16,8 @@
 
 using namespace Qt::StringLiterals;
 using namespace regscope::testing;
-
-namespace {
-
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runRegscope(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(REGSCOPE_APP), args);
-    Run r;
-    if (!p.waitForFinished(30'000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-} // namespace
+using regscope::test::RegscopeRun;
+using regscope::test::runRegscope;
 
 class TestDumpDiscovery : public QObject {
     Q_OBJECT
@@ -60,8 +39,8 @@ private Q_SLOTS:
             const ApiResult r = httpPost(nam, server.url(u"/discovery/register"_s), form);
             QCOMPARE(r.code, 0);
         }
-        const Run run = runRegscope({u"--connect"_s, server.url().toString(), u"--dump"_s,
-                                     u"json"_s, u"--deadline"_s, u"20"_s});
+        const RegscopeRun run = runRegscope({u"--connect"_s, server.url().toString(), u"--dump"_s,
+                                             u"json"_s, u"--deadline"_s, u"20"_s});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const QJsonObject dump = QJsonDocument::fromJson(run.out).object();
         QCOMPARE(dump.value(u"health").toObject().value(u"state").toString(), u"live"_s);
@@ -79,8 +58,8 @@ private Q_SLOTS:
         QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
         const quint16 port = probe.serverPort();
         probe.close();
-        const Run run = runRegscope({u"--connect"_s, u"http://127.0.0.1:%1"_s.arg(port),
-                                     u"--dump"_s, u"json"_s, u"--deadline"_s, u"5"_s});
+        const RegscopeRun run = runRegscope({u"--connect"_s, u"http://127.0.0.1:%1"_s.arg(port),
+                                             u"--dump"_s, u"json"_s, u"--deadline"_s, u"5"_s});
         QCOMPARE(run.exitCode, 3);
         QVERIFY(run.out.isEmpty());
         QVERIFY2(run.err.contains("cannot reach"), run.err.constData());

@@ -4,6 +4,7 @@
 
 #include "EtcdProcess.h"
 #include "EtcdTestSupport.h"
+#include "tests/support/RunRegscope.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,30 +15,6 @@
 using namespace Qt::StringLiterals;
 using namespace regscope;
 using namespace regscope::test;
-
-namespace {
-
-struct Run {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-Run runRegscope(const QStringList& args) {
-    QProcess p;
-    p.start(QStringLiteral(REGSCOPE_APP), args);
-    Run r;
-    if (!p.waitForFinished(30'000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-} // namespace
 
 class TestDumpEtcd : public QObject {
     Q_OBJECT
@@ -53,8 +30,8 @@ private Q_SLOTS:
         const auto expected = etcdctlState(etcd, "/dump/");
         QVERIFY(expected);
 
-        const Run run = runRegscope({u"--connect"_s, etcd.etcdUrl(u"/dump/"_s), u"--dump"_s,
-                                     u"json"_s, u"--deadline"_s, u"20"_s});
+        const RegscopeRun run = runRegscope({u"--connect"_s, etcd.etcdUrl(u"/dump/"_s), u"--dump"_s,
+                                             u"json"_s, u"--deadline"_s, u"20"_s});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const QJsonArray keys = QJsonDocument::fromJson(run.out).object().value(u"keys").toArray();
         QCOMPARE(size_t(keys.size()), expected->size());
@@ -70,8 +47,8 @@ private Q_SLOTS:
 
     void etcdDownIsExitThreeWithAReason() {
         EtcdProcess etcd(1); // ports picked, nothing started
-        const Run run = runRegscope({u"--connect"_s, etcd.etcdUrl(u"/dump/"_s), u"--dump"_s,
-                                     u"json"_s, u"--deadline"_s, u"5"_s});
+        const RegscopeRun run = runRegscope({u"--connect"_s, etcd.etcdUrl(u"/dump/"_s), u"--dump"_s,
+                                             u"json"_s, u"--deadline"_s, u"5"_s});
         QCOMPARE(run.exitCode, 3);
         QVERIFY(run.out.isEmpty());
         QVERIFY2(run.err.contains("cannot reach"), run.err.constData());

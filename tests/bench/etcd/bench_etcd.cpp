@@ -25,11 +25,14 @@
 #include <cstdio>
 #include <fcntl.h>
 #include <mutex>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 using namespace regscope;
@@ -85,18 +88,19 @@ ChildRun runChild(const std::vector<std::string>& args, bool quiet, int timeoutS
     posix_spawn_file_actions_destroy(&fa);
     int status = 0;
     rusage ru{};
-    const auto deadline = t0 + std::chrono::seconds(timeoutS);
-    while (true) {
-        const pid_t w = wait4(pid, &status, WNOHANG, &ru);
-        if (w == pid)
-            break;
-        if (Clock::now() > deadline) {
-            kill(pid, SIGKILL);
-            wait4(pid, &status, 0, &ru);
-            return r;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a child, not a test
+    // Wait for the child's exit on a pidfd with the deadline as the poll timeout (no polling
+    // loop), then reap it for its rusage.
+    const int pidfd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+    pollfd pfd{pidfd, POLLIN, 0};
+    const bool exited = pidfd >= 0 && poll(&pfd, 1, timeoutS * 1000) == 1;
+    if (pidfd >= 0)
+        close(pidfd);
+    if (!exited) {
+        kill(pid, SIGKILL);
+        wait4(pid, &status, 0, &ru);
+        return r;
     }
+    wait4(pid, &status, 0, &ru);
     r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     r.maxRssKb = ru.ru_maxrss;
     r.ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
