@@ -7,8 +7,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
+#include <unordered_set>
 
 using namespace Qt::StringLiterals;
 
@@ -115,6 +117,62 @@ EtcdResult<std::string> readPem(const QString& path, const char* what) {
 
 // ---------------------------------------------------------------------------------------------
 
+struct EtcdCallGroup::Impl {
+    mutable std::mutex mutex;
+    bool canceled = false;
+    std::unordered_set<grpc::ClientContext*> inFlight;
+};
+
+EtcdCallGroup::EtcdCallGroup()
+    : d(std::make_unique<Impl>()) {}
+
+EtcdCallGroup::~EtcdCallGroup() = default;
+
+void EtcdCallGroup::cancelAll() {
+    std::lock_guard lock(d->mutex);
+    d->canceled = true;
+    for (grpc::ClientContext* ctx : d->inFlight)
+        ctx->TryCancel();
+}
+
+bool EtcdCallGroup::canceled() const {
+    std::lock_guard lock(d->mutex);
+    return d->canceled;
+}
+
+namespace {
+// A call's membership in its group for as long as it runs; refused once the group is canceled.
+class GroupedCall {
+public:
+    GroupedCall(EtcdCallGroup::Impl* group, grpc::ClientContext* ctx)
+        : m_group(group)
+        , m_ctx(ctx) {
+        if (!m_group)
+            return;
+        std::lock_guard lock(m_group->mutex);
+        m_admitted = !m_group->canceled;
+        if (m_admitted)
+            m_group->inFlight.insert(m_ctx);
+    }
+    ~GroupedCall() {
+        if (!m_group || !m_admitted)
+            return;
+        std::lock_guard lock(m_group->mutex);
+        m_group->inFlight.erase(m_ctx);
+    }
+    GroupedCall(const GroupedCall&) = delete;
+    GroupedCall& operator=(const GroupedCall&) = delete;
+    bool admitted() const { return m_admitted; }
+
+private:
+    EtcdCallGroup::Impl* m_group;
+    grpc::ClientContext* m_ctx;
+    bool m_admitted = true;
+};
+
+const grpc::Status kStopping(grpc::StatusCode::CANCELLED, "the connector is stopping");
+} // namespace
+
 struct EtcdClient::Impl {
     QString endpoint;
     EtcdOptions options;
@@ -128,6 +186,9 @@ struct EtcdClient::Impl {
     std::mutex tokenMutex;
     std::string token;
     EtcdError channelError; // set when TLS files could not be read
+    std::shared_ptr<EtcdCallGroup> group;
+
+    EtcdCallGroup::Impl* groupImpl() const { return group ? group->d.get() : nullptr; }
 
     void prepare(grpc::ClientContext& ctx, int timeoutMs) {
         if (timeoutMs > 0)
@@ -146,7 +207,9 @@ struct EtcdClient::Impl {
         etcdserverpb::AuthenticateResponse resp;
         grpc::ClientContext ctx;
         ctx.set_deadline(deadlineIn(options.callTimeoutMs));
-        const grpc::Status st = auth->Authenticate(&ctx, req, &resp);
+        const GroupedCall grouped(groupImpl(), &ctx);
+        const grpc::Status st =
+            grouped.admitted() ? auth->Authenticate(&ctx, req, &resp) : kStopping;
         if (!st.ok())
             return std::unexpected(toError(endpoint, st));
         std::lock_guard lock(tokenMutex);
@@ -162,7 +225,8 @@ struct EtcdClient::Impl {
         for (int attempt = 0; attempt < 2; ++attempt) {
             grpc::ClientContext ctx;
             prepare(ctx, ms);
-            st = call(ctx);
+            const GroupedCall grouped(groupImpl(), &ctx);
+            st = grouped.admitted() ? call(ctx) : kStopping;
             if (st.ok() || options.user.isEmpty() || attempt > 0)
                 break;
             const EtcdError e = toError(endpoint, st);
@@ -224,10 +288,23 @@ void EtcdClient::setCallTimeoutMs(int ms) {
     d->options.callTimeoutMs = std::max(1, ms);
 }
 
+void EtcdClient::setCallGroup(std::shared_ptr<EtcdCallGroup> group) {
+    d->group = std::move(group);
+}
+
 EtcdResult<void> EtcdClient::connect() {
     if (!d->channelError.message.isEmpty())
         return std::unexpected(d->channelError);
-    if (!d->channel->WaitForConnected(deadlineIn(d->options.connectTimeoutMs))) {
+    // In slices, so that a canceled group does not wait out the connect timeout.
+    const auto deadline = deadlineIn(d->options.connectTimeoutMs);
+    bool connected = false;
+    while (!connected && std::chrono::system_clock::now() < deadline) {
+        if (d->group && d->group->canceled())
+            return std::unexpected(EtcdError{EtcdError::Code::Canceled, u"stopping"_s});
+        connected = d->channel->WaitForConnected(
+            std::min(deadline, std::chrono::system_clock::now() + std::chrono::milliseconds(100)));
+    }
+    if (!connected) {
         const auto state = d->channel->GetState(false);
         QString why =
             state == GRPC_CHANNEL_TRANSIENT_FAILURE ? u"connection refused"_s : u"no answer"_s;

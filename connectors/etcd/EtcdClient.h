@@ -88,6 +88,26 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+// Calls that end together: cancelAll() ends every unary call in flight at once (instead of
+// letting it run to its deadline) and makes every later call and connect() fail at once, so a
+// connector's stop() never waits on an unresponsive member. Shared by a connector's clients.
+class EtcdCallGroup {
+public:
+    EtcdCallGroup();
+    ~EtcdCallGroup();
+    EtcdCallGroup(const EtcdCallGroup&) = delete;
+    EtcdCallGroup& operator=(const EtcdCallGroup&) = delete;
+
+    void cancelAll();
+    bool canceled() const;
+
+    struct Impl; // opaque: the in-flight gRPC contexts live in EtcdClient.cpp
+
+private:
+    friend class EtcdClient;
+    std::unique_ptr<Impl> d;
+};
+
 class EtcdClient {
 public:
     // endpoint "host:port"; tls/user/password/timeouts from options.
@@ -99,6 +119,8 @@ public:
     QString endpoint() const;
     // Deadline of each later unary call (the registrator passes its own per call).
     void setCallTimeoutMs(int ms);
+    // Joins the group: its cancelAll() ends this client's calls (set before the first call).
+    void setCallGroup(std::shared_ptr<EtcdCallGroup> group);
 
     // Waits for the channel to connect, then authenticates when a user is set.
     EtcdResult<void> connect();

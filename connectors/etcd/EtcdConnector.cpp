@@ -79,6 +79,8 @@ struct EtcdConnector::Impl {
     std::thread auxThread;
     std::atomic<bool> stopping{false};
     std::atomic<bool> snapshotCanceled{false};
+    // Every client of one run joins it; stop() cancels it so no call outlives stop().
+    std::shared_ptr<EtcdCallGroup> calls = std::make_shared<EtcdCallGroup>();
     std::mutex waitMutex;
     std::condition_variable waitCv;
 
@@ -358,6 +360,7 @@ struct EtcdConnector::Impl {
         while (!stopping) {
             const QString endpoint = options.endpoints.at(endpointIndex % n);
             EtcdClient client(endpoint, options);
+            client.setCallGroup(calls);
             EtcdError error;
             if (auto c = client.connect(); !c) {
                 error = c.error();
@@ -430,6 +433,7 @@ struct EtcdConnector::Impl {
         }
         for (const QString& ep : std::as_const(order)) {
             auto c = std::make_unique<EtcdClient>(ep, options);
+            c->setCallGroup(calls);
             if (c->connect()) {
                 auxClient = std::move(c);
                 return auxClient.get();
@@ -472,6 +476,7 @@ struct EtcdConnector::Impl {
             }
             if (!page) {
                 noteAuxError(page);
+                client = auxClient.get(); // null when the error dropped the client
                 state.error = page.error().code == EtcdError::Code::Compacted
                                   ? u"revision "_s + QString::number(request.revision) +
                                         u" has been compacted"_s
@@ -498,7 +503,7 @@ struct EtcdConnector::Impl {
         }
         if (state.ok && request.revision == 0)
             state.revision = revision;
-        if (state.headerRevision == 0) { // failed: still tell the latest revision and floor
+        if (client && state.headerRevision == 0) { // failed: still tell latest and floor
             EtcdRangeRequest latest;
             latest.key = rangeKey;
             latest.rangeEnd = rangeEnd;
@@ -507,7 +512,7 @@ struct EtcdConnector::Impl {
                 state.headerRevision = page->revision;
         }
         const qint64 current = state.headerRevision;
-        if (current > 0) {
+        if (client && current > 0) {
             if (auto floor = client->compactFloor(current))
                 state.compactFloor = *floor;
         }
@@ -589,8 +594,10 @@ struct EtcdConnector::Impl {
                 continue;
             const QString url = m.clientUrls.first();
             auto& mc = memberClients[url];
-            if (!mc)
+            if (!mc) {
                 mc = std::make_shared<EtcdClient>(hostPortOf(url), memberOptions);
+                mc->setCallGroup(calls);
+            }
             if (auto st = mc->status()) {
                 const EtcdMemberStatus base = m;
                 m = *st;
@@ -680,6 +687,10 @@ EtcdConnector::~EtcdConnector() {
 
 void EtcdConnector::start() {
     stop(); // a start while running restarts; a finished worker (snapshot canceled) is joined
+    // stop() canceled the last run's calls for good: this run gets a new group and clients.
+    d->calls = std::make_shared<EtcdCallGroup>();
+    d->auxClient.reset();
+    d->memberClients.clear();
     d->stopping = false;
     d->snapshotCanceled = false;
     d->mainThread = std::thread([this] { d->runMain(); });
@@ -697,6 +708,7 @@ void EtcdConnector::stop() {
         if (d->currentWatch)
             d->currentWatch->cancel();
     }
+    d->calls->cancelAll(); // unary calls in flight end now, not at their deadline
     if (d->mainThread.joinable())
         d->mainThread.join();
     if (d->auxThread.joinable())

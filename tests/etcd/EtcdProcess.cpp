@@ -6,6 +6,8 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <csignal>
+
 using namespace Qt::StringLiterals;
 
 namespace regscope::test {
@@ -182,6 +184,18 @@ void EtcdProcess::killMember(int i) {
         return;
     p->kill();
     p->waitForFinished(5000);
+}
+
+void EtcdProcess::suspendMember(int i) {
+    auto& p = m_members[static_cast<size_t>(i)].process;
+    if (p && p->state() != QProcess::NotRunning)
+        ::kill(static_cast<pid_t>(p->processId()), SIGSTOP);
+}
+
+void EtcdProcess::resumeMember(int i) {
+    auto& p = m_members[static_cast<size_t>(i)].process;
+    if (p && p->state() != QProcess::NotRunning)
+        ::kill(static_cast<pid_t>(p->processId()), SIGCONT);
 }
 
 void EtcdProcess::stopAll() {

@@ -34,6 +34,9 @@ public:
     // Starts one (stopped) member again with its data dir; waits for its health.
     bool startMember(int i, int timeoutMs = 20000);
     void killMember(int i); // SIGKILL, waited for
+    // SIGSTOP / SIGCONT: a member that is up but answers nothing (a hung or partitioned node).
+    void suspendMember(int i);
+    void resumeMember(int i);
     void stopAll();
 
     int size() const { return static_cast<int>(m_members.size()); }

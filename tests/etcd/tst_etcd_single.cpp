@@ -9,6 +9,7 @@
 #include "models/etcd/EtcdTimeTravel.h"
 
 #include <QAbstractItemModelTester>
+#include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -33,6 +34,39 @@ private Q_SLOTS:
         QVERIFY2(m_etcd->start(), qPrintable(m_etcd->lastError()));
     }
     void cleanupTestCase() { m_etcd.reset(); }
+
+    // A member that is up but answers nothing (SIGSTOP): stop() must end the calls in flight
+    // instead of waiting out their deadline, so the GUI switching sources never freezes.
+    void stopDoesNotWaitForAHungMember() {
+        // A leased key, so the aux thread has a connected client before the member hangs.
+        auto granted = m_etcd->etcdctl({u"lease"_s, u"grant"_s, u"60"_s});
+        QVERIFY(granted);
+        QVERIFY(put(u"/hung/a"_s, u"1"_s, QString::fromUtf8(granted->split(' ').value(1))));
+        EtcdOptions o = testOptions(m_etcd->endpoints(), "/hung/");
+        o.callTimeoutMs = 20'000; // a call in flight would hold stop() this long
+        o.clusterPollMs = 0;
+        Wired w(o);
+        QSignalSpy leases(w.connector.get(), &EtcdConnector::leasesUpdated);
+        w.connector->start();
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Live), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.store.count(RecordKind::Key)), 1, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(!leases.isEmpty(), 5000);
+        m_etcd->suspendMember(0);
+        // A time-travel read now hangs on the member (a Range on the connector's aux thread).
+        QSignalSpy answered(w.connector.get(), &EtcdConnector::revisionStateReady);
+        w.connector->requestRevisionState(1, 0);
+        QVERIFY(!answered.wait(300)); // still in flight
+        QElapsedTimer stopping;
+        stopping.start();
+        w.connector->stop();
+        const qint64 ms = stopping.elapsed();
+        m_etcd->resumeMember(0);
+        QVERIFY2(ms < 2'000, qPrintable(u"stop() took %1 ms"_s.arg(ms)));
+        // And a later start() works: the canceled group belonged to the last run only.
+        w.connector->start();
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Live), 10000);
+        w.connector->stop();
+    }
 
     void snapshotAndWatchEqualEtcdctl() {
         for (int i = 0; i < 20; ++i)
