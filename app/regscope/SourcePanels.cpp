@@ -48,17 +48,13 @@ void addPluginsPanel(MainWindow* window, Store* store) {
                          store->apply(std::move(batch));
                      });
     // Collisions are reported against the names of the attached registry.
-    QObject::connect(store, &Store::recordsChanged, supervisor,
-                     [store, supervisor](RecordKind kind, const QStringList&, const QStringList&) {
-                         if (kind != RecordKind::Entry)
-                             return;
-                         QStringList names;
-                         store->forEach(RecordKind::Entry, [&names](const Record& r) {
-                             names.append(std::get<EntryRecord>(r).name);
-                         });
-                         names.removeDuplicates();
-                         supervisor->setKnownNames(names);
-                     });
+    supervisor->setKnownNamesProvider([store] {
+        QStringList names;
+        store->forEach(RecordKind::Entry,
+                       [&names](const Record& r) { names.append(std::get<EntryRecord>(r).name); });
+        names.removeDuplicates();
+        return names;
+    });
     auto* panel = new PluginsPanel(model, supervisor, window);
     panel->setDemoDirectory(QStringLiteral(REGSCOPE_DEMO_PLUGIN_DIR));
     window->addPanel(u"Plugins"_s, panel, QKeySequence(u"Alt+8"_s));

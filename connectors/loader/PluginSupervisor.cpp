@@ -129,6 +129,8 @@ void PluginSupervisor::invoke(const QString& path, const QString& name, const QB
 void PluginSupervisor::startLoader(const QString& path, bool asReload) {
     Slot& slot = m_slots[path];
     LoaderOptions options = m_options.loader;
+    if (m_knownNames)
+        options.knownNames = m_knownNames();
     options.stageTimeoutMs *= slot.deadlineFactor;
     options.invokeTimeoutMs *= slot.deadlineFactor;
     options.handshakeTimeoutMs *= slot.deadlineFactor;

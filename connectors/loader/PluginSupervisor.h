@@ -47,8 +47,11 @@ public:
     void unload(const QString& path) override;
     void invoke(const QString& path, const QString& name, const QByteArray& payload) override;
 
-    // Names in the attached registry: each load reports collisions against them.
-    void setKnownNames(const QStringList& names) { m_options.loader.knownNames = names; }
+    // Names in the attached registry: each load reports collisions against them. Asked once
+    // per load (not on every registry change), so a large registry costs nothing meanwhile.
+    void setKnownNamesProvider(std::function<QStringList()> provider) {
+        m_knownNames = std::move(provider);
+    }
     QStringList watchedDirectories() const { return m_watcher.directories(); }
 
 Q_SIGNALS:
@@ -57,6 +60,7 @@ Q_SIGNALS:
     void logLine(const QByteArray& line); // to the writer thread
 
 private:
+    std::function<QStringList()> m_knownNames;
     struct Slot {
         LoaderClient* active = nullptr;
         LoaderClient* pending = nullptr; // a reload waiting to become ready

@@ -68,6 +68,26 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(QFile(opts.logFilePath).size() > 0, 5000);
     }
 
+    // Collisions are checked against the attached registry's names as they are at load time:
+    // the provider is asked once per load, not on every registry change.
+    void collisionsUseTheNamesAtLoadTime() {
+        PluginModel model;
+        PluginSupervisor supervisor(&model, options());
+        QStringList registry;
+        int asked = 0;
+        supervisor.setKnownNamesProvider([&] {
+            ++asked;
+            return registry;
+        });
+        const QString path = fixture("fixture_codec");
+        registry = {u"rot13"_s};
+        supervisor.loadFile(path);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Ready),
+                                  10000);
+        QCOMPARE(model.find(path)->verdict.collisions, QStringList{u"rot13"_s});
+        QCOMPARE(asked, 1);
+    }
+
     void crashLoopStopsAutomaticRetries() {
         PluginModel model;
         QAbstractItemModelTester tester(&model,
