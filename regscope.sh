@@ -7,12 +7,13 @@ set -euo pipefail
 cd "$(dirname "$(readlink -f "$0")")"
 
 PACKAGES=(
-    cmake g++ make pkg-config git
+    cmake g++ make ninja-build ccache pkg-config git
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev libqt6opengl6-dev libxkbcommon-dev
     libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
     nlohmann-json3-dev libsodium-dev libelf-dev libboost-dev libbenchmark-dev
     etcd-server etcd-client openssl xvfb xauth wrk fonts-dejavu-core clang-format
 )
+export CCACHE_BASEDIR="$PWD" CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 BUILD_DIR=${REGSCOPE_BUILD_DIR:-build}
 JOBS=${REGSCOPE_JOBS:-$(nproc)}
 
@@ -34,7 +35,7 @@ deps() {
 configure() {
     local werror=OFF
     [ -n "${CI:-}" ] && werror=ON
-    cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGSCOPE_WERROR="$werror" "$@" >/dev/null
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGSCOPE_WERROR="$werror" "$@" >/dev/null
 }
 
 build() {
@@ -47,7 +48,7 @@ build() {
 tsan() {
     local dir="${BUILD_DIR}-tsan"
     log "ThreadSanitizer build in $dir"
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGSCOPE_TSAN=ON \
+    cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGSCOPE_TSAN=ON \
         -DREGSCOPE_WITH_GUI=OFF -DREGSCOPE_WITH_DISCOVERY=OFF -DREGSCOPE_WITH_ETCD=OFF \
         -DREGSCOPE_WITH_LOADER=OFF -DREGSCOPE_BENCHMARKS=OFF >/dev/null
     cmake --build "$dir" -j "$JOBS"
