@@ -38,6 +38,10 @@ Store::Store(Options options, QObject* parent)
     qRegisterMetaType<regscope::SourceHealth>();
     qRegisterMetaType<regscope::TimelineEvent>();
     qRegisterMetaType<regscope::EventBatchPtr>();
+    qRegisterMetaType<regscope::LeaseInfo>();
+    qRegisterMetaType<regscope::ClusterSample>();
+    qRegisterMetaType<regscope::ProgressEvent>();
+    qRegisterMetaType<regscope::RevisionState>();
 }
 
 Store::~Store() = default;
@@ -78,7 +82,10 @@ void Store::flush() {
     std::array<bool, kKinds> snapshotted{};
     std::vector<MetricsSample> samples;
     QList<TimelineEvent> timeline;
+    QList<LeaseInfo> leases;
+    std::vector<ClusterSample> clusterSamples;
     bool healthMoved = false;
+    bool progressMoved = false;
     qsizetype largestSnapshot = 0;
     const auto appendTimeline = [&](const TimelineEvent& e) {
         m_timeline.push_back(e);
@@ -115,6 +122,28 @@ void Store::flush() {
                         }
                     },
                     [&](const TimelineEvent& e) { appendTimeline(e); },
+                    [&](const LeasesEvent& e) {
+                        for (const LeaseInfo& l : e.leases) {
+                            if (l.ttl < 0)
+                                m_leases.remove(l.id);
+                            else if (m_leases.size() < m_options.maxLeases ||
+                                     m_leases.contains(l.id))
+                                m_leases.insert(l.id, l);
+                            leases.append(l);
+                        }
+                    },
+                    [&](const ClusterSample& e) {
+                        m_cluster.push_back(e);
+                        while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
+                            m_cluster.pop_front();
+                        clusterSamples.push_back(e);
+                    },
+                    [&](const ProgressEvent& e) {
+                        if (e != m_progress) {
+                            m_progress = e;
+                            progressMoved = true;
+                        }
+                    },
                 },
                 event);
         }
@@ -146,6 +175,12 @@ void Store::flush() {
         Q_EMIT timelineAppended(timeline);
     for (const MetricsSample& s : samples)
         Q_EMIT metricsSampled(s);
+    if (!leases.isEmpty())
+        Q_EMIT leasesUpdated(leases);
+    for (const ClusterSample& c : clusterSamples)
+        Q_EMIT clusterSampled(c);
+    if (progressMoved)
+        Q_EMIT progressChanged(m_progress);
 #ifdef __GLIBC__
     // A big snapshot leaves its transient id lists freed between long-lived rows; hand
     // those pages back so RSS reflects what is alive.
@@ -169,8 +204,13 @@ void Store::clear() {
     }
     m_metrics.clear();
     m_timeline.clear();
+    m_cluster.clear();
+    m_leases.clear();
+    m_progress = ProgressEvent{};
     m_health = SourceHealth{};
     Q_EMIT healthChanged(m_health);
+    Q_EMIT progressChanged(m_progress);
+    Q_EMIT cleared();
 }
 
 const std::vector<const Record*>& Store::changedRecords(RecordKind kind) const {

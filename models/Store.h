@@ -6,6 +6,7 @@
 #include "models/SourceEvent.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QTimer>
@@ -26,6 +27,8 @@ public:
         qsizetype flushAtPendingEvents = 20000; // flush at once past this many events
         qsizetype maxMetricsSamples = 4 * 3600; // 4 h at 1 s
         qsizetype maxTimelineEvents = 10000;
+        qsizetype maxLeases = 100000;      // lease TTLs kept (the latest per lease)
+        qsizetype maxClusterSamples = 900; // 30 min at one poll per 2 s
     };
 
     explicit Store(QObject* parent = nullptr);
@@ -52,6 +55,11 @@ public:
     // Bounded history, oldest first.
     const std::deque<MetricsSample>& metricsHistory() const { return m_metrics; }
     const std::deque<TimelineEvent>& timeline() const { return m_timeline; }
+    const std::deque<ClusterSample>& clusterHistory() const { return m_cluster; }
+    // The latest TTL of every live lease the source reported (gone leases are dropped).
+    const QHash<qint64, LeaseInfo>& leases() const { return m_leases; }
+    // The current (or last) long load of the source; what is empty when none was reported.
+    const ProgressEvent& progress() const { return m_progress; }
     const Options& options() const { return m_options; }
 
     // Totals since construction, for the status bar's event rate.
@@ -66,6 +74,13 @@ Q_SIGNALS:
     void metricsSampled(const regscope::MetricsSample& sample);
     void healthChanged(const regscope::SourceHealth& health); // also put on the timeline
     void timelineAppended(const QList<regscope::TimelineEvent>& events);
+    // Lease TTLs as fetched in this flush (ttl -1: gone), in source order.
+    void leasesUpdated(const QList<regscope::LeaseInfo>& leases);
+    void clusterSampled(const regscope::ClusterSample& sample);
+    void progressChanged(const regscope::ProgressEvent& progress);
+    // After clear(): everything that belonged to the old source is gone (records are also
+    // reported removed through recordsChanged).
+    void cleared();
     void flushed();
 
 private:
@@ -82,6 +97,9 @@ private:
     SourceHealth m_health;
     std::deque<MetricsSample> m_metrics;
     std::deque<TimelineEvent> m_timeline;
+    std::deque<ClusterSample> m_cluster;
+    QHash<qint64, LeaseInfo> m_leases;
+    ProgressEvent m_progress;
     quint64 m_eventsApplied = 0;
     std::vector<const Record*> m_changedRecords;
     RecordKind m_changedKind = RecordKind::Entry;
