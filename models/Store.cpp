@@ -16,6 +16,13 @@ namespace regscope {
 namespace {
 constexpr qsizetype kLargeSnapshot = 100000;
 
+qint64 timelineCost(const TimelineEvent& e) {
+    return 96 + 2 * qint64(e.category.size() + e.subject.size() + e.text.size());
+}
+qint64 clusterCost(const ClusterSample& c) {
+    return 128 + qint64(c.members.size()) * 256;
+}
+
 template <class... Fs>
 struct Overloaded : Fs... {
     using Fs::operator()...;
@@ -27,7 +34,14 @@ Store::Store(QObject* parent)
 
 Store::Store(Options options, QObject* parent)
     : QObject(parent)
-    , m_options(options) {
+    , m_options(options)
+    , m_metrics([&options] {
+        // The timeline and cluster samples get their share; the metrics take the rest.
+        MetricHistory::Options o = options.metricHistory;
+        o.budgetBytes = std::min(
+            o.budgetBytes, std::max<qint64>(1 << 20, options.historyBudgetBytes - (8LL << 20)));
+        return o;
+    }()) {
     for (auto& t : m_tables)
         t = std::make_unique<RecordTable>();
     m_flushTimer.setSingleShot(true);
@@ -89,8 +103,11 @@ void Store::flush() {
     qsizetype largestSnapshot = 0;
     const auto appendTimeline = [&](const TimelineEvent& e) {
         m_timeline.push_back(e);
-        while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents)
+        m_timelineBytes += timelineCost(e);
+        while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents) {
+            m_timelineBytes -= timelineCost(m_timeline.front());
             m_timeline.pop_front();
+        }
         timeline.append(e);
     };
 
@@ -107,9 +124,7 @@ void Store::flush() {
                     [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
                     [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
                     [&](const MetricsSample& e) {
-                        m_metrics.push_back(e);
-                        while (qsizetype(m_metrics.size()) > m_options.maxMetricsSamples)
-                            m_metrics.pop_front();
+                        m_metrics.append(e);
                         samples.push_back(e);
                     },
                     [&](const SourceHealth& e) {
@@ -204,6 +219,7 @@ void Store::clear() {
     }
     m_metrics.clear();
     m_timeline.clear();
+    m_timelineBytes = 0;
     m_cluster.clear();
     m_leases.clear();
     m_progress = ProgressEvent{};
@@ -211,6 +227,13 @@ void Store::clear() {
     Q_EMIT healthChanged(m_health);
     Q_EMIT progressChanged(m_progress);
     Q_EMIT cleared();
+}
+
+qint64 Store::historyBytes() const {
+    qint64 cluster = 0;
+    for (const ClusterSample& c : m_cluster)
+        cluster += clusterCost(c);
+    return m_metrics.bytes() + m_timelineBytes + cluster;
 }
 
 const std::vector<const Record*>& Store::changedRecords(RecordKind kind) const {

@@ -188,10 +188,12 @@ void MainWindow::updateStatus() {
     m_rateLabel->setText(u"%1 events/s"_s.arg(double(events - m_lastEvents) / seconds, 0, 'f', 0));
     m_lastEvents = events;
     m_lastStatusMs = now;
-    m_sizeLabel->setText(
-        u"entries %1 · instances %2 · keys %3"_s.arg(m_store->count(RecordKind::Entry))
-            .arg(m_store->count(RecordKind::Instance))
-            .arg(m_store->count(RecordKind::Key)));
+    m_sizeLabel->setText(u"entries %1 · instances %2 · keys %3 · history %4 of %5 MB"_s
+                             .arg(m_store->count(RecordKind::Entry))
+                             .arg(m_store->count(RecordKind::Instance))
+                             .arg(m_store->count(RecordKind::Key))
+                             .arg(double(m_store->historyBytes()) / (1 << 20), 0, 'f', 1)
+                             .arg(m_store->historyBudgetBytes() >> 20));
 }
 
 void MainWindow::setTheme(Theme theme, Remember remember) {

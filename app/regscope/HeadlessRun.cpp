@@ -42,9 +42,7 @@ int runDump(const CommandLine& cl) {
     // Ready: attached, the first snapshot applied and one metrics sample in.
     whenReady(
         &store, cl.deadlineMs,
-        [&store] {
-            return store.health().state == HealthState::Live && !store.metricsHistory().empty();
-        },
+        [&store] { return store.health().state == HealthState::Live && !store.metrics().empty(); },
         [&store, &session, &cl](bool reached) {
             if (!reached) {
                 store.flush();

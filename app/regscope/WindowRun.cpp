@@ -86,7 +86,7 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
     const QString file = cl.screenshotFile;
     // Three samples: the charts have lines, the tables have rates.
     whenReady(
-        &store, cl.deadlineMs, [&store] { return store.metricsHistory().size() >= 3; },
+        &store, cl.deadlineMs, [&store] { return store.metrics().size() >= 3; },
         [&window, file](bool) {
             QApplication::processEvents();
             const QImage image = window.grab().toImage();
