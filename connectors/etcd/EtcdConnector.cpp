@@ -377,7 +377,7 @@ struct EtcdConnector::Impl {
                 if (ev.isDelete) {
                     untrackKey(ev.kv.key, rev, batch);
                     batch.push_back(
-                        RemoveEvent{RecordKind::Key, QString::fromUtf8(ev.kv.key), rev});
+                        RemoveEvent{RecordKind::Key, recordId(ev.kv), rev});
                 } else {
                     trackKey(ev.kv, batch);
                     batch.push_back(UpsertEvent{std::move(ev.kv), rev});

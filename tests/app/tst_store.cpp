@@ -1,9 +1,11 @@
 // The store: coalescing into flushes, deduplicated change lists, snapshot merges that touch
 // only what changed, bounded history, and batches arriving queued from another thread.
 
+#include "models/ByteText.h"
 #include "models/RecordTable.h"
 #include "models/Store.h"
 
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
@@ -63,6 +65,7 @@ private Q_SLOTS:
     void tableSurvivesChurn();
     void historyIsBounded();
     void historyOverAWeekStaysInBudget();
+    void bytesEscapeWithoutLoss();
     void healthChangesOnlyWhenItMoves();
     void batchesFromAnotherThreadArriveQueued();
     void clearRemovesEverything();
@@ -341,6 +344,30 @@ void TestStore::historyOverAWeekStaysInBudget() {
     }
     QCOMPARE(small.latest()->timestampMs, 9999 * 1000);
     QVERIFY(small.size() < 10000);
+}
+
+// Keys are bytes: the escaped text is readable, unique and maps back to the exact bytes.
+void TestStore::bytesEscapeWithoutLoss() {
+    QCOMPARE(escapeBytes("plain/key"), u"plain/key"_s);
+    QCOMPARE(escapeBytes(QByteArray("k") + char(0xff)), u"k\\xff"_s);
+    QCOMPARE(escapeBytes("a\\b"), u"a\\\\b"_s);
+    QCOMPARE(escapeBytes("caf\xc3\xa9"), u"café"_s);
+    QCOMPARE(escapeBytes("\xc0\xaf"), u"\\xc0\\xaf"_s); // overlong: not UTF-8
+    QVERIFY(!isValidUtf8("\xed\xa0\x80"));              // a surrogate
+    quint32 seed = 12345;
+    QSet<QString> seen;
+    for (int i = 0; i < 2000; ++i) {
+        QByteArray b;
+        for (int j = 0; j < 6; ++j) {
+            seed = seed * 1664525u + 1013904223u;
+            b += char(seed >> 24);
+        }
+        const QString text = escapeBytes(b);
+        QCOMPARE(unescapeBytes(text).value_or(QByteArray("<none>")), b);
+        seen.insert(text);
+        QCOMPARE(recordId(KeyRecord{b, {}, 0, 0, 0, 0}), text);
+    }
+    QVERIFY(seen.size() > 1990); // distinct bytes, distinct text (random repeats aside)
 }
 
 QTEST_GUILESS_MAIN(TestStore)
