@@ -122,8 +122,13 @@ QVariant DeprecationsModel::data(const QModelIndex& index, int role) const {
         case QuietColumn:
             return u"%1 intervals"_s.arg(r.quiet);
         case SafeColumn:
-            return safe ? u"✔ safe to remove"_s
-                        : u"in use (%1 more)"_s.arg(m_options.quietThreshold - r.quiet);
+            // A name nobody looked up since we attached is "never used", not "in use".
+            if (r.lastSeenMs == 0)
+                return safe ? u"✔ safe to remove — never used"_s
+                            : u"never used so far (%1 more quiet intervals to be sure)"_s.arg(
+                                  m_options.quietThreshold - r.quiet);
+            return safe ? u"✔ safe to remove — quiet for %1 intervals"_s.arg(r.quiet)
+                        : u"in use (last lookup %1)"_s.arg(time(r.lastSeenMs));
         }
         return {};
     }

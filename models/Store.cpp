@@ -3,6 +3,7 @@
 #include "models/RecordTable.h"
 
 #include <QDateTime>
+#include <QRegularExpression>
 #include <QThread>
 
 #ifdef __GLIBC__
@@ -102,7 +103,15 @@ void Store::flush() {
     bool progressMoved = false;
     qsizetype largestSnapshot = 0;
     const auto appendTimeline = [&](const TimelineEvent& e) {
-        m_timeline.push_back(e);
+        // Kept in time order whatever order the sources report in (a late event slots in).
+        if (m_timeline.empty() || m_timeline.back().timestampMs <= e.timestampMs)
+            m_timeline.push_back(e);
+        else
+            m_timeline.insert(std::upper_bound(m_timeline.begin(), m_timeline.end(), e,
+                                               [](const TimelineEvent& a, const TimelineEvent& b) {
+                                                   return a.timestampMs < b.timestampMs;
+                                               }),
+                              e);
         m_timelineBytes += timelineCost(e);
         while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents) {
             m_timelineBytes -= timelineCost(m_timeline.front());
@@ -114,53 +123,57 @@ void Store::flush() {
     for (const EventBatchPtr& batch : pending) {
         for (const SourceEvent& event : *batch) {
             ++m_eventsApplied;
-            std::visit(
-                Overloaded{
-                    [&](const SnapshotEvent& e) {
-                        table(e.kind).mergeSnapshot(e.records);
-                        snapshotted[int(e.kind)] = true;
-                        largestSnapshot = std::max(largestSnapshot, qsizetype(e.records.size()));
-                    },
-                    [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
-                    [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
-                    [&](const MetricsSample& e) {
-                        m_metrics.append(e);
-                        samples.push_back(e);
-                    },
-                    [&](const SourceHealth& e) {
-                        if (e.state != m_health.state || e.reason != m_health.reason) {
-                            m_health = e;
-                            healthMoved = true;
-                            // Health moves belong on the timeline, in source order.
-                            appendTimeline(TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
+            std::visit(Overloaded{
+                           [&](const SnapshotEvent& e) {
+                               table(e.kind).mergeSnapshot(e.records);
+                               snapshotted[int(e.kind)] = true;
+                               largestSnapshot =
+                                   std::max(largestSnapshot, qsizetype(e.records.size()));
+                           },
+                           [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
+                           [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
+                           [&](const MetricsSample& e) {
+                               m_metrics.append(e);
+                               samples.push_back(e);
+                           },
+                           [&](const SourceHealth& e) {
+                               if (e.state != m_health.state || e.reason != m_health.reason) {
+                                   m_health = e;
+                                   healthMoved = true;
+                                   // Health moves belong on the timeline, but a retry loop is one
+                                   // line, not two per attempt: "connecting" after "down" and the
+                                   // same "down" again are not news.
+                                   if (healthIsNews(e))
+                                       appendTimeline(
+                                           TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
                                                          u"health"_s, toString(e.state), e.reason});
-                        }
-                    },
-                    [&](const TimelineEvent& e) { appendTimeline(e); },
-                    [&](const LeasesEvent& e) {
-                        for (const LeaseInfo& l : e.leases) {
-                            if (l.ttl < 0)
-                                m_leases.remove(l.id);
-                            else if (m_leases.size() < m_options.maxLeases ||
-                                     m_leases.contains(l.id))
-                                m_leases.insert(l.id, l);
-                            leases.append(l);
-                        }
-                    },
-                    [&](const ClusterSample& e) {
-                        m_cluster.push_back(e);
-                        while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
-                            m_cluster.pop_front();
-                        clusterSamples.push_back(e);
-                    },
-                    [&](const ProgressEvent& e) {
-                        if (e != m_progress) {
-                            m_progress = e;
-                            progressMoved = true;
-                        }
-                    },
-                },
-                event);
+                               }
+                           },
+                           [&](const TimelineEvent& e) { appendTimeline(e); },
+                           [&](const LeasesEvent& e) {
+                               for (const LeaseInfo& l : e.leases) {
+                                   if (l.ttl < 0)
+                                       m_leases.remove(l.id);
+                                   else if (m_leases.size() < m_options.maxLeases ||
+                                            m_leases.contains(l.id))
+                                       m_leases.insert(l.id, l);
+                                   leases.append(l);
+                               }
+                           },
+                           [&](const ClusterSample& e) {
+                               m_cluster.push_back(e);
+                               while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
+                                   m_cluster.pop_front();
+                               clusterSamples.push_back(e);
+                           },
+                           [&](const ProgressEvent& e) {
+                               if (e != m_progress) {
+                                   m_progress = e;
+                                   progressMoved = true;
+                               }
+                           },
+                       },
+                       event);
         }
     }
     pending.clear(); // release the connectors' batches before the models build their rows
@@ -220,6 +233,7 @@ void Store::clear() {
     m_metrics.clear();
     m_timeline.clear();
     m_timelineBytes = 0;
+    m_lastLoggedHealth = SourceHealth{};
     m_cluster.clear();
     m_leases.clear();
     m_progress = ProgressEvent{};
@@ -227,6 +241,22 @@ void Store::clear() {
     Q_EMIT healthChanged(m_health);
     Q_EMIT progressChanged(m_progress);
     Q_EMIT cleared();
+}
+
+bool Store::healthIsNews(const SourceHealth& h) {
+    // "retrying in 2 s" and "retrying in 4 s" are the same failure.
+    static const QRegularExpression retry(u"[;,]? *retrying in [0-9.]+ *m?s\\.?$"_s);
+    QString reason = h.reason;
+    reason.remove(retry);
+    const bool retryAfterDown =
+        h.state == HealthState::Connecting && m_lastLoggedHealth.state == HealthState::Down;
+    const bool sameDown = h.state == HealthState::Down &&
+                          m_lastLoggedHealth.state == HealthState::Down &&
+                          reason == m_lastLoggedHealth.reason;
+    if (retryAfterDown || sameDown)
+        return false;
+    m_lastLoggedHealth = SourceHealth{h.state, reason};
+    return true;
 }
 
 qint64 Store::historyBytes() const {

@@ -96,6 +96,7 @@ private:
     RecordTable& table(RecordKind kind) { return *m_tables[static_cast<int>(kind)]; }
     const RecordTable& table(RecordKind kind) const { return *m_tables[static_cast<int>(kind)]; }
     void scheduleFlush();
+    bool healthIsNews(const SourceHealth& health);
 
     Options m_options;
     std::array<std::unique_ptr<RecordTable>, kKinds> m_tables;
@@ -103,6 +104,7 @@ private:
     qsizetype m_pendingEvents = 0;
     QTimer m_flushTimer;
     SourceHealth m_health;
+    SourceHealth m_lastLoggedHealth; // the last health move put on the timeline
     MetricHistory m_metrics;
     qint64 m_timelineBytes = 0;
     std::deque<TimelineEvent> m_timeline;

@@ -6,6 +6,9 @@
 #include <QDateTime>
 #include <QThread>
 
+#include <algorithm>
+#include <limits>
+
 using namespace Qt::StringLiterals;
 
 namespace regscope {
@@ -90,9 +93,33 @@ void TimelineModel::append(const QList<TimelineEvent>& events) {
         m_rows.erase(m_rows.begin(), m_rows.begin() + overflow);
         endRemoveRows();
     }
+    // Rows stay in time order: the in-order run is one insert at the end; an event that comes
+    // late (another source's clock, a store-stamped health line) is slotted in on its own.
+    std::vector<TimelineEvent> batch(events.end() - take, events.end());
+    std::stable_sort(batch.begin(), batch.end(),
+                     [](const TimelineEvent& a, const TimelineEvent& b) {
+                         return a.timestampMs < b.timestampMs;
+                     });
+    auto late = batch.begin();
+    const qint64 last =
+        m_rows.empty() ? std::numeric_limits<qint64>::min() : m_rows.back().timestampMs;
+    while (late != batch.end() && late->timestampMs < last)
+        ++late;
+    for (auto it = batch.begin(); it != late; ++it) {
+        const auto at = std::upper_bound(m_rows.begin(), m_rows.end(), *it,
+                                         [](const TimelineEvent& a, const TimelineEvent& b) {
+                                             return a.timestampMs < b.timestampMs;
+                                         });
+        const int row = int(at - m_rows.begin());
+        beginInsertRows({}, row, row);
+        m_rows.insert(at, *it);
+        endInsertRows();
+    }
+    if (late == batch.end())
+        return;
     const int first = int(m_rows.size());
-    beginInsertRows({}, first, first + int(take) - 1);
-    m_rows.insert(m_rows.end(), events.end() - take, events.end());
+    beginInsertRows({}, first, first + int(batch.end() - late) - 1);
+    m_rows.insert(m_rows.end(), late, batch.end());
     endInsertRows();
 }
 

@@ -345,9 +345,18 @@ void TestModels::deprecationsSafeToRemove() {
                 .contains(u"gzip"));
 
     qint64 t = 1000;
-    for (int i = 1; i <= 3; ++i) // zlib in use, kube and lzo quiet
+    applyNow(store, {sample(t += 1000, 0, 0, {}, {{u"zlib"_s, 5.0}})});
+    const auto safeText = [&](const QString& name) {
+        return model.index(model.rowOf(name), DeprecationsModel::SafeColumn).data().toString();
+    };
+    // Never looked up: "never used", never "in use"; looked up: "in use".
+    QVERIFY2(safeText(u"kube"_s).startsWith(u"never used"_s), qPrintable(safeText(u"kube"_s)));
+    QVERIFY2(!safeText(u"kube"_s).contains(u"in use"_s), qPrintable(safeText(u"kube"_s)));
+    QVERIFY2(safeText(u"zlib"_s).startsWith(u"in use"_s), qPrintable(safeText(u"zlib"_s)));
+    for (int i = 2; i <= 3; ++i) // zlib in use, kube and lzo quiet
         applyNow(store, {sample(t += 1000, 0, 0, {}, {{u"zlib"_s, 5.0 * i}})});
     QVERIFY(model.safeToRemove(u"kube"_s));
+    QVERIFY(safeText(u"kube"_s).contains(u"never used"_s));
     QVERIFY(model.safeToRemove(u"lzo"_s));
     QVERIFY(!model.safeToRemove(u"zlib"_s));
     const int zlib = model.rowOf(u"zlib"_s);

@@ -2,8 +2,10 @@
 // only what changed, bounded history, and batches arriving queued from another thread.
 
 #include "models/ByteText.h"
+#include "models/ItemRoles.h"
 #include "models/RecordTable.h"
 #include "models/Store.h"
+#include "models/TimelineModel.h"
 
 #include <QSet>
 #include <QSignalSpy>
@@ -66,6 +68,7 @@ private Q_SLOTS:
     void historyIsBounded();
     void historyOverAWeekStaysInBudget();
     void bytesEscapeWithoutLoss();
+    void timelineIsInTimeOrderAndRetriesAreOneLine();
     void healthChangesOnlyWhenItMoves();
     void batchesFromAnotherThreadArriveQueued();
     void clearRemovesEverything();
@@ -368,6 +371,40 @@ void TestStore::bytesEscapeWithoutLoss() {
         QCOMPARE(recordId(KeyRecord{b, {}, 0, 0, 0, 0}), text);
     }
     QVERIFY(seen.size() > 1990); // distinct bytes, distinct text (random repeats aside)
+}
+
+void TestStore::timelineIsInTimeOrderAndRetriesAreOneLine() {
+    Store store;
+    TimelineModel model(&store);
+    store.apply(batch({TimelineEvent{30, u"register"_s, u"c"_s, {}},
+                       TimelineEvent{10, u"register"_s, u"a"_s, {}}}));
+    store.flush();
+    store.apply(batch({TimelineEvent{20, u"evict"_s, u"b"_s, {}}}));
+    store.flush();
+    QCOMPARE(qsizetype(store.timeline().size()), 3);
+    QCOMPARE(store.timeline()[0].timestampMs, 10);
+    QCOMPARE(store.timeline()[1].timestampMs, 20);
+    QCOMPARE(store.timeline()[2].timestampMs, 30);
+    QCOMPARE(model.rowCount(), 3);
+    for (int r = 0; r < 3; ++r)
+        QCOMPARE(model.index(r, TimelineModel::SubjectColumn).data().toString(),
+                 QString(QChar(u'a' + r)));
+    // An eviction is not green.
+    QCOMPARE(model.index(1, TimelineModel::CategoryColumn).data(StateRole).toInt(),
+             int(ItemState::Down));
+    // Reconnect attempts: one "down" line for the failure, not two lines per attempt.
+    const qsizetype before = qsizetype(store.timeline().size());
+    store.apply(batch({SourceHealth{HealthState::Connecting, u"connecting"_s},
+                       SourceHealth{HealthState::Down, u"refused; retrying in 1 s"_s},
+                       SourceHealth{HealthState::Connecting, u"connecting"_s},
+                       SourceHealth{HealthState::Down, u"refused; retrying in 2 s"_s},
+                       SourceHealth{HealthState::Connecting, u"connecting"_s},
+                       SourceHealth{HealthState::Down, u"refused; retrying in 4 s"_s},
+                       SourceHealth{HealthState::Connecting, u"connecting"_s},
+                       SourceHealth{HealthState::Live, u"live"_s}}));
+    store.flush();
+    QCOMPARE(qsizetype(store.timeline().size()) - before, 3); // connecting, down, live
+    QCOMPARE(int(store.health().state), int(HealthState::Live));
 }
 
 QTEST_GUILESS_MAIN(TestStore)
