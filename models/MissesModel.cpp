@@ -121,6 +121,11 @@ void MissesModel::addSample(const MetricsSample& sample) {
     const bool namesChanged = m_namesDirty;
     if (m_havePrevious) {
         const LookupRates rates = deriveRates(&m_previous, sample);
+        if (rates.hitsPerSecond + rates.missesPerSecond + rates.errorsPerSecond > 0 &&
+            !m_sawLookups) {
+            m_sawLookups = true;
+            Q_EMIT missRatioChanged(m_missRatio); // the panel's "no lookups" note goes
+        }
         if (rates.missRatio() != m_missRatio) {
             m_missRatio = rates.missRatio();
             Q_EMIT missRatioChanged(m_missRatio);

@@ -44,6 +44,8 @@ public:
     double alertThreshold() const { return m_alertThreshold; }
     void setAlertThreshold(double ratio) { m_alertThreshold = ratio; }
     bool alerting() const { return m_missRatio > m_alertThreshold; }
+    // Whether any lookup was counted yet (a source without lookups has no miss rate).
+    bool hasLookups() const { return m_sawLookups; }
 
 Q_SIGNALS:
     void missRatioChanged(double ratio);
@@ -69,6 +71,7 @@ private:
     MetricsSample m_previous;
     bool m_havePrevious = false;
     double m_missRatio = 0;
+    bool m_sawLookups = false;
     double m_alertThreshold = 0.2;
 };
 

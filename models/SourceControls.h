@@ -21,6 +21,10 @@ public:
     virtual bool canCancelLoad() const { return false; }
     virtual void cancelLoad() {}
 
+    // A source waiting out a reconnect backoff can be asked to try again at once.
+    virtual bool canRetryNow() const { return false; }
+    virtual void retryNow() {}
+
     // Time travel: the source as it was at a revision (0: latest). The answer comes as
     // revisionStateReady with the same requestId, off the GUI thread's work.
     virtual bool supportsTimeTravel() const { return false; }

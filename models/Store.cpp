@@ -74,6 +74,14 @@ void Store::apply(EventBatchPtr batch) {
     }
     m_pending.push_back(std::move(batch));
     m_pendingEvents += weight;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (m_lastDeliveryMs > 0 && now - m_lastDeliveryMs >= 50) { // bursts count as one
+        m_deliveryGaps.push_back(now - m_lastDeliveryMs);
+        if (m_deliveryGaps.size() > 15)
+            m_deliveryGaps.pop_front();
+    }
+    if (m_lastDeliveryMs == 0 || now - m_lastDeliveryMs >= 50)
+        m_lastDeliveryMs = now;
     if (m_pendingEvents >= m_options.flushAtPendingEvents)
         flush();
     else
@@ -234,6 +242,8 @@ void Store::clear() {
     m_timeline.clear();
     m_timelineBytes = 0;
     m_lastLoggedHealth = SourceHealth{};
+    m_lastDeliveryMs = 0;
+    m_deliveryGaps.clear();
     m_cluster.clear();
     m_leases.clear();
     m_progress = ProgressEvent{};
@@ -241,6 +251,20 @@ void Store::clear() {
     Q_EMIT healthChanged(m_health);
     Q_EMIT progressChanged(m_progress);
     Q_EMIT cleared();
+}
+
+qint64 Store::expectedIntervalMs() const {
+    if (m_deliveryGaps.size() < 3)
+        return 1000;
+    std::vector<qint64> gaps(m_deliveryGaps.begin(), m_deliveryGaps.end());
+    std::nth_element(gaps.begin(), gaps.begin() + qsizetype(gaps.size() / 2), gaps.end());
+    return std::clamp<qint64>(gaps[gaps.size() / 2], 1000, 120'000);
+}
+
+bool Store::isStale(qint64 nowMs) const {
+    if (m_lastDeliveryMs == 0)
+        return false;
+    return nowMs - m_lastDeliveryMs > std::max<qint64>(3000, 3 * expectedIntervalMs());
 }
 
 bool Store::healthIsNews(const SourceHealth& h) {

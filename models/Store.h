@@ -70,6 +70,13 @@ public:
     const ProgressEvent& progress() const { return m_progress; }
     const Options& options() const { return m_options; }
 
+    // Freshness: when the source last delivered anything (wall clock ms; 0: never), and how
+    // often it usually does (the median gap of recent deliveries, at least 1 s). Data is stale
+    // when nothing came for 3x that (and at least 3 s).
+    qint64 lastDeliveryMs() const { return m_lastDeliveryMs; }
+    qint64 expectedIntervalMs() const;
+    bool isStale(qint64 nowMs) const;
+
     // Totals since construction, for the status bar's event rate.
     quint64 eventsApplied() const { return m_eventsApplied; }
     qsizetype pendingEvents() const { return m_pendingEvents; }
@@ -112,6 +119,8 @@ private:
     QHash<qint64, LeaseInfo> m_leases;
     ProgressEvent m_progress;
     quint64 m_eventsApplied = 0;
+    qint64 m_lastDeliveryMs = 0;
+    std::deque<qint64> m_deliveryGaps; // the last few gaps between deliveries
     std::vector<const Record*> m_changedRecords;
     RecordKind m_changedKind = RecordKind::Entry;
 };

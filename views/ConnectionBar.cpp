@@ -1,11 +1,16 @@
 #include "views/ConnectionBar.h"
 
+#include "views/Theme.h"
+
 #include <QComboBox>
+#include <QDateTime>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLocale>
 #include <QPushButton>
 #include <QSettings>
+#include <QTextDocumentFragment>
 
 using namespace Qt::StringLiterals;
 
@@ -17,15 +22,14 @@ const auto kSavedKey = u"connections/saved"_s;
 QString stateColor(HealthState state) {
     switch (state) {
     case HealthState::Connecting:
-        return u"#d4a017"_s;
-    case HealthState::Live:
-        return u"#2e9e44"_s;
     case HealthState::Degraded:
-        return u"#e07b00"_s;
+        return theme::text(ItemState::Warning).name();
+    case HealthState::Live:
+        return theme::text(ItemState::Healthy).name();
     case HealthState::Down:
-        return u"#d03030"_s;
+        return theme::text(ItemState::Down).name();
     }
-    return u"#888888"_s;
+    return theme::text(ItemState::Muted).name();
 }
 } // namespace
 
@@ -56,12 +60,32 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_reason->setObjectName(u"connectionReason"_s);
     m_reason->setTextInteractionFlags(Qt::TextSelectableByMouse);
     layout->addWidget(m_reason, 1);
+    m_progress = new QLabel(this);
+    m_progress->setObjectName(u"connectionProgress"_s);
+    m_progress->hide();
+    layout->addWidget(m_progress);
+    m_cancel = new QPushButton(u"Cancel load"_s, this);
+    m_cancel->hide();
+    layout->addWidget(m_cancel);
+    m_retry = new QPushButton(u"Retry now"_s, this);
+    m_retry->setObjectName(u"retryNowButton"_s);
+    m_retry->hide();
+    layout->addWidget(m_retry);
+    m_fresh = new QLabel(this);
+    m_fresh->setObjectName(u"connectionFreshness"_s);
+    layout->addWidget(m_fresh);
+    m_forget = new QPushButton(u"Forget"_s, this);
+    m_forget->setToolTip(u"Remove this URL from the source history"_s);
+    layout->addWidget(m_forget);
+    connect(m_cancel, &QPushButton::clicked, this, &ConnectionBar::cancelLoadRequested);
+    connect(m_retry, &QPushButton::clicked, this, &ConnectionBar::retryNowRequested);
+    connect(m_forget, &QPushButton::clicked, this, [this] { forget(url()); });
 
     auto request = [this] {
         const QString u = url();
         if (u.isEmpty())
             return;
-        remember(u);
+        m_pendingUrl = u; // the history keeps it once it has connected
         Q_EMIT connectRequested(u);
     };
     connect(m_connect, &QPushButton::clicked, this, request);
@@ -72,7 +96,57 @@ ConnectionBar::ConnectionBar(QWidget* parent)
 
 void ConnectionBar::setUrl(const QString& url) {
     m_url->setCurrentText(url);
-    remember(url);
+    m_pendingUrl = url;
+}
+
+void ConnectionBar::forget(const QString& url) {
+    const int at = m_url->findText(url);
+    if (at >= 0)
+        m_url->removeItem(at);
+    QStringList saved = QSettings().value(kSavedKey).toStringList();
+    saved.removeAll(url);
+    QSettings().setValue(kSavedKey, saved);
+    m_url->setCurrentText(url);
+}
+
+void ConnectionBar::setFreshness(qint64 lastDeliveryMs, qint64 nowMs, bool stale) {
+    if (lastDeliveryMs <= 0) {
+        m_fresh->clear();
+        return;
+    }
+    const qint64 ago = std::max<qint64>(0, (nowMs - lastDeliveryMs) / 1000);
+    if (stale) {
+        m_fresh->setText(u"<span style='color:%1'>stale data: last update %2 s ago</span>"_s.arg(
+            theme::text(ItemState::Warning).name(), QString::number(ago)));
+        return;
+    }
+    m_fresh->setText(u"as of %1 (%2 s ago)"_s.arg(
+        QDateTime::fromMSecsSinceEpoch(lastDeliveryMs).toString(u"HH:mm:ss"_s),
+        QString::number(ago)));
+}
+
+QString ConnectionBar::freshnessText() const {
+    return QTextDocumentFragment::fromHtml(m_fresh->text()).toPlainText();
+}
+
+void ConnectionBar::setProgress(const ProgressEvent& p) {
+    const bool loading = !p.finished && !p.what.isEmpty();
+    m_progress->setVisible(loading);
+    m_cancel->setVisible(loading && p.cancellable);
+    if (!loading)
+        return;
+    const QLocale locale;
+    m_progress->setText(p.total > 0 ? u"loading %1: %2 / %3"_s.arg(p.what, locale.toString(p.done),
+                                                                   locale.toString(p.total))
+                                    : u"loading %1: %2"_s.arg(p.what, locale.toString(p.done)));
+}
+
+QString ConnectionBar::progressText() const {
+    return m_progress->isVisible() ? m_progress->text() : QString();
+}
+
+void ConnectionBar::setRetryAvailable(bool available) {
+    m_retry->setVisible(available);
 }
 
 QString ConnectionBar::url() const {
@@ -80,6 +154,10 @@ QString ConnectionBar::url() const {
 }
 
 void ConnectionBar::setHealth(const SourceHealth& health) {
+    if (health.state == HealthState::Live && !m_pendingUrl.isEmpty())
+        remember(std::exchange(m_pendingUrl, QString())); // only URLs that connected are kept
+    if (health.state != HealthState::Down)
+        m_retry->hide();
     m_state->setText(u"<span style='color:%1'>&#9679;</span> %2"_s.arg(stateColor(health.state),
                                                                        toString(health.state)));
     m_state->setProperty("plainState", toString(health.state));

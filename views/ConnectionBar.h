@@ -26,11 +26,23 @@ public:
     QString reasonText() const;
     QStringList savedConnections() const;
     void focusUrl();
+    // "as of HH:MM:SS (N s ago)"; amber "stale data: last update N s ago" when stale.
+    void setFreshness(qint64 lastDeliveryMs, qint64 nowMs, bool stale);
+    // A long first load: "loading keys 12,000 / 200,000" with Cancel (finished: hidden).
+    void setProgress(const ProgressEvent& progress);
+    // Whether the source offers "Retry now" while it is down.
+    void setRetryAvailable(bool available);
+    QString freshnessText() const;
+    QString progressText() const;
+    // Forgets a URL from the saved list (the "forget" button does this for the current one).
+    void forget(const QString& url);
 
     static constexpr int kMaxSaved = 10;
 
 Q_SIGNALS:
     void connectRequested(const QString& url);
+    void cancelLoadRequested();
+    void retryNowRequested();
     // The "Connection…" button: the window opens the connection dialog.
     void dialogRequested();
 
@@ -42,6 +54,12 @@ private:
     QPushButton* m_dialog = nullptr;
     QLabel* m_state = nullptr;
     QLabel* m_reason = nullptr;
+    QLabel* m_fresh = nullptr;
+    QLabel* m_progress = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QPushButton* m_retry = nullptr;
+    QPushButton* m_forget = nullptr;
+    QString m_pendingUrl; // remembered once it goes live
 };
 
 } // namespace regscope

@@ -4,6 +4,7 @@
 #include "models/EntriesModel.h"
 #include "models/RecordJson.h"
 #include "models/Store.h"
+#include "views/TableActions.h"
 #include "views/Theme.h"
 
 #include <QApplication>
@@ -49,8 +50,11 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    installTableActions(m_view, EntriesModel::NameColumn);
+    // Sortable on demand; by default the model's own (registry) order, never re-sorted unasked.
+    m_view->setSortingEnabled(true);
+    m_view->header()->setSortIndicator(-1, Qt::AscendingOrder);
     m_view->header()->setStretchLastSection(true);
-    m_view->setColumnWidth(EntriesModel::NameColumn, 220);
     m_view->setColumnWidth(EntriesModel::VersionColumn, 120);
     m_view->setColumnWidth(EntriesModel::TypeColumn, 90);
     m_view->setColumnWidth(EntriesModel::StateColumn, 150);

@@ -1,5 +1,6 @@
 #include "views/MainWindow.h"
 
+#include "models/SourceControls.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
 #include "views/ConnectionDialog.h"
@@ -12,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPalette>
 #include <QSettings>
 #include <QShortcut>
@@ -63,18 +65,16 @@ MainWindow::MainWindow(QWidget* parent)
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu* view = menuBar()->addMenu(u"&View"_s);
-    QAction* filter = view->addAction(u"&Filter entries"_s);
+    QAction* filter = view->addAction(u"&Filter this panel"_s);
     filter->setShortcut(QKeySequence::Find);
-    connect(filter, &QAction::triggered, this, [this] {
-        auto* edit = m_tabs->currentWidget()
-                         ? m_tabs->currentWidget()->findChild<QLineEdit*>(u"filter"_s)
-                         : nullptr;
-        if (!edit && showPanel(u"Entries"_s))
-            edit = m_tabs->currentWidget()->findChild<QLineEdit*>(u"filter"_s);
-        if (edit) {
-            edit->setFocus(Qt::ShortcutFocusReason);
-            edit->selectAll();
-        }
+    connect(filter, &QAction::triggered, this, &MainWindow::focusFilter);
+    // Escape in a filter clears it (and leaves the focus there).
+    auto* clear = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    clear->setContext(Qt::WindowShortcut);
+    connect(clear, &QShortcut::activated, this, [this] {
+        if (auto* edit = qobject_cast<QLineEdit*>(QApplication::focusWidget());
+            edit && edit->objectName().startsWith(u"filter"))
+            edit->clear();
     });
     QAction* theme = view->addAction(u"Toggle &dark theme"_s);
     theme->setShortcut(QKeySequence(u"Ctrl+Shift+T"_s));
@@ -82,6 +82,16 @@ MainWindow::MainWindow(QWidget* parent)
             [this] { setTheme(m_theme == Theme::Dark ? Theme::Light : Theme::Dark); });
     view->addSeparator();
     setProperty("panelMenu", QVariant::fromValue(static_cast<QObject*>(view)));
+
+    addHelpMenu();
+    connect(m_connectionBar, &ConnectionBar::cancelLoadRequested, this, [this] {
+        if (m_broker)
+            m_broker->controls()->cancelLoad();
+    });
+    connect(m_connectionBar, &ConnectionBar::retryNowRequested, this, [this] {
+        if (m_broker)
+            m_broker->controls()->retryNow();
+    });
 
     auto* status = new QTimer(this);
     status->setInterval(1000);
@@ -174,9 +184,75 @@ void MainWindow::setStore(Store* store) {
     if (!store)
         return;
     m_connectionBar->setHealth(store->health());
+    m_connectionBar->setProgress(store->progress());
     connect(store, &Store::healthChanged, m_connectionBar, &ConnectionBar::setHealth,
             Qt::UniqueConnection);
+    connect(store, &Store::progressChanged, m_connectionBar, &ConnectionBar::setProgress,
+            Qt::UniqueConnection);
     updateStatus();
+}
+
+void MainWindow::setControlBroker(ControlBroker* broker) {
+    m_broker = broker;
+}
+
+// Ctrl+F: the filter of the panel in front (a panel may have several: the first visible).
+void MainWindow::focusFilter() {
+    QWidget* panel = m_tabs->currentWidget();
+    if (!panel)
+        return;
+    for (auto* edit : panel->findChildren<QLineEdit*>()) {
+        if (edit->objectName().startsWith(u"filter") && edit->isVisibleTo(panel)) {
+            edit->setFocus(Qt::ShortcutFocusReason);
+            edit->selectAll();
+            return;
+        }
+    }
+    statusBar()->showMessage(u"this panel has no filter"_s, 3000);
+}
+
+QString MainWindow::shortcutsText() const {
+    QStringList lines;
+    for (QAction* a : findChildren<QAction*>()) {
+        if (a->shortcut().isEmpty() || a->text().isEmpty())
+            continue;
+        lines.append(u"%1\t%2"_s.arg(a->shortcut().toString(QKeySequence::NativeText),
+                                     a->text().remove(u'&')));
+    }
+    lines.append(u"Escape\tclear the filter you are typing in"_s);
+    lines.append(u"Ctrl+C\tcopy the selected rows (right-click a row for more)"_s);
+    lines.sort();
+    lines.removeDuplicates();
+    return lines.join(u'\n');
+}
+
+void MainWindow::addHelpMenu() {
+    QMenu* help = menuBar()->addMenu(u"&Help"_s);
+    QAction* keys = help->addAction(u"&Keyboard shortcuts"_s);
+    keys->setObjectName(u"shortcutsAction"_s);
+    keys->setShortcuts({QKeySequence(u"?"_s), QKeySequence(u"F1"_s)});
+    connect(keys, &QAction::triggered, this,
+            [this] { QMessageBox::information(this, u"Keyboard shortcuts"_s, shortcutsText()); });
+    QAction* urls = help->addAction(u"&Source URLs"_s);
+    connect(urls, &QAction::triggered, this, [this] {
+        QMessageBox::information(
+            this, u"Source URLs"_s,
+            u"demo[?rate=N&reload=S&churn=S&seed=N] — the embedded demo registry\n"
+            u"http://host:port — a discovery server (bilibili/discovery API)\n"
+            u"etcd://host:port[,host:port]/prefix[?services=/services/] — an etcd v3 "
+            u"cluster; services= maps /services/<app>/<instance> keys to Instances\n"
+            u"etcds://… — the same over TLS (certificates in File ▸ Connection…)\n\n"
+            u"Type one in the Source bar (Ctrl+L), or use File ▸ Connection… for TLS and "
+            u"credentials. The README lists them all."_s);
+    });
+    help->addSeparator();
+    QAction* about = help->addAction(u"&About regscope"_s);
+    connect(about, &QAction::triggered, this, [this] {
+        QMessageBox::about(this, u"About regscope"_s,
+                           u"regscope %1 — a desktop debugger for registries: in-process "
+                           u"registries, discovery servers and etcd, with a sacrificial "
+                           u"plugin loader."_s.arg(QApplication::applicationVersion()));
+    });
 }
 
 void MainWindow::updateStatus() {
@@ -185,6 +261,10 @@ void MainWindow::updateStatus() {
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     const quint64 events = m_store->eventsApplied();
     const double seconds = std::max<qint64>(now - m_lastStatusMs, 1) / 1000.0;
+    m_connectionBar->setFreshness(m_store->lastDeliveryMs(), now, m_store->isStale(now));
+    if (m_broker)
+        m_connectionBar->setRetryAvailable(m_store->health().state == HealthState::Down &&
+                                           m_broker->controls()->canRetryNow());
     m_rateLabel->setText(u"%1 events/s"_s.arg(double(events - m_lastEvents) / seconds, 0, 'f', 0));
     m_lastEvents = events;
     m_lastStatusMs = now;

@@ -14,6 +14,7 @@ namespace regscope {
 
 class ConnectionBar;
 class ConnectionDialog;
+class ControlBroker;
 class Store;
 
 class MainWindow : public QMainWindow {
@@ -34,6 +35,10 @@ public:
     ConnectionBar* connectionBar() const { return m_connectionBar; }
     // Shows the store's health in the connection bar and its size/event rate in the status bar.
     void setStore(Store* store);
+    // The attached source's controls: the bar's Cancel load and Retry now go through it.
+    void setControlBroker(ControlBroker* broker);
+    // The Help ▸ Keyboard shortcuts text (also shown by "?").
+    QString shortcutsText() const;
 
     // The saved profiles the connection dialog lists (the app loads and saves them).
     void setProfiles(const QList<ConnectionProfile>& profiles);
@@ -65,12 +70,15 @@ protected:
 
 private:
     void updateStatus();
+    void addHelpMenu();
+    void focusFilter();
 
     ConnectionBar* m_connectionBar = nullptr;
     QTabWidget* m_tabs = nullptr;
     QLabel* m_rateLabel = nullptr;
     QLabel* m_sizeLabel = nullptr;
     Store* m_store = nullptr;
+    ControlBroker* m_broker = nullptr;
     QList<ConnectionProfile> m_profiles;
     Theme m_theme = Theme::Light;
     quint64 m_lastEvents = 0;

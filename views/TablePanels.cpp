@@ -4,12 +4,14 @@
 #include "models/LookupMetricsModel.h"
 #include "models/MissesModel.h"
 #include "models/TimelineModel.h"
+#include "views/TableActions.h"
 #include "views/Theme.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSortFilterProxyModel>
@@ -43,6 +45,8 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model, int sortRole, 
     view->horizontalHeader()->setStretchLastSection(true);
     view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     view->horizontalHeader()->setDefaultSectionSize(130);
+    installTableActions(view, 0);
+    view->setSortingEnabled(true); // any column; the panel's default order is set above
     if (proxyOut)
         *proxyOut = proxy;
     if (sortColumn >= 0) {
@@ -62,6 +66,23 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model, int sortRole, 
     return view;
 }
 
+// A text filter over every column of the table's proxy (Ctrl+F focuses it, Escape clears).
+QLineEdit* makeFilter(QWidget* parent, QSortFilterProxyModel* proxy, const QString& hint) {
+    auto* edit = new QLineEdit(parent);
+    edit->setObjectName(u"filter"_s);
+    edit->setPlaceholderText(hint);
+    edit->setClearButtonEnabled(true);
+    proxy->setFilterKeyColumn(-1);
+    proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    QObject::connect(edit, &QLineEdit::textChanged, proxy,
+                     [proxy](const QString& text) { proxy->setFilterFixedString(text); });
+    return edit;
+}
+
+QSortFilterProxyModel* proxyOf(QTableView* view) {
+    return qobject_cast<QSortFilterProxyModel*>(view->model());
+}
+
 } // namespace
 
 LookupsPanel::LookupsPanel(Store* store, QWidget* parent)
@@ -77,6 +98,7 @@ LookupsPanel::LookupsPanel(Store* store, QWidget* parent)
     layout->addWidget(new QLabel(u"Lookups per name since the source started, and per second "
                                  u"over the last interval."_s,
                                  this));
+    layout->addWidget(makeFilter(this, proxyOf(m_view), u"Filter names…"_s));
     layout->addWidget(m_view, 1);
 }
 
@@ -108,6 +130,7 @@ MissesPanel::MissesPanel(Store* store, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
+    layout->addWidget(makeFilter(this, proxyOf(m_view), u"Filter missed names…"_s));
     layout->addWidget(m_view, 1);
     updateAlert();
 }
@@ -115,12 +138,25 @@ MissesPanel::MissesPanel(Store* store, QWidget* parent)
 void MissesPanel::updateAlert() {
     const double ratio = m_model->missRatio();
     const bool alert = m_model->alerting();
+    const bool lookups = m_model->hasLookups();
+    const ThemeKind kind = theme::current();
+    if (!lookups) {
+        // Nothing was looked up (etcd, discovery, an idle registry): no green "0.0%".
+        m_alert->setText(u"No lookups seen on this source: Misses lists names looked up "
+                         u"without a match, for in-process registries (the demo or an "
+                         u"attached process)."_s);
+        m_alert->setStyleSheet(
+            u"QLabel { color: %1; }"_s.arg(theme::text(ItemState::Muted, kind).name()));
+        m_alert->setProperty("alerting", false);
+        return;
+    }
     m_alert->setText(u"%1 Miss rate %2% over the last interval (alert above %3%)"_s.arg(
         alert ? u"⚠"_s : u"✓"_s, QString::number(ratio * 100, 'f', 1),
         QString::number(m_model->alertThreshold() * 100, 'f', 0)));
-    m_alert->setStyleSheet(
-        alert ? u"QLabel { background: #d03030; color: white; font-weight: bold; }"_s
-              : u"QLabel { background: #2e9e44; color: white; }"_s);
+    const ItemState state = alert ? ItemState::Down : ItemState::Healthy;
+    m_alert->setStyleSheet(u"QLabel { background: %1; color: %2; %3 }"_s.arg(
+        theme::background(state, kind).name(), theme::text(state, kind).name(),
+        alert ? u"font-weight: bold;"_s : QString()));
     m_alert->setProperty("alerting", alert);
 }
 
@@ -171,7 +207,8 @@ DeprecationsPanel::DeprecationsPanel(Store* store, QWidget* parent)
 TimelinePanel::TimelinePanel(Store* store, QWidget* parent)
     : QWidget(parent)
     , m_model(new TimelineModel(store, 5000, this)) {
-    m_view = makeTable(this, m_model, Qt::DisplayRole, -1, Qt::AscendingOrder, &m_proxy);
+    m_view = makeTable(this, m_model, Qt::DisplayRole, TimelineModel::TimeColumn,
+                       Qt::AscendingOrder, &m_proxy);
     m_proxy->setFilterRole(TimelineModel::CategoryRole);
     m_view->setColumnWidth(TimelineModel::TimeColumn, 110);
     m_view->setColumnWidth(TimelineModel::CategoryColumn, 100);

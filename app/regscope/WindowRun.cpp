@@ -115,6 +115,7 @@ int runWindow(const CommandLine& cl) {
     addStandardPanels(&window, &store);
     addSourcePanels(&window, &store, session.broker());
     window.setStore(&store);
+    window.setControlBroker(session.broker());
     window.connectionBar()->setUrl(cl.url);
     window.setProfiles(loadProfiles(profileStore));
     wireProfiles(window, session, store, profileStore);

@@ -2,6 +2,7 @@
 
 #include "models/etcd/EtcdClusterModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
+#include "views/TableActions.h"
 #include "views/Theme.h"
 
 #include <QChart>
@@ -13,6 +14,7 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QSplitter>
+#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -30,8 +32,12 @@ EtcdClusterView::EtcdClusterView(EtcdClusterModel* members, EtcdMetricSeries* se
     m_summary = new QLabel(this);
     layout->addWidget(m_summary);
     m_table = new QTableView(this);
-    m_table->setModel(members);
+    auto* sorted = new QSortFilterProxyModel(m_table);
+    sorted->setSourceModel(members);
+    m_table->setModel(sorted);
     useStateColours(m_table);
+    installTableActions(m_table, 0);
+    m_table->setSortingEnabled(true);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -1,6 +1,7 @@
 #include "views/etcd/EtcdKeysView.h"
 
 #include "models/etcd/EtcdKeysModel.h"
+#include "views/TableActions.h"
 #include "views/Theme.h"
 #include "views/etcd/EtcdValueView.h"
 
@@ -43,6 +44,11 @@ EtcdKeysView::EtcdKeysView(EtcdKeysModel* model, QWidget* parent)
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
     useStateColours(m_table);
+    installTableActions(m_table, EtcdKeysModel::KeyColumn);
+    // Sortable by any column on demand; by default the model's own key order, so a million
+    // keys are never re-sorted on the GUI thread unasked.
+    m_table->setSortingEnabled(true);
+    m_table->horizontalHeader()->setSortIndicator(-1, Qt::AscendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();

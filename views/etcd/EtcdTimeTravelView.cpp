@@ -1,6 +1,7 @@
 #include "views/etcd/EtcdTimeTravelView.h"
 
 #include "models/etcd/EtcdTimeTravel.h"
+#include "views/TableActions.h"
 #include "views/Theme.h"
 
 #include <QGridLayout>
@@ -10,6 +11,7 @@
 #include <QSlider>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
 
@@ -20,8 +22,13 @@ namespace regscope {
 namespace {
 QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
     auto* t = new QTableView(parent);
-    t->setModel(model);
+    auto* sorted = new QSortFilterProxyModel(t);
+    sorted->setSourceModel(model);
+    t->setModel(sorted);
     useStateColours(t);
+    installTableActions(t, 0);
+    t->setSortingEnabled(true);
+    t->sortByColumn(0, Qt::AscendingOrder);
     t->verticalHeader()->hide();
     t->horizontalHeader()->setStretchLastSection(true);
     t->setSelectionBehavior(QAbstractItemView::SelectRows);
