@@ -13,12 +13,33 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
-void EtcdConnectorShared::emitBatch(EventBatch&& batch) {
-    if (batch.empty())
-        return;
+void EtcdConnectorShared::send(EventBatchPtr batch) {
     std::lock_guard lock(sinkMutex);
     if (sink)
-        Q_EMIT sink->eventsReady(std::make_shared<const EventBatch>(std::move(batch)));
+        Q_EMIT sink->eventsReady(std::move(batch));
+}
+
+void EtcdConnectorShared::emitBatch(EventBatch&& batch) {
+    if (!batch.empty())
+        send(std::make_shared<const EventBatch>(std::move(batch)));
+}
+
+void EtcdConnectorShared::emitPage(EventBatch&& batch) {
+    {
+        std::unique_lock lock(pages->mutex);
+        pages->cv.wait_for(lock, std::chrono::milliseconds(kPageWaitMs),
+                           [&] { return pages->count < kPagesInFlight || stopping.load(); });
+        ++pages->count; // also past the deadline: a consumer that keeps batches only slows us
+    }
+    auto release = [counter = pages](const EventBatch* b) {
+        delete b;
+        {
+            std::lock_guard lock(counter->mutex);
+            --counter->count;
+        }
+        counter->cv.notify_all();
+    };
+    send(EventBatchPtr(new EventBatch(std::move(batch)), std::move(release)));
 }
 
 void EtcdConnectorShared::emitHealth(HealthState state, const QString& reason) {
@@ -145,6 +166,7 @@ void EtcdConnector::stop() {
             s.currentWatch->cancel();
     }
     s.calls->cancelAll(); // unary calls in flight end now, not at their deadline
+    s.wakePageWaiters();
     // Canceled calls end at once; the bound is for a worker stuck where no cancel reaches.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kStopMs);
     const bool keysJoined = d->keyThread.finish(deadline);

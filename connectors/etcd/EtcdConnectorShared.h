@@ -59,6 +59,18 @@ struct EtcdConnectorShared {
         sink = connector;
     }
     void emitBatch(EventBatch&& batch);
+    // A page of the first load: waits (up to kPageWaitMs, or until stopping) while
+    // kPagesInFlight earlier pages are still unapplied, so a fast server cannot pile up
+    // copies of the prefix in the GUI thread's queue. A batch counts until its consumers
+    // release it (the store does after applying it).
+    void emitPage(EventBatch&& batch);
+    static constexpr int kPagesInFlight = 1; // the next page is read meanwhile
+    static constexpr int kPageWaitMs = 2000;
+    // Wakes a waiting emitPage (stop()).
+    void wakePageWaiters() {
+        { std::lock_guard lock(pages->mutex); }
+        pages->cv.notify_all();
+    }
     void emitHealth(HealthState state, const QString& reason);
     void emitRevisionState(const RevisionState& state);
     void timeline(EventBatch& batch, const QString& category, const QString& text) const {
@@ -67,6 +79,13 @@ struct EtcdConnectorShared {
     }
 
 private:
+    struct PagesInFlight {
+        std::mutex mutex;
+        std::condition_variable cv;
+        int count = 0;
+    };
+    std::shared_ptr<PagesInFlight> pages = std::make_shared<PagesInFlight>();
+    void send(EventBatchPtr batch);
     std::mutex sinkMutex;
     EtcdConnector* sink = nullptr;
 };

@@ -84,7 +84,7 @@ void EtcdKeyStream::emitPage(std::vector<KeyRecord>& kvs, qint64 revision, qint6
     if (!kvs.empty())
         m_everEmittedKeys = true;
     batch.push_back(progressEvent(done, total, false));
-    s->emitBatch(std::move(batch));
+    s->emitPage(std::move(batch));
 }
 
 // Any later load (resync, a retry after a partial first load) is one SnapshotEvent, which the

@@ -226,6 +226,49 @@ bool loadKeys(qint64 n) {
     return true;
 }
 
+bool traceOn() {
+    return qEnvironmentVariableIsSet("REGSCOPE_BENCH_TRACE");
+}
+
+// Our child: "all" (connector -> store -> keys model), "store" (no model) or "connector" (the
+// batches are counted and dropped): the parts say where the time and the memory go.
+ChildRun ourChild(int capMiB, const char* part) {
+    return runChild({g_self.toStdString(), "--snapshot-child", g_etcd->endpoint(0).toStdString(),
+                     std::to_string(g_snapshotKeys), std::to_string(capMiB), part},
+                    false, 600);
+}
+
+ChildRun etcdctlGet(bool keysOnly) {
+    std::vector<std::string> args{"etcdctl",
+                                  "--endpoints=" + g_etcd->endpoint(0).toStdString(),
+                                  "--command-timeout=300s",
+                                  "get",
+                                  "--prefix",
+                                  "/snap/"};
+    if (keysOnly)
+        args.emplace_back("--keys-only");
+    return runChild(args, true, 600);
+}
+
+double mib(const ChildRun& r) {
+    return r.maxRssKb / 1024.0;
+}
+
+void printRatio(const char* what, const ChildRun& ours, const ChildRun& base, bool goals) {
+    const double t = ours.seconds / base.seconds;
+    const double m = mib(ours) / mib(base);
+    std::printf("  vs etcdctl get --prefix %-12s %6.2f s, peak RSS %5.0f MiB: ratio time %.2fx%s, "
+                "RSS %.2fx%s\n",
+                what, base.seconds, mib(base), t,
+                !goals     ? ""
+                : t <= 1.5 ? " (goal <= 1.5x: met)"
+                           : " (goal <= 1.5x: MISSED)",
+                m,
+                !goals     ? ""
+                : m <= 2.0 ? " (goal <= 2x: met)"
+                           : " (goal <= 2x: MISSED)");
+}
+
 // state.range(0): the client's reply cap in MiB (4: gRPC's default, what the app uses).
 void BM_Snapshot(benchmark::State& state) {
     static bool loaded = loadKeys(g_snapshotKeys);
@@ -235,63 +278,66 @@ void BM_Snapshot(benchmark::State& state) {
     }
     const int capMiB = static_cast<int>(state.range(0));
     for (auto _ : state) {
-        const auto ours =
-            runChild({g_self.toStdString(), "--snapshot-child", g_etcd->endpoint(0).toStdString(),
-                      std::to_string(g_snapshotKeys), std::to_string(capMiB)},
-                     false, 600);
+        const auto ours = ourChild(capMiB, "all");
         // The baselines, in the same run on the same data.
-        auto etcdctl = [&](bool keysOnly) {
-            std::vector<std::string> args{"etcdctl",
-                                          "--endpoints=" + g_etcd->endpoint(0).toStdString(),
-                                          "--command-timeout=300s",
-                                          "get",
-                                          "--prefix",
-                                          "/snap/"};
-            if (keysOnly)
-                args.emplace_back("--keys-only");
-            return runChild(args, true, 600);
-        };
-        const auto withValues = etcdctl(false);
-        const auto keysOnly = etcdctl(true);
+        const auto withValues = etcdctlGet(false);
+        const auto keysOnly = etcdctlGet(true);
         if (!ours.ok || !withValues.ok || !keysOnly.ok) {
             state.SkipWithError("a child failed");
             return;
         }
-        const double oursRss = ours.maxRssKb / 1024.0;
         state.counters["keys"] = static_cast<double>(g_snapshotKeys);
         state.counters["reply_cap_MiB"] = capMiB;
         state.counters["regscope_s"] = ours.seconds;
-        state.counters["regscope_rss_MiB"] = oursRss;
+        state.counters["regscope_rss_MiB"] = mib(ours);
         state.counters["etcdctl_s"] = withValues.seconds;
-        state.counters["etcdctl_rss_MiB"] = withValues.maxRssKb / 1024.0;
+        state.counters["etcdctl_rss_MiB"] = mib(withValues);
         state.counters["time_ratio"] = ours.seconds / withValues.seconds;
-        state.counters["rss_ratio"] = oursRss / (withValues.maxRssKb / 1024.0);
+        state.counters["rss_ratio"] = mib(ours) / mib(withValues);
         state.counters["keys_only_s"] = keysOnly.seconds;
-        state.counters["keys_only_rss_MiB"] = keysOnly.maxRssKb / 1024.0;
+        state.counters["keys_only_rss_MiB"] = mib(keysOnly);
         state.counters["time_ratio_keys_only"] = ours.seconds / keysOnly.seconds;
-        state.counters["rss_ratio_keys_only"] = oursRss / (keysOnly.maxRssKb / 1024.0);
-        auto line = [&](const char* what, const ChildRun& base, double timeGoal, double rssGoal) {
-            const double t = ours.seconds / base.seconds;
-            const double m = oursRss / (base.maxRssKb / 1024.0);
-            std::printf(
-                "  vs etcdctl get --prefix %-12s %6.2f s, peak RSS %5.0f MiB: ratio time "
-                "%.2fx%s, RSS %.2fx%s\n",
-                what, base.seconds, base.maxRssKb / 1024.0, t,
-                timeGoal > 0 ? (t <= timeGoal ? " (goal <= 1.5x: met)" : " (goal <= 1.5x: MISSED)")
-                             : "",
-                m,
-                rssGoal > 0 ? (m <= rssGoal ? " (goal <= 2x: met)" : " (goal <= 2x: MISSED)") : "");
-        };
+        state.counters["rss_ratio_keys_only"] = mib(ours) / mib(keysOnly);
         std::printf("snapshot of %lld keys, pages under a %d MiB reply cap: regscope "
                     "(connector+store+model) %.2f s, peak RSS %.0f MiB\n",
-                    static_cast<long long>(g_snapshotKeys), capMiB, ours.seconds, oursRss);
-        line("(values)", withValues, 1.5, 2.0);
-        line("--keys-only", keysOnly, 0, 0);
+                    static_cast<long long>(g_snapshotKeys), capMiB, ours.seconds, mib(ours));
+        printRatio("(values)", ours, withValues, true);
+        printRatio("--keys-only", ours, keysOnly, false);
+        if (!traceOn())
+            continue;
+        for (const char* part : {"connector", "store"}) {
+            const auto r = ourChild(capMiB, part);
+            std::printf("  part %-9s %6.2f s, peak RSS %5.0f MiB%s\n", part, r.seconds, mib(r),
+                        r.ok ? "" : " (FAILED)");
+        }
     }
 }
 
-// The child: connector -> store -> keys model until every key is a row.
-int snapshotChild(const QString& endpoint, qint64 expected, int maxReplyMiB) {
+void traceChild(const QElapsedTimer& clock, EtcdConnector& connector, Store& store,
+                EtcdKeysModel& model) {
+    // Direct: runs on the connector's thread as each page goes out.
+    QObject::connect(
+        &connector, &Connector::eventsReady, &store,
+        [&clock](EventBatchPtr b) {
+            std::printf("trace %6lld ms: connector emitted %zu events\n",
+                        static_cast<long long>(clock.elapsed()), b->size());
+        },
+        Qt::DirectConnection);
+    QObject::connect(&store, &Store::recordsChanged, &store,
+                     [&clock](RecordKind, const QStringList& up, const QStringList&) {
+                         std::printf("trace %6lld ms: store flushed %lld upserts\n",
+                                     static_cast<long long>(clock.elapsed()),
+                                     static_cast<long long>(up.size()));
+                     });
+    QObject::connect(&model, &QAbstractItemModel::rowsInserted, &store, [&clock, &model] {
+        std::printf("trace %6lld ms: model rows %d\n", static_cast<long long>(clock.elapsed()),
+                    model.rowCount());
+    });
+}
+
+// The child: connector -> store -> keys model until every key is a row (see ourChild).
+int snapshotChild(const QString& endpoint, qint64 expected, int maxReplyMiB,
+                  const QByteArray& part) {
     registerConnectorMetaTypes();
     EtcdOptions o;
     o.maxReplyBytes = maxReplyMiB * 1024 * 1024;
@@ -302,42 +348,33 @@ int snapshotChild(const QString& endpoint, qint64 expected, int maxReplyMiB) {
     o.callTimeoutMs = 30000;
     Store store;
     EtcdKeysModel model;
-    model.setStore(&store);
+    if (part == "all")
+        model.setStore(&store);
     EtcdConnector connector(o);
-    QObject::connect(&connector, &Connector::eventsReady, &store, &Store::apply);
-    // REGSCOPE_BENCH_TRACE=1: where the time goes (ms since start).
-    const bool trace = qEnvironmentVariableIsSet("REGSCOPE_BENCH_TRACE");
-    QElapsedTimer clock;
+    qint64 seen = 0; // connector only: keys that reached the GUI thread
+    if (part == "connector")
+        QObject::connect(&connector, &Connector::eventsReady, &store, [&seen](EventBatchPtr b) {
+            for (const SourceEvent& e : *b)
+                seen += std::holds_alternative<UpsertEvent>(e) ? 1 : 0;
+        });
+    else
+        QObject::connect(&connector, &Connector::eventsReady, &store, &Store::apply);
+    QElapsedTimer clock; // REGSCOPE_BENCH_TRACE=1: where the time goes (ms since start)
     clock.start();
-    if (trace) {
-        QObject::connect(&store, &Store::progressChanged, &store, [&](const ProgressEvent& p) {
-            if (p.done == p.total || p.done <= 5000)
-                std::printf("trace %6lld ms: ranged %lld/%lld\n",
-                            static_cast<long long>(clock.elapsed()), static_cast<long long>(p.done),
-                            static_cast<long long>(p.total));
-        });
-        QObject::connect(&connector, &Connector::eventsReady, &store, [&](EventBatchPtr) {
-            std::printf("trace %6lld ms: batch on GUI thread\n",
-                        static_cast<long long>(clock.elapsed()));
-        });
-        QObject::connect(&store, &Store::recordsChanged, &store,
-                         [&](RecordKind, const QStringList& up, const QStringList&) {
-                             std::printf("trace %6lld ms: store flushed %lld upserts\n",
-                                         static_cast<long long>(clock.elapsed()),
-                                         static_cast<long long>(up.size()));
-                         });
-        QObject::connect(&model, &QAbstractItemModel::rowsInserted, &store, [&] {
-            std::printf("trace %6lld ms: model rows %d\n", static_cast<long long>(clock.elapsed()),
-                        model.rowCount());
-        });
-    }
+    if (traceOn() && part == "all")
+        traceChild(clock, connector, store, model);
+    const auto done = [&]() -> qint64 {
+        return part == "connector" ? seen
+               : part == "store"   ? qint64(store.count(RecordKind::Key))
+                                   : qint64(model.rowCount());
+    };
     connector.start();
     QDeadlineTimer deadline(300000);
-    while (model.rowCount() < expected && !deadline.hasExpired())
+    while (done() < expected && !deadline.hasExpired())
         QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
     connector.stop();
-    std::printf("child: %d rows\n", model.rowCount());
-    return model.rowCount() == expected ? 0 : 1;
+    std::printf("child (%s): %lld keys\n", part.constData(), static_cast<long long>(done()));
+    return done() == expected ? 0 : 1;
 }
 
 } // namespace
@@ -362,7 +399,8 @@ int main(int argc, char** argv) {
     }
     if (argc >= 4 && std::string(argv[1]) == "--snapshot-child")
         return snapshotChild(QString::fromLocal8Bit(argv[2]), QByteArray(argv[3]).toLongLong(),
-                             argc >= 5 ? std::atoi(argv[4]) : 4);
+                             argc >= 5 ? std::atoi(argv[4]) : 4,
+                             argc >= 6 ? QByteArray(argv[5]) : QByteArray("all"));
     std::vector<char*> rest{argv[0]};
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
