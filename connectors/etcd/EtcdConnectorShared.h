@@ -64,7 +64,7 @@ struct EtcdConnectorShared {
     // copies of the prefix in the GUI thread's queue. A batch counts until its consumers
     // release it (the store does after applying it).
     void emitPage(EventBatch&& batch);
-    static constexpr int kPagesInFlight = 1; // the next page is read meanwhile
+    static constexpr int kPagesInFlight = 2;
     static constexpr int kPageWaitMs = 2000;
     // Wakes a waiting emitPage (stop()).
     void wakePageWaiters() {

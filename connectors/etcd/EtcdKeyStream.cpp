@@ -71,20 +71,30 @@ EtcdResult<void> EtcdKeyStream::snapshot(EtcdClient& client) {
 }
 
 // The first load of an empty store goes out page by page as upserts: rows appear while a big
-// prefix loads and no second full copy is held.
+// prefix loads and no second full copy is held. A page goes in batches of at most
+// kKeysPerBatch keys (at most EtcdConnectorShared::kPagesInFlight unapplied), so a big page
+// (few server passes) never means a big queue of events on the GUI thread.
 void EtcdKeyStream::emitPage(std::vector<KeyRecord>& kvs, qint64 revision, qint64 done,
                              qint64 total) {
-    EventBatch batch;
-    batch.reserve(kvs.size() + 1);
-    for (auto& kv : kvs) {
-        trackKey(kv, batch);
-        // The state at the snapshot's revision: watch events come after it.
-        batch.push_back(UpsertEvent{std::move(kv), revision});
+    constexpr size_t kKeysPerBatch = 20000; // the store applies a batch this big at once
+    const qint64 pageStart = done - static_cast<qint64>(kvs.size());
+    for (size_t first = 0; first < kvs.size() || first == 0; first += kKeysPerBatch) {
+        const size_t last = std::min(kvs.size(), first + kKeysPerBatch);
+        EventBatch batch;
+        batch.reserve(last - first + 1);
+        for (size_t i = first; i < last; ++i) {
+            trackKey(kvs[i], batch);
+            // The state at the snapshot's revision: watch events come after it.
+            batch.push_back(UpsertEvent{std::move(kvs[i]), revision});
+            kvs[i] = KeyRecord(); // its bytes now belong to the batch alone
+        }
+        if (last > first)
+            m_everEmittedKeys = true;
+        batch.push_back(progressEvent(pageStart + static_cast<qint64>(last), total, false));
+        s->emitPage(std::move(batch));
+        if (last >= kvs.size())
+            break;
     }
-    if (!kvs.empty())
-        m_everEmittedKeys = true;
-    batch.push_back(progressEvent(done, total, false));
-    s->emitPage(std::move(batch));
 }
 
 // Any later load (resync, a retry after a partial first load) is one SnapshotEvent, which the

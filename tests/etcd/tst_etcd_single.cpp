@@ -218,7 +218,10 @@ private Q_SLOTS:
         const QByteArray big(100 * 1024, 'x');
         for (int i = 0; i < 50; ++i) // 5 MiB: more than the 4 MiB reply cap
             QVERIFY(client.put("/big/" + QByteArray::number(i), big + QByteArray::number(i)));
-        Wired w(testOptions(m_etcd->endpoints(), "/big/"));
+        EtcdOptions o = testOptions(m_etcd->endpoints(), "/big/");
+        o.maxReplyBytes = 4 * 1024 * 1024; // gRPC's default cap, below the prefix's size
+        o.pageTargetBytes = 3 * 1024 * 1024;
+        Wired w(o);
         // Progress travels as ProgressEvents in the connector's batches (one per page).
         std::vector<ProgressEvent> progress;
         connect(w.connector.get(), &Connector::eventsReady, this,
