@@ -111,6 +111,33 @@ ChildRun runChild(const std::vector<std::string>& args, bool quiet, int timeoutS
 
 // --- 1. display lag -------------------------------------------------------------------------
 
+// A separate client (4 threads, paced to the target rate in total); each put's reply time.
+std::vector<std::thread> startWriters(int total, Clock::time_point start,
+                                      std::vector<Clock::time_point>& responded,
+                                      std::atomic<int>& failures) {
+    std::vector<std::thread> writers;
+    const int threads = 4;
+    for (int t = 0; t < threads; ++t) {
+        writers.emplace_back([&, t, total, start] {
+            EtcdClient c(g_etcd->endpoint(0), optionsFor({}));
+            if (!c.connect()) {
+                failures += total;
+                return;
+            }
+            for (int seq = t; seq < total; seq += threads) {
+                const auto due = start + std::chrono::microseconds(static_cast<qint64>(seq) *
+                                                                   1000000 / g_lagRate);
+                std::this_thread::sleep_until(due); // pacing the load generator
+                const QByteArray key = "/lag/" + QByteArray::number(seq).rightJustified(8, '0');
+                if (!c.put(key, "v"))
+                    ++failures;
+                responded[static_cast<size_t>(seq)] = Clock::now();
+            }
+        });
+    }
+    return writers;
+}
+
 void BM_DisplayLag(benchmark::State& state) {
     for (auto _ : state) {
         registerConnectorMetaTypes();
@@ -143,29 +170,9 @@ void BM_DisplayLag(benchmark::State& state) {
             QTimer::singleShot(1000, &loop, &QEventLoop::quit); // let the watch come up
             loop.exec();
         }
-        // A separate client (4 threads, paced to the target rate in total).
         std::atomic<int> failures{0};
-        std::vector<std::thread> writers;
-        const int threads = 4;
         const auto start = Clock::now();
-        for (int t = 0; t < threads; ++t) {
-            writers.emplace_back([&, t] {
-                EtcdClient c(g_etcd->endpoint(0), optionsFor({}));
-                if (!c.connect()) {
-                    failures += total;
-                    return;
-                }
-                for (int seq = t; seq < total; seq += threads) {
-                    const auto due = start + std::chrono::microseconds(static_cast<qint64>(seq) *
-                                                                       1000000 / g_lagRate);
-                    std::this_thread::sleep_until(due); // pacing the load generator
-                    const QByteArray key = "/lag/" + QByteArray::number(seq).rightJustified(8, '0');
-                    if (!c.put(key, "v"))
-                        ++failures;
-                    responded[static_cast<size_t>(seq)] = Clock::now();
-                }
-            });
-        }
+        std::vector<std::thread> writers = startWriters(total, start, responded, failures);
         QDeadlineTimer deadline((g_lagSeconds + 30) * 1000);
         while (seenCount < total - failures && !deadline.hasExpired())
             QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
