@@ -349,6 +349,8 @@ int snapshotChild(const QString& endpoint, qint64 expected, int maxReplyMiB,
     EtcdOptions o;
     o.maxReplyBytes = maxReplyMiB * 1024 * 1024;
     o.pageTargetBytes = o.maxReplyBytes / 4 * 3;
+    if (const int first = qEnvironmentVariableIntValue("REGSCOPE_BENCH_FIRST_PAGE"); first > 0)
+        o.pageSize = first; // an experiment: the first page's size in keys
     o.endpoints = {endpoint};
     o.prefix = "/snap/";
     o.clusterPollMs = 0;
