@@ -107,6 +107,9 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+// Errors that retrying cannot mend (bad credentials, auth not enabled, a refused argument).
+bool isPermanent(EtcdError::Code code);
+
 class EtcdClient {
 public:
     // endpoint "host:port"; tls/user/password/timeouts from options.
@@ -121,7 +124,8 @@ public:
     // Joins the group: its cancelAll() ends this client's calls (set before the first call).
     void setCallGroup(std::shared_ptr<EtcdCallGroup> group);
 
-    // Waits for the channel to connect, then authenticates when a user is set.
+    // Waits for the channel to connect, then authenticates when a user is set. A failure says
+    // what happened: refused, timed out (accepts and stays silent), not an etcd/gRPC server.
     EtcdResult<void> connect();
 
     EtcdResult<EtcdRangePage> range(const EtcdRangeRequest& request);

@@ -27,9 +27,11 @@ public:
     ~EtcdConnector() override; // stops and joins its threads
 
     void start() override;
-    // Stops and joins (bounded by the call deadlines). A later start() resumes the watch from
-    // the last applied revision + 1, as after any reconnect.
+    // Ends the calls in flight and joins its threads, waiting at most kStopMs for them (a
+    // worker that outlives that is left to finish alone and never touches this object again).
+    // A later start() resumes the watch from the last applied revision + 1.
     void stop() override;
+    static constexpr int kStopMs = 1500;
     QString url() const override;
 
     const EtcdOptions& options() const;

@@ -28,6 +28,8 @@ QString toString(EtcdError::Code code) {
         return u"canceled"_s;
     case EtcdError::Code::LeaseNotFound:
         return u"lease not found"_s;
+    case EtcdError::Code::NotEtcd:
+        return u"not an etcd server"_s;
     case EtcdError::Code::Internal:
         return u"internal"_s;
     }

@@ -20,6 +20,7 @@ struct EtcdError {
         TooLarge, // the reply exceeded the message size cap
         Canceled, // we canceled it (stop, cancel)
         LeaseNotFound,
+        NotEtcd, // the endpoint answers, but not as an etcd/gRPC server
         Internal,
     };
     Code code = Code::Internal;

@@ -32,15 +32,16 @@ struct EtcdOptions {
     int connectTimeoutMs = 2000;
     int retryBackoffMs = 2000; // wait after every endpoint failed once
     // Range paging. etcd 3.4 scans the whole rest of the range for every page (to fill
-    // `count`), so few big pages beat many small ones: the first page has pageSize keys, later
-    // ones are sized from the bytes seen so far to about pageTargetBytes, staying under the
-    // 4 MiB reply cap; a page that is still too large is retried at half the size.
+    // `count`), so few big pages beat many small ones: the first page has pageSize keys (rows
+    // show at once), later ones are sized from the bytes seen so far to about pageTargetBytes,
+    // under the reply cap; a page that is still too large is retried at half the size. Pages
+    // go to the store in batches of at most 20,000 keys, so their size costs no GUI memory.
     qint64 pageSize = 5000;
-    qint64 maxPageSize = 200000;
-    qint64 pageTargetBytes = 3 * 1024 * 1024;
-    int maxReplyBytes = 4 * 1024 * 1024; // gRPC's default receive cap; pages stay under it
-    int leasePollMs = 1000;              // lease refresher tick
-    int leaseRefreshMs = 5000;           // re-ask a lease's TTL at most this often
+    qint64 maxPageSize = 1000000;
+    qint64 pageTargetBytes = 12 * 1024 * 1024;
+    int maxReplyBytes = 16 * 1024 * 1024; // the client's receive cap; pages stay under it
+    int leasePollMs = 1000;               // lease refresher tick
+    int leaseRefreshMs = 5000;            // re-ask a lease's TTL at most this often
     int maxLeaseCallsPerTick = 50;
     int clusterPollMs = 2000; // members, status and /metrics; 0: off
 };

@@ -11,11 +11,41 @@
 #include <QAbstractItemModelTester>
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTest>
+
+#include <future>
 
 using namespace Qt::StringLiterals;
 using namespace regscope;
 using namespace regscope::test;
+
+// A real loopback listener that is not etcd: Http answers whatever comes with an HTTP/1.1 400
+// and closes (what a web server says to gRPC's HTTP/2 preface); Silent accepts and says nothing.
+class NotEtcdListener : public QTcpServer {
+public:
+    enum Mode { Http, Silent };
+    explicit NotEtcdListener(Mode mode)
+        : m_mode(mode) {
+        connect(this, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket* s = nextPendingConnection()) {
+                if (m_mode == Silent)
+                    continue; // kept open (parented to the server), never written to
+                connect(s, &QTcpSocket::readyRead, s, [s] {
+                    s->readAll();
+                    s->write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n"
+                             "Connection: close\r\n\r\n");
+                    s->disconnectFromHost();
+                });
+            }
+        });
+    }
+    QString endpoint() const { return u"127.0.0.1:"_s + QString::number(serverPort()); }
+
+private:
+    Mode m_mode;
+};
 
 class TestEtcdSingle : public QObject {
     Q_OBJECT
@@ -68,6 +98,83 @@ private Q_SLOTS:
         w.connector->stop();
     }
 
+    // connect() from a worker thread while this thread serves the listener; its error.
+    static std::optional<EtcdError> connectError(const QString& endpoint) {
+        EtcdOptions o = testOptions({endpoint}, "/");
+        auto done = std::async(std::launch::async, [o, endpoint] {
+            EtcdClient c(endpoint, o);
+            return c.connect();
+        });
+        if (!QTest::qWaitFor(
+                [&] { return done.wait_for(std::chrono::seconds(0)) == std::future_status::ready; },
+                15000))
+            return std::nullopt;
+        auto r = done.get();
+        if (r)
+            return EtcdError{EtcdError::Code::Internal, u"connected"_s};
+        return r.error();
+    }
+
+    // Issue 10 point 5: say what happened, not "connection refused".
+    void httpServerIsNotEtcd() {
+        NotEtcdListener http(NotEtcdListener::Http);
+        QVERIFY(http.listen(QHostAddress::LocalHost));
+        const auto e = connectError(http.endpoint());
+        QVERIFY(e);
+        QCOMPARE(int(e->code), int(EtcdError::Code::NotEtcd));
+        QVERIFY2(e->message.contains(u"not an etcd/gRPC server"_s), qPrintable(e->message));
+        QVERIFY2(e->message.contains(u"HTTP/1.1 400"_s), qPrintable(e->message));
+        QVERIFY2(!e->message.contains(u"refused"_s), qPrintable(e->message));
+        // And the connector's health says it too.
+        Wired w(testOptions({http.endpoint()}, "/"));
+        w.connector->start();
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Down), 10000);
+        QVERIFY2(w.healths.last().reason.contains(u"not an etcd/gRPC server"_s),
+                 qPrintable(w.healths.last().reason));
+    }
+
+    void silentListenerTimesOut() {
+        NotEtcdListener silent(NotEtcdListener::Silent);
+        QVERIFY(silent.listen(QHostAddress::LocalHost));
+        const auto e = connectError(silent.endpoint());
+        QVERIFY(e);
+        QCOMPARE(int(e->code), int(EtcdError::Code::DeadlineExceeded));
+        QVERIFY2(e->message.contains(u"timed out"_s), qPrintable(e->message));
+        QVERIFY2(!e->message.contains(u"refused"_s), qPrintable(e->message));
+    }
+
+    void closedPortIsRefused() {
+        quint16 port = 0;
+        {
+            QTcpServer probe;
+            QVERIFY(probe.listen(QHostAddress::LocalHost));
+            port = probe.serverPort();
+        } // closed: nothing listens there now
+        const auto e = connectError(u"127.0.0.1:"_s + QString::number(port));
+        QVERIFY(e);
+        QCOMPARE(int(e->code), int(EtcdError::Code::Unavailable));
+        QVERIFY2(e->message.contains(u"connection refused"_s), qPrintable(e->message));
+    }
+
+    // A user against an etcd without auth: "authentication is not enabled" is final, so the
+    // connector says it and stops, instead of "retrying in 0.3 s" forever.
+    void permanentErrorIsNotRetried() {
+        EtcdOptions o = testOptions(m_etcd->endpoints(), "/perm/");
+        o.user = u"root"_s;
+        o.password = u"x"_s;
+        Wired w(o);
+        w.connector->start();
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Down), 10000);
+        const QString reason = w.healths.last().reason;
+        QVERIFY2(reason.contains(u"authentication is not enabled"_s), qPrintable(reason));
+        QVERIFY2(!reason.contains(u"retrying"_s), qPrintable(reason));
+        const auto seen = w.healths.size();
+        // Several retry periods later: no new attempt was made.
+        QSignalSpy more(w.connector.get(), &Connector::eventsReady);
+        QVERIFY(!more.wait(4 * o.retryBackoffMs));
+        QCOMPARE(w.healths.size(), seen);
+    }
+
     void snapshotAndWatchEqualEtcdctl() {
         for (int i = 0; i < 20; ++i)
             QVERIFY(put(u"/burst/pre/"_s + QString::number(i), u"v"_s + QString::number(i)));
@@ -111,7 +218,10 @@ private Q_SLOTS:
         const QByteArray big(100 * 1024, 'x');
         for (int i = 0; i < 50; ++i) // 5 MiB: more than the 4 MiB reply cap
             QVERIFY(client.put("/big/" + QByteArray::number(i), big + QByteArray::number(i)));
-        Wired w(testOptions(m_etcd->endpoints(), "/big/"));
+        EtcdOptions o = testOptions(m_etcd->endpoints(), "/big/");
+        o.maxReplyBytes = 4 * 1024 * 1024; // gRPC's default cap, below the prefix's size
+        o.pageTargetBytes = 3 * 1024 * 1024;
+        Wired w(o);
         // Progress travels as ProgressEvents in the connector's batches (one per page).
         std::vector<ProgressEvent> progress;
         connect(w.connector.get(), &Connector::eventsReady, this,
