@@ -178,8 +178,10 @@ MaybePoll DiscoveryApi::onFetchAll(Call& c) {
     const std::uint64_t generation = m_registry.generation();
     auto body = m_fetchAll.lock();
     if (!body || m_fetchAllGeneration != generation) {
-        if (m_fits && !m_fits(m_fetchAllSize))
+        if (m_fits && !m_fits(m_fetchAllSize)) {
+            m_metrics.transport().writeRefused++;
             return c.fail(Code::Unavailable, "write buffer full: try again later", 503);
+        }
         std::string out;
         out.reserve(m_fetchAllSize + 64);
         out += "{\"code\":0,\"data\":";
