@@ -10,15 +10,9 @@ namespace {
 constexpr std::size_t kTrimAbove = 1u << 20;
 } // namespace
 
-void Connections::publish() {
-    m_metrics.transport().open = m_live;
-    m_metrics.transport().writeBufferBytes = m_heldBytes;
-}
-
 void Connections::opened(Connection& c) {
     c.m_live = true;
-    ++m_live;
-    publish();
+    m_metrics.transport().open++;
 }
 
 void Connections::closed(Connection& c) {
@@ -26,8 +20,7 @@ void Connections::closed(Connection& c) {
     if (!c.m_live)
         return;
     c.m_live = false;
-    --m_live;
-    publish();
+    m_metrics.transport().open--;
 }
 
 void Connections::startedReading(Connection& c) {
@@ -56,35 +49,43 @@ bool Connections::shedOldestReading() {
     return true;
 }
 
-bool Connections::fits(const std::string* body, std::size_t size, std::size_t limit) const {
+bool ReplyBuffers::fits(const std::string* body, std::size_t size, std::size_t limit) const {
+    const std::lock_guard lock(m_mutex);
     if (!body || m_held.contains(body))
         return true; // shared with a write in progress: costs nothing more
-    return m_heldBytes + size <= limit;
+    return heldBytes() + size <= limit;
 }
 
-std::shared_ptr<const std::string> Connections::hold(std::shared_ptr<const std::string> body) {
-    if (!body)
-        return body;
+void ReplyBuffers::hold(const std::shared_ptr<const std::string>& body) {
+    const std::lock_guard lock(m_mutex);
     auto& h = m_held[body.get()];
     if (h.holders++ == 0) {
         h.size = body->size();
-        m_heldBytes += h.size;
-        publish();
+        m_metrics.transport().writeBufferBytes += h.size;
     }
+}
+
+std::size_t ReplyBuffers::release(const std::string* body) {
+    const std::lock_guard lock(m_mutex);
+    const auto it = m_held.find(body);
+    if (it == m_held.end() || --it->second.holders > 0)
+        return 0;
+    const std::size_t freed = it->second.size;
+    m_metrics.transport().writeBufferBytes -= freed;
+    m_held.erase(it);
+    return freed;
+}
+
+std::shared_ptr<const std::string> Connections::hold(std::shared_ptr<const std::string> body) {
+    if (body)
+        m_buffers->hold(body);
     return body;
 }
 
 void Connections::release(std::shared_ptr<const std::string>& body) {
     if (!body)
         return;
-    const auto it = m_held.find(body.get());
-    std::size_t freed = 0;
-    if (it != m_held.end() && --it->second.holders == 0) {
-        freed = it->second.size;
-        m_heldBytes -= freed;
-        m_held.erase(it);
-        publish();
-    }
+    const std::size_t freed = m_buffers->release(body.get());
     const bool last = body.use_count() == 1;
     body.reset();
     if (last && freed >= kTrimAbove)

@@ -1,20 +1,45 @@
 #pragma once
-// The HTTP front's book of open connections and of the reply bytes they hold, on the io
-// thread only. It knows which connections have not yet sent a whole request (oldest first),
-// so the server can shed one of them when it is at its cap or out of descriptors, and it
-// counts each reply body once however many connections are still being sent it.
+// An io thread's book of its open connections and of the reply bytes they hold (one book
+// per io thread, used from that thread only; the totals it keeps in ServerMetrics are the
+// server's, summed over threads). It knows which connections have not yet sent a whole
+// request (oldest first), so the server can shed one of them when it is at its cap or out
+// of descriptors, and it counts each reply body once however many of its connections are
+// still being sent it.
 
 #include "app/discoveryd/ServerMetrics.h"
 
 #include <cstddef>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
 namespace regscope::discoveryd {
 
 class Connections;
+
+// The reply bodies held by unfinished writes of every io thread: each body counts once in
+// ServerMetrics' writeBufferBytes however many connections are still being sent it.
+class ReplyBuffers {
+public:
+    explicit ReplyBuffers(ServerMetrics& metrics)
+        : m_metrics(metrics) {}
+    bool fits(const std::string* body, std::size_t size, std::size_t limit) const;
+    void hold(const std::shared_ptr<const std::string>& body);
+    // Returns the bytes freed from the count (0 while others still hold the body).
+    std::size_t release(const std::string* body);
+    std::size_t heldBytes() const { return m_metrics.transport().writeBufferBytes.load(); }
+
+private:
+    struct Held {
+        std::size_t size = 0;
+        std::size_t holders = 0;
+    };
+    ServerMetrics& m_metrics;
+    mutable std::mutex m_mutex;
+    std::unordered_map<const std::string*, Held> m_held;
+};
 
 // What the book needs from a connection.
 class Connection {
@@ -30,6 +55,28 @@ protected:
 
 private:
     friend class Connections;
+
+// The reply bodies held by unfinished writes of every io thread: each body counts once in
+// ServerMetrics' writeBufferBytes however many connections are still being sent it.
+class ReplyBuffers {
+public:
+    explicit ReplyBuffers(ServerMetrics& metrics)
+        : m_metrics(metrics) {}
+    bool fits(const std::string* body, std::size_t size, std::size_t limit) const;
+    void hold(const std::shared_ptr<const std::string>& body);
+    // Returns the bytes freed from the count (0 while others still hold the body).
+    std::size_t release(const std::string* body);
+    std::size_t heldBytes() const { return m_metrics.transport().writeBufferBytes.load(); }
+
+private:
+    struct Held {
+        std::size_t size = 0;
+        std::size_t holders = 0;
+    };
+    ServerMetrics& m_metrics;
+    mutable std::mutex m_mutex;
+    std::unordered_map<const std::string*, Held> m_held;
+};
     std::list<Connection*>::iterator m_readingAt;
     bool m_reading = false;
     bool m_live = false;
@@ -37,8 +84,9 @@ private:
 
 class Connections {
 public:
-    explicit Connections(ServerMetrics& metrics)
-        : m_metrics(metrics) {}
+    Connections(ServerMetrics& metrics, std::shared_ptr<ReplyBuffers> buffers)
+        : m_metrics(metrics)
+        , m_buffers(std::move(buffers)) {}
 
     void opened(Connection& c);
     void closed(Connection& c); // idempotent; the connection no longer counts as open
@@ -50,29 +98,25 @@ public:
     // Sheds the connection that has waited longest for its request; false if none waits.
     bool shedOldestReading();
 
-    std::size_t live() const { return m_live; }
+    // Open connections of the whole server (every io thread).
+    std::size_t live() const { return m_metrics.transport().open.load(); }
 
-    // Reply bytes held for unfinished writes; a body shared by several connections counts
-    // once. hold() returns the body for the connection to keep; release() drops it.
-    bool fits(const std::string* body, std::size_t size, std::size_t limit) const;
+    // Reply bytes held for unfinished writes, server-wide; a body shared by several
+    // connections counts once. hold() returns the body for the connection to keep;
+    // release() drops it.
+    bool fits(const std::string* body, std::size_t size, std::size_t limit) const {
+        return m_buffers->fits(body, size, limit);
+    }
     std::shared_ptr<const std::string> hold(std::shared_ptr<const std::string> body);
     void release(std::shared_ptr<const std::string>& body);
-    std::size_t heldBytes() const { return m_heldBytes; }
+    std::size_t heldBytes() const { return m_buffers->heldBytes(); }
 
     ServerMetrics& metrics() { return m_metrics; }
 
 private:
-    struct Held {
-        std::size_t size = 0;
-        std::size_t holders = 0;
-    };
-    void publish();
-
     ServerMetrics& m_metrics;
-    std::size_t m_live = 0;
+    std::shared_ptr<ReplyBuffers> m_buffers;
     std::list<Connection*> m_reading;
-    std::unordered_map<const std::string*, Held> m_held;
-    std::size_t m_heldBytes = 0;
 };
 
 } // namespace regscope::discoveryd

@@ -175,10 +175,13 @@ MaybePoll DiscoveryApi::onNodes(Call& c) {
 
 MaybePoll DiscoveryApi::onFetchAll(Call& c) {
     // Clients asking for the same state share one encoded body: 40 of them cost one copy.
+    // The lock also makes a second asker of the same state wait for the first one's body.
+    std::unique_lock lock(m_fetchAllMutex);
     const std::uint64_t generation = m_registry.generation();
     auto body = m_fetchAll.lock();
     if (!body || m_fetchAllGeneration != generation) {
         if (m_fits && !m_fits(m_fetchAllSize)) {
+            lock.unlock();
             m_metrics.transport().writeRefused++;
             return c.fail(Code::Unavailable, "write buffer full: try again later", 503);
         }
@@ -192,6 +195,7 @@ MaybePoll DiscoveryApi::onFetchAll(Call& c) {
         m_fetchAllGeneration = generation;
         m_fetchAllSize = body->size();
     }
+    lock.unlock();
     m_metrics.countRequest(c.endpoint, 0);
     ApiReply r;
     r.body = std::move(body);

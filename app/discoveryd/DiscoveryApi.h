@@ -1,6 +1,7 @@
 #pragma once
 // The discovery HTTP API (PROTOCOLS.md §1) without the transport: a request in, an
-// enveloped reply out, now or later (a parked long-poll). Runs on the server's io thread.
+// enveloped reply out, now or later (a parked long-poll). Called from every io thread at
+// once: the registry and the metrics lock themselves, the fetch/all cache has its lock.
 // Requests are dispatched through a route table (path, method, handler).
 
 #include "app/discoveryd/ServerMetrics.h"
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,6 +84,7 @@ private:
     std::string m_selfAddr;
     std::function<bool(std::size_t)> m_fits;
     // The last fetch/all body while someone still holds it, and the state it shows.
+    std::mutex m_fetchAllMutex;
     std::weak_ptr<const std::string> m_fetchAll;
     std::uint64_t m_fetchAllGeneration = 0;
     std::size_t m_fetchAllSize = 0;

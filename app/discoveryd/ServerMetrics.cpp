@@ -88,32 +88,32 @@ std::string ServerMetrics::prometheus(const discovery::RegistryStats& s,
     metric(out, "discovery_parked_polls", "gauge", "Long-polls parked now.",
            static_cast<double>(s.parkedPolls));
     metric(out, "discovery_connections_total", "counter", "TCP connections accepted.",
-           static_cast<double>(m_connections));
+           static_cast<double>(m_connections.load()));
     metric(out, "discovery_connections_open", "gauge", "TCP connections open now.",
-           static_cast<double>(m_transport.open));
+           static_cast<double>(m_transport.open.load()));
     metric(out, "discovery_connections_refused_total", "counter",
            "TCP connections closed at once (connection cap, nothing to shed).",
-           static_cast<double>(m_refused));
+           static_cast<double>(m_refused.load()));
     metric(out, "discovery_connections_shed_total", "counter",
            "Connections without a complete request closed to make room (cap or descriptors).",
-           static_cast<double>(m_transport.shed));
+           static_cast<double>(m_transport.shed.load()));
     metric(out, "discovery_accept_errors_total", "counter",
            "accept() failures (EMFILE/ENFILE...), each followed by a back-off.",
-           static_cast<double>(m_transport.acceptErrors));
+           static_cast<double>(m_transport.acceptErrors.load()));
     metric(out, "discovery_header_timeouts_total", "counter",
            "Connections closed: request not complete within --header-timeout.",
-           static_cast<double>(m_transport.headerTimeouts));
+           static_cast<double>(m_transport.headerTimeouts.load()));
     metric(out, "discovery_write_timeouts_total", "counter",
            "Connections closed: reply made no progress within --write-timeout.",
-           static_cast<double>(m_transport.writeTimeouts));
+           static_cast<double>(m_transport.writeTimeouts.load()));
     metric(out, "discovery_write_refused_total", "counter",
            "Replies refused with HTTP 503: a write-buffer bound was reached.",
-           static_cast<double>(m_transport.writeRefused));
+           static_cast<double>(m_transport.writeRefused.load()));
     metric(out, "discovery_bad_requests_total", "counter", "Unparsable HTTP requests answered 400.",
-           static_cast<double>(m_transport.badRequests));
+           static_cast<double>(m_transport.badRequests.load()));
     metric(out, "discovery_write_buffer_bytes", "gauge",
            "Reply bytes held for unfinished writes (a shared reply counts once).",
-           static_cast<double>(m_transport.writeBufferBytes));
+           static_cast<double>(m_transport.writeBufferBytes.load()));
     metric(out, "discovery_server_start_time_seconds", "gauge",
            "Unix time this server process started (changes on a restart).", m_startUnix);
     out << "# HELP discovery_server_info This server process: a random id chosen at start, and "
@@ -142,6 +142,7 @@ std::string ServerMetrics::prometheus(const discovery::RegistryStats& s,
            std::chrono::duration<double>(std::chrono::steady_clock::now() - m_started).count());
     out << "# HELP discovery_requests_total HTTP requests by endpoint and reply code.\n"
            "# TYPE discovery_requests_total counter\n";
+    const std::lock_guard lock(m_mutex);
     for (const auto& [k, n] : m_requests)
         out << "discovery_requests_total{endpoint=\"" << k.first << "\",code=\"" << k.second
             << "\"} " << n << '\n';
@@ -151,6 +152,7 @@ std::string ServerMetrics::prometheus(const discovery::RegistryStats& s,
 nlohmann::json ServerMetrics::status(const discovery::RegistryStats& s,
                                      const discovery::DiscoveryConfig& c) const {
     nlohmann::json requests = nlohmann::json::object();
+    const std::lock_guard lock(m_mutex);
     for (const auto& [k, n] : m_requests)
         requests[k.first][std::to_string(k.second)] = n;
     return nlohmann::json{
@@ -174,16 +176,16 @@ nlohmann::json ServerMetrics::status(const discovery::RegistryStats& s,
         {"start_time", m_startUnix},
         {"instance_id", m_instanceId},
         {"version", REGSCOPE_VERSION_STRING},
-        {"connections", m_transport.open},
-        {"connections_total", m_connections},
-        {"connections_refused", m_refused},
-        {"connections_shed", m_transport.shed},
-        {"accept_errors", m_transport.acceptErrors},
-        {"header_timeouts", m_transport.headerTimeouts},
-        {"write_timeouts", m_transport.writeTimeouts},
-        {"write_refused", m_transport.writeRefused},
-        {"bad_requests", m_transport.badRequests},
-        {"write_buffer_bytes", m_transport.writeBufferBytes},
+        {"connections", m_transport.open.load()},
+        {"connections_total", m_connections.load()},
+        {"connections_refused", m_refused.load()},
+        {"connections_shed", m_transport.shed.load()},
+        {"accept_errors", m_transport.acceptErrors.load()},
+        {"header_timeouts", m_transport.headerTimeouts.load()},
+        {"write_timeouts", m_transport.writeTimeouts.load()},
+        {"write_refused", m_transport.writeRefused.load()},
+        {"bad_requests", m_transport.badRequests.load()},
+        {"write_buffer_bytes", m_transport.writeBufferBytes.load()},
         {"requests", std::move(requests)},
         {"config",
          {{"renew_interval_s", seconds(c.renewInterval)},

@@ -1,14 +1,16 @@
 #pragma once
 // Request counters of the HTTP front and the Prometheus / JSON renderings of the server's
-// state. Touched only from the server's io thread.
+// state. Shared by the server's io threads: counters are atomic, the request table locked.
 
 #include "models/discovery/DiscoveryRegistry.h"
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -16,21 +18,25 @@ namespace regscope::discoveryd {
 
 // Transport figures the HTTP front keeps (open connections, sheds, write-buffer bytes...).
 struct TransportStats {
-    std::uint64_t open = 0;             // connections open now
-    std::uint64_t shed = 0;             // closed to make room (cap or out of descriptors)
-    std::uint64_t acceptErrors = 0;     // accept() failures (EMFILE, ENFILE...)
-    std::uint64_t headerTimeouts = 0;   // closed: request not complete within --header-timeout
-    std::uint64_t writeTimeouts = 0;    // closed: reply made no progress within --write-timeout
-    std::uint64_t writeRefused = 0;     // replies refused with 503: write buffer bound reached
-    std::uint64_t badRequests = 0;      // HTTP 400: unparsable request
-    std::uint64_t writeBufferBytes = 0; // reply bytes held for unfinished writes (shared once)
+    using Counter = std::atomic<std::uint64_t>;
+    Counter open{0};             // connections open now (every io thread)
+    Counter shed{0};             // closed to make room (cap or out of descriptors)
+    Counter acceptErrors{0};     // accept() failures (EMFILE, ENFILE...)
+    Counter headerTimeouts{0};   // closed: request not complete within --header-timeout
+    Counter writeTimeouts{0};    // closed: reply made no progress within --write-timeout
+    Counter writeRefused{0};     // replies refused with 503: write buffer bound reached
+    Counter badRequests{0};      // HTTP 400: unparsable request
+    Counter writeBufferBytes{0}; // reply bytes held for unfinished writes (shared once per thread)
 };
 
 class ServerMetrics {
 public:
     ServerMetrics();
 
-    void countRequest(const std::string& endpoint, int code) { ++m_requests[{endpoint, code}]; }
+    void countRequest(const std::string& endpoint, int code) {
+        const std::lock_guard lock(m_mutex);
+        ++m_requests[{endpoint, code}];
+    }
     void countConnection() { ++m_connections; }
     void countRefused() { ++m_refused; }
     TransportStats& transport() { return m_transport; }
@@ -45,9 +51,10 @@ public:
                           const discovery::DiscoveryConfig& c) const;
 
 private:
+    mutable std::mutex m_mutex;
     std::map<std::pair<std::string, int>, std::uint64_t> m_requests;
-    std::uint64_t m_connections = 0;
-    std::uint64_t m_refused = 0;
+    std::atomic<std::uint64_t> m_connections{0};
+    std::atomic<std::uint64_t> m_refused{0};
     TransportStats m_transport;
     std::chrono::steady_clock::time_point m_started = std::chrono::steady_clock::now();
     double m_startUnix = 0;

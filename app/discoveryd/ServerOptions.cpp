@@ -4,11 +4,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 
 namespace regscope::discoveryd {
 
@@ -81,6 +83,14 @@ std::expected<void, std::string> setPercent(ServerOptions& o, const std::string&
     return {};
 }
 
+std::expected<void, std::string> setThreads(ServerOptions& o, const std::string& v) {
+    auto n = parseCount(v);
+    if (!n || *n < 1 || *n > 64)
+        return std::unexpected("expected 1 to 64 threads, got \"" + v + "\"");
+    o.threads = static_cast<unsigned>(*n);
+    return {};
+}
+
 std::expected<void, std::string> setZone(ServerOptions& o, const std::string& v) {
     if (v.empty())
         return std::unexpected(std::string("zone must not be empty"));
@@ -140,6 +150,7 @@ const std::map<std::string, std::pair<Setter, const char*>>& setters() {
          {&setServerMs<&ServerOptions::writeTimeout>,
           "close a connection whose reply makes no progress this long (10s)"}},
         {"tick", {&setServerMs<&ServerOptions::tick>, "housekeeping period (derived)"}},
+        {"threads", {&setThreads, "io threads sharing the port (the cores, at most 4)"}},
         {"zone", {&setZone, "zone reported by /discovery/nodes (local)"}},
         {"seed", {&setSeed, "random seed of the eviction order (0: random)"}},
     };
@@ -184,6 +195,10 @@ std::expected<void, std::string> applyConfigFile(ServerOptions& o, const std::st
 }
 
 } // namespace
+
+unsigned ServerOptions::defaultThreads() {
+    return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+}
 
 std::expected<ServerOptions, std::string> parseOptions(const std::vector<std::string>& args) {
     ServerOptions o;
