@@ -8,7 +8,8 @@
 //
 //   bench_discoveryd [--benchmark_* flags]
 // Env: BENCH_INSTANCES (10000), BENCH_POLLS (2000), BENCH_CONNECTIONS (64),
-//      BENCH_REQUESTS (20000 per iteration), ETCD (path of etcd, default /usr/bin/etcd).
+//      BENCH_REQUESTS (20000 per iteration), BENCH_CLIENT_THREADS (2, the HTTP load
+//      client's threads), ETCD (path of etcd, default /usr/bin/etcd).
 
 #include "LoadClient.h"
 
