@@ -112,6 +112,31 @@ void DiscoveryRegistry::wake(const App& app, Pending& out) {
     }
 }
 
+std::expected<void, Error> DiscoveryRegistry::makeRoomFor(const App* app,
+                                                          const std::string& appid) {
+    // Quotas only guard growth; re-registering a known instance always works.
+    if (m_instances >= m_config.maxInstances)
+        return std::unexpected(Error{
+            Code::Unavailable, "instance quota reached: " + std::to_string(m_config.maxInstances) +
+                                   " instances in total"});
+    if (app && app->count >= m_config.maxInstancesPerApp)
+        return std::unexpected(
+            Error{Code::Unavailable,
+                  "instance quota reached: " + std::to_string(m_config.maxInstancesPerApp) +
+                      " instances for appid " + appid});
+    if (!app && m_apps.size() >= m_config.maxApps) {
+        // Make room by forgetting an app that has no instances left.
+        const auto empty = std::find_if(m_apps.begin(), m_apps.end(),
+                                        [](const auto& kv) { return kv.second.count == 0; });
+        if (empty == m_apps.end())
+            return std::unexpected(
+                Error{Code::Unavailable,
+                      "app quota reached: " + std::to_string(m_config.maxApps) + " apps"});
+        m_apps.erase(empty);
+    }
+    return {};
+}
+
 std::expected<void, Error> DiscoveryRegistry::registerInstance(RegisterArgs args) {
     Instance& in = args.instance;
     if (in.zone.empty() || in.env.empty() || in.appid.empty() || in.hostname.empty())
@@ -139,30 +164,9 @@ std::expected<void, Error> DiscoveryRegistry::registerInstance(RegisterArgs args
                     old = &h->second;
             }
         }
-        if (!old) {
-            // Quotas only guard growth; re-registering a known instance always works.
-            if (m_instances >= m_config.maxInstances)
-                return std::unexpected(
-                    Error{Code::Unavailable,
-                          "instance quota reached: " + std::to_string(m_config.maxInstances) +
-                              " instances in total"});
-            if (app && app->count >= m_config.maxInstancesPerApp)
-                return std::unexpected(
-                    Error{Code::Unavailable,
-                          "instance quota reached: " + std::to_string(m_config.maxInstancesPerApp) +
-                              " instances for appid " + in.appid});
-            if (!app && m_apps.size() >= m_config.maxApps) {
-                // Make room by forgetting an app that has no instances left.
-                const auto empty = std::find_if(m_apps.begin(), m_apps.end(), [](const auto& kv) {
-                    return kv.second.count == 0;
-                });
-                if (empty == m_apps.end())
-                    return std::unexpected(
-                        Error{Code::Unavailable,
-                              "app quota reached: " + std::to_string(m_config.maxApps) + " apps"});
-                m_apps.erase(empty);
-            }
-        }
+        if (!old)
+            if (auto r = makeRoomFor(app, in.appid); !r)
+                return r;
         if (!app) {
             App fresh;
             fresh.env = in.env;

@@ -131,6 +131,8 @@ private:
     static void bumpLatest(App& app, std::int64_t stamp);
     std::expected<void, Error> checkStamp(const char* name, std::int64_t stamp,
                                           std::int64_t now) const;
+    // Under the lock, before a new instance: the quotas, and room for a new app.
+    std::expected<void, Error> makeRoomFor(const App* app, const std::string& appid);
     InstanceInfo infoOf(const App& app, const std::string& zone, int status) const;
     bool removeInstance(App& app, const std::string& zone, const std::string& hostname,
                         std::int64_t latestTimestamp);
