@@ -269,8 +269,8 @@ void BM_EtcdGrpcKeepAlive(benchmark::State& state) {
     std::vector<std::unique_ptr<regscope::EtcdKeepAliveStream>> open;
     for (int i = 0; i < streams; ++i) {
         if (i % 8 == 0) {
-            clients.push_back(std::make_unique<regscope::EtcdClient>(options.endpoints.front(),
-                                                                     options));
+            clients.push_back(
+                std::make_unique<regscope::EtcdClient>(options.endpoints.front(), options));
             if (!clients.back()->connect()) {
                 state.SkipWithError("cannot connect to etcd over gRPC");
                 return;
@@ -297,8 +297,8 @@ void BM_EtcdGrpcKeepAlive(benchmark::State& state) {
                     const auto t0 = std::chrono::steady_clock::now();
                     const auto ttl = stream.keepAlive(id, 5000);
                     lat[static_cast<std::size_t>(t)].push_back(
-                        std::chrono::duration<double, std::micro>(
-                            std::chrono::steady_clock::now() - t0)
+                        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
+                                                                  t0)
                             .count());
                     (ttl && *ttl > 0 ? ok : failed)++;
                     if (!ttl)
@@ -308,8 +308,7 @@ void BM_EtcdGrpcKeepAlive(benchmark::State& state) {
         for (auto& th : threads)
             th.join();
         LoadResult r;
-        r.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         r.ok = ok;
         r.failed = failed;
         for (auto& l : lat)
@@ -344,6 +343,86 @@ BENCHMARK(BM_EtcdGrpcKeepAlive)
     ->Unit(benchmark::kMillisecond);
 #endif
 
+namespace {
+
+void registerInstances() {
+    const auto reg = runLoad(
+        "127.0.0.1", g_discoveryPort, kConnections, static_cast<std::uint64_t>(kInstances),
+        [](std::uint64_t i) {
+            return Request{"POST", "/discovery/register", "application/x-www-form-urlencoded",
+                           keyForm(i) + "&status=1&addrs=http%3A%2F%2F10.0.0.1%3A8080&version=1.0"};
+        },
+        codeZero);
+    std::printf("registered %llu instances in %.2f s (%.0f/s), %llu failed\n",
+                static_cast<unsigned long long>(reg.ok), reg.seconds, reg.rate(),
+                static_cast<unsigned long long>(reg.failed));
+}
+
+// etcd: one member on free loopback ports, a temp data dir, the same number of leases.
+bool startEtcd(std::optional<Child>& etcd, const std::filesystem::path& dir) {
+    g_etcdPort = freePort();
+    const unsigned short peer = freePort();
+    const std::string client = "http://127.0.0.1:" + std::to_string(g_etcdPort);
+    const std::string peerUrl = "http://127.0.0.1:" + std::to_string(peer);
+    const char* etcdPath = std::getenv("ETCD") ? std::getenv("ETCD") : "/usr/bin/etcd";
+    etcd.emplace(std::vector<std::string>{etcdPath, "--name", "bench", "--data-dir", dir.string(),
+                                          "--listen-client-urls", client, "--advertise-client-urls",
+                                          client, "--listen-peer-urls", peerUrl,
+                                          "--initial-advertise-peer-urls", peerUrl,
+                                          "--initial-cluster", "bench=" + peerUrl},
+                 true);
+    if (!etcd->waitForLine("ready to serve client requests", std::chrono::seconds(30))) {
+        std::fprintf(stderr, "bench_discoveryd: etcd did not become ready\n");
+        return false;
+    }
+    etcd->drain();
+    g_leases.resize(static_cast<std::size_t>(kInstances));
+    const auto grants = runLoad(
+        "127.0.0.1", g_etcdPort, kConnections, static_cast<std::uint64_t>(kInstances),
+        [](std::uint64_t) {
+            return Request{"POST", "/v3/lease/grant", "application/json", "{\"TTL\":\"600\"}"};
+        },
+        [](const std::string& b) {
+            static std::size_t next = 0;
+            const auto at = b.find("\"ID\":\"");
+            if (at == std::string::npos)
+                return false;
+            g_leases[next++ % g_leases.size()] = b.substr(at + 6, b.find('"', at + 6) - at - 6);
+            return true;
+        });
+    std::printf("granted %llu etcd leases in %.2f s, %llu failed\n",
+                static_cast<unsigned long long>(grants.ok), grants.seconds,
+                static_cast<unsigned long long>(grants.failed));
+    return true;
+}
+
+void printSummary(long long stillParked, int answeredEarly) {
+    std::printf("\n== bench_discoveryd summary (%d instances, %d connections, %d parked polls)\n",
+                kInstances, kConnections, kPolls);
+    std::printf("discoveryd renew:      %10.0f /s  p99 %7.0f us  (%llu failed)\n", g_fig.renewRate,
+                g_fig.renewP99, static_cast<unsigned long long>(g_fig.renewFailed));
+    std::printf("etcd keep-alive gRPC:  %10.0f /s  p99 %7.0f us  (%llu failed; best of 8/16/64 "
+                "streams: %d)\n",
+                g_fig.grpcRate, g_fig.grpcP99, static_cast<unsigned long long>(g_fig.grpcFailed),
+                g_fig.grpcStreams);
+    std::printf("etcd keep-alive HTTP gateway: %10.0f /s  p99 %7.0f us  (%llu failed)\n",
+                g_fig.keepAliveRate, g_fig.keepAliveP99,
+                static_cast<unsigned long long>(g_fig.keepAliveFailed));
+    std::printf("discoveryd fetch:      p50 %7.0f us  p99 %7.0f us (an app of %d instances)\n",
+                g_fig.fetchP50, g_fig.fetchP99, kInstances / kApps);
+    std::printf("long-polls parked during the run: %lld of %d (answered early: %d)\n", stillParked,
+                kPolls, answeredEarly);
+    const double gateway = g_fig.keepAliveRate > 0 ? g_fig.renewRate / g_fig.keepAliveRate : 0;
+    const double grpc = g_fig.grpcRate > 0 ? g_fig.renewRate / g_fig.grpcRate : 0;
+    std::printf("ratio renew / gRPC keep-alive: %.2fx (goal >= 5x): %s\n", grpc,
+                g_fig.grpcRate <= 0 ? "NOT MEASURED"
+                : grpc >= 5         ? "MET"
+                                    : "NOT MET");
+    std::printf("ratio renew / gateway keep-alive: %.2fx\n", gateway);
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     rlimit lim{};
@@ -364,17 +443,7 @@ int main(int argc, char** argv) {
     g_discoveryPort =
         static_cast<unsigned short>(std::atoi(bound->c_str() + bound->rfind(':') + 1));
     discoveryd.drain();
-
-    const auto reg = runLoad(
-        "127.0.0.1", g_discoveryPort, kConnections, static_cast<std::uint64_t>(kInstances),
-        [](std::uint64_t i) {
-            return Request{"POST", "/discovery/register", "application/x-www-form-urlencoded",
-                           keyForm(i) + "&status=1&addrs=http%3A%2F%2F10.0.0.1%3A8080&version=1.0"};
-        },
-        codeZero);
-    std::printf("registered %llu instances in %.2f s (%.0f/s), %llu failed\n",
-                static_cast<unsigned long long>(reg.ok), reg.seconds, reg.rate(),
-                static_cast<unsigned long long>(reg.failed));
+    registerInstances();
 
     // Long-polls with a stamp newer than any app's: parked until a change or 600 s.
     ParkedRequests parked("127.0.0.1", g_discoveryPort, kPolls, [](int i) {
@@ -391,67 +460,15 @@ int main(int argc, char** argv) {
     }
     std::printf("parked long-polls: %lld\n", parkedNow);
 
-    // etcd: one member on free loopback ports, a temp data dir, the same number of leases.
     const auto dir = std::filesystem::temp_directory_path() /
                      ("bench_discoveryd_etcd." + std::to_string(::getpid()));
-    g_etcdPort = freePort();
-    const unsigned short peer = freePort();
-    const std::string client = "http://127.0.0.1:" + std::to_string(g_etcdPort);
-    const std::string peerUrl = "http://127.0.0.1:" + std::to_string(peer);
-    const char* etcdPath = std::getenv("ETCD") ? std::getenv("ETCD") : "/usr/bin/etcd";
     std::optional<Child> etcd;
-    etcd.emplace(std::vector<std::string>{etcdPath, "--name", "bench", "--data-dir", dir.string(),
-                                          "--listen-client-urls", client, "--advertise-client-urls",
-                                          client, "--listen-peer-urls", peerUrl,
-                                          "--initial-advertise-peer-urls", peerUrl,
-                                          "--initial-cluster", "bench=" + peerUrl},
-                 true);
-    if (!etcd->waitForLine("ready to serve client requests", std::chrono::seconds(30))) {
-        std::fprintf(stderr, "bench_discoveryd: etcd did not become ready\n");
+    if (!startEtcd(etcd, dir))
         return 1;
-    }
-    etcd->drain();
-    g_leases.resize(static_cast<std::size_t>(kInstances));
-    const auto grants = runLoad(
-        "127.0.0.1", g_etcdPort, kConnections, static_cast<std::uint64_t>(kInstances),
-        [](std::uint64_t) {
-            return Request{"POST", "/v3/lease/grant", "application/json", "{\"TTL\":\"600\"}"};
-        },
-        [](const std::string& b) {
-            static std::size_t next = 0;
-            const auto at = b.find("\"ID\":\"");
-            if (at == std::string::npos)
-                return false;
-            g_leases[next++ % g_leases.size()] = b.substr(at + 6, b.find('"', at + 6) - at - 6);
-            return true;
-        });
-    std::printf("granted %llu etcd leases in %.2f s, %llu failed\n",
-                static_cast<unsigned long long>(grants.ok), grants.seconds,
-                static_cast<unsigned long long>(grants.failed));
 
     benchmark::RunSpecifiedBenchmarks();
 
-    const long long stillParked = jsonInt(statusBody(g_discoveryPort), "parked_polls");
-    std::printf("\n== bench_discoveryd summary (%d instances, %d connections, %d parked polls)\n",
-                kInstances, kConnections, kPolls);
-    std::printf("discoveryd renew:      %10.0f /s  p99 %7.0f us  (%llu failed)\n", g_fig.renewRate,
-                g_fig.renewP99, static_cast<unsigned long long>(g_fig.renewFailed));
-    std::printf("etcd keep-alive gRPC:  %10.0f /s  p99 %7.0f us  (%llu failed; best of 8/16/64 "
-                "streams: %d)\n",
-                g_fig.grpcRate, g_fig.grpcP99, static_cast<unsigned long long>(g_fig.grpcFailed),
-                g_fig.grpcStreams);
-    std::printf("etcd keep-alive HTTP gateway: %10.0f /s  p99 %7.0f us  (%llu failed)\n",
-                g_fig.keepAliveRate, g_fig.keepAliveP99,
-                static_cast<unsigned long long>(g_fig.keepAliveFailed));
-    std::printf("discoveryd fetch:      p50 %7.0f us  p99 %7.0f us (an app of %d instances)\n",
-                g_fig.fetchP50, g_fig.fetchP99, kInstances / kApps);
-    std::printf("long-polls parked during the run: %lld of %d (answered early: %d)\n", stillParked,
-                kPolls, parked.answered());
-    const double gateway = g_fig.keepAliveRate > 0 ? g_fig.renewRate / g_fig.keepAliveRate : 0;
-    const double grpc = g_fig.grpcRate > 0 ? g_fig.renewRate / g_fig.grpcRate : 0;
-    std::printf("ratio renew / gRPC keep-alive: %.2fx (goal >= 5x): %s\n", grpc,
-                g_fig.grpcRate <= 0 ? "NOT MEASURED" : grpc >= 5 ? "MET" : "NOT MET");
-    std::printf("ratio renew / gateway keep-alive: %.2fx\n", gateway);
+    printSummary(jsonInt(statusBody(g_discoveryPort), "parked_polls"), parked.answered());
     etcd.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
