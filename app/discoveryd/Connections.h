@@ -55,28 +55,6 @@ protected:
 
 private:
     friend class Connections;
-
-// The reply bodies held by unfinished writes of every io thread: each body counts once in
-// ServerMetrics' writeBufferBytes however many connections are still being sent it.
-class ReplyBuffers {
-public:
-    explicit ReplyBuffers(ServerMetrics& metrics)
-        : m_metrics(metrics) {}
-    bool fits(const std::string* body, std::size_t size, std::size_t limit) const;
-    void hold(const std::shared_ptr<const std::string>& body);
-    // Returns the bytes freed from the count (0 while others still hold the body).
-    std::size_t release(const std::string* body);
-    std::size_t heldBytes() const { return m_metrics.transport().writeBufferBytes.load(); }
-
-private:
-    struct Held {
-        std::size_t size = 0;
-        std::size_t holders = 0;
-    };
-    ServerMetrics& m_metrics;
-    mutable std::mutex m_mutex;
-    std::unordered_map<const std::string*, Held> m_held;
-};
     std::list<Connection*>::iterator m_readingAt;
     bool m_reading = false;
     bool m_live = false;
