@@ -29,6 +29,7 @@ void Connections::startedReading(Connection& c) {
     if (c.m_reading)
         m_reading.erase(c.m_readingAt);
     c.m_readingAt = m_reading.insert(m_reading.end(), &c);
+    c.m_readingSince = std::chrono::steady_clock::now();
     c.m_reading = true;
 }
 
@@ -40,7 +41,8 @@ void Connections::stoppedReading(Connection& c) {
 }
 
 bool Connections::shedOldestReading() {
-    if (m_reading.empty())
+    if (m_reading.empty() ||
+        std::chrono::steady_clock::now() - m_reading.front()->m_readingSince < kShedAfter)
         return false;
     Connection* victim = m_reading.front();
     stoppedReading(*victim);
@@ -49,20 +51,19 @@ bool Connections::shedOldestReading() {
     return true;
 }
 
-bool ReplyBuffers::fits(const std::string* body, std::size_t size, std::size_t limit) const {
+bool ReplyBuffers::tryHold(const std::shared_ptr<const std::string>& body, std::size_t limit) {
     const std::lock_guard lock(m_mutex);
-    if (!body || m_held.contains(body))
-        return true; // shared with a write in progress: costs nothing more
-    return heldBytes() + size <= limit;
-}
-
-void ReplyBuffers::hold(const std::shared_ptr<const std::string>& body) {
-    const std::lock_guard lock(m_mutex);
-    auto& h = m_held[body.get()];
-    if (h.holders++ == 0) {
-        h.size = body->size();
-        m_metrics.transport().writeBufferBytes += h.size;
+    const auto it = m_held.find(body.get());
+    if (it != m_held.end()) {
+        ++it->second.holders; // shared with a write in progress: costs nothing more
+        return true;
     }
+    const std::size_t size = body->size();
+    if (heldBytes() + size > limit)
+        return false;
+    m_held.emplace(body.get(), Held{size, 1});
+    m_metrics.transport().writeBufferBytes += size;
+    return true;
 }
 
 std::size_t ReplyBuffers::release(const std::string* body) {
@@ -74,12 +75,6 @@ std::size_t ReplyBuffers::release(const std::string* body) {
     m_metrics.transport().writeBufferBytes -= freed;
     m_held.erase(it);
     return freed;
-}
-
-std::shared_ptr<const std::string> Connections::hold(std::shared_ptr<const std::string> body) {
-    if (body)
-        m_buffers->hold(body);
-    return body;
 }
 
 void Connections::release(std::shared_ptr<const std::string>& body) {

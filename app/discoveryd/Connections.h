@@ -8,6 +8,7 @@
 
 #include "app/discoveryd/ServerMetrics.h"
 
+#include <chrono>
 #include <cstddef>
 #include <list>
 #include <memory>
@@ -25,8 +26,8 @@ class ReplyBuffers {
 public:
     explicit ReplyBuffers(ServerMetrics& metrics)
         : m_metrics(metrics) {}
-    bool fits(const std::string* body, std::size_t size, std::size_t limit) const;
-    void hold(const std::shared_ptr<const std::string>& body);
+    // Counts the body in if it is already held or fits under limit; false: not held.
+    bool tryHold(const std::shared_ptr<const std::string>& body, std::size_t limit);
     // Returns the bytes freed from the count (0 while others still hold the body).
     std::size_t release(const std::string* body);
     std::size_t heldBytes() const { return m_metrics.transport().writeBufferBytes.load(); }
@@ -56,6 +57,7 @@ protected:
 private:
     friend class Connections;
     std::list<Connection*>::iterator m_readingAt;
+    std::chrono::steady_clock::time_point m_readingSince{};
     bool m_reading = false;
     bool m_live = false;
 };
@@ -73,19 +75,21 @@ public:
     // Waiting for (the rest of) a request: a candidate for shedding, oldest first.
     void startedReading(Connection& c);
     void stoppedReading(Connection& c);
-    // Sheds the connection that has waited longest for its request; false if none waits.
+    // Sheds the connection that has waited longest for its request, if it has waited at
+    // least kShedAfter (a normal client's request arrives well within it: only slow ones
+    // are shed); false if none qualifies.
     bool shedOldestReading();
+    static constexpr std::chrono::milliseconds kShedAfter{200};
 
     // Open connections of the whole server (every io thread).
     std::size_t live() const { return m_metrics.transport().open.load(); }
 
     // Reply bytes held for unfinished writes, server-wide; a body shared by several
-    // connections counts once. hold() returns the body for the connection to keep;
-    // release() drops it.
-    bool fits(const std::string* body, std::size_t size, std::size_t limit) const {
-        return m_buffers->fits(body, size, limit);
+    // connections counts once. tryHold() counts a body in when it fits under limit (an
+    // empty body always does); release() drops it.
+    bool tryHold(const std::shared_ptr<const std::string>& body, std::size_t limit) {
+        return !body || m_buffers->tryHold(body, limit);
     }
-    std::shared_ptr<const std::string> hold(std::shared_ptr<const std::string> body);
     void release(std::shared_ptr<const std::string>& body);
     std::size_t heldBytes() const { return m_buffers->heldBytes(); }
 

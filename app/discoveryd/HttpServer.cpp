@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <limits>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -186,21 +187,25 @@ private:
     }
 
     // The write-buffer bounds: a reply too big for one connection, or one that would push
-    // the bytes held for all unfinished writes past the total, is replaced by a short 503.
+    // the bytes held for all unfinished writes past the total, is replaced by a short 503
+    // (which is held whatever the total: it is tiny and it frees the client). The check and
+    // the hold are one step, so io threads cannot overshoot the total together.
     ApiReply bounded(ApiReply reply) {
         const auto& o = options();
         std::string why;
         if (reply.size() > o.maxWriteQueue)
             why = "reply of " + std::to_string(reply.size()) + " bytes exceeds " +
                   std::to_string(o.maxWriteQueue) + " bytes per connection (--max-write-queue)";
-        else if (!m_book->fits(reply.body.get(), reply.size(), o.maxWriteQueueTotal))
+        else if (m_book->tryHold(reply.body, o.maxWriteQueueTotal))
+            return reply;
+        else
             why = "write buffer full: " + std::to_string(m_book->heldBytes()) + " of " +
                   std::to_string(o.maxWriteQueueTotal) +
                   " bytes held for unfinished replies (--max-write-queue-total)";
-        if (why.empty())
-            return reply;
         m_book->metrics().transport().writeRefused++;
-        return m_shared.api.refuse(503, {}, why, discovery::Code::Unavailable);
+        ApiReply refusal = m_shared.api.refuse(503, {}, why, discovery::Code::Unavailable);
+        m_book->tryHold(refusal.body, std::numeric_limits<std::size_t>::max());
+        return refusal;
     }
 
     void send(ApiReply replyIn, bool keepAlive) {
@@ -215,7 +220,7 @@ private:
         else if (m_version < 11)
             m_head += "Connection: keep-alive\r\n";
         m_head += "\r\n";
-        m_held = m_book->hold(std::move(reply.body));
+        m_held = std::move(reply.body); // held by bounded()
         m_sent = 0;
         m_headSent = false;
         m_keepAliveAfter = keepAlive;

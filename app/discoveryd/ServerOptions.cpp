@@ -10,7 +10,6 @@
 #include <fstream>
 #include <map>
 #include <sstream>
-#include <thread>
 
 namespace regscope::discoveryd {
 
@@ -150,7 +149,8 @@ const std::map<std::string, std::pair<Setter, const char*>>& setters() {
          {&setServerMs<&ServerOptions::writeTimeout>,
           "close a connection whose reply makes no progress this long (10s)"}},
         {"tick", {&setServerMs<&ServerOptions::tick>, "housekeeping period (derived)"}},
-        {"threads", {&setThreads, "io threads sharing the port (the cores, at most 4)"}},
+        {"threads",
+         {&setThreads, "io threads sharing the port with SO_REUSEPORT (1; more is experimental)"}},
         {"zone", {&setZone, "zone reported by /discovery/nodes (local)"}},
         {"seed", {&setSeed, "random seed of the eviction order (0: random)"}},
     };
@@ -197,7 +197,10 @@ std::expected<void, std::string> applyConfigFile(ServerOptions& o, const std::st
 } // namespace
 
 unsigned ServerOptions::defaultThreads() {
-    return std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+    // One: with several listeners sharing the port (SO_REUSEPORT), a server out of
+    // descriptors was seen refusing new connections (tst_discoveryd_limits), and on the
+    // loaded 2-core bench machine a second thread did not raise the renew rate.
+    return 1;
 }
 
 std::expected<ServerOptions, std::string> parseOptions(const std::vector<std::string>& args) {

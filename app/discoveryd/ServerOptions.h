@@ -30,7 +30,8 @@ struct ServerOptions {
     // A reply that makes no progress (no chunk accepted by the socket) for this long: closed.
     std::chrono::milliseconds writeTimeout{10'000};
     std::chrono::milliseconds tick{0}; // 0: derived from the shortest duration
-    // io threads, each with its own listener on the port (SO_REUSEPORT) and connections.
+    // io threads, each with its own listener on the port (SO_REUSEPORT) and connections;
+    // 1 by default (see defaultThreads()).
     unsigned threads = defaultThreads();
     static unsigned defaultThreads();
     bool help = false;

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <fcntl.h>
 #include <mutex>
 #include <netinet/in.h>
@@ -68,6 +69,7 @@ public:
     QUrl url(const QString& path) const { return QUrl(u"http://"_s + m_address + path); }
     quint16 port() const { return quint16(m_address.section(u':', -1).toUInt()); }
     qint64 pid() const { return m_process.processId(); }
+    bool running() const { return m_process.state() == QProcess::Running; }
     QString stderrText() { return QString::fromUtf8(m_process.readAllStandardError()); }
 
 private:
@@ -136,7 +138,8 @@ class Tricklers {
 public:
     Tricklers(quint16 port, int count)
         : m_port(port)
-        , m_fds(std::size_t(count), -1) {
+        , m_fds(std::size_t(count), -1)
+        , m_sent(std::size_t(count), 0) {
         for (auto& fd : m_fds)
             fd = connectTo(m_port, true);
         m_thread = std::thread([this] { run(); });
@@ -157,32 +160,56 @@ public:
 private:
     void run() {
         static const QByteArray head = "GET /status HTTP/1.1\r\nHost: slow\r\nX-Slow: ";
-        std::size_t tick = 0;
         std::unique_lock lock(m_mutex);
         while (!m_wake.wait_for(lock, std::chrono::milliseconds(500), [this] { return m_stop; })) {
-            for (auto& fd : m_fds) {
-                const char byte = tick < std::size_t(head.size()) ? head[qsizetype(tick)] : 'a';
-                if (fd >= 0 && ::send(fd, &byte, 1, MSG_NOSIGNAL) == 1)
+            for (std::size_t k = 0; k < m_fds.size(); ++k) {
+                int& fd = m_fds[k];
+                const std::size_t at = m_sent[k];
+                const char byte = at < std::size_t(head.size()) ? head[qsizetype(at)] : 'a';
+                if (fd >= 0 && ::send(fd, &byte, 1, MSG_NOSIGNAL) == 1) {
+                    ++m_sent[k];
                     continue;
+                }
                 if (fd >= 0 && (errno == EAGAIN || errno == ENOTCONN))
                     continue; // still connecting, or the server has not accepted yet
                 if (fd >= 0)
                     ::close(fd);
                 fd = connectTo(m_port, true);
+                m_sent[k] = 0;
                 ++m_reconnects;
             }
-            ++tick;
         }
     }
 
     quint16 m_port;
     std::vector<int> m_fds;
+    std::vector<std::size_t> m_sent; // bytes of its request each connection has sent
     std::mutex m_mutex;
     std::condition_variable m_wake;
     bool m_stop = false;
     std::atomic<int> m_reconnects{0};
     std::thread m_thread;
 };
+
+// A plain blocking HTTP/1.0 GET on a fresh connection (no client library in between):
+// the envelope's data, or empty when the connection failed or the deadline passed.
+QJsonObject rawGetData(quint16 port, const char* path, const QDeadlineTimer& deadline) {
+    const int fd = connectTo(port, false);
+    if (fd < 0)
+        return {};
+    const qint64 left = qMax<qint64>(1, deadline.remainingTime());
+    timeval tv{left / 1000, (left % 1000) * 1000};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    QByteArray reply;
+    if (sendAll(fd, QByteArray("GET ") + path + " HTTP/1.0\r\nHost: x\r\n\r\n")) {
+        char buf[8192];
+        for (qsizetype n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
+            reply.append(buf, n);
+    }
+    ::close(fd);
+    const auto doc = QJsonDocument::fromJson(reply.mid(reply.indexOf("\r\n\r\n") + 4));
+    return doc.object().value(u"data"_s).toObject();
+}
 
 // Lets `ms` of real time pass while the event loop runs (a measurement window).
 void window(int ms) {
@@ -228,12 +255,23 @@ void TestDiscoverydLimits::outOfDescriptorsBacksOff() {
     // the test: only the accept back-off keeps the CPU down.
     QVERIFY(server.start({u"--header-timeout"_s, u"120s"_s}, 128));
     Tricklers slow(server.port(), 300);
-    // Starved: accept() has failed with EMFILE (the counter is read once a client gets in).
+    // A normal client (which, like regscope's connector, tries again when a connection
+    // fails) must get an answer within 15 s.
     QElapsedTimer served;
     served.start();
-    const auto s = statusOf(m_nam, server, 15'000);
-    qInfo("fd-starved: a normal client was served after %lld ms", served.elapsed());
-    QVERIFY2(!s.isEmpty(), "a normal client got no answer from the fd-starved server");
+    QDeadlineTimer deadline(15'000);
+    QJsonObject s;
+    int attempts = 0;
+    do {
+        ++attempts;
+        s = rawGetData(server.port(), "/status", deadline);
+    } while (s.isEmpty() && !deadline.hasExpired());
+    qInfo("fd-starved: a normal client was served after %lld ms (%d attempts)", served.elapsed(),
+          attempts);
+    QVERIFY2(!s.isEmpty(), qPrintable(u"a normal client got no answer from the fd-starved server "
+                                      "(server running: %1, errno of the last connect: %2)"_s
+                                          .arg(server.running())
+                                          .arg(QString::fromLocal8Bit(std::strerror(errno)))));
     QVERIFY(served.elapsed() < 15'000);
 
     const double before = cpuSeconds(server.pid());
@@ -272,7 +310,9 @@ void TestDiscoverydLimits::slowClientsAtTheCapAreShed() {
     QVERIFY(served.elapsed() < 15'000);
     const auto s = statusOf(m_nam, server);
     QVERIFY(s.value(u"connections"_s).toInteger() <= 500);
-    QCOMPARE(s.value(u"connections_refused"_s).toInteger(), 0); // shed, never refused
+    // Only connections that waited 200 ms or more are shed: the first extra ones may have
+    // been refused.
+    QVERIFY(s.value(u"connections_shed"_s).toInteger() >= 20);
 }
 
 void TestDiscoverydLimits::headerDeadlineClosesSlowRequest() {
