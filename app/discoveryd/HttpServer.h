@@ -1,7 +1,10 @@
 #pragma once
-// The HTTP/1.1 front of regscope-discoveryd on Boost.Beast + Asio: one io_context thread,
-// no thread per connection. A parked long-poll is just a session object waiting for its
-// responder to be called, so thousands cost memory, not threads.
+// The HTTP/1.1 front of regscope-discoveryd on Boost.Beast + Asio: a few io threads (the
+// caller's io_context plus --threads - 1 of its own), each listening on the port with
+// SO_REUSEPORT; no thread per connection. A parked long-poll is just a session object
+// waiting for its responder to be called, so thousands cost memory, not threads.
+// Hostile clients are bounded: connection cap with shedding, EMFILE back-off, request and
+// write deadlines, write-buffer bounds (ServerOptions).
 
 #include "app/discoveryd/DiscoveryApi.h"
 #include "app/discoveryd/ServerOptions.h"
@@ -22,7 +25,8 @@ public:
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
 
-    // Binds and starts accepting and ticking; returns the bound "host:port".
+    // Binds and starts accepting and ticking (the extra io threads start here and are joined
+    // by the destructor); returns the bound "host:port".
     std::expected<std::string, std::string> start();
 
 private:

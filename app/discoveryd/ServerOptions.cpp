@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -81,6 +82,14 @@ std::expected<void, std::string> setPercent(ServerOptions& o, const std::string&
     return {};
 }
 
+std::expected<void, std::string> setThreads(ServerOptions& o, const std::string& v) {
+    auto n = parseCount(v);
+    if (!n || *n < 1 || *n > 64)
+        return std::unexpected("expected 1 to 64 threads, got \"" + v + "\"");
+    o.threads = static_cast<unsigned>(*n);
+    return {};
+}
+
 std::expected<void, std::string> setZone(ServerOptions& o, const std::string& v) {
     if (v.empty())
         return std::unexpected(std::string("zone must not be empty"));
@@ -119,11 +128,29 @@ const std::map<std::string, std::pair<Setter, const char*>>& setters() {
         {"max-parked-polls",
          {&setRegistryCount<&C::maxParkedPolls>, "parked long-poll quota (50000)"}},
         {"max-body", {&setServerCount<&ServerOptions::maxBodyBytes>, "request body cap (65536)"}},
+        {"max-header",
+         {&setServerCount<&ServerOptions::maxHeaderBytes>,
+          "request line + headers cap, HTTP 431 past it (65536)"}},
         {"max-connections",
-         {&setServerCount<&ServerOptions::maxConnections>, "open connection cap (16000)"}},
+         {&setServerCount<&ServerOptions::maxConnections>,
+          "open connection cap; at it, connections without a whole request are shed (16000)"}},
+        {"max-write-queue",
+         {&setServerCount<&ServerOptions::maxWriteQueue>,
+          "reply bytes queued for one connection, HTTP 503 past it (67108864)"}},
+        {"max-write-queue-total",
+         {&setServerCount<&ServerOptions::maxWriteQueueTotal>,
+          "reply bytes queued for all connections, shared replies once (134217728)"}},
         {"idle-timeout",
          {&setServerMs<&ServerOptions::idleTimeout>, "close idle keep-alive connections (60s)"}},
+        {"header-timeout",
+         {&setServerMs<&ServerOptions::headerTimeout>,
+          "a request must be complete this long after its first byte (10s)"}},
+        {"write-timeout",
+         {&setServerMs<&ServerOptions::writeTimeout>,
+          "close a connection whose reply makes no progress this long (10s)"}},
         {"tick", {&setServerMs<&ServerOptions::tick>, "housekeeping period (derived)"}},
+        {"threads",
+         {&setThreads, "io threads sharing the port with SO_REUSEPORT (1; more is experimental)"}},
         {"zone", {&setZone, "zone reported by /discovery/nodes (local)"}},
         {"seed", {&setSeed, "random seed of the eviction order (0: random)"}},
     };
@@ -168,6 +195,13 @@ std::expected<void, std::string> applyConfigFile(ServerOptions& o, const std::st
 }
 
 } // namespace
+
+unsigned ServerOptions::defaultThreads() {
+    // One: with several listeners sharing the port (SO_REUSEPORT), a server out of
+    // descriptors was seen refusing new connections (tst_discoveryd_limits), and on the
+    // loaded 2-core bench machine a second thread did not raise the renew rate.
+    return 1;
+}
 
 std::expected<ServerOptions, std::string> parseOptions(const std::vector<std::string>& args) {
     ServerOptions o;

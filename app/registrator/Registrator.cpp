@@ -77,6 +77,132 @@ int exitStatusOf(int status) {
     return 1;
 }
 
+// One supervised run: the child, the registration's state, and what to do next.
+class Supervision {
+public:
+    Supervision(RegistrationBackend& backend, const SupervisorOptions& options, pid_t child)
+        : m_backend(backend)
+        , m_options(options)
+        , m_child(child)
+        , m_rng(static_cast<unsigned>(::getpid()))
+        , m_backoff(options.retryMin) {}
+
+    int loop() {
+        while (m_childStatus < 0) {
+            const int stopSignal = waitForWork();
+            int status = 0;
+            if (::waitpid(m_child, &status, WNOHANG) == m_child) {
+                m_childStatus = exitStatusOf(status);
+                log("service exited with status " + std::to_string(m_childStatus));
+                break;
+            }
+            if (stopSignal && !m_terminating)
+                beginStop(stopSignal);
+            else if (m_terminating)
+                escalate();
+            else if (Clock::now() >= m_nextAction)
+                step();
+        }
+        if (m_registered)
+            cancel();
+        return m_childStatus;
+    }
+
+private:
+    // Sleeps until the next action, a signal or the child's end; returns SIGTERM/SIGINT if
+    // one came.
+    int waitForWork() {
+        const auto wakeAt = m_terminating ? m_killAt : m_nextAction;
+        const auto waitMs = std::max<long long>(
+            0, std::chrono::duration_cast<milliseconds>(wakeAt - Clock::now()).count());
+        pollfd p{g_signalPipe[0], POLLIN, 0};
+        ::poll(&p, 1, static_cast<int>(std::min<long long>(waitMs, 60'000)));
+        int stopSignal = 0;
+        unsigned char sig = 0;
+        while (::read(g_signalPipe[0], &sig, 1) == 1)
+            if (sig == SIGTERM || sig == SIGINT)
+                stopSignal = sig;
+        return stopSignal;
+    }
+
+    void cancel() {
+        if (auto r = m_backend.cancel(m_options.callTimeout); r)
+            log("cancelled registration");
+        else
+            log("cancel failed: " + r.error().message);
+        m_registered = false;
+    }
+
+    void beginStop(int stopSignal) {
+        m_terminating = true;
+        // Deregister first so no new traffic is sent to a stopping service.
+        if (m_registered)
+            cancel();
+        ::kill(m_child, stopSignal);
+        m_killAt = Clock::now() + m_options.grace;
+    }
+
+    void escalate() {
+        if (Clock::now() < m_killAt)
+            return;
+        log("service ignored the stop signal; killing it");
+        ::kill(m_child, SIGKILL);
+        m_killAt = Clock::now() + m_options.grace;
+    }
+
+    // Jitter keeps a fleet that lost its server from coming back in lockstep.
+    milliseconds jittered(milliseconds d) {
+        std::uniform_real_distribution<double> f(0.8, 1.2);
+        return milliseconds(static_cast<long long>(static_cast<double>(d.count()) * f(m_rng)));
+    }
+
+    void retryIn(milliseconds wait) {
+        m_nextAction = Clock::now() + jittered(wait);
+        m_backoff = std::min(m_backoff * 2, m_options.retryMax);
+    }
+
+    void step() {
+        if (!m_registered) {
+            if (auto r = m_backend.registerInstance(m_options.callTimeout); r) {
+                m_registered = true;
+                m_backoff = m_options.retryMin;
+                m_nextAction = Clock::now() + m_backend.renewInterval();
+                log("registered");
+            } else {
+                log("register failed (" + r.error().message + "); retrying in " +
+                    std::to_string(m_backoff.count()) + " ms");
+                retryIn(m_backoff);
+            }
+            return;
+        }
+        if (auto r = m_backend.renew(m_options.callTimeout); r) {
+            m_backoff = m_options.retryMin;
+            m_nextAction = Clock::now() + m_backend.renewInterval();
+        } else if (r.error().code == RegErrorCode::NotRegistered) {
+            log("registry forgot this instance (" + r.error().message + "); registering again");
+            m_registered = false;
+            m_nextAction = Clock::now();
+        } else {
+            // Keep renewing at least as often as the interval while the server is away.
+            const auto wait = std::min(m_backoff, m_backend.renewInterval());
+            log("renew failed (" + r.error().message + "); retrying in " +
+                std::to_string(wait.count()) + " ms");
+            retryIn(wait);
+        }
+    }
+
+    RegistrationBackend& m_backend;
+    const SupervisorOptions& m_options;
+    const pid_t m_child;
+    std::mt19937 m_rng;
+    milliseconds m_backoff;
+    bool m_registered = false;
+    bool m_terminating = false;
+    int m_childStatus = -1;
+    Clock::time_point m_nextAction = Clock::now();
+    Clock::time_point m_killAt{};
+};
+
 } // namespace
 
 Registrator::Registrator(RegistrationBackend& backend, SupervisorOptions options)
@@ -99,102 +225,7 @@ int Registrator::run() {
     }
     log("started " + m_options.command.front() + " (pid " + std::to_string(child) + "); " +
         m_backend.describe());
-
-    std::mt19937 rng(static_cast<unsigned>(::getpid()));
-    // Jitter keeps a fleet that lost its server from coming back in lockstep.
-    const auto jittered = [&rng](milliseconds d) {
-        std::uniform_real_distribution<double> f(0.8, 1.2);
-        return milliseconds(static_cast<long long>(static_cast<double>(d.count()) * f(rng)));
-    };
-    bool registered = false;
-    bool terminating = false;
-    int childStatus = -1;
-    milliseconds backoff = m_options.retryMin;
-    Clock::time_point nextAction = Clock::now();
-    Clock::time_point killAt{};
-
-    while (childStatus < 0) {
-        const auto now = Clock::now();
-        const auto wakeAt = terminating ? killAt : nextAction;
-        const auto waitMs =
-            std::max<long long>(0, std::chrono::duration_cast<milliseconds>(wakeAt - now).count());
-        pollfd p{g_signalPipe[0], POLLIN, 0};
-        ::poll(&p, 1, static_cast<int>(std::min<long long>(waitMs, 60'000)));
-
-        int stopSignal = 0;
-        unsigned char sig = 0;
-        while (::read(g_signalPipe[0], &sig, 1) == 1)
-            if (sig == SIGTERM || sig == SIGINT)
-                stopSignal = sig;
-        int status = 0;
-        if (::waitpid(child, &status, WNOHANG) == child) {
-            childStatus = exitStatusOf(status);
-            log("service exited with status " + std::to_string(childStatus));
-            break;
-        }
-        if (stopSignal && !terminating) {
-            terminating = true;
-            // Deregister first so no new traffic is sent to a stopping service.
-            if (registered) {
-                if (auto r = m_backend.cancel(m_options.callTimeout); r)
-                    log("cancelled registration");
-                else
-                    log("cancel failed: " + r.error().message);
-                registered = false;
-            }
-            ::kill(child, stopSignal);
-            killAt = Clock::now() + m_options.grace;
-            continue;
-        }
-        if (terminating) {
-            if (Clock::now() >= killAt) {
-                log("service ignored the stop signal; killing it");
-                ::kill(child, SIGKILL);
-                killAt = Clock::now() + m_options.grace;
-            }
-            continue;
-        }
-        if (Clock::now() < nextAction)
-            continue;
-
-        if (!registered) {
-            if (auto r = m_backend.registerInstance(m_options.callTimeout); r) {
-                registered = true;
-                backoff = m_options.retryMin;
-                nextAction = Clock::now() + m_backend.renewInterval();
-                log("registered");
-            } else {
-                log("register failed (" + r.error().message + "); retrying in " +
-                    std::to_string(backoff.count()) + " ms");
-                nextAction = Clock::now() + jittered(backoff);
-                backoff = std::min(backoff * 2, m_options.retryMax);
-            }
-            continue;
-        }
-        if (auto r = m_backend.renew(m_options.callTimeout); r) {
-            backoff = m_options.retryMin;
-            nextAction = Clock::now() + m_backend.renewInterval();
-        } else if (r.error().code == RegErrorCode::NotRegistered) {
-            log("registry forgot this instance (" + r.error().message + "); registering again");
-            registered = false;
-            nextAction = Clock::now();
-        } else {
-            // Keep renewing at least as often as the interval while the server is away.
-            const auto wait = std::min(backoff, m_backend.renewInterval());
-            log("renew failed (" + r.error().message + "); retrying in " +
-                std::to_string(wait.count()) + " ms");
-            nextAction = Clock::now() + jittered(wait);
-            backoff = std::min(backoff * 2, m_options.retryMax);
-        }
-    }
-
-    if (registered) {
-        if (auto r = m_backend.cancel(m_options.callTimeout); r)
-            log("cancelled registration");
-        else
-            log("cancel failed: " + r.error().message);
-    }
-    return childStatus;
+    return Supervision(m_backend, m_options, child).loop();
 }
 
 } // namespace regscope::registrator

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <expected>
 #include <map>
 #include <memory>
 #include <string>
@@ -50,116 +51,158 @@ std::string localHostname() {
     return buf;
 }
 
-} // namespace
+using Flags = std::map<std::string, std::vector<std::string>>;
+using Backend = std::unique_ptr<registrator::RegistrationBackend>;
 
-int main(int argc, char** argv) {
-    std::map<std::string, std::vector<std::string>> flags;
+std::string one(const Flags& flags, const std::string& name, std::string fallback = {}) {
+    const auto it = flags.find(name);
+    return it == flags.end() ? fallback : it->second.back();
+}
+
+struct Args {
+    Flags flags;
     std::vector<std::string> command;
+    bool help = false;
+};
+
+std::expected<Args, std::string> parseArgs(int argc, char** argv) {
+    Args out;
     for (int i = 1; i < argc; ++i) {
         const std::string a = argv[i];
         if (a == "--") {
-            command.assign(argv + i + 1, argv + argc);
+            out.command.assign(argv + i + 1, argv + argc);
             break;
         }
         if (a == "-h" || a == "--help") {
-            std::fputs(kUsage, stdout);
-            return 0;
+            out.help = true;
+            return out;
         }
         if (!a.starts_with("--") || i + 1 >= argc)
-            return fail("bad argument " + a);
-        flags[a.substr(2)].push_back(argv[++i]);
+            return std::unexpected("bad argument " + a);
+        out.flags[a.substr(2)].push_back(argv[++i]);
     }
-    const auto one = [&flags](const std::string& name, std::string fallback = {}) {
-        const auto it = flags.find(name);
-        return it == flags.end() ? fallback : it->second.back();
-    };
     static const std::vector<std::string> known{
         "discovery",      "appid",     "env",       "zone",         "addr",
         "hostname",       "region",    "version",   "metadata",     "status",
         "renew-interval", "retry-min", "retry-max", "call-timeout", "grace",
         "etcd",           "key",       "value",     "ttl"};
-    for (const auto& [name, values] : flags)
+    for (const auto& [name, values] : out.flags)
         if (std::find(known.begin(), known.end(), name) == known.end())
-            return fail("unknown flag --" + name);
-    if (command.empty())
-        return fail("missing -- COMMAND");
+            return std::unexpected("unknown flag --" + name);
+    if (out.command.empty())
+        return std::unexpected(std::string("missing -- COMMAND"));
+    return out;
+}
 
-    registrator::SupervisorOptions sup;
-    sup.command = command;
-    std::map<std::string, milliseconds*> durations{{"retry-min", &sup.retryMin},
-                                                   {"retry-max", &sup.retryMax},
-                                                   {"call-timeout", &sup.callTimeout},
-                                                   {"grace", &sup.grace}};
+// The timing flags into the supervisor's options; the renew interval is returned.
+std::expected<milliseconds, std::string> parseTimings(const Flags& flags,
+                                                      registrator::SupervisorOptions& sup) {
     milliseconds renewInterval{30'000};
-    durations["renew-interval"] = &renewInterval;
+    const std::map<std::string, milliseconds*> durations{{"retry-min", &sup.retryMin},
+                                                         {"retry-max", &sup.retryMax},
+                                                         {"call-timeout", &sup.callTimeout},
+                                                         {"grace", &sup.grace},
+                                                         {"renew-interval", &renewInterval}};
     for (const auto& [name, target] : durations) {
         if (!flags.contains(name))
             continue;
-        const auto d = discovery::parseDuration(one(name));
+        const auto d = discovery::parseDuration(one(flags, name));
         if (!d || d->count() <= 0)
-            return fail("--" + name + ": bad duration " + one(name));
+            return std::unexpected("--" + name + ": bad duration " + one(flags, name));
         *target = std::max(milliseconds(1), std::chrono::duration_cast<milliseconds>(*d));
     }
+    return renewInterval;
+}
 
-    // One backend per registry kind; exactly one must be chosen.
-    std::unique_ptr<registrator::RegistrationBackend> backend;
-    if (flags.contains("discovery")) {
-        auto url = registrator::parseHttpUrl(one("discovery"));
-        if (!url)
-            return fail("--discovery: " + url.error());
-        registrator::DiscoveryInstance inst;
-        inst.appid = one("appid");
-        inst.env = one("env");
-        inst.zone = one("zone");
-        inst.hostname = one("hostname", localHostname());
-        inst.region = one("region");
-        inst.version = one("version");
-        inst.metadata = one("metadata");
-        inst.addrs = flags["addr"];
-        for (const char* required : {"appid", "env", "zone"})
-            if (one(required).empty())
-                return fail(std::string("--") + required + " is required");
-        if (inst.addrs.empty())
-            return fail("--addr is required (scheme://ip:port)");
-        for (const auto& a : inst.addrs)
-            if (a.find("://") == std::string::npos)
-                return fail("--addr must look like scheme://ip:port, got " + a);
-        const std::string status = one("status", "1");
-        if (status != "1" && status != "2")
-            return fail("--status must be 1 (UP) or 2 (WAITING)");
-        inst.status = status == "1" ? 1 : 2;
-        if (!inst.metadata.empty()) {
-            const auto j = nlohmann::json::parse(inst.metadata, nullptr, false);
-            if (j.is_discarded() || !j.is_object())
-                return fail("--metadata must be a JSON object");
-        }
-        backend = std::make_unique<registrator::DiscoveryBackend>(*url, one("discovery"),
-                                                                  std::move(inst), renewInterval);
+std::expected<Backend, std::string> discoveryBackend(const Flags& flags,
+                                                     milliseconds renewInterval) {
+    auto url = registrator::parseHttpUrl(one(flags, "discovery"));
+    if (!url)
+        return std::unexpected("--discovery: " + url.error());
+    registrator::DiscoveryInstance inst;
+    inst.appid = one(flags, "appid");
+    inst.env = one(flags, "env");
+    inst.zone = one(flags, "zone");
+    inst.hostname = one(flags, "hostname", localHostname());
+    inst.region = one(flags, "region");
+    inst.version = one(flags, "version");
+    inst.metadata = one(flags, "metadata");
+    if (const auto it = flags.find("addr"); it != flags.end())
+        inst.addrs = it->second;
+    for (const char* required : {"appid", "env", "zone"})
+        if (one(flags, required).empty())
+            return std::unexpected(std::string("--") + required + " is required");
+    if (inst.addrs.empty())
+        return std::unexpected(std::string("--addr is required (scheme://ip:port)"));
+    for (const auto& a : inst.addrs)
+        if (a.find("://") == std::string::npos)
+            return std::unexpected("--addr must look like scheme://ip:port, got " + a);
+    const std::string status = one(flags, "status", "1");
+    if (status != "1" && status != "2")
+        return std::unexpected(std::string("--status must be 1 (UP) or 2 (WAITING)"));
+    inst.status = status == "1" ? 1 : 2;
+    if (!inst.metadata.empty()) {
+        const auto j = nlohmann::json::parse(inst.metadata, nullptr, false);
+        if (j.is_discarded() || !j.is_object())
+            return std::unexpected(std::string("--metadata must be a JSON object"));
     }
-    if (flags.contains("etcd")) {
-        if (backend)
-            return fail("choose one registry: --discovery or --etcd, not both");
+    return std::make_unique<registrator::DiscoveryBackend>(*url, one(flags, "discovery"),
+                                                           std::move(inst), renewInterval);
+}
+
+std::expected<Backend, std::string> etcdBackend(const Flags& flags) {
 #ifdef REGSCOPE_REGISTRATOR_ETCD
-        if (one("key").empty())
-            return fail("--key is required with --etcd");
-        regscope::EtcdRegistrationOptions o;
-        o.connection.endpoints = QString::fromStdString(one("etcd")).split(u',');
-        o.key = QByteArray::fromStdString(one("key"));
-        o.value = QByteArray::fromStdString(one("value", one("addr")));
-        const std::string ttl = one("ttl", "10");
-        char* end = nullptr;
-        const long long seconds = std::strtoll(ttl.c_str(), &end, 10);
-        if (end == ttl.c_str() || *end != '\0' || seconds < 2 || seconds > 86400)
-            return fail("--ttl must be whole seconds from 2 to 86400, got " + ttl);
-        o.ttlSeconds = seconds;
-        backend = std::make_unique<registrator::EtcdBackend>(std::move(o));
+    if (one(flags, "key").empty())
+        return std::unexpected(std::string("--key is required with --etcd"));
+    regscope::EtcdRegistrationOptions o;
+    o.connection.endpoints = QString::fromStdString(one(flags, "etcd")).split(u',');
+    o.key = QByteArray::fromStdString(one(flags, "key"));
+    o.value = QByteArray::fromStdString(one(flags, "value", one(flags, "addr")));
+    const std::string ttl = one(flags, "ttl", "10");
+    char* end = nullptr;
+    const long long seconds = std::strtoll(ttl.c_str(), &end, 10);
+    if (end == ttl.c_str() || *end != '\0' || seconds < 2 || seconds > 86400)
+        return std::unexpected("--ttl must be whole seconds from 2 to 86400, got " + ttl);
+    o.ttlSeconds = seconds;
+    return std::make_unique<registrator::EtcdBackend>(std::move(o));
 #else
-        return fail("--etcd: this build has no etcd support (REGSCOPE_WITH_ETCD=OFF)");
+    (void)flags;
+    return std::unexpected(
+        std::string("--etcd: this build has no etcd support (REGSCOPE_WITH_ETCD=OFF)"));
 #endif
-    }
-    if (!backend)
-        return fail("choose a registry: --discovery URL or --etcd ENDPOINTS");
+}
 
-    registrator::Registrator r(*backend, sup);
+// One backend per registry kind; exactly one must be chosen.
+std::expected<Backend, std::string> chooseBackend(const Flags& flags, milliseconds renewInterval) {
+    const bool discovery = flags.contains("discovery");
+    const bool etcd = flags.contains("etcd");
+    if (discovery && etcd)
+        return std::unexpected(std::string("choose one registry: --discovery or --etcd, not both"));
+    if (discovery)
+        return discoveryBackend(flags, renewInterval);
+    if (etcd)
+        return etcdBackend(flags);
+    return std::unexpected(std::string("choose a registry: --discovery URL or --etcd ENDPOINTS"));
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    auto args = parseArgs(argc, argv);
+    if (!args)
+        return fail(args.error());
+    if (args->help) {
+        std::fputs(kUsage, stdout);
+        return 0;
+    }
+    registrator::SupervisorOptions sup;
+    sup.command = args->command;
+    const auto renewInterval = parseTimings(args->flags, sup);
+    if (!renewInterval)
+        return fail(renewInterval.error());
+    auto backend = chooseBackend(args->flags, *renewInterval);
+    if (!backend)
+        return fail(backend.error());
+    registrator::Registrator r(**backend, sup);
     return r.run();
 }

@@ -90,11 +90,19 @@ void TestDiscoveryCore::registerFetchRenewCancel() {
     const auto before = r.fetch("prod", "app", "", 3)->latestTimestamp;
     QVERIFY(r.cancel(key("app", "h1")).has_value());
     QCOMPARE(r.cancel(key("app", "h1")).error().code, Code::NotFound);
-    const auto after = r.fetch("prod", "app", "", 3);
-    QVERIFY(after.has_value()); // the app is still known, now empty
-    QVERIFY(after->latestTimestamp > before);
-    QVERIFY(after->instances.empty());
+    // Its last instance gone, fetch answers -404 as the reference server does...
+    QCOMPARE(r.fetch("prod", "app", "", 3).error().code, Code::NotFound);
+    QVERIFY(r.fetchs("prod", {"app"}, "", 3).empty());
+    // ...but the app is still tracked: a poller holding the old stamp sees the removal.
+    PollSink sink;
+    QVERIFY(!r.poll(PollArgs{"prod", "", "me", {"app"}, {before}}, sink.callback()));
+    QVERIFY(sink.answer.has_value() && sink.answer->has_value());
+    QVERIFY(sink.answer->value().at("app").latestTimestamp > before);
+    QVERIFY(sink.answer->value().at("app").instances.empty());
     QVERIFY(r.fetchAll().empty());
+    std::string all;
+    r.appendFetchAllJson(all);
+    QCOMPARE(all, std::string("{}"));
     QCOMPARE(r.fetch("prod", "missing", "", 3).error().code, Code::NotFound);
     const auto s = r.stats();
     QCOMPARE(s.registers, 1u);
@@ -428,6 +436,7 @@ void TestDiscoveryCore::pollWakesOnEviction() {
     QVERIFY(sink.answer->value().at("app").instances.empty());
     QVERIFY(sink.answer->value().at("app").latestTimestamp > latest);
     QCOMPARE(r.stats().evictions, 1u);
+    QCOMPARE(r.fetch("prod", "app", "", 3).error().code, Code::NotFound); // evicted: -404
 }
 
 void TestDiscoveryCore::quotas() {

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
+#include <mutex>
 #include <thread>
 
 namespace regscope::bench {
@@ -119,18 +121,47 @@ struct Worker : std::enable_shared_from_this<Worker> {
 LoadResult runLoad(const std::string& host, unsigned short port, int connections,
                    std::uint64_t requests, const std::function<Request(std::uint64_t)>& next,
                    const std::function<bool(const std::string&)>& accept) {
-    asio::io_context io(1);
+    // Several client threads (BENCH_CLIENT_THREADS, default 2: a single one is the bottleneck
+    // against a multi-threaded server), each with its own io_context and connections. The
+    // callers' callbacks are not thread-safe: they run under one lock.
+    const char* env = std::getenv("BENCH_CLIENT_THREADS");
+    const int threads = std::clamp(env ? std::atoi(env) : 2, 1, std::max(1, connections));
+    std::mutex callbacks;
+    const std::function<Request(std::uint64_t)> lockedNext = [&](std::uint64_t i) {
+        const std::lock_guard lock(callbacks);
+        return next(i);
+    };
+    const std::function<bool(const std::string&)> lockedAccept = [&](const std::string& b) {
+        const std::lock_guard lock(callbacks);
+        return accept(b);
+    };
     const tcp::endpoint ep(asio::ip::make_address(host), port);
     std::atomic<std::uint64_t> counter{0};
-    LoadResult result;
-    result.latenciesUs.reserve(requests);
+    std::vector<LoadResult> results(static_cast<std::size_t>(threads));
+    std::vector<std::unique_ptr<asio::io_context>> ios;
     const std::string hostHeader = host + ":" + std::to_string(port);
+    for (int t = 0; t < threads; ++t)
+        ios.push_back(std::make_unique<asio::io_context>(1));
     const auto t0 = Clock::now();
-    for (int c = 0; c < connections; ++c)
-        std::make_shared<Worker>(io, ep, hostHeader, counter, requests, next, accept, result)
+    for (int c = 0; c < connections; ++c) {
+        const auto t = static_cast<std::size_t>(c % threads);
+        std::make_shared<Worker>(*ios[t], ep, hostHeader, counter, requests, lockedNext,
+                                 lockedAccept, results[t])
             ->start();
-    io.run();
+    }
+    std::vector<std::thread> running;
+    for (auto& io : ios)
+        running.emplace_back([&io] { io->run(); });
+    for (auto& th : running)
+        th.join();
+    LoadResult result;
     result.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    for (auto& r : results) {
+        result.ok += r.ok;
+        result.failed += r.failed;
+        result.latenciesUs.insert(result.latenciesUs.end(), r.latenciesUs.begin(),
+                                  r.latenciesUs.end());
+    }
     return result;
 }
 

@@ -1,13 +1,24 @@
 // bench_discoveryd: regscope-discoveryd with 10,000 registered instances on loopback —
 // renew throughput and fetch p99 while 2,000 long-polls stay parked — against the same
-// number of etcd lease keep-alives (a local single-member etcd, HTTP/JSON gateway), measured
-// by the same load client in the same run. Prints the ratio (goal: renews >= 5x keep-alives).
+// number of etcd lease keep-alives on a local single-member etcd, in the same run:
+// - over the gRPC LeaseKeepAlive stream, as real etcd clients renew (regscope's EtcdClient,
+//   one stream per thread, 8 streams per channel; the best of 8/16/64 streams is the anchor);
+// - over the HTTP/JSON gateway, with the same load client as discoveryd (kept beside it).
+// Prints the ratios (goal: renews >= 5x gRPC keep-alives).
 //
 //   bench_discoveryd [--benchmark_* flags]
 // Env: BENCH_INSTANCES (10000), BENCH_POLLS (2000), BENCH_CONNECTIONS (64),
-//      BENCH_REQUESTS (20000 per iteration), ETCD (path of etcd, default /usr/bin/etcd).
+//      BENCH_REQUESTS (20000 per iteration), BENCH_CLIENT_THREADS (2, the HTTP load
+//      client's threads), ETCD (path of etcd, default /usr/bin/etcd).
 
 #include "LoadClient.h"
+
+#ifdef REGSCOPE_BENCH_GRPC
+#include "connectors/etcd/EtcdClient.h"
+
+#include <atomic>
+#include <memory>
+#endif
 
 #include <benchmark/benchmark.h>
 
@@ -173,6 +184,10 @@ struct Figures {
     double keepAliveP99 = 0;
     std::uint64_t renewFailed = 0;
     std::uint64_t keepAliveFailed = 0;
+    double grpcRate = 0; // the best over the stream counts tried
+    double grpcP99 = 0;
+    int grpcStreams = 0;
+    std::uint64_t grpcFailed = 0;
 };
 
 unsigned short g_discoveryPort = 0;
@@ -242,11 +257,171 @@ void BM_EtcdLeaseKeepAlive(benchmark::State& state) {
     }
 }
 
+#ifdef REGSCOPE_BENCH_GRPC
+// Keep-alives over LeaseKeepAlive streams: `streams` threads, each sending its next
+// keep-alive as soon as the previous answer is read (as the HTTP load client does per
+// connection); 8 streams share one channel (HTTP/2 connection), as clientv3 multiplexes.
+void BM_EtcdGrpcKeepAlive(benchmark::State& state) {
+    const int streams = static_cast<int>(state.range(0));
+    regscope::EtcdOptions options;
+    options.endpoints = {QString::fromStdString("127.0.0.1:" + std::to_string(g_etcdPort))};
+    std::vector<std::unique_ptr<regscope::EtcdClient>> clients;
+    std::vector<std::unique_ptr<regscope::EtcdKeepAliveStream>> open;
+    for (int i = 0; i < streams; ++i) {
+        if (i % 8 == 0) {
+            clients.push_back(
+                std::make_unique<regscope::EtcdClient>(options.endpoints.front(), options));
+            if (!clients.back()->connect()) {
+                state.SkipWithError("cannot connect to etcd over gRPC");
+                return;
+            }
+        }
+        auto s = clients.back()->openKeepAlive(0);
+        if (!s) {
+            state.SkipWithError("cannot open a LeaseKeepAlive stream");
+            return;
+        }
+        open.push_back(std::move(*s));
+    }
+    std::uint64_t base = 0;
+    for (auto _ : state) {
+        std::atomic<std::uint64_t> next{0}, ok{0}, failed{0};
+        std::vector<std::vector<double>> lat(static_cast<std::size_t>(streams));
+        const auto start = std::chrono::steady_clock::now();
+        std::vector<std::thread> threads;
+        for (int t = 0; t < streams; ++t)
+            threads.emplace_back([&, t] {
+                auto& stream = *open[static_cast<std::size_t>(t)];
+                for (std::uint64_t i; (i = next++) < kRequests;) {
+                    const qint64 id = std::stoll(g_leases[(base + i) % g_leases.size()]);
+                    const auto t0 = std::chrono::steady_clock::now();
+                    const auto ttl = stream.keepAlive(id, 5000);
+                    lat[static_cast<std::size_t>(t)].push_back(
+                        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() -
+                                                                  t0)
+                            .count());
+                    (ttl && *ttl > 0 ? ok : failed)++;
+                    if (!ttl)
+                        return; // the stream is gone
+                }
+            });
+        for (auto& th : threads)
+            th.join();
+        LoadResult r;
+        r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        r.ok = ok;
+        r.failed = failed;
+        for (auto& l : lat)
+            r.latenciesUs.insert(r.latenciesUs.end(), l.begin(), l.end());
+        base += kRequests;
+        state.SetIterationTime(r.seconds);
+        if (r.rate() > g_fig.grpcRate) {
+            g_fig.grpcRate = r.rate();
+            g_fig.grpcP99 = r.percentileUs(99);
+            g_fig.grpcStreams = streams;
+        }
+        g_fig.grpcFailed += r.failed;
+        state.counters["keepalives_per_s"] = r.rate();
+        state.counters["p99_us"] = r.percentileUs(99);
+        state.counters["failed"] = static_cast<double>(r.failed);
+    }
+}
+#endif
+
 } // namespace
 
 BENCHMARK(BM_DiscoverydRenew)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_DiscoverydFetch)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_EtcdLeaseKeepAlive)->Iterations(3)->UseManualTime()->Unit(benchmark::kMillisecond);
+#ifdef REGSCOPE_BENCH_GRPC
+BENCHMARK(BM_EtcdGrpcKeepAlive)
+    ->Arg(8)
+    ->Arg(16)
+    ->Arg(64)
+    ->Iterations(3)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+#endif
+
+namespace {
+
+void registerInstances() {
+    const auto reg = runLoad(
+        "127.0.0.1", g_discoveryPort, kConnections, static_cast<std::uint64_t>(kInstances),
+        [](std::uint64_t i) {
+            return Request{"POST", "/discovery/register", "application/x-www-form-urlencoded",
+                           keyForm(i) + "&status=1&addrs=http%3A%2F%2F10.0.0.1%3A8080&version=1.0"};
+        },
+        codeZero);
+    std::printf("registered %llu instances in %.2f s (%.0f/s), %llu failed\n",
+                static_cast<unsigned long long>(reg.ok), reg.seconds, reg.rate(),
+                static_cast<unsigned long long>(reg.failed));
+}
+
+// etcd: one member on free loopback ports, a temp data dir, the same number of leases.
+bool startEtcd(std::optional<Child>& etcd, const std::filesystem::path& dir) {
+    g_etcdPort = freePort();
+    const unsigned short peer = freePort();
+    const std::string client = "http://127.0.0.1:" + std::to_string(g_etcdPort);
+    const std::string peerUrl = "http://127.0.0.1:" + std::to_string(peer);
+    const char* etcdPath = std::getenv("ETCD") ? std::getenv("ETCD") : "/usr/bin/etcd";
+    etcd.emplace(std::vector<std::string>{etcdPath, "--name", "bench", "--data-dir", dir.string(),
+                                          "--listen-client-urls", client, "--advertise-client-urls",
+                                          client, "--listen-peer-urls", peerUrl,
+                                          "--initial-advertise-peer-urls", peerUrl,
+                                          "--initial-cluster", "bench=" + peerUrl},
+                 true);
+    if (!etcd->waitForLine("ready to serve client requests", std::chrono::seconds(30))) {
+        std::fprintf(stderr, "bench_discoveryd: etcd did not become ready\n");
+        return false;
+    }
+    etcd->drain();
+    g_leases.resize(static_cast<std::size_t>(kInstances));
+    const auto grants = runLoad(
+        "127.0.0.1", g_etcdPort, kConnections, static_cast<std::uint64_t>(kInstances),
+        [](std::uint64_t) {
+            return Request{"POST", "/v3/lease/grant", "application/json", "{\"TTL\":\"600\"}"};
+        },
+        [](const std::string& b) {
+            static std::size_t next = 0;
+            const auto at = b.find("\"ID\":\"");
+            if (at == std::string::npos)
+                return false;
+            g_leases[next++ % g_leases.size()] = b.substr(at + 6, b.find('"', at + 6) - at - 6);
+            return true;
+        });
+    std::printf("granted %llu etcd leases in %.2f s, %llu failed\n",
+                static_cast<unsigned long long>(grants.ok), grants.seconds,
+                static_cast<unsigned long long>(grants.failed));
+    return true;
+}
+
+void printSummary(long long stillParked, int answeredEarly) {
+    std::printf("\n== bench_discoveryd summary (%d instances, %d connections, %d parked polls)\n",
+                kInstances, kConnections, kPolls);
+    std::printf("discoveryd renew:      %10.0f /s  p99 %7.0f us  (%llu failed)\n", g_fig.renewRate,
+                g_fig.renewP99, static_cast<unsigned long long>(g_fig.renewFailed));
+    std::printf("etcd keep-alive gRPC:  %10.0f /s  p99 %7.0f us  (%llu failed; best of 8/16/64 "
+                "streams: %d)\n",
+                g_fig.grpcRate, g_fig.grpcP99, static_cast<unsigned long long>(g_fig.grpcFailed),
+                g_fig.grpcStreams);
+    std::printf("etcd keep-alive HTTP gateway: %10.0f /s  p99 %7.0f us  (%llu failed)\n",
+                g_fig.keepAliveRate, g_fig.keepAliveP99,
+                static_cast<unsigned long long>(g_fig.keepAliveFailed));
+    std::printf("discoveryd fetch:      p50 %7.0f us  p99 %7.0f us (an app of %d instances)\n",
+                g_fig.fetchP50, g_fig.fetchP99, kInstances / kApps);
+    std::printf("long-polls parked during the run: %lld of %d (answered early: %d)\n", stillParked,
+                kPolls, answeredEarly);
+    const double gateway = g_fig.keepAliveRate > 0 ? g_fig.renewRate / g_fig.keepAliveRate : 0;
+    const double grpc = g_fig.grpcRate > 0 ? g_fig.renewRate / g_fig.grpcRate : 0;
+    std::printf("ratio renew / gRPC keep-alive: %.2fx (goal >= 5x): %s\n", grpc,
+                g_fig.grpcRate <= 0 ? "NOT MEASURED"
+                : grpc >= 5         ? "MET"
+                                    : "NOT MET");
+    std::printf("ratio renew / gateway keep-alive: %.2fx\n", gateway);
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
@@ -268,17 +443,7 @@ int main(int argc, char** argv) {
     g_discoveryPort =
         static_cast<unsigned short>(std::atoi(bound->c_str() + bound->rfind(':') + 1));
     discoveryd.drain();
-
-    const auto reg = runLoad(
-        "127.0.0.1", g_discoveryPort, kConnections, static_cast<std::uint64_t>(kInstances),
-        [](std::uint64_t i) {
-            return Request{"POST", "/discovery/register", "application/x-www-form-urlencoded",
-                           keyForm(i) + "&status=1&addrs=http%3A%2F%2F10.0.0.1%3A8080&version=1.0"};
-        },
-        codeZero);
-    std::printf("registered %llu instances in %.2f s (%.0f/s), %llu failed\n",
-                static_cast<unsigned long long>(reg.ok), reg.seconds, reg.rate(),
-                static_cast<unsigned long long>(reg.failed));
+    registerInstances();
 
     // Long-polls with a stamp newer than any app's: parked until a change or 600 s.
     ParkedRequests parked("127.0.0.1", g_discoveryPort, kPolls, [](int i) {
@@ -295,61 +460,15 @@ int main(int argc, char** argv) {
     }
     std::printf("parked long-polls: %lld\n", parkedNow);
 
-    // etcd: one member on free loopback ports, a temp data dir, the same number of leases.
     const auto dir = std::filesystem::temp_directory_path() /
                      ("bench_discoveryd_etcd." + std::to_string(::getpid()));
-    g_etcdPort = freePort();
-    const unsigned short peer = freePort();
-    const std::string client = "http://127.0.0.1:" + std::to_string(g_etcdPort);
-    const std::string peerUrl = "http://127.0.0.1:" + std::to_string(peer);
-    const char* etcdPath = std::getenv("ETCD") ? std::getenv("ETCD") : "/usr/bin/etcd";
     std::optional<Child> etcd;
-    etcd.emplace(std::vector<std::string>{etcdPath, "--name", "bench", "--data-dir", dir.string(),
-                                          "--listen-client-urls", client, "--advertise-client-urls",
-                                          client, "--listen-peer-urls", peerUrl,
-                                          "--initial-advertise-peer-urls", peerUrl,
-                                          "--initial-cluster", "bench=" + peerUrl},
-                 true);
-    if (!etcd->waitForLine("ready to serve client requests", std::chrono::seconds(30))) {
-        std::fprintf(stderr, "bench_discoveryd: etcd did not become ready\n");
+    if (!startEtcd(etcd, dir))
         return 1;
-    }
-    etcd->drain();
-    g_leases.resize(static_cast<std::size_t>(kInstances));
-    const auto grants = runLoad(
-        "127.0.0.1", g_etcdPort, kConnections, static_cast<std::uint64_t>(kInstances),
-        [](std::uint64_t) {
-            return Request{"POST", "/v3/lease/grant", "application/json", "{\"TTL\":\"600\"}"};
-        },
-        [](const std::string& b) {
-            static std::size_t next = 0;
-            const auto at = b.find("\"ID\":\"");
-            if (at == std::string::npos)
-                return false;
-            g_leases[next++ % g_leases.size()] = b.substr(at + 6, b.find('"', at + 6) - at - 6);
-            return true;
-        });
-    std::printf("granted %llu etcd leases in %.2f s, %llu failed\n",
-                static_cast<unsigned long long>(grants.ok), grants.seconds,
-                static_cast<unsigned long long>(grants.failed));
 
     benchmark::RunSpecifiedBenchmarks();
 
-    const long long stillParked = jsonInt(statusBody(g_discoveryPort), "parked_polls");
-    std::printf("\n== bench_discoveryd summary (%d instances, %d connections, %d parked polls)\n",
-                kInstances, kConnections, kPolls);
-    std::printf("discoveryd renew:      %10.0f /s  p99 %7.0f us  (%llu failed)\n", g_fig.renewRate,
-                g_fig.renewP99, static_cast<unsigned long long>(g_fig.renewFailed));
-    std::printf("etcd lease keep-alive: %10.0f /s  p99 %7.0f us  (%llu failed)\n",
-                g_fig.keepAliveRate, g_fig.keepAliveP99,
-                static_cast<unsigned long long>(g_fig.keepAliveFailed));
-    std::printf("discoveryd fetch:      p50 %7.0f us  p99 %7.0f us (an app of %d instances)\n",
-                g_fig.fetchP50, g_fig.fetchP99, kInstances / kApps);
-    std::printf("long-polls parked during the run: %lld of %d (answered early: %d)\n", stillParked,
-                kPolls, parked.answered());
-    const double ratio = g_fig.keepAliveRate > 0 ? g_fig.renewRate / g_fig.keepAliveRate : 0;
-    std::printf("ratio renew / keep-alive: %.2fx (goal >= 5x): %s\n", ratio,
-                ratio >= 5 ? "MET" : "NOT MET");
+    printSummary(jsonInt(statusBody(g_discoveryPort), "parked_polls"), parked.answered());
     etcd.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir, ec);
