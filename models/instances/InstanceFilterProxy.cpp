@@ -7,7 +7,7 @@ namespace regscope {
 InstanceFilterProxy::InstanceFilterProxy(QObject* parent)
     : QSortFilterProxyModel(parent) {
     setRecursiveFilteringEnabled(true);
-    setDynamicSortFilter(true); // stale marks come and go as ages tick
+    setDynamicSortFilter(true); // stale verdicts come and go with the data
 }
 
 void InstanceFilterProxy::setAppIdFilter(const QString& text) {
@@ -28,6 +28,24 @@ void InstanceFilterProxy::setStatusFilter(int status) {
 void InstanceFilterProxy::setStaleOnly(bool staleOnly) {
     m_staleOnly = staleOnly;
     invalidateRowsFilter();
+}
+
+bool InstanceFilterProxy::filtering() const {
+    return !m_appid.isEmpty() || !m_zone.isEmpty() || m_status != 0 || m_staleOnly;
+}
+
+QVariant InstanceFilterProxy::data(const QModelIndex& index, int role) const {
+    if (role == Qt::DisplayRole && index.column() == InstanceModel::NameColumn &&
+        !index.parent().isValid() && filtering()) {
+        const int total = QSortFilterProxyModel::data(index, InstanceModel::InstanceCountRole).toInt();
+        const int shown = rowCount(index.siblingAtColumn(0));
+        if (shown < total)
+            return tr("%1 (%2 of %3)")
+                .arg(QSortFilterProxyModel::data(index, InstanceModel::AppIdRole).toString())
+                .arg(shown)
+                .arg(total);
+    }
+    return QSortFilterProxyModel::data(index, role);
 }
 
 bool InstanceFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {

@@ -15,6 +15,10 @@ public:
     void setZoneFilter(const QString& zone); // empty: every zone
     void setStatusFilter(int status);        // 0: any, 1 UP, 2 WAITING
     void setStaleOnly(bool staleOnly);
+    bool filtering() const;
+
+    // App rows name how many of their instances pass: "payments (3 of 31)".
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
