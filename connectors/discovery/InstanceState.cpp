@@ -91,7 +91,8 @@ qint64 InstanceState::removeAll(const QStringList& ids, const Observation& obs,
         // Nobody evicted these: the server lost them when it restarted.
         out.push_back(TimelineEvent{
             nowMs, u"server-restart"_s, u"discovery server"_s,
-            u"server restarted: %1 instance(s) no longer known"_s.arg(ids.size())});
+            u"server restarted: %1 %2 no longer known"_s.arg(ids.size()).arg(
+                ids.size() == 1 ? u"instance"_s : u"instances"_s)});
         for (const auto& id : ids) {
             out.push_back(RemoveEvent{RecordKind::Instance, id, 0});
             forget(id);

@@ -1,5 +1,6 @@
 #include "models/instances/InstanceModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/Store.h"
 
 #include <QDateTime>
