@@ -9,35 +9,40 @@
 namespace regscope::discoveryd {
 
 using discovery::Code;
+using discovery::PollId;
+using MaybePoll = std::optional<PollId>;
+
+// One request being answered: its endpoint label, its parameters and how to answer.
+struct DiscoveryApi::Call {
+    DiscoveryApi& api;
+    std::string endpoint; // a route's path (never a client-chosen one)
+    FormParams params;
+    Responder respond;
+
+    MaybePoll fail(Code code, std::string_view message, unsigned http = 200) {
+        respond(api.reply(endpoint, code, message, nullptr, http));
+        return std::nullopt;
+    }
+    MaybePoll ok(const nlohmann::json* data = nullptr) {
+        respond(api.reply(endpoint, Code::Ok, "0", data));
+        return std::nullopt;
+    }
+    MaybePoll okText(std::string_view dataJson) {
+        respond(api.replyText(endpoint, Code::Ok, "0", dataJson));
+        return std::nullopt;
+    }
+};
+
+struct DiscoveryApi::Route {
+    std::string_view path;
+    bool post;
+    DiscoveryApi::Handler handler;
+};
 
 namespace {
 
-constexpr std::array kEndpoints{
-    std::string_view("/discovery/register"),
-    std::string_view("/discovery/renew"),
-    std::string_view("/discovery/cancel"),
-    std::string_view("/discovery/fetch"),
-    std::string_view("/discovery/fetchs"),
-    std::string_view("/discovery/poll"),
-    std::string_view("/discovery/polls"),
-    std::string_view("/discovery/nodes"),
-    std::string_view("/discovery/set"),
-    std::string_view("/discovery/fetch/all"),
-    std::string_view("/metrics"),
-    std::string_view("/status"),
-};
-
-bool isPost(std::string_view path) {
-    return path == "/discovery/register" || path == "/discovery/renew" ||
-           path == "/discovery/cancel" || path == "/discovery/set";
-}
-
-// Counts requests under a known endpoint name, never under a client-chosen path (bounded).
-std::string endpointLabel(std::string_view path) {
-    for (const auto e : kEndpoints)
-        if (e == path)
-            return std::string(e);
-    return "other";
+std::shared_ptr<const std::string> shared(std::string text) {
+    return std::make_shared<const std::string>(std::move(text));
 }
 
 std::string mapText(const std::map<std::string, discovery::InstanceInfo>& m) {
@@ -61,16 +66,47 @@ std::string infoText(const discovery::InstanceInfo& info) {
 
 } // namespace
 
+// Unwraps a parameter or answers -400 naming it.
+#define REGSCOPE_PARAM(var, expr)                                                                  \
+    auto var##_ = (expr);                                                                          \
+    if (!var##_)                                                                                   \
+        return c.fail(Code::BadRequest, var##_.error());                                           \
+    auto var = std::move(*var##_);
+
+const DiscoveryApi::Route* DiscoveryApi::findRoute(std::string_view path) {
+    using A = DiscoveryApi;
+    static const std::array<Route, 12> table{{
+        {"/discovery/register", true, &A::onRegister},
+        {"/discovery/renew", true, &A::onRenew},
+        {"/discovery/cancel", true, &A::onCancel},
+        {"/discovery/set", true, &A::onSet},
+        {"/discovery/fetch", false, &A::onFetch},
+        {"/discovery/fetchs", false, &A::onFetch},
+        {"/discovery/poll", false, &A::onPoll},
+        {"/discovery/polls", false, &A::onPoll},
+        {"/discovery/nodes", false, &A::onNodes},
+        {"/discovery/fetch/all", false, &A::onFetchAll},
+        {"/metrics", false, &A::onMetrics},
+        {"/status", false, &A::onStatus},
+    }};
+    for (const auto& r : table)
+        if (r.path == path)
+            return &r;
+    return nullptr;
+}
+
 DiscoveryApi::DiscoveryApi(discovery::DiscoveryRegistry& registry, ServerMetrics& metrics)
     : m_registry(registry)
     , m_metrics(metrics) {}
+
+DiscoveryApi::~DiscoveryApi() = default;
 
 ApiReply DiscoveryApi::reply(std::string_view endpoint, Code code, std::string_view message,
                              const nlohmann::json* data, unsigned httpStatus) {
     m_metrics.countRequest(std::string(endpoint), static_cast<int>(code));
     ApiReply r;
     r.httpStatus = httpStatus;
-    r.body = discovery::envelope(code, message, data);
+    r.body = shared(discovery::envelope(code, message, data));
     return r;
 }
 
@@ -78,206 +114,224 @@ ApiReply DiscoveryApi::replyText(std::string_view endpoint, Code code, std::stri
                                  std::string_view dataJson) {
     m_metrics.countRequest(std::string(endpoint), static_cast<int>(code));
     ApiReply r;
-    r.body = discovery::envelopeRaw(code, message, dataJson);
+    r.body = shared(discovery::envelopeRaw(code, message, dataJson));
     return r;
 }
 
 ApiReply DiscoveryApi::refuse(unsigned httpStatus, std::string_view endpoint,
-                              std::string_view message) {
-    return reply(endpointLabel(endpoint), Code::BadRequest, message, nullptr, httpStatus);
+                              std::string_view message, Code code) {
+    const Route* route = findRoute(endpoint.substr(0, endpoint.find('?')));
+    return reply(route ? route->path : "other", code, message, nullptr, httpStatus);
 }
 
-std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Responder respond) {
+MaybePoll DiscoveryApi::handle(const ApiRequest& req, Responder respond) {
     const auto q = req.target.find('?');
     const std::string_view path = req.target.substr(0, q);
     const std::string_view query =
         q == std::string_view::npos ? std::string_view() : req.target.substr(q + 1);
-    const std::string endpoint = endpointLabel(path);
-
-    const auto fail = [&](Code code, std::string_view message, unsigned http = 200) {
-        respond(reply(endpoint, code, message, nullptr, http));
-        return std::nullopt;
-    };
-    const auto ok = [&](const nlohmann::json* data = nullptr) {
-        respond(reply(endpoint, Code::Ok, "0", data));
-        return std::nullopt;
-    };
-    const auto okText = [&](std::string_view dataJson) {
-        respond(replyText(endpoint, Code::Ok, "0", dataJson));
-        return std::nullopt;
-    };
-
-    if (endpoint == "other")
-        return fail(Code::NotFound, "no such endpoint: " + std::string(path.substr(0, 128)), 404);
-    const bool post = isPost(path);
-    if (req.method != (post ? "POST" : "GET"))
-        return fail(Code::BadRequest, std::string(path) + " wants " + (post ? "POST" : "GET"), 405);
-
-    FormParams p;
-    if (auto r = p.parse(query); !r)
-        return fail(Code::BadRequest, r.error());
-    if (post) {
+    const Route* route = findRoute(path);
+    Call c{*this, route ? std::string(route->path) : std::string("other"), {}, std::move(respond)};
+    if (!route)
+        return c.fail(Code::NotFound, "no such endpoint: " + std::string(path.substr(0, 128)), 404);
+    if (req.method != (route->post ? "POST" : "GET"))
+        return c.fail(Code::BadRequest,
+                      std::string(path) + " wants " + (route->post ? "POST" : "GET"), 405);
+    if (auto r = c.params.parse(query); !r)
+        return c.fail(Code::BadRequest, r.error());
+    if (route->post) {
         const auto ct = req.contentType.substr(0, req.contentType.find(';'));
         if (!req.body.empty() && !ct.empty() && ct != "application/x-www-form-urlencoded")
-            return fail(Code::BadRequest,
-                        "body must be application/x-www-form-urlencoded, not " + std::string(ct));
-        if (auto r = p.parse(req.body); !r)
-            return fail(Code::BadRequest, r.error());
+            return c.fail(Code::BadRequest,
+                          "body must be application/x-www-form-urlencoded, not " + std::string(ct));
+        if (auto r = c.params.parse(req.body); !r)
+            return c.fail(Code::BadRequest, r.error());
     }
+    // Names are kept as text: bytes that are not UTF-8 could not come back exactly in JSON
+    // (a client could not cancel what it registered), so they are refused up front.
+    if (const auto bad = c.params.firstInvalidUtf8())
+        return c.fail(Code::BadRequest, *bad + ": not valid UTF-8");
+    return (this->*route->handler)(c);
+}
 
-// Unwraps a parameter or answers -400 naming it.
-#define REGSCOPE_PARAM(var, expr)                                                                  \
-    auto var##_ = (expr);                                                                          \
-    if (!var##_)                                                                                   \
-        return fail(Code::BadRequest, var##_.error());                                             \
-    auto var = std::move(*var##_);
+MaybePoll DiscoveryApi::onMetrics(Call& c) {
+    ApiReply r;
+    r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    m_metrics.countRequest(c.endpoint, 0);
+    r.body = shared(m_metrics.prometheus(m_registry.stats(), m_registry.config()));
+    c.respond(std::move(r));
+    return std::nullopt;
+}
 
-    if (path == "/metrics") {
-        ApiReply r;
-        r.contentType = "text/plain; version=0.0.4; charset=utf-8";
-        m_metrics.countRequest(endpoint, 0);
-        r.body = m_metrics.prometheus(m_registry.stats(), m_registry.config());
-        respond(std::move(r));
-        return std::nullopt;
+MaybePoll DiscoveryApi::onStatus(Call& c) {
+    const auto j = m_metrics.status(m_registry.stats(), m_registry.config());
+    return c.ok(&j);
+}
+
+MaybePoll DiscoveryApi::onNodes(Call& c) {
+    const nlohmann::json j = nlohmann::json::array(
+        {{{"addr", m_selfAddr}, {"status", 0}, {"zone", m_registry.config().zone}}});
+    return c.ok(&j);
+}
+
+MaybePoll DiscoveryApi::onFetchAll(Call& c) {
+    // Clients asking for the same state share one encoded body: 40 of them cost one copy.
+    const std::uint64_t generation = m_registry.generation();
+    auto body = m_fetchAll.lock();
+    if (!body || m_fetchAllGeneration != generation) {
+        if (m_fits && !m_fits(m_fetchAllSize))
+            return c.fail(Code::Unavailable, "write buffer full: try again later", 503);
+        std::string out;
+        out.reserve(m_fetchAllSize + 64);
+        out += "{\"code\":0,\"data\":";
+        m_registry.appendFetchAllJson(out);
+        out += ",\"message\":\"0\",\"ttl\":1}";
+        body = shared(std::move(out));
+        m_fetchAll = body;
+        m_fetchAllGeneration = generation;
+        m_fetchAllSize = body->size();
     }
-    if (path == "/status") {
-        const auto j = m_metrics.status(m_registry.stats(), m_registry.config());
-        return ok(&j);
+    m_metrics.countRequest(c.endpoint, 0);
+    ApiReply r;
+    r.body = std::move(body);
+    c.respond(std::move(r));
+    return std::nullopt;
+}
+
+MaybePoll DiscoveryApi::onRegister(Call& c) {
+    const FormParams& p = c.params;
+    REGSCOPE_PARAM(zone, p.required("zone"));
+    REGSCOPE_PARAM(env, p.required("env"));
+    REGSCOPE_PARAM(appid, p.required("appid"));
+    REGSCOPE_PARAM(hostname, p.required("hostname"));
+    REGSCOPE_PARAM(status, p.requiredInt("status"));
+    REGSCOPE_PARAM(addrs, p.requiredList("addrs"));
+    REGSCOPE_PARAM(latest, p.optionalInt("latest_timestamp", 0));
+    REGSCOPE_PARAM(dirty, p.optionalInt("dirty_timestamp", 0));
+    REGSCOPE_PARAM(replication, p.optionalBool("replication"));
+    (void)replication; // no peers: accepted for compatibility
+    if (status != discovery::StatusUp && status != discovery::StatusWaiting)
+        return c.fail(Code::BadRequest, "status must be 1 (UP) or 2 (WAITING)");
+    for (const auto& a : addrs)
+        if (a.find("://") == std::string::npos || a.starts_with("://"))
+            return c.fail(Code::BadRequest, "addrs must look like scheme://ip:port, got " + a);
+    discovery::RegisterArgs args;
+    if (const auto md = p.first("metadata"); md && !md->empty()) {
+        auto parsed = discovery::parseMetadata(*md);
+        if (!parsed)
+            return c.fail(Code::BadRequest, parsed.error());
+        args.instance.metadata = std::move(*parsed);
     }
-    if (path == "/discovery/nodes") {
-        const nlohmann::json j = nlohmann::json::array(
-            {{{"addr", m_selfAddr}, {"status", 0}, {"zone", m_registry.config().zone}}});
-        return ok(&j);
+    args.instance.zone = std::move(zone);
+    args.instance.env = std::move(env);
+    args.instance.appid = std::move(appid);
+    args.instance.hostname = std::move(hostname);
+    args.instance.status = static_cast<int>(status);
+    args.instance.addrs = std::move(addrs);
+    args.instance.region = p.first("region").value_or("");
+    args.instance.version = p.first("version").value_or("");
+    args.latestTimestamp = latest;
+    args.dirtyTimestamp = dirty;
+    if (auto r = m_registry.registerInstance(std::move(args)); !r)
+        return c.fail(r.error().code, r.error().message);
+    return c.ok();
+}
+
+namespace {
+
+std::expected<discovery::InstanceKey, std::string> instanceKey(const FormParams& p) {
+    discovery::InstanceKey key;
+    for (auto [name, field] :
+         {std::pair{"zone", &key.zone}, std::pair{"env", &key.env}, std::pair{"appid", &key.appid},
+          std::pair{"hostname", &key.hostname}}) {
+        auto v = p.required(name);
+        if (!v)
+            return std::unexpected(v.error());
+        *field = std::move(*v);
     }
-    if (path == "/discovery/fetch/all") {
-        std::string out = "{";
-        for (const auto& [appid, list] : m_registry.fetchAll()) {
-            if (out.size() > 1)
-                out += ',';
-            discovery::appendJsonString(out, appid);
-            out += ":[";
-            for (std::size_t i = 0; i < list.size(); ++i) {
-                if (i)
-                    out += ',';
-                discovery::appendJson(out, list[i]);
-            }
-            out += ']';
-        }
-        out += '}';
-        return okText(out);
+    return key;
+}
+
+} // namespace
+
+MaybePoll DiscoveryApi::onRenew(Call& c) {
+    REGSCOPE_PARAM(key, instanceKey(c.params));
+    REGSCOPE_PARAM(replication, c.params.optionalBool("replication"));
+    REGSCOPE_PARAM(dirty, c.params.optionalInt("dirty_timestamp", 0));
+    auto r = m_registry.renew(key, replication, dirty);
+    if (!r)
+        return c.fail(r.error().code, r.error().message);
+    std::string out;
+    discovery::appendJson(out, *r);
+    return c.okText(out);
+}
+
+MaybePoll DiscoveryApi::onCancel(Call& c) {
+    REGSCOPE_PARAM(key, instanceKey(c.params));
+    REGSCOPE_PARAM(replication, c.params.optionalBool("replication"));
+    (void)replication;
+    REGSCOPE_PARAM(latest, c.params.optionalInt("latest_timestamp", 0));
+    if (auto r = m_registry.cancel(key, latest); !r)
+        return c.fail(r.error().code, r.error().message);
+    return c.ok();
+}
+
+MaybePoll DiscoveryApi::onFetch(Call& c) {
+    const FormParams& p = c.params;
+    REGSCOPE_PARAM(env, p.required("env"));
+    REGSCOPE_PARAM(appids, p.requiredList("appid"));
+    REGSCOPE_PARAM(status, p.requiredInt("status"));
+    if (status < 1 || status > 3)
+        return c.fail(Code::BadRequest, "status must be 1 (UP), 2 (WAITING) or 3 (both)");
+    const std::string zone = p.first("zone").value_or("");
+    if (c.endpoint == "/discovery/fetch") {
+        auto r = m_registry.fetch(env, appids.front(), zone, static_cast<int>(status));
+        if (!r)
+            return c.fail(r.error().code, r.error().message);
+        return c.okText(infoText(*r));
     }
-    if (path == "/discovery/register") {
-        REGSCOPE_PARAM(zone, p.required("zone"));
-        REGSCOPE_PARAM(env, p.required("env"));
-        REGSCOPE_PARAM(appid, p.required("appid"));
-        REGSCOPE_PARAM(hostname, p.required("hostname"));
-        REGSCOPE_PARAM(status, p.requiredInt("status"));
-        REGSCOPE_PARAM(addrs, p.requiredList("addrs"));
-        REGSCOPE_PARAM(latest, p.optionalInt("latest_timestamp", 0));
-        REGSCOPE_PARAM(dirty, p.optionalInt("dirty_timestamp", 0));
-        REGSCOPE_PARAM(replication, p.optionalBool("replication"));
-        (void)replication; // no peers: accepted for compatibility
-        if (status != discovery::StatusUp && status != discovery::StatusWaiting)
-            return fail(Code::BadRequest, "status must be 1 (UP) or 2 (WAITING)");
-        for (const auto& a : addrs)
-            if (a.find("://") == std::string::npos || a.starts_with("://"))
-                return fail(Code::BadRequest, "addrs must look like scheme://ip:port, got " + a);
-        discovery::RegisterArgs args;
-        if (const auto md = p.first("metadata"); md && !md->empty()) {
-            auto parsed = discovery::parseMetadata(*md);
-            if (!parsed)
-                return fail(Code::BadRequest, parsed.error());
-            args.instance.metadata = std::move(*parsed);
-        }
-        args.instance.zone = std::move(zone);
-        args.instance.env = std::move(env);
-        args.instance.appid = std::move(appid);
-        args.instance.hostname = std::move(hostname);
-        args.instance.status = static_cast<int>(status);
-        args.instance.addrs = std::move(addrs);
-        args.instance.region = p.first("region").value_or("");
-        args.instance.version = p.first("version").value_or("");
-        args.latestTimestamp = latest;
-        args.dirtyTimestamp = dirty;
-        if (auto r = m_registry.registerInstance(std::move(args)); !r)
-            return fail(r.error().code, r.error().message);
-        return ok();
+    return c.okText(mapText(m_registry.fetchs(env, appids, zone, static_cast<int>(status))));
+}
+
+MaybePoll DiscoveryApi::onSet(Call& c) {
+    const FormParams& p = c.params;
+    REGSCOPE_PARAM(zone, p.required("zone"));
+    REGSCOPE_PARAM(env, p.required("env"));
+    REGSCOPE_PARAM(appid, p.required("appid"));
+    REGSCOPE_PARAM(statuses, p.intList("status"));
+    discovery::SetArgs args;
+    args.zone = std::move(zone);
+    args.env = std::move(env);
+    args.appid = std::move(appid);
+    args.hostnames = p.all("hostname");
+    for (const auto s : statuses)
+        args.statuses.push_back(static_cast<int>(s));
+    for (const auto& md : p.all("metadata")) {
+        auto parsed = discovery::parseMetadata(md);
+        if (!parsed)
+            return c.fail(Code::BadRequest, parsed.error());
+        args.metadatas.push_back(std::move(*parsed));
     }
-    if (path == "/discovery/renew" || path == "/discovery/cancel") {
-        REGSCOPE_PARAM(zone, p.required("zone"));
-        REGSCOPE_PARAM(env, p.required("env"));
-        REGSCOPE_PARAM(appid, p.required("appid"));
-        REGSCOPE_PARAM(hostname, p.required("hostname"));
-        REGSCOPE_PARAM(replication, p.optionalBool("replication"));
-        const discovery::InstanceKey key{std::move(zone), std::move(env), std::move(appid),
-                                         std::move(hostname)};
-        if (path == "/discovery/renew") {
-            REGSCOPE_PARAM(dirty, p.optionalInt("dirty_timestamp", 0));
-            auto r = m_registry.renew(key, replication, dirty);
-            if (!r)
-                return fail(r.error().code, r.error().message);
-            std::string out;
-            discovery::appendJson(out, *r);
-            return okText(out);
-        }
-        REGSCOPE_PARAM(latest, p.optionalInt("latest_timestamp", 0));
-        if (auto r = m_registry.cancel(key, latest); !r)
-            return fail(r.error().code, r.error().message);
-        return ok();
-    }
-    if (path == "/discovery/fetch" || path == "/discovery/fetchs") {
-        REGSCOPE_PARAM(env, p.required("env"));
-        REGSCOPE_PARAM(appids, p.requiredList("appid"));
-        REGSCOPE_PARAM(status, p.requiredInt("status"));
-        if (status < 1 || status > 3)
-            return fail(Code::BadRequest, "status must be 1 (UP), 2 (WAITING) or 3 (both)");
-        const std::string zone = p.first("zone").value_or("");
-        if (path == "/discovery/fetch") {
-            auto r = m_registry.fetch(env, appids.front(), zone, static_cast<int>(status));
-            if (!r)
-                return fail(r.error().code, r.error().message);
-            return okText(infoText(*r));
-        }
-        return okText(mapText(m_registry.fetchs(env, appids, zone, static_cast<int>(status))));
-    }
-    if (path == "/discovery/set") {
-        REGSCOPE_PARAM(zone, p.required("zone"));
-        REGSCOPE_PARAM(env, p.required("env"));
-        REGSCOPE_PARAM(appid, p.required("appid"));
-        REGSCOPE_PARAM(statuses, p.intList("status"));
-        discovery::SetArgs args;
-        args.zone = std::move(zone);
-        args.env = std::move(env);
-        args.appid = std::move(appid);
-        args.hostnames = p.all("hostname");
-        for (const auto s : statuses)
-            args.statuses.push_back(static_cast<int>(s));
-        for (const auto& md : p.all("metadata")) {
-            auto parsed = discovery::parseMetadata(md);
-            if (!parsed)
-                return fail(Code::BadRequest, parsed.error());
-            args.metadatas.push_back(std::move(*parsed));
-        }
-        if (auto r = m_registry.set(args); !r)
-            return fail(r.error().code, r.error().message);
-        return ok();
-    }
-    // /discovery/poll and /discovery/polls
+    if (auto r = m_registry.set(args); !r)
+        return c.fail(r.error().code, r.error().message);
+    return c.ok();
+}
+
+MaybePoll DiscoveryApi::onPoll(Call& c) {
+    const FormParams& p = c.params;
     REGSCOPE_PARAM(env, p.required("env"));
     REGSCOPE_PARAM(appids, p.requiredList("appid"));
     REGSCOPE_PARAM(hostname, p.required("hostname"));
     REGSCOPE_PARAM(latest, p.intList("latest_timestamp"));
-#undef REGSCOPE_PARAM
-    const bool single = path == "/discovery/poll";
+    const bool single = c.endpoint == "/discovery/poll";
     if (single) {
         if (appids.size() != 1)
-            return fail(Code::BadRequest, "appid: poll takes one (use polls for several)");
+            return c.fail(Code::BadRequest, "appid: poll takes one (use polls for several)");
         if (latest.size() > 1)
-            return fail(Code::BadRequest, "latest_timestamp: poll takes one");
+            return c.fail(Code::BadRequest, "latest_timestamp: poll takes one");
         if (latest.empty())
             latest.push_back(0);
     } else if (latest.size() != appids.size()) {
-        return fail(Code::BadRequest, "latest_timestamp: need exactly one per appid");
+        return c.fail(Code::BadRequest, "latest_timestamp: need exactly one per appid");
     }
     discovery::PollArgs args;
     args.env = std::move(env);
@@ -287,8 +341,8 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
     args.latestTimestamps = std::move(latest);
     const std::string appid0 = args.appids.front();
     return m_registry.poll(
-        std::move(args),
-        [this, endpoint, single, appid0, respond = std::move(respond)](discovery::PollAnswer a) {
+        std::move(args), [this, endpoint = c.endpoint, single, appid0,
+                          respond = std::move(c.respond)](discovery::PollAnswer a) {
             if (!a) {
                 respond(reply(endpoint, a.error().code, a.error().message));
                 return;
@@ -302,5 +356,7 @@ std::optional<discovery::PollId> DiscoveryApi::handle(const ApiRequest& req, Res
             respond(replyText(endpoint, Code::Ok, "0", mapText(*a)));
         });
 }
+
+#undef REGSCOPE_PARAM
 
 } // namespace regscope::discoveryd

@@ -143,4 +143,52 @@ std::expected<bool, std::string> FormParams::optionalBool(std::string_view name)
     return std::unexpected(std::string(name) + " must be true or false");
 }
 
+bool isValidUtf8(std::string_view text) {
+    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+    const auto* end = p + text.size();
+    while (p < end) {
+        const unsigned c = *p;
+        if (c < 0x80) {
+            ++p;
+            continue;
+        }
+        int len = 0;
+        unsigned lo = 0x80, hi = 0xBF; // allowed range of the second byte
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3;
+            if (c == 0xE0)
+                lo = 0xA0; // no overlongs
+            if (c == 0xED)
+                hi = 0x9F; // no surrogates
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4;
+            if (c == 0xF0)
+                lo = 0x90;
+            if (c == 0xF4)
+                hi = 0x8F; // <= U+10FFFF
+        } else {
+            return false;
+        }
+        if (end - p < len || p[1] < lo || p[1] > hi)
+            return false;
+        for (int i = 2; i < len; ++i)
+            if ((p[i] & 0xC0) != 0x80)
+                return false;
+        p += len;
+    }
+    return true;
+}
+
+std::optional<std::string> FormParams::firstInvalidUtf8() const {
+    for (const auto& [k, v] : m_pairs) {
+        if (!isValidUtf8(k))
+            return std::string("a parameter name");
+        if (!isValidUtf8(v))
+            return k;
+    }
+    return std::nullopt;
+}
+
 } // namespace regscope::discoveryd

@@ -30,8 +30,15 @@ public:
     std::expected<std::vector<std::int64_t>, std::string> intList(std::string_view name) const;
     std::expected<bool, std::string> optionalBool(std::string_view name) const;
 
+    // The name of the first parameter whose name or value is not valid UTF-8 (discoveryd
+    // refuses those: JSON replies could not return the bytes exactly).
+    std::optional<std::string> firstInvalidUtf8() const;
+
 private:
     std::vector<std::pair<std::string, std::string>> m_pairs;
 };
+
+// Well-formed UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF).
+bool isValidUtf8(std::string_view text);
 
 } // namespace regscope::discoveryd

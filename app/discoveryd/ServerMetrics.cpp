@@ -1,10 +1,37 @@
 #include "app/discoveryd/ServerMetrics.h"
 
+#include <random>
 #include <sstream>
 
 namespace regscope::discoveryd {
 
 namespace {
+
+std::string randomHex(std::size_t digits) {
+    std::random_device rd;
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    while (out.size() < digits) {
+        auto word = rd();
+        for (int i = 0; i < 8 && out.size() < digits; ++i, word >>= 4)
+            out += kHex[word & 0xF];
+    }
+    return out;
+}
+
+std::string prometheusLabel(const std::string& v) {
+    std::string out;
+    for (const char c : v) {
+        if (c == '\\' || c == '"')
+            out += '\\';
+        if (c == '\n') {
+            out += "\\n";
+            continue;
+        }
+        out += c;
+    }
+    return out;
+}
 
 double seconds(discovery::Duration d) {
     return static_cast<double>(d.count()) / 1e9;
@@ -17,6 +44,11 @@ void metric(std::ostringstream& out, const char* name, const char* type, const c
 }
 
 } // namespace
+
+ServerMetrics::ServerMetrics()
+    : m_startUnix(std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                      .count())
+    , m_instanceId(randomHex(16)) {}
 
 std::string ServerMetrics::prometheus(const discovery::RegistryStats& s,
                                       const discovery::DiscoveryConfig& c) const {
@@ -57,8 +89,37 @@ std::string ServerMetrics::prometheus(const discovery::RegistryStats& s,
            static_cast<double>(s.parkedPolls));
     metric(out, "discovery_connections_total", "counter", "TCP connections accepted.",
            static_cast<double>(m_connections));
+    metric(out, "discovery_connections_open", "gauge", "TCP connections open now.",
+           static_cast<double>(m_transport.open));
     metric(out, "discovery_connections_refused_total", "counter",
-           "TCP connections closed at once (connection cap).", static_cast<double>(m_refused));
+           "TCP connections closed at once (connection cap, nothing to shed).",
+           static_cast<double>(m_refused));
+    metric(out, "discovery_connections_shed_total", "counter",
+           "Connections without a complete request closed to make room (cap or descriptors).",
+           static_cast<double>(m_transport.shed));
+    metric(out, "discovery_accept_errors_total", "counter",
+           "accept() failures (EMFILE/ENFILE...), each followed by a back-off.",
+           static_cast<double>(m_transport.acceptErrors));
+    metric(out, "discovery_header_timeouts_total", "counter",
+           "Connections closed: request not complete within --header-timeout.",
+           static_cast<double>(m_transport.headerTimeouts));
+    metric(out, "discovery_write_timeouts_total", "counter",
+           "Connections closed: reply made no progress within --write-timeout.",
+           static_cast<double>(m_transport.writeTimeouts));
+    metric(out, "discovery_write_refused_total", "counter",
+           "Replies refused with HTTP 503: a write-buffer bound was reached.",
+           static_cast<double>(m_transport.writeRefused));
+    metric(out, "discovery_bad_requests_total", "counter", "Unparsable HTTP requests answered 400.",
+           static_cast<double>(m_transport.badRequests));
+    metric(out, "discovery_write_buffer_bytes", "gauge",
+           "Reply bytes held for unfinished writes (a shared reply counts once).",
+           static_cast<double>(m_transport.writeBufferBytes));
+    metric(out, "discovery_server_start_time_seconds", "gauge",
+           "Unix time this server process started (changes on a restart).", m_startUnix);
+    out << "# HELP discovery_server_info This server process: a random id chosen at start, and "
+           "the version.\n# TYPE discovery_server_info gauge\n"
+        << "discovery_server_info{instance_id=\"" << m_instanceId << "\",version=\""
+        << prometheusLabel(REGSCOPE_VERSION_STRING) << "\"} 1\n";
     metric(out, "discovery_last_eviction_pass_timestamp_seconds", "gauge",
            "Unix time of the last eviction pass (0: none yet).",
            static_cast<double>(s.lastEvictionPassNs) / 1e9);
@@ -110,7 +171,19 @@ nlohmann::json ServerMetrics::status(const discovery::RegistryStats& s,
         {"last_eviction_pass", s.lastEvictionPassNs},
         {"next_eviction_pass", s.nextEvictionPassNs},
         {"parked_polls", s.parkedPolls},
-        {"connections", m_connections},
+        {"start_time", m_startUnix},
+        {"instance_id", m_instanceId},
+        {"version", REGSCOPE_VERSION_STRING},
+        {"connections", m_transport.open},
+        {"connections_total", m_connections},
+        {"connections_refused", m_refused},
+        {"connections_shed", m_transport.shed},
+        {"accept_errors", m_transport.acceptErrors},
+        {"header_timeouts", m_transport.headerTimeouts},
+        {"write_timeouts", m_transport.writeTimeouts},
+        {"write_refused", m_transport.writeRefused},
+        {"bad_requests", m_transport.badRequests},
+        {"write_buffer_bytes", m_transport.writeBufferBytes},
         {"requests", std::move(requests)},
         {"config",
          {{"renew_interval_s", seconds(c.renewInterval)},

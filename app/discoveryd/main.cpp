@@ -18,13 +18,28 @@
 
 namespace {
 
-// Thousands of parked long-polls need thousands of descriptors: take what we may.
-void raiseDescriptorLimit() {
+// Thousands of parked long-polls need thousands of descriptors: take what we may, and say
+// so when the connection cap is still above what the process can open.
+void raiseDescriptorLimit(std::size_t maxConnections) {
     rlimit lim{};
-    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return;
+    if (lim.rlim_cur < lim.rlim_max) {
         lim.rlim_cur = lim.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &lim);
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0)
+            getrlimit(RLIMIT_NOFILE, &lim);
     }
+    constexpr rlim_t kReserve = 32; // listener, stdio, timers, eventfd...
+    if (lim.rlim_cur != RLIM_INFINITY && maxConnections + kReserve > lim.rlim_cur)
+        std::fprintf(
+            stderr,
+            "regscope-discoveryd: warning: --max-connections %zu is above the "
+            "descriptor limit %llu (RLIMIT_NOFILE, hard limit %llu): past about %llu "
+            "open connections accept() fails with EMFILE, and the server backs off "
+            "and sheds connections that have not sent a whole request\n",
+            maxConnections, static_cast<unsigned long long>(lim.rlim_cur),
+            static_cast<unsigned long long>(lim.rlim_max),
+            static_cast<unsigned long long>(lim.rlim_cur > kReserve ? lim.rlim_cur - kReserve : 0));
 }
 
 } // namespace
@@ -42,7 +57,7 @@ int main(int argc, char** argv) {
         std::fputs(discoveryd::usage().c_str(), stdout);
         return 0;
     }
-    raiseDescriptorLimit();
+    raiseDescriptorLimit(options->maxConnections);
 
     discovery::SystemClock clock;
     discovery::DiscoveryRegistry registry(options->registry, clock);

@@ -1,7 +1,10 @@
 #include "models/discovery/DiscoveryRegistry.h"
 
+#include "models/discovery/JsonWriter.h"
+
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <set>
 
 namespace regscope::discovery {
@@ -59,7 +62,25 @@ const DiscoveryRegistry::App* DiscoveryRegistry::findApp(const std::string& env,
 
 void DiscoveryRegistry::bumpLatest(App& app, std::int64_t stamp) {
     // Strictly increasing, so a poller holding the previous stamp always sees the change.
+    // Client stamps are range-checked before they get here; the guard keeps the +1 defined
+    // whatever happens.
+    if (app.latestTimestamp == std::numeric_limits<std::int64_t>::max())
+        return;
     app.latestTimestamp = std::max(stamp, app.latestTimestamp + 1);
+}
+
+std::expected<void, Error> DiscoveryRegistry::checkStamp(const char* name, std::int64_t stamp,
+                                                         std::int64_t now) const {
+    if (stamp < 0)
+        return std::unexpected(Error{Code::BadRequest, std::string(name) +
+                                                           ": must not be negative (got " +
+                                                           std::to_string(stamp) + ")"});
+    if (stamp > now && stamp - now > kMaxStampAheadNs)
+        return std::unexpected(
+            Error{Code::BadRequest, std::string(name) + ": " + std::to_string(stamp) +
+                                        " is more than 1 h ahead of the server's clock (" +
+                                        std::to_string(now) + " ns)"});
+    return {};
 }
 
 InstanceInfo DiscoveryRegistry::infoOf(const App& app, const std::string& zone, int status) const {
@@ -104,6 +125,10 @@ std::expected<void, Error> DiscoveryRegistry::registerInstance(RegisterArgs args
     {
         const std::lock_guard lock(m_mutex);
         const std::int64_t now = m_clock.nowNs();
+        if (auto r = checkStamp("latest_timestamp", args.latestTimestamp, now); !r)
+            return r;
+        if (auto r = checkStamp("dirty_timestamp", args.dirtyTimestamp, now); !r)
+            return r;
         App* app = findApp(in.env, in.appid);
         const Instance* old = nullptr;
         if (app) {
@@ -159,6 +184,7 @@ std::expected<void, Error> DiscoveryRegistry::registerInstance(RegisterArgs args
             it->second = std::move(in);
         }
         ++m_registers;
+        ++m_generation;
         bumpLatest(*app, args.latestTimestamp > 0 ? args.latestTimestamp : now);
         wake(*app, pending);
     }
@@ -169,6 +195,8 @@ std::expected<void, Error> DiscoveryRegistry::registerInstance(RegisterArgs args
 std::expected<Instance, Error> DiscoveryRegistry::renew(const InstanceKey& key, bool replication,
                                                         std::int64_t dirtyTimestamp) {
     const std::lock_guard lock(m_mutex);
+    if (auto r = checkStamp("dirty_timestamp", dirtyTimestamp, m_clock.nowNs()); !r)
+        return std::unexpected(r.error());
     App* app = findApp(key.env, key.appid);
     if (!app)
         return std::unexpected(
@@ -182,6 +210,7 @@ std::expected<Instance, Error> DiscoveryRegistry::renew(const InstanceKey& key, 
     h->second.renewTimestamp = m_clock.nowNs();
     m_guard.renewed();
     ++m_renews;
+    ++m_generation;
     if (replication) {
         if (dirtyTimestamp > h->second.dirtyTimestamp)
             return std::unexpected(notFound("peer holds a newer instance: register again"));
@@ -202,6 +231,7 @@ bool DiscoveryRegistry::removeInstance(App& app, const std::string& zone,
         app.zones.erase(z);
     --app.count;
     --m_instances;
+    ++m_generation;
     bumpLatest(app, latestTimestamp);
     return true;
 }
@@ -211,11 +241,14 @@ std::expected<void, Error> DiscoveryRegistry::cancel(const InstanceKey& key,
     Pending pending;
     {
         const std::lock_guard lock(m_mutex);
+        const std::int64_t now = m_clock.nowNs();
+        if (auto r = checkStamp("latest_timestamp", latestTimestamp, now); !r)
+            return r;
         App* app = findApp(key.env, key.appid);
         if (!app)
             return std::unexpected(
                 notFound("appid " + key.appid + " not registered in env " + key.env));
-        const std::int64_t stamp = latestTimestamp > 0 ? latestTimestamp : m_clock.nowNs();
+        const std::int64_t stamp = latestTimestamp > 0 ? latestTimestamp : now;
         if (!removeInstance(*app, key.zone, key.hostname, stamp))
             return std::unexpected(
                 notFound("hostname " + key.hostname + " not registered in zone " + key.zone));
@@ -233,7 +266,9 @@ std::expected<InstanceInfo, Error> DiscoveryRegistry::fetch(const std::string& e
                                                             int status) const {
     const std::lock_guard lock(m_mutex);
     const App* app = findApp(env, appid);
-    if (!app)
+    // An app whose last instance went is still tracked (its stamp wakes the long-polls), but
+    // fetch answers -404 for it, as the reference server does.
+    if (!app || app->count == 0)
         return std::unexpected(notFound("appid " + appid + " not registered in env " + env));
     if (!zone.empty() && !app->zones.contains(zone))
         return std::unexpected(notFound("no instance of " + appid + " in zone " + zone));
@@ -262,6 +297,41 @@ std::map<std::string, std::vector<Instance>> DiscoveryRegistry::fetchAll() const
                 list.push_back(inst);
     }
     return out;
+}
+
+void DiscoveryRegistry::appendFetchAllJson(std::string& out) const {
+    const std::lock_guard lock(m_mutex);
+    // Grouped by appid across envs, as fetchAll(): pointers, not copies, of the instances.
+    std::map<std::string_view, std::vector<const Instance*>> byApp;
+    for (const auto& [k, app] : m_apps) {
+        if (app.count == 0)
+            continue;
+        auto& list = byApp[app.appid];
+        for (const auto& [z, hosts] : app.zones)
+            for (const auto& [h, inst] : hosts)
+                list.push_back(&inst);
+    }
+    out += '{';
+    bool first = true;
+    for (const auto& [appid, list] : byApp) {
+        if (!first)
+            out += ',';
+        first = false;
+        appendJsonString(out, appid);
+        out += ":[";
+        for (std::size_t i = 0; i < list.size(); ++i) {
+            if (i)
+                out += ',';
+            appendJson(out, *list[i]);
+        }
+        out += ']';
+    }
+    out += '}';
+}
+
+std::uint64_t DiscoveryRegistry::generation() const {
+    const std::lock_guard lock(m_mutex);
+    return m_generation;
 }
 
 std::expected<void, Error> DiscoveryRegistry::set(const SetArgs& args) {
@@ -299,6 +369,7 @@ std::expected<void, Error> DiscoveryRegistry::set(const SetArgs& args) {
             dst.latestTimestamp = now;
             dst.dirtyTimestamp = now;
         }
+        ++m_generation;
         bumpLatest(*app, now);
         wake(*app, pending);
     }

@@ -22,6 +22,11 @@
 
 namespace regscope::discovery {
 
+// Client-sent latest_timestamp / dirty_timestamp (Unix ns) must lie in [0, now + this]: a
+// stamp further ahead would push an app's change stamp out of the clock's reach (and
+// INT64_MAX would overflow the next bump). 0 means "not given".
+inline constexpr std::int64_t kMaxStampAheadNs = 3'600'000'000'000; // 1 h
+
 struct RegisterArgs {
     Instance instance; // timestamps are set by the registry
     std::int64_t latestTimestamp = 0;
@@ -89,6 +94,11 @@ public:
                                                const std::vector<std::string>& appids,
                                                const std::string& zone, int status) const;
     std::map<std::string, std::vector<Instance>> fetchAll() const;
+    // The same as JSON ({appid: [Instance]}), appended to out without copying instances.
+    void appendFetchAllJson(std::string& out) const;
+    // Bumped by every change a reply can show (register, renew, cancel, set, eviction):
+    // replies built at the same generation are identical and can be shared.
+    std::uint64_t generation() const;
     std::expected<void, Error> set(const SetArgs& args);
 
     // Answers at once (the callback runs before poll returns) when an app is newer than the
@@ -119,6 +129,8 @@ private:
     App* findApp(const std::string& env, const std::string& appid);
     const App* findApp(const std::string& env, const std::string& appid) const;
     static void bumpLatest(App& app, std::int64_t stamp);
+    std::expected<void, Error> checkStamp(const char* name, std::int64_t stamp,
+                                          std::int64_t now) const;
     InstanceInfo infoOf(const App& app, const std::string& zone, int status) const;
     bool removeInstance(App& app, const std::string& zone, const std::string& hostname,
                         std::int64_t latestTimestamp);
@@ -142,6 +154,7 @@ private:
     std::uint64_t m_cancels = 0;
     std::uint64_t m_evictions = 0;
     std::uint64_t m_evictionPasses = 0;
+    std::uint64_t m_generation = 0;
 };
 
 } // namespace regscope::discovery

@@ -8,6 +8,7 @@
 #include <QTest>
 
 #include <chrono>
+#include <limits>
 #include <optional>
 
 using namespace regscope::discovery;
@@ -67,6 +68,10 @@ private Q_SLOTS:
     void pollWakesOnEviction();
     void quotas();
     void jsonWriterMatchesTree();
+    void timestampsAreRangeChecked_data();
+    void timestampsAreRangeChecked();
+    void timestampsStayStrictlyIncreasing();
+    void generationMovesOnEveryVisibleChange();
 };
 
 void TestDiscoveryCore::registerFetchRenewCancel() {
@@ -90,11 +95,19 @@ void TestDiscoveryCore::registerFetchRenewCancel() {
     const auto before = r.fetch("prod", "app", "", 3)->latestTimestamp;
     QVERIFY(r.cancel(key("app", "h1")).has_value());
     QCOMPARE(r.cancel(key("app", "h1")).error().code, Code::NotFound);
-    const auto after = r.fetch("prod", "app", "", 3);
-    QVERIFY(after.has_value()); // the app is still known, now empty
-    QVERIFY(after->latestTimestamp > before);
-    QVERIFY(after->instances.empty());
+    // Its last instance gone, fetch answers -404 as the reference server does...
+    QCOMPARE(r.fetch("prod", "app", "", 3).error().code, Code::NotFound);
+    QVERIFY(r.fetchs("prod", {"app"}, "", 3).empty());
+    // ...but the app is still tracked: a poller holding the old stamp sees the removal.
+    PollSink sink;
+    QVERIFY(!r.poll(PollArgs{"prod", "", "me", {"app"}, {before}}, sink.callback()));
+    QVERIFY(sink.answer.has_value() && sink.answer->has_value());
+    QVERIFY(sink.answer->value().at("app").latestTimestamp > before);
+    QVERIFY(sink.answer->value().at("app").instances.empty());
     QVERIFY(r.fetchAll().empty());
+    std::string all;
+    r.appendFetchAllJson(all);
+    QCOMPARE(all, std::string("{}"));
     QCOMPARE(r.fetch("prod", "missing", "", 3).error().code, Code::NotFound);
     const auto s = r.stats();
     QCOMPARE(s.registers, 1u);
@@ -428,6 +441,7 @@ void TestDiscoveryCore::pollWakesOnEviction() {
     QVERIFY(sink.answer->value().at("app").instances.empty());
     QVERIFY(sink.answer->value().at("app").latestTimestamp > latest);
     QCOMPARE(r.stats().evictions, 1u);
+    QCOMPARE(r.fetch("prod", "app", "", 3).error().code, Code::NotFound); // evicted: -404
 }
 
 void TestDiscoveryCore::quotas() {
@@ -498,6 +512,121 @@ void TestDiscoveryCore::jsonWriterMatchesTree() {
     QCOMPARE(env["code"].get<int>(), -404);
     QVERIFY(!env.contains("data"));
     QCOMPARE(env["ttl"].get<int>(), 1);
+}
+
+void TestDiscoveryCore::timestampsAreRangeChecked_data() {
+    QTest::addColumn<QString>("op");
+    QTest::addColumn<QString>("param");
+    QTest::addColumn<qint64>("offset"); // from now; or an absolute value when `absolute`
+    QTest::addColumn<bool>("absolute");
+    const qint64 max = std::numeric_limits<qint64>::max();
+    for (const char* op : {"register", "cancel", "renew"}) {
+        const QString o = QString::fromLatin1(op);
+        const QString p = o == u"renew"_qs ? u"dirty_timestamp"_qs : u"latest_timestamp"_qs;
+        QTest::addRow("%s INT64_MAX", op) << o << p << max << true;
+        QTest::addRow("%s negative", op) << o << p << qint64(-1) << true;
+        QTest::addRow("%s INT64_MIN", op) << o << p << std::numeric_limits<qint64>::min() << true;
+        QTest::addRow("%s 2h ahead", op) << o << p << qint64(7'200'000'000'000) << false;
+    }
+    QTest::addRow("register dirty INT64_MAX")
+        << u"register"_qs << u"dirty_timestamp"_qs << max << true;
+    QTest::addRow("register dirty negative")
+        << u"register"_qs << u"dirty_timestamp"_qs << qint64(-5) << true;
+}
+
+void TestDiscoveryCore::timestampsAreRangeChecked() {
+    QFETCH(QString, op);
+    QFETCH(QString, param);
+    QFETCH(qint64, offset);
+    QFETCH(bool, absolute);
+    ManualClock clock;
+    DiscoveryRegistry r(cfg(), clock);
+    QVERIFY(r.registerInstance(reg("app", "h1")).has_value());
+    const auto before = r.fetch("prod", "app", "", 3).value();
+    const std::int64_t stamp = absolute ? offset : clock.nowNs() + offset;
+    std::expected<void, Error> result;
+    if (op == u"register"_qs) {
+        auto a = reg("app", "h2");
+        (param == u"latest_timestamp"_qs ? a.latestTimestamp : a.dirtyTimestamp) = stamp;
+        result = r.registerInstance(a);
+    } else if (op == u"cancel"_qs) {
+        result = r.cancel(key("app", "h1"), stamp);
+    } else {
+        auto renewed = r.renew(key("app", "h1"), true, stamp);
+        result = renewed ? std::expected<void, Error>() : std::unexpected(renewed.error());
+    }
+    QVERIFY(!result.has_value());
+    QCOMPARE(result.error().code, Code::BadRequest);
+    QVERIFY2(QString::fromStdString(result.error().message).contains(param),
+             result.error().message.c_str()); // names the parameter
+    // Refused before anything changed.
+    const auto after = r.fetch("prod", "app", "", 3).value();
+    QCOMPARE(after.latestTimestamp, before.latestTimestamp);
+    QCOMPARE(after.instances.at("z1").size(), 1u);
+}
+
+void TestDiscoveryCore::timestampsStayStrictlyIncreasing() {
+    ManualClock clock;
+    DiscoveryRegistry r(cfg(), clock);
+    std::int64_t last = 0;
+    const auto check = [&] {
+        const auto now = r.fetch("prod", "app", "", 3)->latestTimestamp;
+        QVERIFY2(now > last, (std::to_string(now) + " after " + std::to_string(last)).c_str());
+        last = now;
+    };
+    // The largest stamp allowed (1 h ahead), then stamps from the past and zeros: the
+    // app's stamp never goes back, however clients stamp their changes.
+    auto a = reg("app", "h1");
+    a.latestTimestamp = clock.nowNs() + kMaxStampAheadNs;
+    QVERIFY(r.registerInstance(a).has_value());
+    check();
+    QCOMPARE(last, clock.nowNs() + kMaxStampAheadNs);
+    for (int i = 0; i < 5; ++i) {
+        auto b = reg("app", "h" + std::to_string(i + 2));
+        b.latestTimestamp = i % 2 ? 1 : 0;
+        QVERIFY(r.registerInstance(b).has_value());
+        check();
+        QVERIFY(r.cancel(key("app", "h" + std::to_string(i + 2)), 1).has_value());
+        QVERIFY(r.registerInstance(reg("app", "keep" + std::to_string(i))).has_value());
+        check();
+    }
+    QVERIFY(r.set(SetArgs{"z1", "prod", "app", {"h1"}, {2}, {}}).has_value());
+    check();
+    // An hour later the clock catches up; the stamp still moves forward on each change.
+    clock.advance(2h);
+    QVERIFY(r.registerInstance(reg("app", "late")).has_value());
+    check();
+    QCOMPARE(last, clock.nowNs());
+}
+
+void TestDiscoveryCore::generationMovesOnEveryVisibleChange() {
+    ManualClock clock;
+    DiscoveryConfig c = cfg();
+    c.percentThreshold = 0.0;
+    DiscoveryRegistry r(c, clock);
+    auto g = r.generation();
+    const auto moved = [&] {
+        const auto now = r.generation();
+        const bool m = now != g;
+        g = now;
+        return m;
+    };
+    QVERIFY(r.registerInstance(reg("app", "h1")).has_value());
+    QVERIFY(moved());
+    QVERIFY(r.fetch("prod", "app", "", 3).has_value());
+    std::string out;
+    r.appendFetchAllJson(out);
+    QVERIFY(!moved()); // reads change nothing
+    QVERIFY(r.renew(key("app", "h1")).has_value());
+    QVERIFY(moved()); // renew_timestamp is in fetch/all
+    QVERIFY(r.set(SetArgs{"z1", "prod", "app", {"h1"}, {2}, {}}).has_value());
+    QVERIFY(moved());
+    QVERIFY(!r.renew(key("app", "nope")).has_value());
+    QVERIFY(!moved());
+    clock.advance(200s);
+    r.tick();
+    QCOMPARE(r.stats().evictions, 1u);
+    QVERIFY(moved());
 }
 
 QTEST_GUILESS_MAIN(TestDiscoveryCore)
