@@ -2,11 +2,13 @@
 // DiscoveryConnector's worker: lives on the connector's thread and owns the HTTP client.
 
 #include "connectors/discovery/DiscoveryConnector.h"
+#include "connectors/discovery/DiscoveryJson.h"
 #include "connectors/discovery/InstanceState.h"
 #include "connectors/discovery/ServerFacts.h"
 #include "models/SourceEvent.h"
 
 #include <QHash>
+#include <QMap>
 #include <QNetworkAccessManager>
 #include <QObject>
 #include <QPointer>

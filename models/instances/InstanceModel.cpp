@@ -202,8 +202,9 @@ void InstanceModel::onMetrics(const MetricsSample& sample) {
     }
     if (seen)
         setTiming(t);
-    if (asOf > 0)
-        touchAsOf(asOf);
+    // A discovery connector says when it last confirmed the instances; any other source that
+    // is still sampling is still talking (an etcd watch tells every change as it happens).
+    touchAsOf(asOf > 0 ? asOf : sample.timestampMs);
 }
 
 void InstanceModel::onStoreCleared() {
@@ -351,7 +352,8 @@ void InstanceModel::upsertIds(const QStringList& ids) {
     const bool aligned = qsizetype(changedRecords.size()) == ids.size();
     for (qsizetype k = 0; k < ids.size(); ++k) {
         const QString& id = ids[k];
-        const Record* rec = aligned ? changedRecords[size_t(k)] : m_store->find(RecordKind::Instance, id);
+        const Record* rec =
+            aligned ? changedRecords[size_t(k)] : m_store->find(RecordKind::Instance, id);
         const auto* r = rec ? std::get_if<InstanceRecord>(rec) : nullptr;
         if (!r)
             continue;
@@ -409,6 +411,10 @@ void InstanceModel::upsertIds(const QStringList& ids) {
             app->appid = appid;
             app->row = int(m_apps.size());
             app->rows = std::move(newApps[appid]);
+            std::sort(app->rows.begin(), app->rows.end(),
+                      [this](const InstanceRecord& x, const InstanceRecord& y) {
+                          return compareRows(x, y) < 0;
+                      });
             for (const auto& r : app->rows)
                 count(r, *app, +1);
             app->renumber();
@@ -417,6 +423,14 @@ void InstanceModel::upsertIds(const QStringList& ids) {
         }
         endInsertRows();
     }
+    // Appended and changed rows may stand out of order now: one layout change puts them back.
+    std::vector<App*> touched;
+    for (const auto& [app, rows] : changed)
+        touched.push_back(app);
+    for (const auto& [app, rows] : added)
+        if (!changed.contains(app))
+            touched.push_back(app);
+    resort(touched, !newAppOrder.isEmpty());
 }
 
 QModelIndex InstanceModel::index(int row, int column, const QModelIndex& parent) const {
@@ -455,6 +469,10 @@ const InstanceRecord* InstanceModel::recordAt(const QModelIndex& index) const {
         return nullptr;
     const auto* app = static_cast<const App*>(index.internalPointer());
     return index.row() < int(app->rows.size()) ? &app->rows[size_t(index.row())] : nullptr;
+}
+
+QString InstanceModel::appIdAt(int appRow) const {
+    return appRow >= 0 && appRow < int(m_apps.size()) ? m_apps[size_t(appRow)]->appid : QString();
 }
 
 QVariant InstanceModel::data(const QModelIndex& index, int role) const {

@@ -95,7 +95,14 @@ public:
     qint64 asOfMs() const { return m_asOfMs; }
     qint64 dataAgeMs() const;
     bool dataTooOld() const;
-    const InstanceRecord* recordAt(const QModelIndex& index) const;
+    const InstanceRecord* recordAt(const QModelIndex& index) const; // null for app rows
+    QString appIdAt(int appRow) const;
+
+    // Sorting lives here, not in a proxy (see InstanceModelSort.cpp): apps by appid,
+    // instances by `column`.
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+    int sortColumn() const { return m_sortColumn; }
+    Qt::SortOrder sortOrder() const { return m_sortOrder; }
 
     QModelIndex index(int row, int column, const QModelIndex& parent = {}) const override;
     QModelIndex parent(const QModelIndex& child) const override;
@@ -129,6 +136,11 @@ private:
     void upsertIds(const QStringList& ids);
     void count(const InstanceRecord& r, App& app, int sign);
     void renumberApps();
+    int compareRows(const InstanceRecord& a, const InstanceRecord& b) const;
+    bool appLess(const App& a, const App& b) const;
+    // Restores the order of these apps' rows (and of the apps, with topLevel) with one layout
+    // change, when a change broke it.
+    void resort(const std::vector<App*>& apps, bool topLevel);
     void touchAsOf(qint64 ms);
     QModelIndex appIndex(const App& app, int column = 0) const;
     QVariant appData(const App& app, int column, int role) const;
@@ -146,6 +158,8 @@ private:
     qint64 m_asOfMs = 0;
     bool m_wasTooOld = false;
     Timing m_timing;
+    int m_sortColumn = NameColumn;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     std::function<qint64()> m_now;
     QTimer m_ticker;
 };

@@ -9,6 +9,7 @@
 #include "models/instances/ProtectionStatus.h"
 
 #include <QAbstractItemModelTester>
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -287,12 +288,19 @@ void TestInstanceModel::scatteredRemovalsAreBatched() {
             keep = model.index(i, 0, burst);
     QVERIFY(keep.isValid());
     QSignalSpy removes(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy proxyRemoves(&proxy, &QAbstractItemModel::rowsRemoved);
     EventBatch gone;
     for (int i = 0; i < 2'000; i += 2)
         gone.push_back(RemoveEvent{RecordKind::Instance,
                                    u"burst/z1/prod/h%1"_s.arg(i, 5, 10, QLatin1Char('0'))});
     send(store, std::move(gone));
     QCOMPARE(removes.size(), 1);
+    QCOMPARE(proxyRemoves.size(), 1); // and the proxy passes it on as one, not 1,000
+    // Sorted by name, the survivors are in order in the model and through the proxy.
+    QPersistentModelIndex pb = appRow(proxy, u"burst"_s);
+    QCOMPARE(pb.data(InstanceModel::AppIdRole).toString(), u"burst"_s);
+    QCOMPARE(proxy.index(0, 0, pb).data().toString(), u"h00001"_s);
+    QCOMPARE(proxy.index(1, 0, pb).data().toString(), u"h00003"_s);
     QCOMPARE(model.rowCount(appRow(model, u"burst"_s)), 1'000);
     QCOMPARE(model.instanceCount(), 1'001);
     QVERIFY(keep.isValid());
@@ -303,6 +311,24 @@ void TestInstanceModel::scatteredRemovalsAreBatched() {
     QCOMPARE(left.size(), 1'000);
     QVERIFY(left.contains(u"h00001"_s) && !left.contains(u"h00002"_s));
     QCOMPARE(countLeaves(proxy), 1'001);
+    // A burst of new names between the old ones: one insert, one layout change, in order.
+    QSignalSpy inserts(&proxy, &QAbstractItemModel::rowsInserted);
+    EventBatch burstIn;
+    for (int i = 0; i < 2'000; i += 2)
+        burstIn.push_back(UpsertEvent{inst(u"burst"_s, u"h%1"_s.arg(i, 5, 10, QLatin1Char('0')))});
+    send(store, std::move(burstIn));
+    QCOMPARE(inserts.size(), 1);
+    QCOMPARE(proxy.rowCount(pb), 2'000);
+    for (int i = 0; i < 2'000; i += 250)
+        QCOMPARE(proxy.index(i, 0, pb).data().toString(),
+                 u"h%1"_s.arg(i, 5, 10, QLatin1Char('0')));
+    QCOMPARE(keep.data().toString(), u"h01001"_s);
+    // Back to the state the rest of this test expects.
+    EventBatch out;
+    for (int i = 0; i < 2'000; i += 2)
+        out.push_back(RemoveEvent{RecordKind::Instance,
+                                  u"burst/z1/prod/h%1"_s.arg(i, 5, 10, QLatin1Char('0'))});
+    send(store, std::move(out));
     // The same across apps: 600 apps of one instance each, every other one goes.
     SnapshotEvent many;
     many.kind = RecordKind::Instance;

@@ -14,6 +14,7 @@
 #include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -138,8 +139,8 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     connect(m_staleOnly, &QCheckBox::toggled, m_proxy, &InstanceFilterProxy::setStaleOnly);
     connect(store, &Store::metricsSampled, this, &InstancesView::onMetrics);
     connect(store, &Store::healthChanged, this, &InstancesView::onStoreHealth);
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& parent) {
-        if (!parent.isValid())
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& where) {
+        if (!where.isValid())
             refreshZones();
         refreshSummary();
     });
@@ -282,7 +283,7 @@ void InstancesView::refreshSummary() {
 
 void InstancesView::refreshFreshness() {
     const qint64 asOf = m_model->asOfMs();
-    if (asOf <= 0) {
+    if (asOf <= 0 || m_model->instanceCount() == 0) {
         m_freshness->clear();
         return;
     }

@@ -28,9 +28,11 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 using namespace Qt::StringLiterals;
 using namespace regscope;
@@ -72,7 +74,7 @@ double maxStallMs(const std::function<bool()>& done) {
     double worst = 0;
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
-    QObject::connect(&probe, &QTimer::timeout, [&] {
+    QObject::connect(&probe, &QTimer::timeout, &probe, [&] {
         const qint64 now = clock.nsecsElapsed();
         worst = std::max(worst, (double(now - last) / 1e6) - 5.0);
         last = now;
@@ -166,7 +168,7 @@ double idleCpuPercent(bool oldTicking) {
     fleet.fill(g_idleInstances, 100, nowMs);
     QTimer oldTick;
     InstanceModel* model = fleet.view->model();
-    QObject::connect(&oldTick, &QTimer::timeout, [model] {
+    QObject::connect(&oldTick, &QTimer::timeout, &oldTick, [model] {
         // What the model did before: every row of every app signalled each second.
         for (int a = 0; a < model->rowCount(); ++a) {
             const QModelIndex app = model->index(a, 0);
