@@ -4,6 +4,7 @@
 #include "models/Store.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QThread>
 
 #include <algorithm>
@@ -72,7 +73,8 @@ InstanceModel::InstanceModel(Store* store, QObject* parent)
     : QAbstractItemModel(parent)
     , m_store(store)
     , m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
-    , m_ticker(this) {
+    , m_ticker(this)
+    , m_chunkTimer(this) {
     connect(store, &Store::recordsChanged, this, &InstanceModel::onRecordsChanged);
     connect(store, &Store::metricsSampled, this, &InstanceModel::onMetrics);
     connect(store, &Store::healthChanged, this, [this] {
@@ -82,6 +84,8 @@ InstanceModel::InstanceModel(Store* store, QObject* parent)
     });
     connect(&m_ticker, &QTimer::timeout, this, &InstanceModel::tick);
     m_ticker.start(1000);
+    m_chunkTimer.setSingleShot(true);
+    connect(&m_chunkTimer, &QTimer::timeout, this, &InstanceModel::applyChunk);
     for (const auto& s : store->metricsHistory())
         onMetrics(s);
     QStringList existing;
@@ -220,10 +224,45 @@ void InstanceModel::onRecordsChanged(RecordKind kind, const QStringList& upserte
     Q_ASSERT(QThread::currentThread() == thread());
     if (kind != RecordKind::Instance)
         return;
-    removeIds(removed);
-    upsertIds(upserted);
     if (!upserted.isEmpty())
         touchAsOf(now());
+    // Small flushes are applied at once; a burst is applied a chunk per event-loop turn, so
+    // the window keeps answering whatever its size. The store holds the truth meanwhile:
+    // a chunk reads each record as it is when the chunk runs.
+    if (m_pending.empty() && removed.size() + upserted.size() <= kChunkIds) {
+        removeIds(removed);
+        upsertIds(upserted);
+        return;
+    }
+    if (!removed.isEmpty())
+        m_pending.push_back({removed, true});
+    if (!upserted.isEmpty())
+        m_pending.push_back({upserted, false});
+    if (!m_chunkTimer.isActive())
+        m_chunkTimer.start(0);
+}
+
+void InstanceModel::applyChunk() {
+    // Slices of a few hundred ids until this turn's budget is spent: what a slice costs
+    // depends on how many apps it touches, not only on how many ids it holds.
+    constexpr qsizetype kSlice = 500;
+    constexpr qint64 kBudgetMs = 15;
+    QElapsedTimer spent;
+    spent.start();
+    while (!m_pending.empty() && spent.elapsed() < kBudgetMs) {
+        Pending& front = m_pending.front();
+        const QStringList slice = front.ids.mid(front.done, kSlice);
+        front.done += slice.size();
+        const bool removal = front.removal;
+        if (front.done >= front.ids.size())
+            m_pending.pop_front();
+        if (removal)
+            removeIds(slice);
+        else
+            upsertIds(slice);
+    }
+    if (!m_pending.empty())
+        m_chunkTimer.start(0);
 }
 
 void InstanceModel::renumberApps() {

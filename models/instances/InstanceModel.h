@@ -16,6 +16,7 @@
 #include <QMap>
 #include <QTimer>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -84,6 +85,7 @@ public:
     void tick();
 
     int instanceCount() const;
+    bool catchingUp() const { return !m_pending.empty(); } // a burst is still being applied
     int staleCount() const; // instances whose verdict is Stale now
     Verdict verdict(const InstanceRecord& r) const;
     qint64 renewAgeMs(const InstanceRecord& r) const; // -1 when untracked
@@ -130,6 +132,7 @@ private:
     void onRecordsChanged(RecordKind kind, const QStringList& upserted, const QStringList& removed);
     void onMetrics(const MetricsSample& sample);
     void onStoreCleared();
+    void applyChunk();
     void removeIds(const QStringList& ids);
     void removeChildRows(App& app, std::vector<int> rows);
     void removeAppRows(std::vector<int> rows);
@@ -162,6 +165,16 @@ private:
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
     std::function<qint64()> m_now;
     QTimer m_ticker;
+    // Ids of a burst not applied yet, in the store's order (removals of a flush first).
+    // Flushes up to kChunkIds ids are applied at once.
+    static constexpr qsizetype kChunkIds = 5'000;
+    struct Pending {
+        QStringList ids;
+        bool removal = false;
+        qsizetype done = 0;
+    };
+    std::deque<Pending> m_pending;
+    QTimer m_chunkTimer;
 };
 
 } // namespace regscope

@@ -163,7 +163,11 @@ BurstResult burst(bool withView, int n) {
         puts.emplace_back(UpsertEvent{instance(u"burst"_s, g_base + i, nowMs), 0});
     post(fleet.store, std::move(puts));
     const qsizetype want = g_base + n;
-    out.insertMs = maxStallMs([&] { return fleet.store.count(RecordKind::Instance) == want; });
+    const auto shown = [&] {
+        return fleet.view ? qsizetype(fleet.view->model()->instanceCount())
+                          : fleet.store.count(RecordKind::Instance);
+    };
+    out.insertMs = maxStallMs([&] { return shown() == want; });
     out.insertCpuMs = g_lastStallCpuMs;
     // Removals scattered through the burst's app (every other instance: n/2 runs) and
     // across the first apps (one each).
@@ -177,7 +181,7 @@ BurstResult burst(bool withView, int n) {
             recordId(instance(u"app-%1"_s.arg(i % g_apps, 4, 10, QLatin1Char('0')), i, nowMs)), 0});
     const qsizetype left = want - qsizetype(gone.size());
     post(fleet.store, std::move(gone));
-    out.removeMs = maxStallMs([&] { return fleet.store.count(RecordKind::Instance) == left; });
+    out.removeMs = maxStallMs([&] { return shown() == left; });
     out.removeCpuMs = g_lastStallCpuMs;
     return out;
 }
