@@ -99,11 +99,16 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     m_tree->setAlternatingRowColors(true);
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_tree->header()->resizeSection(InstanceModel::NameColumn, 220);
-    m_tree->header()->resizeSection(InstanceModel::AddrsColumn, 200);
-    m_tree->header()->resizeSection(InstanceModel::RegisteredColumn, 150);
+    m_tree->header()->resizeSection(InstanceModel::NameColumn, 200);
+    m_tree->header()->resizeSection(InstanceModel::ZoneColumn, 70);
+    m_tree->header()->resizeSection(InstanceModel::EnvColumn, 60);
+    m_tree->header()->resizeSection(InstanceModel::AddrsColumn, 170);
+    m_tree->header()->resizeSection(InstanceModel::VersionColumn, 70);
+    m_tree->header()->resizeSection(InstanceModel::StatusColumn, 120);
+    m_tree->header()->resizeSection(InstanceModel::RegisteredColumn, 140);
+    m_tree->header()->resizeSection(InstanceModel::RenewAgeColumn, 80);
     m_tree->header()->resizeSection(InstanceModel::StaleColumn, 150);
-    m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 170);
+    m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 150);
 
     m_detail->setObjectName(u"instanceDetail"_s);
     m_detail->setReadOnly(true);
@@ -118,8 +123,9 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     auto* top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(m_tree);
     top->addWidget(m_detail);
-    top->setStretchFactor(0, 3);
+    top->setStretchFactor(0, 5);
     top->setStretchFactor(1, 1);
+    top->setSizes({1000, 220}); // the tree's columns first; the pane widens on demand
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(top);
     split->addWidget(m_tabs);
@@ -220,10 +226,11 @@ void InstancesView::changeEvent(QEvent* event) {
 }
 
 void InstancesView::restyle() {
-    const ThemeKind kind = theme::current();
+    // The light theme's "down" red under white text reads on both palettes (the dark one's
+    // red is a text colour, too light to carry white).
     m_banner->setStyleSheet(u"QLabel { background: %1; color: white; font-weight: bold;"
                             " padding: 8px; border-radius: 3px; }"_s.arg(
-                                css(theme::text(ItemState::Down, kind))));
+                                css(theme::text(ItemState::Down, ThemeKind::Light))));
     refreshFreshness();
 }
 
