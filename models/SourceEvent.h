@@ -55,7 +55,7 @@ struct InstanceRecord {
     qint64 renewTimestampNs = 0;
     qint64 dirtyTimestampNs = 0;
     qint64 latestTimestampNs = 0;
-    QString source; // "discovery" or "etcd"
+    QString source;     // "discovery" or "etcd"
     qint64 leaseId = 0; // etcd: the lease that keeps the key (0: none)
     // The connector's judgement when the server answered: the server's now minus the last
     // renew (-1: no renews), our wall clock at that answer, and the stale verdict from them.

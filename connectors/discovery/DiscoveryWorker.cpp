@@ -220,7 +220,8 @@ void DiscoveryWorker::appendFreshness(std::vector<MetricPoint>& points) const {
     // regscope's own view of the source, beside the server's gauges: when the instances were
     // last confirmed and how often they are asked for (InstanceModel's "as of").
     if (m_lastObservedMs > 0)
-        points.push_back({u"regscope_instances_as_of_seconds"_s, {}, double(m_lastObservedMs) / 1000.0});
+        points.push_back(
+            {u"regscope_instances_as_of_seconds"_s, {}, double(m_lastObservedMs) / 1000.0});
     points.push_back(
         {u"regscope_instances_refresh_interval_seconds"_s, {}, double(refreshMs()) / 1000.0});
 }
@@ -253,9 +254,8 @@ void DiscoveryWorker::fetchSnapshot() {
             return;
         }
         if (m_state.hasSnapshot() && m_state.goneFromAll(*records) > 0) {
-            withFreshCounters([this, recs = std::move(*records)]() mutable {
-                applySnapshot(std::move(recs));
-            });
+            withFreshCounters(
+                [this, recs = std::move(*records)]() mutable { applySnapshot(std::move(recs)); });
             return;
         }
         applySnapshot(std::move(*records));
@@ -427,9 +427,9 @@ void DiscoveryWorker::applyChanged(const QString& envName, const QSet<QString>& 
     const auto obs = observation();
     for (const auto& appid : appids) {
         auto info = infos.value(appid);
-        settleRemovals(m_state.replaceApp(envName, appid, std::move(info.instances), obs,
-                                          removals(), batch),
-                       false);
+        settleRemovals(
+            m_state.replaceApp(envName, appid, std::move(info.instances), obs, removals(), batch),
+            false);
     }
     emitBatch(std::move(batch));
     if (m_health == HealthState::Degraded)

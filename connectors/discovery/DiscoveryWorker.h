@@ -87,8 +87,8 @@ private:
     bool m_statusAvailable = true;
     qint64 m_pollTimeoutMs = 30'000;
     qint64 m_renewIntervalMs = 30'000;
-    qint64 m_clockOffsetMs = 0;   // the server's clock minus ours (from /status "now")
-    qint64 m_lastObservedMs = 0;  // our clock at the last applied instances answer
+    qint64 m_clockOffsetMs = 0;  // the server's clock minus ours (from /status "now")
+    qint64 m_lastObservedMs = 0; // our clock at the last applied instances answer
     discoveryconn::ServerIdentity m_identity;
     bool m_restartPending = false;
     std::optional<qint64> m_evictionsTotal; // the server's discovery_evictions_total

@@ -89,10 +89,9 @@ qint64 InstanceState::removeAll(const QStringList& ids, const Observation& obs,
     const qint64 nowMs = obs.localNowMs;
     if (removals.serverRestarted) {
         // Nobody evicted these: the server lost them when it restarted.
-        out.push_back(TimelineEvent{
-            nowMs, u"server-restart"_s, u"discovery server"_s,
-            u"server restarted: %1 %2 no longer known"_s.arg(ids.size()).arg(
-                ids.size() == 1 ? u"instance"_s : u"instances"_s)});
+        out.push_back(TimelineEvent{nowMs, u"server-restart"_s, u"discovery server"_s,
+                                    u"server restarted: %1 %2 no longer known"_s.arg(ids.size())
+                                        .arg(ids.size() == 1 ? u"instance"_s : u"instances"_s)});
         for (const auto& id : ids) {
             out.push_back(RemoveEvent{RecordKind::Instance, id, 0});
             forget(id);
@@ -110,8 +109,8 @@ qint64 InstanceState::removeAll(const QStringList& ids, const Observation& obs,
     gone.reserve(size_t(ids.size()));
     for (const auto& id : ids) {
         const auto& r = m_records[id];
-        gone.push_back({id, r.renewTimestampNs > 0 ? obs.serverNowMs - r.renewTimestampNs / 1'000'000
-                                                   : -1});
+        gone.push_back(
+            {id, r.renewTimestampNs > 0 ? obs.serverNowMs - r.renewTimestampNs / 1'000'000 : -1});
     }
     std::stable_sort(gone.begin(), gone.end(),
                      [](const Gone& a, const Gone& b) { return a.ageMs > b.ageMs; });

@@ -45,9 +45,8 @@ public:
     qint64 replaceAll(std::vector<InstanceRecord> records, const Observation& obs,
                       const Removals& removals, EventBatch& out);
     // Replaces the instances of one (env, appid).
-    qint64 replaceApp(const QString& env, const QString& appid,
-                      std::vector<InstanceRecord> records, const Observation& obs,
-                      const Removals& removals, EventBatch& out);
+    qint64 replaceApp(const QString& env, const QString& appid, std::vector<InstanceRecord> records,
+                      const Observation& obs, const Removals& removals, EventBatch& out);
 
     // Instances we know that the answer no longer lists (before applying it).
     qsizetype goneFromAll(const std::vector<InstanceRecord>& records) const;

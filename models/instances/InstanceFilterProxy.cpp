@@ -42,7 +42,8 @@ bool InstanceFilterProxy::filtering() const {
 QVariant InstanceFilterProxy::data(const QModelIndex& index, int role) const {
     if (role == Qt::DisplayRole && index.column() == InstanceModel::NameColumn &&
         !index.parent().isValid() && filtering()) {
-        const int total = QSortFilterProxyModel::data(index, InstanceModel::InstanceCountRole).toInt();
+        const int total =
+            QSortFilterProxyModel::data(index, InstanceModel::InstanceCountRole).toInt();
         const int shown = rowCount(index.siblingAtColumn(0));
         if (shown < total)
             return tr("%1 (%2 of %3)")
@@ -59,9 +60,8 @@ bool InstanceFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sou
     const bool instanceFilters = !m_zone.isEmpty() || m_status != 0 || m_staleOnly;
     if (!sourceParent.isValid()) {
         // With instance filters, an app row shows only through a passing child (recursive).
-        return !instanceFilters &&
-               (m_appid.isEmpty() ||
-                m_instances->appIdAt(sourceRow).contains(m_appid, Qt::CaseInsensitive));
+        return !instanceFilters && (m_appid.isEmpty() || m_instances->appIdAt(sourceRow).contains(
+                                                             m_appid, Qt::CaseInsensitive));
     }
     const InstanceRecord* r = m_instances->recordAt(m_instances->index(sourceRow, 0, sourceParent));
     if (!r)

@@ -31,7 +31,6 @@ public:
 protected:
     bool filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const override;
 
-
 private:
     InstanceModel* m_instances = nullptr;
     QString m_appid;

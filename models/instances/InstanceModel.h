@@ -68,7 +68,7 @@ public:
         qint64 evictThresholdMs = 90'000;
         qint64 evictIntervalMs = 60'000;
         qint64 evictCeilingMs = 3'600'000;
-        qint64 nextEvictionPassMs = 0; // Unix ms; 0: unknown
+        qint64 nextEvictionPassMs = 0;    // Unix ms; 0: unknown
         qint64 refreshIntervalMs = 5'000; // how often the source confirms its instances
         bool selfProtection = false;
     };
@@ -86,9 +86,9 @@ public:
 
     int instanceCount() const;
     bool catchingUp() const { return !m_pending.empty(); } // a burst is still being applied
-    int staleCount() const; // instances whose verdict is Stale now
+    int staleCount() const;                                // instances whose verdict is Stale now
     Verdict verdict(const InstanceRecord& r) const;
-    qint64 renewAgeMs(const InstanceRecord& r) const; // -1 when untracked
+    qint64 renewAgeMs(const InstanceRecord& r) const;          // -1 when untracked
     qint64 projectedEvictionMs(const InstanceRecord& r) const; // 0: not going
     QStringList zones() const;                                 // sorted, of the instances held
 

@@ -71,9 +71,8 @@ qint64 InstanceModel::projectedEvictionMs(const InstanceRecord& r) const {
     // the threshold (the ceiling while self-protection holds), gone at the first pass after.
     if (verdict(r) != Verdict::Stale)
         return 0;
-    const qint64 renewMs = r.observedAtMs > 0 && r.renewAgeMs >= 0
-                               ? r.observedAtMs - r.renewAgeMs
-                               : r.renewTimestampNs / 1'000'000;
+    const qint64 renewMs = r.observedAtMs > 0 && r.renewAgeMs >= 0 ? r.observedAtMs - r.renewAgeMs
+                                                                   : r.renewTimestampNs / 1'000'000;
     const qint64 eligible =
         renewMs + (m_timing.selfProtection ? m_timing.evictCeilingMs : m_timing.evictThresholdMs);
     const qint64 next = m_timing.nextEvictionPassMs;

@@ -320,8 +320,7 @@ void TestInstanceModel::scatteredRemovalsAreBatched() {
     QCOMPARE(inserts.size(), 1);
     QCOMPARE(proxy.rowCount(pb), 2'000);
     for (int i = 0; i < 2'000; i += 250)
-        QCOMPARE(proxy.index(i, 0, pb).data().toString(),
-                 u"h%1"_s.arg(i, 5, 10, QLatin1Char('0')));
+        QCOMPARE(proxy.index(i, 0, pb).data().toString(), u"h%1"_s.arg(i, 5, 10, QLatin1Char('0')));
     QCOMPARE(keep.data().toString(), u"h01001"_s);
     // Back to the state the rest of this test expects.
     EventBatch out;
@@ -359,8 +358,7 @@ void TestInstanceModel::groupHeadersShowFilteredCounts() {
     proxy.setSourceModel(&model);
     EventBatch batch;
     for (int i = 0; i < 31; ++i)
-        batch.push_back(
-            UpsertEvent{inst(u"names"_s, u"n%1"_s.arg(i), i < 3 ? u"z2"_s : u"z1"_s)});
+        batch.push_back(UpsertEvent{inst(u"names"_s, u"n%1"_s.arg(i), i < 3 ? u"z2"_s : u"z1"_s)});
     send(store, std::move(batch));
     QCOMPARE(proxy.index(0, 0).data().toString(), u"names (31)"_s);
     proxy.setZoneFilter(u"z2"_s);

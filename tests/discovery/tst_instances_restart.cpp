@@ -36,9 +36,9 @@ void TestInstancesRestart::restartIsNotEvictions() {
                           u"--evict-threshold"_s, u"1s"_s, u"--evict-ceiling"_s, u"120s"_s}));
     std::vector<std::unique_ptr<QProcess>> fleet;
     for (int i = 0; i < 6; ++i)
-        fleet.push_back(startRegistrator(
-            server.url(), {u"payments.api"_s, u"node-%1"_s.arg(i), u"sh001"_s, u"prod"_s,
-                           u"150ms"_s, u"600"_s}));
+        fleet.push_back(
+            startRegistrator(server.url(), {u"payments.api"_s, u"node-%1"_s.arg(i), u"sh001"_s,
+                                            u"prod"_s, u"150ms"_s, u"600"_s}));
     Store store;
     DiscoveryConnector::Options o;
     o.metricsIntervalMs = 200;

@@ -60,9 +60,9 @@ void TestInstancesStale::healthyNeverStaleKilledMarkedInTime() {
                           u"--evict-threshold"_s, u"6s"_s}));
     std::vector<std::unique_ptr<QProcess>> fleet;
     for (int i = 0; i < kFleet; ++i)
-        fleet.push_back(startRegistrator(server.url(), {i % 2 ? u"payments.api"_s : u"users.api"_s,
-                                                        host(i), u"sh001"_s, u"prod"_s, u"2s"_s,
-                                                        u"600"_s}));
+        fleet.push_back(
+            startRegistrator(server.url(), {i % 2 ? u"payments.api"_s : u"users.api"_s, host(i),
+                                            u"sh001"_s, u"prod"_s, u"2s"_s, u"600"_s}));
     QNetworkAccessManager nam;
     const auto registered = [&] {
         QUrl url = server.url();

@@ -110,8 +110,8 @@ void TestInstancesState::restartIsNotEvictions() {
     Removals restarted;
     restarted.serverRestarted = true;
     restarted.evictionsCounted = 0;
-    state.replaceAll({inst(u"h14"_s, 100), inst(u"h15"_s, 100)}, {kNowMs, kNowMs, 2'000},
-                     restarted, out);
+    state.replaceAll({inst(u"h14"_s, 100), inst(u"h15"_s, 100)}, {kNowMs, kNowMs, 2'000}, restarted,
+                     out);
     QCOMPARE(all<RemoveEvent>(out).size(), size_t(14));
     QVERIFY(!categories(out).contains(u"instance-evict"_s));
     QVERIFY(!categories(out).contains(u"instance-cancel"_s));

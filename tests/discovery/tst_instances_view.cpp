@@ -155,11 +155,13 @@ void TestInstancesView::switchClearsTheOldSourceAtOnce() {
     QVERIFY(b.start());
     std::vector<std::unique_ptr<QProcess>> fleet;
     for (int i = 0; i < 6; ++i)
-        fleet.push_back(startRegistrator(
-            a.url(), {i < 4 ? u"payments.api"_s : u"users.api"_s, u"a-%1"_s.arg(i), u"sh001"_s,
-                      u"prod"_s, u"150ms"_s, u"600"_s}));
-    for (const auto& [app, host] : {std::pair{u"users.api"_s, u"b-1"_s}, std::pair{u"orders.api"_s, u"b-2"_s}})
-        fleet.push_back(startRegistrator(b.url(), {app, host, u"sh002"_s, u"prod"_s, u"1s"_s, u"600"_s}));
+        fleet.push_back(
+            startRegistrator(a.url(), {i < 4 ? u"payments.api"_s : u"users.api"_s, u"a-%1"_s.arg(i),
+                                       u"sh001"_s, u"prod"_s, u"150ms"_s, u"600"_s}));
+    for (const auto& [app, host] :
+         {std::pair{u"users.api"_s, u"b-1"_s}, std::pair{u"orders.api"_s, u"b-2"_s}})
+        fleet.push_back(
+            startRegistrator(b.url(), {app, host, u"sh002"_s, u"prod"_s, u"1s"_s, u"600"_s}));
 
     Store store;
     DiscoveryConnector::Options o;

@@ -60,8 +60,9 @@ QString instanceDetailText(const InstanceRecord& r, const InstanceModel& model) 
     lines << u"  latest      "_s % stamp(r.latestTimestampNs);
     lines << QString() << u"Verdict: "_s % verdictText(model.verdict(r));
     if (r.renewAgeMs >= 0)
-        lines << u"  the server said the last renew was %1 ms old at %2"_s.arg(r.renewAgeMs).arg(
-            QDateTime::fromMSecsSinceEpoch(r.observedAtMs).toString(u"hh:mm:ss.zzz"_s));
+        lines
+            << u"  the server said the last renew was %1 ms old at %2"_s.arg(r.renewAgeMs)
+                   .arg(QDateTime::fromMSecsSinceEpoch(r.observedAtMs).toString(u"hh:mm:ss.zzz"_s));
     lines << QString() << u"Raw JSON"_s
           << QString::fromUtf8(QJsonDocument(toJson(r)).toJson(QJsonDocument::Indented));
     return lines.join(u'\n');

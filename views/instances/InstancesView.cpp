@@ -298,10 +298,10 @@ void InstancesView::refreshFreshness() {
     const qint64 ageS = m_model->dataAgeMs() / 1000;
     if (m_model->dataTooOld()) {
         m_freshness->setText(tr("stale data: last update %1 s ago (as of %2)").arg(ageS).arg(at));
-        m_freshness->setStyleSheet(u"QLabel { background: %1; color: %2; padding: 2px 6px;"
-                                   " border-radius: 3px; }"_s.arg(
-                                       css(theme::background(ItemState::Warning)),
-                                       css(theme::text(ItemState::Warning))));
+        m_freshness->setStyleSheet(
+            u"QLabel { background: %1; color: %2; padding: 2px 6px;"
+            " border-radius: 3px; }"_s.arg(css(theme::background(ItemState::Warning)),
+                                           css(theme::text(ItemState::Warning))));
         return;
     }
     m_freshness->setText(tr("as of %1 (%2 s ago)").arg(at).arg(ageS));
