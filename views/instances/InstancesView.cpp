@@ -91,24 +91,7 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     filters->addWidget(m_freshness);
     filters->addWidget(m_summary);
 
-    m_tree->setModel(m_proxy);
-    useStateColours(m_tree);
-    m_tree->setSortingEnabled(true);
-    m_tree->sortByColumn(InstanceModel::NameColumn, Qt::AscendingOrder);
-    m_tree->setUniformRowHeights(true);
-    m_tree->setAlternatingRowColors(true);
-    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_tree->header()->resizeSection(InstanceModel::NameColumn, 200);
-    m_tree->header()->resizeSection(InstanceModel::ZoneColumn, 70);
-    m_tree->header()->resizeSection(InstanceModel::EnvColumn, 60);
-    m_tree->header()->resizeSection(InstanceModel::AddrsColumn, 170);
-    m_tree->header()->resizeSection(InstanceModel::VersionColumn, 70);
-    m_tree->header()->resizeSection(InstanceModel::StatusColumn, 120);
-    m_tree->header()->resizeSection(InstanceModel::RegisteredColumn, 140);
-    m_tree->header()->resizeSection(InstanceModel::RenewAgeColumn, 80);
-    m_tree->header()->resizeSection(InstanceModel::StaleColumn, 150);
-    m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 150);
+    setUpTree();
 
     m_detail->setObjectName(u"instanceDetail"_s);
     m_detail->setReadOnly(true);
@@ -137,14 +120,51 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     layout->addLayout(filters);
     layout->addWidget(split, 1);
 
+    wire();
+    for (auto it = store->metricsHistory().rbegin(); it != store->metricsHistory().rend(); ++it)
+        if (ProtectionStatus::fromSample(*it)) {
+            onMetrics(*it);
+            break;
+        }
+    restyle();
+    refreshZones();
+    refreshSummary();
+    refreshFreshness();
+    expandInserted({}, 0, m_proxy->rowCount() - 1);
+}
+
+InstancesView::~InstancesView() = default;
+
+void InstancesView::setUpTree() {
+    m_tree->setModel(m_proxy);
+    useStateColours(m_tree);
+    m_tree->setSortingEnabled(true);
+    m_tree->sortByColumn(InstanceModel::NameColumn, Qt::AscendingOrder);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setAlternatingRowColors(true);
+    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_tree->header()->resizeSection(InstanceModel::NameColumn, 200);
+    m_tree->header()->resizeSection(InstanceModel::ZoneColumn, 70);
+    m_tree->header()->resizeSection(InstanceModel::EnvColumn, 60);
+    m_tree->header()->resizeSection(InstanceModel::AddrsColumn, 170);
+    m_tree->header()->resizeSection(InstanceModel::VersionColumn, 70);
+    m_tree->header()->resizeSection(InstanceModel::StatusColumn, 120);
+    m_tree->header()->resizeSection(InstanceModel::RegisteredColumn, 140);
+    m_tree->header()->resizeSection(InstanceModel::RenewAgeColumn, 80);
+    m_tree->header()->resizeSection(InstanceModel::StaleColumn, 150);
+    m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 150);
+}
+
+void InstancesView::wire() {
     connect(m_appFilter, &QLineEdit::textChanged, m_proxy, &InstanceFilterProxy::setAppIdFilter);
     connect(m_zoneFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_proxy->setZoneFilter(m_zoneFilter->currentData().toString()); });
     connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_proxy->setStatusFilter(m_statusFilter->currentData().toInt()); });
     connect(m_staleOnly, &QCheckBox::toggled, m_proxy, &InstanceFilterProxy::setStaleOnly);
-    connect(store, &Store::metricsSampled, this, &InstancesView::onMetrics);
-    connect(store, &Store::healthChanged, this, &InstancesView::onStoreHealth);
+    connect(m_store, &Store::metricsSampled, this, &InstancesView::onMetrics);
+    connect(m_store, &Store::healthChanged, this, &InstancesView::onStoreHealth);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& where) {
         if (!where.isValid())
             refreshZones();
@@ -178,19 +198,7 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
         refreshFreshness();
     });
     m_repaint.start(1000);
-    for (auto it = store->metricsHistory().rbegin(); it != store->metricsHistory().rend(); ++it)
-        if (ProtectionStatus::fromSample(*it)) {
-            onMetrics(*it);
-            break;
-        }
-    restyle();
-    refreshZones();
-    refreshSummary();
-    refreshFreshness();
-    expandInserted({}, 0, m_proxy->rowCount() - 1);
 }
-
-InstancesView::~InstancesView() = default;
 
 InstanceTimelineModel* InstancesView::timeline(const QString& category) const {
     for (auto* m : {m_registers, m_cancels, m_evictions})

@@ -48,6 +48,8 @@ protected:
     void changeEvent(QEvent* event) override;
 
 private:
+    void setUpTree();
+    void wire();
     void onMetrics(const MetricsSample& sample);
     void onStoreHealth();
     void refreshSummary();

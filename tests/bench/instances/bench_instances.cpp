@@ -137,6 +137,12 @@ struct Fleet {
         send(store, {std::move(snap)});
         store.flush();
         QCoreApplication::processEvents();
+        // The model takes a big snapshot a slice per turn: let it finish before measuring.
+        QElapsedTimer deadline;
+        deadline.start();
+        while (view && view->model()->catchingUp() && deadline.elapsed() < 120'000)
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+        QCoreApplication::processEvents();
     }
 };
 
