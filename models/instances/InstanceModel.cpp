@@ -77,11 +77,7 @@ InstanceModel::InstanceModel(Store* store, QObject* parent)
     , m_chunkTimer(this) {
     connect(store, &Store::recordsChanged, this, &InstanceModel::onRecordsChanged);
     connect(store, &Store::metricsSampled, this, &InstanceModel::onMetrics);
-    connect(store, &Store::healthChanged, this, [this] {
-        // Store::clear() empties the timeline before it says so; a flush never does.
-        if (m_store->timeline().empty() && m_store->metricsHistory().empty())
-            onStoreCleared();
-    });
+    connect(store, &Store::cleared, this, &InstanceModel::onStoreCleared);
     connect(&m_ticker, &QTimer::timeout, this, &InstanceModel::tick);
     m_ticker.start(1000);
     m_chunkTimer.setSingleShot(true);

@@ -90,7 +90,10 @@ public:
     Verdict verdict(const InstanceRecord& r) const;
     qint64 renewAgeMs(const InstanceRecord& r) const;          // -1 when untracked
     qint64 projectedEvictionMs(const InstanceRecord& r) const; // 0: not going
-    QStringList zones() const;                                 // sorted, of the instances held
+    // Seconds left on an etcd instance's lease as of now (the Store's latest TTL, counted
+    // down); -1 without a lease or before its TTL is known.
+    qint64 leaseRemainingS(const InstanceRecord& r) const;
+    QStringList zones() const; // sorted, of the instances held
 
     // Freshness: when the source last confirmed its instances (Unix ms, 0: never), and
     // whether that is more than 3 refresh intervals ago.

@@ -2,6 +2,7 @@
 // text, and item states (models/ItemRoles.h) that views colour per theme.
 
 #include "models/ItemRoles.h"
+#include "models/Store.h"
 #include "models/instances/InstanceModel.h"
 
 #include <QDateTime>
@@ -84,6 +85,16 @@ qint64 InstanceModel::projectedEvictionMs(const InstanceRecord& r) const {
     return next + ((eligible - next) / interval + 1) * interval;
 }
 
+qint64 InstanceModel::leaseRemainingS(const InstanceRecord& r) const {
+    if (r.leaseId == 0)
+        return -1;
+    const auto it = m_store->leases().constFind(r.leaseId);
+    if (it == m_store->leases().cend() || it->ttl < 0)
+        return -1;
+    const qint64 elapsedS = std::max<qint64>(0, now() - it->fetchedAtMs) / 1000;
+    return std::max<qint64>(0, it->ttl - elapsedS);
+}
+
 QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int role) const {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
@@ -132,6 +143,8 @@ QVariant InstanceModel::instanceState(const InstanceRecord& r, int column, bool 
         return state(ItemState::Stale);
     if (v == Verdict::Stale && column == EvictionColumn)
         return state(ItemState::Expiring);
+    if (v == Verdict::NotTracked && column == EvictionColumn && leaseRemainingS(r) >= 0)
+        return state(ItemState::Expiring);
     if (v == Verdict::Unknown && (column == StaleColumn || column == RenewAgeColumn))
         return state(ItemState::Unknown);
     if (column == StatusColumn && r.status != 1)
@@ -158,7 +171,12 @@ QVariant InstanceModel::instanceText(const InstanceRecord& r, int column) const 
     case RenewAgeColumn:
         if (renewTracked(r))
             return formatAge(renewAgeMs(r));
-        return r.leaseId != 0 ? u"lease %1"_s.arg(r.leaseId, 0, 16) : u"—"_s;
+        if (r.leaseId == 0)
+            return u"—"_s;
+        if (const auto it = m_store->leases().constFind(r.leaseId);
+            it != m_store->leases().cend() && it->grantedTtl > 0)
+            return u"lease %1 (TTL %2 s)"_s.arg(r.leaseId, 0, 16).arg(it->grantedTtl);
+        return u"lease %1"_s.arg(r.leaseId, 0, 16);
     case StaleColumn:
         switch (verdict(r)) {
         case Verdict::Stale:
@@ -172,8 +190,14 @@ QVariant InstanceModel::instanceText(const InstanceRecord& r, int column) const 
         }
         return {};
     case EvictionColumn: {
-        if (!renewTracked(r))
-            return r.leaseId != 0 ? u"when lease %1 expires"_s.arg(r.leaseId, 0, 16) : QString();
+        if (!renewTracked(r)) {
+            if (r.leaseId == 0)
+                return QString(); // no lease: it stays until someone deletes it
+            const qint64 left = leaseRemainingS(r);
+            if (left < 0)
+                return u"when lease %1 expires"_s.arg(r.leaseId, 0, 16);
+            return u"lease expires in %1"_s.arg(formatAge(left * 1000));
+        }
         const qint64 at = projectedEvictionMs(r);
         if (at <= 0)
             return QString(); // healthy (or unknown): nothing is going to evict it

@@ -16,12 +16,8 @@ InstanceTimelineModel::InstanceTimelineModel(Store* store, QString category, qsi
     , m_maxRows(std::max<qsizetype>(1, maxRows)) {
     append(QList<TimelineEvent>(store->timeline().begin(), store->timeline().end()));
     connect(store, &Store::timelineAppended, this, &InstanceTimelineModel::append);
-    // Store::clear() (a source switch) empties the timeline, then tells its health: the old
-    // source's registers, cancels and evictions go with it, at once.
-    connect(store, &Store::healthChanged, this, [this, store] {
-        if (store->timeline().empty())
-            clear();
-    });
+    // A source switch: the old source's registers, cancels and evictions go with it, at once.
+    connect(store, &Store::cleared, this, &InstanceTimelineModel::clear);
 }
 
 void InstanceTimelineModel::append(const QList<TimelineEvent>& events) {

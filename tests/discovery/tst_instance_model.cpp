@@ -403,6 +403,22 @@ void TestInstanceModel::leaseHeldInstancesAreNeverStale() {
             QCOMPARE(evict, u"when lease 1f expires"_s);
         }
     }
+    // The lease's TTL reaches the Store: the Instances view counts it down too.
+    LeaseInfo lease;
+    lease.id = 0x1f;
+    lease.ttl = 9;
+    lease.grantedTtl = 10;
+    lease.fetchedAtMs = kNowMs - 2'000;
+    send(store, {LeasesEvent{{lease}}});
+    for (int i = 0; i < model.rowCount(app); ++i) {
+        const QModelIndex row = model.index(i, 0, app);
+        if (row.data().toString() != u"host-3"_s)
+            continue;
+        QCOMPARE(row.siblingAtColumn(InstanceModel::RenewAgeColumn).data().toString(),
+                 u"lease 1f (TTL 10 s)"_s);
+        QCOMPARE(row.siblingAtColumn(InstanceModel::EvictionColumn).data().toString(),
+                 u"lease expires in 7.0 s"_s);
+    }
 }
 
 // Issue 10 #3: a source switch (Store::clear) takes the old source's timing, freshness and

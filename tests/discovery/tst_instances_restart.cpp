@@ -56,9 +56,10 @@ void TestInstancesRestart::restartIsNotEvictions() {
         QVERIFY(fleet[size_t(i)]->waitForFinished(5000));
     }
     const auto latest = [&store]() -> std::optional<ProtectionStatus> {
-        if (store.metricsHistory().empty())
+        const MetricsSample* last = store.metrics().latest();
+        if (!last)
             return std::nullopt;
-        return ProtectionStatus::fromSample(store.metricsHistory().back());
+        return ProtectionStatus::fromSample(*last);
     };
     QTRY_VERIFY_WITH_TIMEOUT(latest() && latest()->on && latest()->expired == 3, 15'000);
     QTRY_COMPARE_WITH_TIMEOUT(model.staleCount(), 3, 5'000);

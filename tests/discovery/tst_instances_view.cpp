@@ -91,9 +91,10 @@ void TestInstancesView::staleThenBannerThenEvicted() {
     QCOMPARE(view.timeline(u"instance-register"_s)->rowCount(), 0); // the snapshot is not a burst
     // The whole fleet renews: once a full window is counted, no protection, nothing stale.
     const auto latest = [&store]() -> std::optional<ProtectionStatus> {
-        if (store.metricsHistory().empty())
+        const MetricsSample* last = store.metrics().latest();
+        if (!last)
             return std::nullopt;
-        return ProtectionStatus::fromSample(store.metricsHistory().back());
+        return ProtectionStatus::fromSample(*last);
     };
     QTRY_VERIFY_WITH_TIMEOUT(latest() && !latest()->on && latest()->instances == 10 &&
                                  latest()->renewsLastWindow >= latest()->threshold,

@@ -121,7 +121,8 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     layout->addWidget(split, 1);
 
     wire();
-    for (auto it = store->metricsHistory().rbegin(); it != store->metricsHistory().rend(); ++it)
+    const auto history = store->metricsHistory();
+    for (auto it = history.rbegin(); it != history.rend(); ++it)
         if (ProtectionStatus::fromSample(*it)) {
             onMetrics(*it);
             break;
@@ -164,7 +165,7 @@ void InstancesView::wire() {
             [this] { m_proxy->setStatusFilter(m_statusFilter->currentData().toInt()); });
     connect(m_staleOnly, &QCheckBox::toggled, m_proxy, &InstanceFilterProxy::setStaleOnly);
     connect(m_store, &Store::metricsSampled, this, &InstancesView::onMetrics);
-    connect(m_store, &Store::healthChanged, this, &InstancesView::onStoreHealth);
+    connect(m_store, &Store::cleared, this, &InstancesView::onStoreCleared);
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& where) {
         if (!where.isValid())
             refreshZones();
@@ -253,11 +254,8 @@ void InstancesView::expandInserted(const QModelIndex& parent, int first, int las
     }
 }
 
-void InstancesView::onStoreHealth() {
-    // Store::clear() (another source) empties the timeline and the metrics, then tells its
-    // health: whatever the old source's server said goes now, not at its next sample.
-    if (!m_store->timeline().empty() || !m_store->metricsHistory().empty())
-        return;
+void InstancesView::onStoreCleared() {
+    // Another source: whatever the old source's server said goes now, not at its next sample.
     m_banner->hide();
     m_banner->clear();
     m_detailId.clear();

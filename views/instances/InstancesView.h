@@ -51,7 +51,7 @@ private:
     void setUpTree();
     void wire();
     void onMetrics(const MetricsSample& sample);
-    void onStoreHealth();
+    void onStoreCleared();
     void refreshSummary();
     void refreshZones();
     void refreshFreshness();
