@@ -443,10 +443,13 @@ void DiscoveryWorker::withFreshCounters(std::function<void()> then) {
         return;
     }
     get(u"/metrics"_s, m_options.requestTimeoutMs, [this, then = std::move(then)](Body body) {
-        if (body)
+        if (body) {
             onMetricsBody(*body);
-        else
+        } else {
             m_evictionsTotal.reset(); // no counters to go by this time: judge by renew age
+            if (body.error().endsWith(u"HTTP 404"_s))
+                m_metricsAvailable = false; // a reference server: no /metrics at all
+        }
         then();
     });
 }

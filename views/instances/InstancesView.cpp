@@ -177,16 +177,22 @@ void InstancesView::wire() {
     });
     connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { refreshDetail(); });
     connect(m_model, &InstanceModel::freshnessChanged, this, &InstancesView::refreshFreshness);
-    // Groups open by default and keep what the user chose, by appid, whatever the proxy or
-    // the source does to their rows.
+    // Groups open by default (up to kAutoExpandInstances) and keep what the user chose, by
+    // appid, whatever the proxy or the source does to their rows.
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &InstancesView::expandInserted);
     connect(m_proxy, &QAbstractItemModel::layoutChanged, this,
             [this] { expandInserted({}, 0, m_proxy->rowCount() - 1); });
     connect(m_tree, &QTreeView::collapsed, this, [this](const QModelIndex& i) {
+        if (m_autoExpanding)
+            return;
         m_collapsed.insert(i.data(InstanceModel::AppIdRole).toString());
+        m_expanded.remove(i.data(InstanceModel::AppIdRole).toString());
     });
     connect(m_tree, &QTreeView::expanded, this, [this](const QModelIndex& i) {
+        if (m_autoExpanding)
+            return;
         m_collapsed.remove(i.data(InstanceModel::AppIdRole).toString());
+        m_expanded.insert(i.data(InstanceModel::AppIdRole).toString());
     });
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this] { refreshDetail(); });
@@ -246,12 +252,24 @@ void InstancesView::restyle() {
 void InstancesView::expandInserted(const QModelIndex& parent, int first, int last) {
     if (parent.isValid())
         return;
+    // Every open row costs QTreeView a step of each relayout: past kAutoExpandInstances only
+    // the groups the user opened stay open, so a burst does not relayout 250,000 rows.
+    const bool byDefault = m_model->instanceCount() <= kAutoExpandInstances;
+    const bool shrink = !byDefault && m_autoOpen;
+    m_autoOpen = byDefault;
+    if (shrink) {
+        first = 0;
+        last = m_proxy->rowCount() - 1;
+    }
+    m_autoExpanding = true;
     for (int row = first; row <= last; ++row) {
         const QModelIndex app = m_proxy->index(row, 0);
-        if (!m_collapsed.contains(app.data(InstanceModel::AppIdRole).toString()) &&
-            !m_tree->isExpanded(app))
-            m_tree->expand(app);
+        const QString appid = app.data(InstanceModel::AppIdRole).toString();
+        const bool open = !m_collapsed.contains(appid) && (byDefault || m_expanded.contains(appid));
+        if (open != m_tree->isExpanded(app))
+            m_tree->setExpanded(app, open);
     }
+    m_autoExpanding = false;
 }
 
 void InstancesView::onStoreCleared() {

@@ -42,6 +42,7 @@ public:
     QString freshnessText() const;
     QString detailText() const;
     // Apps the user collapsed: they stay collapsed across refreshes and source switches.
+    // Groups open by themselves while the panel holds at most 20,000 instances.
     const QSet<QString>& collapsedApps() const { return m_collapsed; }
 
 protected:
@@ -76,7 +77,11 @@ private:
     QPlainTextEdit* m_detail;
     QTabWidget* m_tabs;
     QTimer m_repaint;
-    QSet<QString> m_collapsed;
+    static constexpr int kAutoExpandInstances = 20'000;
+    QSet<QString> m_collapsed; // by the user
+    QSet<QString> m_expanded;  // by the user
+    bool m_autoExpanding = false;
+    bool m_autoOpen = true;
     QString m_detailId;
 };
 
