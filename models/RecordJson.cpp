@@ -33,22 +33,35 @@ QJsonObject toJson(const InstanceRecord& r) {
     QJsonObject metadata;
     for (auto it = r.metadata.cbegin(); it != r.metadata.cend(); ++it)
         metadata.insert(it.key(), it.value());
-    return QJsonObject{{u"id"_s, recordId(r)},
-                       {u"appid"_s, r.appid},
-                       {u"zone"_s, r.zone},
-                       {u"env"_s, r.env},
-                       {u"region"_s, r.region},
-                       {u"hostname"_s, r.hostname},
-                       {u"addrs"_s, QJsonArray::fromStringList(r.addrs)},
-                       {u"version"_s, r.version},
-                       {u"metadata"_s, metadata},
-                       {u"status"_s, r.status},
-                       {u"reg_timestamp"_s, r.regTimestampNs},
-                       {u"up_timestamp"_s, r.upTimestampNs},
-                       {u"renew_timestamp"_s, r.renewTimestampNs},
-                       {u"dirty_timestamp"_s, r.dirtyTimestampNs},
-                       {u"latest_timestamp"_s, r.latestTimestampNs},
-                       {u"source"_s, r.source}};
+    // The connector's verdict, from the server's clock when it answered: null when nobody
+    // could judge (no renews, as for etcd keys).
+    const QJsonValue stale = r.staleness == Staleness::Unknown
+                                 ? QJsonValue(QJsonValue::Null)
+                                 : QJsonValue(r.staleness == Staleness::Stale);
+    QJsonObject o{{u"id"_s, recordId(r)},
+                  {u"appid"_s, r.appid},
+                  {u"zone"_s, r.zone},
+                  {u"env"_s, r.env},
+                  {u"region"_s, r.region},
+                  {u"hostname"_s, r.hostname},
+                  {u"addrs"_s, QJsonArray::fromStringList(r.addrs)},
+                  {u"version"_s, r.version},
+                  {u"metadata"_s, metadata},
+                  {u"status"_s, r.status},
+                  {u"reg_timestamp"_s, r.regTimestampNs},
+                  {u"up_timestamp"_s, r.upTimestampNs},
+                  {u"renew_timestamp"_s, r.renewTimestampNs},
+                  {u"dirty_timestamp"_s, r.dirtyTimestampNs},
+                  {u"latest_timestamp"_s, r.latestTimestampNs},
+                  {u"source"_s, r.source},
+                  {u"stale"_s, stale},
+                  {u"renew_age_ms"_s,
+                   r.renewAgeMs >= 0 ? QJsonValue(r.renewAgeMs) : QJsonValue(QJsonValue::Null)}};
+    if (r.observedAtMs > 0)
+        o.insert(u"observed_at_ms"_s, r.observedAtMs);
+    if (r.leaseId != 0)
+        o.insert(u"lease"_s, r.leaseId);
+    return o;
 }
 
 // Keys and values are bytes: "key" is the lossless escaped text (\xNN for bytes that are not

@@ -35,6 +35,11 @@ struct EntryRecord {
     friend bool operator==(const EntryRecord&, const EntryRecord&) = default;
 };
 
+// Whether an instance's renew is overdue, as judged from what the server said (its renew
+// timestamp against the server's own clock at the time of the answer), never from the age of
+// our copy. Unknown: no renews to judge (etcd), or not judged.
+enum class Staleness : quint8 { Unknown, Fresh, Stale };
+
 // A service instance: from a discovery server, or from etcd through a service layout.
 struct InstanceRecord {
     QString appid;
@@ -51,7 +56,13 @@ struct InstanceRecord {
     qint64 renewTimestampNs = 0;
     qint64 dirtyTimestampNs = 0;
     qint64 latestTimestampNs = 0;
-    QString source; // "discovery" or "etcd"
+    QString source;     // "discovery" or "etcd"
+    qint64 leaseId = 0; // etcd: the lease that keeps the key (0: none)
+    // The connector's judgement when the server answered: the server's now minus the last
+    // renew (-1: no renews), our wall clock at that answer, and the stale verdict from them.
+    qint64 renewAgeMs = -1;
+    qint64 observedAtMs = 0;
+    Staleness staleness = Staleness::Unknown;
 
     friend bool operator==(const InstanceRecord&, const InstanceRecord&) = default;
 };

@@ -19,7 +19,10 @@ class DiscoveryConnector : public Connector {
     Q_OBJECT
 public:
     struct Options {
-        int snapshotRefreshMs = 5'000; // fetch/all again (new apps, renew ages)
+        // fetch/all again (new apps, renew ages) at most this far apart, and at least twice
+        // per renew interval (the server's discovery_renew_interval_seconds, else the one here).
+        int snapshotRefreshMs = 5'000;
+        int renewIntervalMs = 30'000;  // the renew interval when the server does not say
         int metricsIntervalMs = 2'000; // scrape /metrics
         int requestTimeoutMs = 10'000; // any request but a long-poll
         int pollGraceMs = 15'000;      // a long-poll may take the server's wait plus this

@@ -5,6 +5,8 @@
 
 #include <QDateTime>
 #include <QHostInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
@@ -38,6 +40,7 @@ DiscoveryWorker::DiscoveryWorker(QUrl base, DiscoveryConnector::Options options)
     m_pollHostname = m_options.pollHostname.isEmpty() ? u"regscope-"_s % QHostInfo::localHostName()
                                                       : m_options.pollHostname;
     m_backoffMs = m_options.backoffMinMs;
+    m_renewIntervalMs = m_options.renewIntervalMs;
     m_refreshTimer.setSingleShot(true);
     m_reconnectTimer.setSingleShot(true);
     connect(&m_refreshTimer, &QTimer::timeout, this, &DiscoveryWorker::fetchSnapshot);
@@ -49,17 +52,13 @@ DiscoveryWorker::~DiscoveryWorker() {
     abortAll();
 }
 
-qint64 DiscoveryWorker::nowNs() const {
-    return QDateTime::currentMSecsSinceEpoch() * 1'000'000;
-}
-
 void DiscoveryWorker::start() {
     m_nam = new QNetworkAccessManager(this);
     m_nam->setAutoDeleteReplies(false);
     setHealth(HealthState::Connecting, u"connecting to "_s % m_base.toString());
-    fetchSnapshot();
+    // The server's renew interval and identity first: the first answer is judged by them.
+    withFreshCounters([this] { fetchSnapshot(); });
     m_metricsTimer.start(m_options.metricsIntervalMs);
-    scrapeMetrics();
 }
 
 void DiscoveryWorker::emitBatch(EventBatch batch) {
@@ -182,7 +181,49 @@ void DiscoveryWorker::goDown(const QString& reason) {
 void DiscoveryWorker::reconnect() {
     setHealth(HealthState::Connecting, u"reconnecting to "_s % m_base.toString() %
                                            u" (last error: "_s % m_healthReason % u')');
-    fetchSnapshot();
+    // Who answers now decides whether what went missing was evicted or forgotten.
+    withFreshCounters([this] { fetchSnapshot(); });
+}
+
+int DiscoveryWorker::refreshMs() const {
+    // Twice per renew interval at least: a renew the server got is seen before it is 2
+    // intervals old, so a healthy instance is never judged on an outdated copy.
+    const qint64 half = std::max<qint64>(50, m_renewIntervalMs / 2);
+    return static_cast<int>(std::min<qint64>(m_options.snapshotRefreshMs, half));
+}
+
+discoveryconn::Observation DiscoveryWorker::observation() const {
+    const qint64 local = QDateTime::currentMSecsSinceEpoch();
+    return {local, local + m_clockOffsetMs, m_renewIntervalMs};
+}
+
+discoveryconn::Removals DiscoveryWorker::removals() const {
+    discoveryconn::Removals r;
+    r.serverRestarted = m_restartPending;
+    if (m_metricsAvailable && m_evictionsTotal)
+        r.evictionsCounted = std::max<qint64>(0, *m_evictionsTotal - m_evictionsAccounted);
+    return r;
+}
+
+void DiscoveryWorker::settleRemovals(qint64 evicted, bool fullRefresh) {
+    m_evictionsAccounted += evicted;
+    // After a full refresh every eviction the server counted is either reported or was of an
+    // instance we never saw: none is left to attribute to a later removal.
+    if (fullRefresh) {
+        m_restartPending = false;
+        if (m_evictionsTotal)
+            m_evictionsAccounted = *m_evictionsTotal;
+    }
+}
+
+void DiscoveryWorker::appendFreshness(std::vector<MetricPoint>& points) const {
+    // regscope's own view of the source, beside the server's gauges: when the instances were
+    // last confirmed and how often they are asked for (InstanceModel's "as of").
+    if (m_lastObservedMs > 0)
+        points.push_back(
+            {u"regscope_instances_as_of_seconds"_s, {}, double(m_lastObservedMs) / 1000.0});
+    points.push_back(
+        {u"regscope_instances_refresh_interval_seconds"_s, {}, double(refreshMs()) / 1000.0});
 }
 
 void DiscoveryWorker::fetchSnapshot() {
@@ -190,39 +231,59 @@ void DiscoveryWorker::fetchSnapshot() {
         return;
     m_snapshotInFlight = true;
     get(u"/discovery/fetch/all"_s, m_options.requestTimeoutMs, [this](Body body) {
-        m_snapshotInFlight = false;
         if (!body) {
+            m_snapshotInFlight = false;
             goDown(u"cannot fetch the snapshot: "_s % body.error());
             return;
         }
         auto env = discoveryconn::parseEnvelope(*body);
         if (!env) {
+            m_snapshotInFlight = false;
             goDown(u"/discovery/fetch/all answered garbage: "_s % env.error());
             return;
         }
         if (env->code != 0 && env->code != -404) {
+            m_snapshotInFlight = false;
             goDown(u"/discovery/fetch/all answered code %1: %2"_s.arg(env->code).arg(env->message));
             return;
         }
         auto records = discoveryconn::parseFetchAll(env->data);
         if (!records) {
+            m_snapshotInFlight = false;
             goDown(u"/discovery/fetch/all answered garbage: "_s % records.error());
             return;
         }
-        EventBatch batch;
-        m_state.replaceAll(std::move(*records), nowNs(), batch);
-        emitBatch(std::move(batch));
-        m_backoffMs = m_options.backoffMinMs;
-        m_live = true;
-        const auto apps = m_state.apps();
-        qsizetype appCount = 0;
-        for (const auto& set : apps)
-            appCount += set.size();
-        setHealth(HealthState::Live,
-                  u"live: %1 instances in %2 apps"_s.arg(m_state.size()).arg(appCount));
-        syncPolls();
-        m_refreshTimer.start(m_options.snapshotRefreshMs);
+        if (m_state.hasSnapshot() && m_state.goneFromAll(*records) > 0) {
+            withFreshCounters(
+                [this, recs = std::move(*records)]() mutable { applySnapshot(std::move(recs)); });
+            return;
+        }
+        applySnapshot(std::move(*records));
     });
+}
+
+void DiscoveryWorker::applySnapshot(std::vector<InstanceRecord> records) {
+    m_snapshotInFlight = false;
+    EventBatch batch;
+    const auto obs = observation();
+    settleRemovals(m_state.replaceAll(std::move(records), obs, removals(), batch), true);
+    m_lastObservedMs = obs.localNowMs;
+    if (!m_metricsAvailable) {
+        MetricsSample freshness{obs.localNowMs, {}};
+        appendFreshness(freshness.points);
+        batch.push_back(std::move(freshness));
+    }
+    emitBatch(std::move(batch));
+    m_backoffMs = m_options.backoffMinMs;
+    m_live = true;
+    const auto apps = m_state.apps();
+    qsizetype appCount = 0;
+    for (const auto& set : apps)
+        appCount += set.size();
+    setHealth(HealthState::Live,
+              u"live: %1 instances in %2 apps"_s.arg(m_state.size()).arg(appCount));
+    syncPolls();
+    m_refreshTimer.start(refreshMs());
 }
 
 void DiscoveryWorker::syncPolls() {
@@ -329,34 +390,122 @@ void DiscoveryWorker::fetchChanged(const QString& envName) {
         q.addQueryItem(u"appid"_s, a);
     get(u"/discovery/fetchs?"_s % q.query(QUrl::FullyEncoded), m_options.requestTimeoutMs,
         [this, envName, appids](Body body) {
-            m_fetchingEnvs.remove(envName);
             if (!body) {
+                m_fetchingEnvs.remove(envName);
                 fetchSnapshot();
                 return;
             }
             auto env = discoveryconn::parseEnvelope(*body);
             if (!env) {
+                m_fetchingEnvs.remove(envName);
                 goDown(u"/discovery/fetchs answered garbage: "_s % env.error());
                 return;
             }
             auto infos = discoveryconn::parseAppInfos(env->code == 0 ? env->data : QJsonValue());
             if (!infos) {
+                m_fetchingEnvs.remove(envName);
                 goDown(u"/discovery/fetchs answered garbage: "_s % infos.error());
                 return;
             }
-            EventBatch batch;
-            for (const auto& appid : appids) {
-                auto info = infos->value(appid);
-                m_state.replaceApp(envName, appid, std::move(info.instances), nowNs(), batch);
+            qsizetype gone = 0;
+            for (const auto& appid : appids)
+                gone += m_state.goneFromApp(envName, appid, infos->value(appid).instances);
+            if (gone > 0) {
+                withFreshCounters([this, envName, appids, i = std::move(*infos)]() mutable {
+                    applyChanged(envName, appids, std::move(i));
+                });
+                return;
             }
-            emitBatch(std::move(batch));
-            if (m_health == HealthState::Degraded)
-                setHealth(HealthState::Live, u"live"_s);
-            fetchChanged(envName);
+            applyChanged(envName, appids, std::move(*infos));
         });
 }
 
+void DiscoveryWorker::applyChanged(const QString& envName, const QSet<QString>& appids,
+                                   QMap<QString, discoveryconn::AppInfo> infos) {
+    m_fetchingEnvs.remove(envName);
+    EventBatch batch;
+    const auto obs = observation();
+    for (const auto& appid : appids) {
+        auto info = infos.value(appid);
+        settleRemovals(
+            m_state.replaceApp(envName, appid, std::move(info.instances), obs, removals(), batch),
+            false);
+    }
+    emitBatch(std::move(batch));
+    if (m_health == HealthState::Degraded)
+        setHealth(HealthState::Live, u"live"_s);
+    fetchChanged(envName);
+}
+
+void DiscoveryWorker::withFreshCounters(std::function<void()> then) {
+    if (!m_metricsAvailable) {
+        then();
+        return;
+    }
+    get(u"/metrics"_s, m_options.requestTimeoutMs, [this, then = std::move(then)](Body body) {
+        if (body) {
+            onMetricsBody(*body);
+        } else {
+            m_evictionsTotal.reset(); // no counters to go by this time: judge by renew age
+            if (body.error().endsWith(u"HTTP 404"_s))
+                m_metricsAvailable = false; // a reference server: no /metrics at all
+        }
+        then();
+    });
+}
+
+void DiscoveryWorker::onMetricsBody(const QByteArray& body) {
+    MetricsSample sample;
+    sample.timestampMs = QDateTime::currentMSecsSinceEpoch();
+    sample.points = parsePrometheusText(body);
+    const auto facts = discoveryconn::ServerFacts::fromPoints(sample.points);
+    if (facts.evictThresholdMs)
+        m_state.setEvictThresholdNs(*facts.evictThresholdMs * 1'000'000);
+    if (facts.pollTimeoutMs)
+        m_pollTimeoutMs = *facts.pollTimeoutMs;
+    if (facts.renewIntervalMs && *facts.renewIntervalMs != m_renewIntervalMs) {
+        m_renewIntervalMs = *facts.renewIntervalMs;
+        if (m_refreshTimer.isActive() && m_refreshTimer.remainingTime() > refreshMs())
+            m_refreshTimer.start(refreshMs());
+    }
+    if (m_identity.restarted(facts)) {
+        // Another server process: what it does not list it never knew. The next full
+        // refresh says so once, instead of reporting evictions nobody performed.
+        m_restartPending = true;
+        m_latest.clear();
+        m_evictionsAccounted = facts.evictionsTotal.value_or(0);
+        if (!m_snapshotInFlight)
+            m_refreshTimer.start(0);
+    }
+    m_evictionsTotal = facts.evictionsTotal;
+    appendFreshness(sample.points);
+    emitBatch(EventBatch{std::move(sample)});
+}
+
+void DiscoveryWorker::probeClock() {
+    // Renew timestamps are on the server's clock: judge them against its now, not ours.
+    if (!m_statusAvailable || !m_live)
+        return;
+    const qint64 sent = QDateTime::currentMSecsSinceEpoch();
+    get(u"/status"_s, m_options.requestTimeoutMs, [this, sent](Body body) {
+        if (!body) {
+            if (body.error().endsWith(u"HTTP 404"_s))
+                m_statusAvailable = false;
+            return;
+        }
+        const qint64 received = QDateTime::currentMSecsSinceEpoch();
+        const QJsonObject status = QJsonDocument::fromJson(*body).object();
+        const qint64 nowNs = status.value(u"now"_s).toInteger(0);
+        if (nowNs <= 0) {
+            m_statusAvailable = false; // a /status without a clock: nothing to learn here
+            return;
+        }
+        m_clockOffsetMs = nowNs / 1'000'000 - (sent + received) / 2;
+    });
+}
+
 void DiscoveryWorker::scrapeMetrics() {
+    probeClock();
     if (!m_metricsAvailable || !m_live)
         return;
     get(u"/metrics"_s, m_options.requestTimeoutMs, [this](Body body) {
@@ -364,22 +513,14 @@ void DiscoveryWorker::scrapeMetrics() {
             if (body.error().endsWith(u"HTTP 404"_s)) {
                 // A reference bilibili/discovery server has no /metrics: not an error.
                 m_metricsAvailable = false;
+                m_evictionsTotal.reset();
                 emitBatch(EventBatch{TimelineEvent{QDateTime::currentMSecsSinceEpoch(), u"resync"_s,
                                                    m_base.toString(),
                                                    u"server has no /metrics; server panel off"_s}});
             }
             return;
         }
-        MetricsSample sample;
-        sample.timestampMs = QDateTime::currentMSecsSinceEpoch();
-        sample.points = parsePrometheusText(*body);
-        for (const auto& p : sample.points) {
-            if (p.name == u"discovery_evict_threshold_seconds"_s)
-                m_state.setEvictThresholdNs(static_cast<qint64>(p.value * 1e9));
-            else if (p.name == u"discovery_poll_timeout_seconds"_s)
-                m_pollTimeoutMs = static_cast<qint64>(p.value * 1000);
-        }
-        emitBatch(EventBatch{std::move(sample)});
+        onMetricsBody(*body);
     });
 }
 

@@ -29,6 +29,7 @@ std::optional<InstanceRecord> instanceFromKey(const KeyRecord& kv,
     r.appid = QString::fromUtf8(rest.left(slash));
     r.hostname = QString::fromUtf8(rest.mid(slash + 1));
     r.source = u"etcd"_s;
+    r.leaseId = kv.lease;
     const nlohmann::json j =
         nlohmann::json::parse(kv.value.constBegin(), kv.value.constEnd(), nullptr, false);
     if (j.is_discarded() || !j.is_object())

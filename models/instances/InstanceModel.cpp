@@ -1,10 +1,10 @@
 #include "models/instances/InstanceModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/Store.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QThread>
 
 #include <algorithm>
@@ -16,23 +16,14 @@ namespace regscope {
 
 namespace {
 
-QString formatAge(qint64 ms) {
-    if (ms < 0)
-        ms = 0;
-    const qint64 s = ms / 1000;
-    if (s < 60)
-        return ms < 10'000 ? u"%1 s"_s.arg(double(ms) / 1000.0, 0, 'f', 1) : u"%1 s"_s.arg(s);
-    if (s < 3600)
-        return u"%1 m %2 s"_s.arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-    return u"%1 h %2 m"_s.arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0'));
-}
-
-QString formatTime(qint64 ms) {
-    return QDateTime::fromMSecsSinceEpoch(ms).toString(u"yyyy-MM-dd hh:mm:ss"_s);
-}
+// Past this many runs in one parent, removals are compacted by one layout change and taken
+// in one removal: per-run signals cost the proxy and the view O(rows) each.
+constexpr size_t kMaxRemovalRuns = 16;
+// Past this many runs of changed rows, one dataChanged spans them all.
+constexpr size_t kMaxChangedRuns = 64;
 
 // Runs of consecutive values in a sorted list: [first, last] pairs.
-std::vector<std::pair<int, int>> runs(std::vector<int> rows) {
+std::vector<std::pair<int, int>> runs(std::vector<int>& rows) {
     std::sort(rows.begin(), rows.end());
     rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     std::vector<std::pair<int, int>> out;
@@ -45,13 +36,35 @@ std::vector<std::pair<int, int>> runs(std::vector<int> rows) {
     return out;
 }
 
-const QColor kStaleBackground(0xfd, 0xe2, 0xe2);
-const QColor kStaleText(0xb0, 0x1c, 0x1c);
+// Moves the rows listed (sorted, unique) to the end of vec, keeping both parts in order;
+// returns the old row → new row map for persistent indexes.
+template <class T>
+std::vector<int> moveToEnd(std::vector<T>& vec, const std::vector<int>& rows) {
+    std::vector<char> goes(vec.size(), 0);
+    for (const int r : rows)
+        goes[size_t(r)] = 1;
+    std::vector<int> newRow(vec.size());
+    std::vector<T> out;
+    out.reserve(vec.size());
+    for (size_t i = 0; i < vec.size(); ++i)
+        if (!goes[i]) {
+            newRow[i] = int(out.size());
+            out.push_back(std::move(vec[i]));
+        }
+    for (size_t i = 0; i < vec.size(); ++i)
+        if (goes[i]) {
+            newRow[i] = int(out.size());
+            out.push_back(std::move(vec[i]));
+        }
+    vec = std::move(out);
+    return newRow;
+}
 
 } // namespace
 
 void InstanceModel::App::renumber() {
     rowOf.clear();
+    rowOf.reserve(qsizetype(rows.size()));
     for (int i = 0; i < int(rows.size()); ++i)
         rowOf.insert(recordId(rows[size_t(i)]), i);
 }
@@ -60,11 +73,15 @@ InstanceModel::InstanceModel(Store* store, QObject* parent)
     : QAbstractItemModel(parent)
     , m_store(store)
     , m_now([] { return QDateTime::currentMSecsSinceEpoch(); })
-    , m_ticker(this) {
+    , m_ticker(this)
+    , m_chunkTimer(this) {
     connect(store, &Store::recordsChanged, this, &InstanceModel::onRecordsChanged);
     connect(store, &Store::metricsSampled, this, &InstanceModel::onMetrics);
+    connect(store, &Store::cleared, this, &InstanceModel::onStoreCleared);
     connect(&m_ticker, &QTimer::timeout, this, &InstanceModel::tick);
     m_ticker.start(1000);
+    m_chunkTimer.setSingleShot(true);
+    connect(&m_chunkTimer, &QTimer::timeout, this, &InstanceModel::applyChunk);
     for (const auto& s : store->metricsHistory())
         onMetrics(s);
     QStringList existing;
@@ -88,8 +105,22 @@ void InstanceModel::setTickInterval(int ms) {
 }
 
 void InstanceModel::setTiming(const Timing& timing) {
+    const bool verdictsMove = timing.refreshIntervalMs != m_timing.refreshIntervalMs;
+    const bool evictionsMove = timing.selfProtection != m_timing.selfProtection ||
+                               timing.evictThresholdMs != m_timing.evictThresholdMs ||
+                               timing.evictCeilingMs != m_timing.evictCeilingMs ||
+                               timing.evictIntervalMs != m_timing.evictIntervalMs;
     m_timing = timing;
-    tick();
+    if (verdictsMove)
+        tick();
+    // The next-pass time moves every pass; views repaint what they show anyway. Only a
+    // change of rule is worth telling every row about.
+    if (evictionsMove)
+        for (const auto& app : m_apps)
+            if (!app->rows.empty())
+                Q_EMIT dataChanged(index(0, EvictionColumn, appIndex(*app)),
+                                   index(int(app->rows.size()) - 1, EvictionColumn, appIndex(*app)),
+                                   {ProjectedEvictionMsRole, Qt::DisplayRole});
 }
 
 qint64 InstanceModel::now() const {
@@ -101,44 +132,52 @@ int InstanceModel::instanceCount() const {
 }
 
 int InstanceModel::staleCount() const {
-    int n = 0;
-    for (const auto& app : m_apps)
-        for (const auto& r : app->rows)
-            n += isStale(r) ? 1 : 0;
-    return n;
+    return dataTooOld() ? 0 : m_staleRecords;
 }
 
-namespace {
-// Discovery instances carry their last renew; an instance from an etcd service layout has
-// none (its lease keeps it: the etcd panel shows the TTL), so renew age, staleness and
-// projected eviction do not apply to it.
-bool renewTracked(const InstanceRecord& r) {
-    return r.renewTimestampNs > 0;
-}
-} // namespace
-
-bool InstanceModel::isStale(const InstanceRecord& r) const {
-    return renewTracked(r) && now() - r.renewTimestampNs / 1'000'000 > 2 * m_timing.renewIntervalMs;
+QStringList InstanceModel::zones() const {
+    return m_zoneCounts.keys();
 }
 
-qint64 InstanceModel::projectedEvictionMs(const InstanceRecord& r) const {
-    // Eligible once older than the threshold (the ceiling while self-protection holds); goes
-    // at the first pass after that.
-    const qint64 renewMs = r.renewTimestampNs / 1'000'000;
-    const qint64 eligible =
-        renewMs + (m_timing.selfProtection ? m_timing.evictCeilingMs : m_timing.evictThresholdMs);
-    const qint64 next = m_timing.nextEvictionPassMs;
-    const qint64 interval = std::max<qint64>(1, m_timing.evictIntervalMs);
-    if (next <= 0)
-        return eligible;
-    if (eligible < next)
-        return next;
-    return next + ((eligible - next) / interval + 1) * interval;
+qint64 InstanceModel::dataAgeMs() const {
+    return m_asOfMs > 0 ? std::max<qint64>(0, now() - m_asOfMs) : 0;
+}
+
+bool InstanceModel::dataTooOld() const {
+    return m_asOfMs > 0 && dataAgeMs() > 3 * std::max<qint64>(1, m_timing.refreshIntervalMs);
+}
+
+void InstanceModel::touchAsOf(qint64 ms) {
+    if (ms <= m_asOfMs)
+        return;
+    m_asOfMs = ms;
+    tick();
+    Q_EMIT freshnessChanged();
+}
+
+void InstanceModel::tick() {
+    // Verdicts change with the data, not with the clock, except when the data grows too old
+    // to judge: then (and when it is fresh again) every row is told, once.
+    const bool tooOld = dataTooOld();
+    if (tooOld == m_wasTooOld)
+        return;
+    m_wasTooOld = tooOld;
+    const QList<int> roles{Qt::DisplayRole, StateRole, RowStateRole, StaleRole, VerdictRole};
+    for (const auto& app : m_apps) {
+        if (!app->rows.empty())
+            Q_EMIT dataChanged(index(0, 0, appIndex(*app)),
+                               index(int(app->rows.size()) - 1, ColumnCount - 1, appIndex(*app)),
+                               roles);
+    }
+    if (!m_apps.empty())
+        Q_EMIT dataChanged(index(0, 0), index(int(m_apps.size()) - 1, ColumnCount - 1), roles);
+    Q_EMIT freshnessChanged();
 }
 
 void InstanceModel::onMetrics(const MetricsSample& sample) {
     Timing t = m_timing;
     bool seen = false;
+    qint64 asOf = 0;
     for (const auto& p : sample.points) {
         const auto ms = static_cast<qint64>(p.value * 1000.0);
         if (p.name == u"discovery_renew_interval_seconds")
@@ -153,12 +192,27 @@ void InstanceModel::onMetrics(const MetricsSample& sample) {
             t.nextEvictionPassMs = ms;
         else if (p.name == u"discovery_self_protection")
             t.selfProtection = p.value != 0;
+        else if (p.name == u"regscope_instances_refresh_interval_seconds" && ms > 0)
+            t.refreshIntervalMs = ms;
+        else if (p.name == u"regscope_instances_as_of_seconds")
+            asOf = ms;
         else
             continue;
         seen = true;
     }
     if (seen)
         setTiming(t);
+    // A discovery connector says when it last confirmed the instances; any other source that
+    // is still sampling is still talking (an etcd watch tells every change as it happens).
+    touchAsOf(asOf > 0 ? asOf : sample.timestampMs);
+}
+
+void InstanceModel::onStoreCleared() {
+    // A new source: nothing of the old one's timing or freshness holds.
+    m_timing = Timing{};
+    m_asOfMs = 0;
+    m_wasTooOld = false;
+    Q_EMIT freshnessChanged();
 }
 
 void InstanceModel::onRecordsChanged(RecordKind kind, const QStringList& upserted,
@@ -166,8 +220,45 @@ void InstanceModel::onRecordsChanged(RecordKind kind, const QStringList& upserte
     Q_ASSERT(QThread::currentThread() == thread());
     if (kind != RecordKind::Instance)
         return;
-    removeIds(removed);
-    upsertIds(upserted);
+    if (!upserted.isEmpty())
+        touchAsOf(now());
+    // Small flushes are applied at once; a burst is applied a chunk per event-loop turn, so
+    // the window keeps answering whatever its size. The store holds the truth meanwhile:
+    // a chunk reads each record as it is when the chunk runs.
+    if (m_pending.empty() && removed.size() + upserted.size() <= kChunkIds) {
+        removeIds(removed);
+        upsertIds(upserted);
+        return;
+    }
+    if (!removed.isEmpty())
+        m_pending.push_back({removed, true});
+    if (!upserted.isEmpty())
+        m_pending.push_back({upserted, false});
+    if (!m_chunkTimer.isActive())
+        m_chunkTimer.start(0);
+}
+
+void InstanceModel::applyChunk() {
+    // Slices of a few hundred ids until this turn's budget is spent: what a slice costs
+    // depends on how many apps it touches, not only on how many ids it holds.
+    constexpr qsizetype kSlice = 500;
+    constexpr qint64 kBudgetMs = 15;
+    QElapsedTimer spent;
+    spent.start();
+    while (!m_pending.empty() && spent.elapsed() < kBudgetMs) {
+        Pending& front = m_pending.front();
+        const QStringList slice = front.ids.mid(front.done, kSlice);
+        front.done += slice.size();
+        const bool removal = front.removal;
+        if (front.done >= front.ids.size())
+            m_pending.pop_front();
+        if (removal)
+            removeIds(slice);
+        else
+            upsertIds(slice);
+    }
+    if (!m_pending.empty())
+        m_chunkTimer.start(0);
 }
 
 void InstanceModel::renumberApps() {
@@ -179,6 +270,86 @@ QModelIndex InstanceModel::appIndex(const App& app, int column) const {
     return createIndex(app.row, column, nullptr);
 }
 
+void InstanceModel::count(const InstanceRecord& r, App& app, int sign) {
+    app.up += r.status == 1 ? sign : 0;
+    const int stale = r.staleness == Staleness::Stale ? sign : 0;
+    app.stale += stale;
+    m_staleRecords += stale;
+    auto& zone = m_zoneCounts[r.zone];
+    zone += sign;
+    if (zone <= 0)
+        m_zoneCounts.remove(r.zone);
+}
+
+void InstanceModel::removeChildRows(App& app, std::vector<int> rows) {
+    const QModelIndex parent = appIndex(app);
+    const auto rs = runs(rows);
+    if (rs.size() <= kMaxRemovalRuns) {
+        for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
+            beginRemoveRows(parent, it->first, it->second);
+            app.rows.erase(app.rows.begin() + it->first, app.rows.begin() + it->second + 1);
+            endRemoveRows();
+        }
+        app.renumber();
+        return;
+    }
+    // Scattered: gather the leaving rows at the end (one layout change), drop the tail.
+    Q_EMIT layoutAboutToBeChanged({QPersistentModelIndex(parent)});
+    const std::vector<int> newRow = moveToEnd(app.rows, rows);
+    const QModelIndexList before = persistentIndexList();
+    QModelIndexList from;
+    QModelIndexList to;
+    for (const QModelIndex& i : before) {
+        if (i.internalPointer() != &app)
+            continue;
+        from.append(i);
+        to.append(createIndex(newRow[size_t(i.row())], i.column(), &app));
+    }
+    changePersistentIndexList(from, to);
+    Q_EMIT layoutChanged({QPersistentModelIndex(parent)});
+    const int keep = int(app.rows.size() - rows.size());
+    beginRemoveRows(parent, keep, int(app.rows.size()) - 1);
+    app.rows.resize(size_t(keep));
+    endRemoveRows();
+    app.renumber();
+}
+
+void InstanceModel::removeAppRows(std::vector<int> rows) {
+    const auto rs = runs(rows);
+    const auto forget = [this](int first, int last) {
+        for (int r = first; r <= last; ++r)
+            m_appByName.remove(m_apps[size_t(r)]->appid);
+    };
+    if (rs.size() <= kMaxRemovalRuns) {
+        for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
+            beginRemoveRows({}, it->first, it->second);
+            forget(it->first, it->second);
+            m_apps.erase(m_apps.begin() + it->first, m_apps.begin() + it->second + 1);
+            renumberApps();
+            endRemoveRows();
+        }
+        return;
+    }
+    Q_EMIT layoutAboutToBeChanged();
+    const std::vector<int> newRow = moveToEnd(m_apps, rows);
+    renumberApps();
+    QModelIndexList from;
+    QModelIndexList to;
+    for (const QModelIndex& i : persistentIndexList()) {
+        if (i.internalPointer() != nullptr)
+            continue; // child indexes name their app, which did not move in memory
+        from.append(i);
+        to.append(createIndex(newRow[size_t(i.row())], i.column(), nullptr));
+    }
+    changePersistentIndexList(from, to);
+    Q_EMIT layoutChanged();
+    const int keep = int(m_apps.size() - rows.size());
+    beginRemoveRows({}, keep, int(m_apps.size()) - 1);
+    forget(keep, int(m_apps.size()) - 1);
+    m_apps.resize(size_t(keep));
+    endRemoveRows();
+}
+
 void InstanceModel::removeIds(const QStringList& ids) {
     std::map<App*, std::vector<int>> rowsByApp;
     for (const auto& id : ids) {
@@ -186,8 +357,13 @@ void InstanceModel::removeIds(const QStringList& ids) {
         if (appid.isEmpty())
             continue;
         App* app = m_appByName.value(appid);
-        if (app && app->rowOf.contains(id))
-            rowsByApp[app].push_back(app->rowOf.value(id));
+        if (!app)
+            continue;
+        const auto row = app->rowOf.constFind(id);
+        if (row == app->rowOf.cend())
+            continue;
+        count(app->rows[size_t(*row)], *app, -1);
+        rowsByApp[app].push_back(*row);
     }
     std::vector<int> emptyApps;
     for (auto& [app, rows] : rowsByApp) {
@@ -195,24 +371,11 @@ void InstanceModel::removeIds(const QStringList& ids) {
             emptyApps.push_back(app->row); // the app row goes, children with it
             continue;
         }
-        auto rs = runs(rows);
-        for (auto it = rs.rbegin(); it != rs.rend(); ++it) {
-            beginRemoveRows(appIndex(*app), it->first, it->second);
-            app->rows.erase(app->rows.begin() + it->first, app->rows.begin() + it->second + 1);
-            endRemoveRows();
-        }
-        app->renumber();
+        removeChildRows(*app, std::move(rows));
         Q_EMIT dataChanged(appIndex(*app, 0), appIndex(*app, ColumnCount - 1));
     }
-    const auto appRuns = runs(emptyApps);
-    for (auto it = appRuns.rbegin(); it != appRuns.rend(); ++it) {
-        beginRemoveRows({}, it->first, it->second);
-        for (int r = it->first; r <= it->second; ++r)
-            m_appByName.remove(m_apps[size_t(r)]->appid);
-        m_apps.erase(m_apps.begin() + it->first, m_apps.begin() + it->second + 1);
-        renumberApps();
-        endRemoveRows();
-    }
+    if (!emptyApps.empty())
+        removeAppRows(std::move(emptyApps));
 }
 
 void InstanceModel::upsertIds(const QStringList& ids) {
@@ -220,21 +383,28 @@ void InstanceModel::upsertIds(const QStringList& ids) {
     std::map<App*, std::vector<InstanceRecord>> added;
     QList<QString> newAppOrder;
     QHash<QString, std::vector<InstanceRecord>> newApps;
-    for (const auto& id : ids) {
-        const Record* rec = m_store->find(RecordKind::Instance, id);
-        if (!rec)
-            continue;
-        const auto* r = std::get_if<InstanceRecord>(rec);
+    const auto& changedRecords = m_store->changedRecords(RecordKind::Instance);
+    const bool aligned = qsizetype(changedRecords.size()) == ids.size();
+    for (qsizetype k = 0; k < ids.size(); ++k) {
+        const QString& id = ids[k];
+        const Record* rec =
+            aligned ? changedRecords[size_t(k)] : m_store->find(RecordKind::Instance, id);
+        const auto* r = rec ? std::get_if<InstanceRecord>(rec) : nullptr;
         if (!r)
             continue;
         App* app = m_appByName.value(r->appid);
-        if (app && app->rowOf.contains(id)) {
-            const int row = app->rowOf.value(id);
-            if (!(app->rows[size_t(row)] == *r)) {
-                app->rows[size_t(row)] = *r;
-                changed[app].push_back(row);
+        if (app) {
+            const auto row = app->rowOf.constFind(id);
+            if (row != app->rowOf.cend()) {
+                InstanceRecord& held = app->rows[size_t(*row)];
+                if (!(held == *r)) {
+                    count(held, *app, -1);
+                    held = *r;
+                    count(held, *app, +1);
+                    changed[app].push_back(*row);
+                }
+                continue;
             }
-            continue;
         }
         if (m_appOfId.contains(id))
             continue; // duplicate id in one batch
@@ -248,18 +418,23 @@ void InstanceModel::upsertIds(const QStringList& ids) {
         }
     }
     for (auto& [app, rows] : changed) {
-        for (const auto& [first, last] : runs(rows))
-            Q_EMIT dataChanged(index(first, 0, appIndex(*app)),
-                               index(last, ColumnCount - 1, appIndex(*app)));
+        const QModelIndex parent = appIndex(*app);
+        auto rs = runs(rows);
+        if (rs.size() > kMaxChangedRuns)
+            rs = {{rs.front().first, rs.back().second}};
+        for (const auto& [first, last] : rs)
+            Q_EMIT dataChanged(index(first, 0, parent), index(last, ColumnCount - 1, parent));
         if (!added.contains(app))
             Q_EMIT dataChanged(appIndex(*app, 0), appIndex(*app, ColumnCount - 1));
     }
     for (auto& [app, rows] : added) {
         const int first = int(app->rows.size());
         beginInsertRows(appIndex(*app), first, first + int(rows.size()) - 1);
-        for (auto& r : rows)
+        for (auto& r : rows) {
+            count(r, *app, +1);
+            app->rowOf.insert(recordId(r), int(app->rows.size()));
             app->rows.push_back(std::move(r));
-        app->renumber();
+        }
         endInsertRows();
         Q_EMIT dataChanged(appIndex(*app, 0), appIndex(*app, ColumnCount - 1));
     }
@@ -271,25 +446,26 @@ void InstanceModel::upsertIds(const QStringList& ids) {
             app->appid = appid;
             app->row = int(m_apps.size());
             app->rows = std::move(newApps[appid]);
+            std::sort(app->rows.begin(), app->rows.end(),
+                      [this](const InstanceRecord& x, const InstanceRecord& y) {
+                          return compareRows(x, y) < 0;
+                      });
+            for (const auto& r : app->rows)
+                count(r, *app, +1);
             app->renumber();
             m_appByName.insert(appid, app.get());
             m_apps.push_back(std::move(app));
         }
         endInsertRows();
     }
-}
-
-void InstanceModel::tick() {
-    const QList<int> roles{Qt::DisplayRole,        Qt::ForegroundRole, Qt::BackgroundRole,
-                           Qt::ToolTipRole,        StaleRole,          RenewAgeMsRole,
-                           ProjectedEvictionMsRole};
-    for (const auto& app : m_apps) {
-        if (!app->rows.empty())
-            Q_EMIT dataChanged(index(0, 0, appIndex(*app)),
-                               index(int(app->rows.size()) - 1, ColumnCount - 1, appIndex(*app)),
-                               roles);
-        Q_EMIT dataChanged(appIndex(*app, 0), appIndex(*app, ColumnCount - 1), roles);
-    }
+    // Appended and changed rows may stand out of order now: one layout change puts them back.
+    std::vector<App*> touched;
+    for (const auto& [app, rows] : changed)
+        touched.push_back(app);
+    for (const auto& [app, rows] : added)
+        if (!changed.contains(app))
+            touched.push_back(app);
+    resort(touched, !newAppOrder.isEmpty());
 }
 
 QModelIndex InstanceModel::index(int row, int column, const QModelIndex& parent) const {
@@ -323,13 +499,15 @@ int InstanceModel::columnCount(const QModelIndex&) const {
     return ColumnCount;
 }
 
-QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
-        return {};
-    static const QStringList titles{
-        u"App / hostname"_s, u"Zone"_s,       u"Env"_s,        u"Addrs"_s, u"Version"_s,
-        u"Status"_s,         u"Registered"_s, u"Last renew"_s, u"Stale"_s, u"Eviction"_s};
-    return titles.value(section);
+const InstanceRecord* InstanceModel::recordAt(const QModelIndex& index) const {
+    if (!index.isValid() || index.model() != this || index.internalPointer() == nullptr)
+        return nullptr;
+    const auto* app = static_cast<const App*>(index.internalPointer());
+    return index.row() < int(app->rows.size()) ? &app->rows[size_t(index.row())] : nullptr;
+}
+
+QString InstanceModel::appIdAt(int appRow) const {
+    return appRow >= 0 && appRow < int(m_apps.size()) ? m_apps[size_t(appRow)]->appid : QString();
 }
 
 QVariant InstanceModel::data(const QModelIndex& index, int role) const {
@@ -344,120 +522,6 @@ QVariant InstanceModel::data(const QModelIndex& index, int role) const {
     if (index.row() >= int(app->rows.size()))
         return {};
     return instanceData(app->rows[size_t(index.row())], index.column(), role);
-}
-
-QVariant InstanceModel::appData(const App& app, int column, int role) const {
-    int stale = 0;
-    int up = 0;
-    for (const auto& r : app.rows) {
-        stale += isStale(r) ? 1 : 0;
-        up += r.status == 1 ? 1 : 0;
-    }
-    switch (role) {
-    case IsAppRole:
-        return true;
-    case AppIdRole:
-        return app.appid;
-    case StaleRole:
-        return stale > 0;
-    case Qt::ForegroundRole:
-        return stale > 0 && column == StaleColumn ? QVariant(QBrush(kStaleText)) : QVariant();
-    case Qt::DisplayRole:
-        switch (column) {
-        case NameColumn:
-            return u"%1 (%2)"_s.arg(app.appid).arg(app.rows.size());
-        case StatusColumn:
-            return u"%1 up / %2 waiting"_s.arg(up).arg(int(app.rows.size()) - up);
-        case StaleColumn:
-            return stale > 0 ? u"%1 stale"_s.arg(stale) : QString();
-        default:
-            return {};
-        }
-    default:
-        return {};
-    }
-}
-
-QVariant InstanceModel::instanceData(const InstanceRecord& r, int column, int role) const {
-    const bool tracked = renewTracked(r);
-    const qint64 ageMs = tracked ? now() - r.renewTimestampNs / 1'000'000 : -1;
-    const bool stale = isStale(r);
-    switch (role) {
-    case IsAppRole:
-        return false;
-    case AppIdRole:
-        return r.appid;
-    case ZoneRole:
-        return r.zone;
-    case StatusRole:
-        return r.status;
-    case StaleRole:
-        return stale;
-    case RecordIdRole:
-        return recordId(r);
-    case RenewAgeMsRole:
-        return ageMs;
-    case ProjectedEvictionMsRole:
-        return tracked ? projectedEvictionMs(r) : qint64(0);
-    case Qt::BackgroundRole:
-        return stale ? QVariant(QBrush(kStaleBackground)) : QVariant();
-    case Qt::ForegroundRole:
-        if (stale && (column == StaleColumn || column == RenewAgeColumn))
-            return QBrush(kStaleText);
-        if (column == StatusColumn && r.status != 1)
-            return QBrush(QColor(0xc0, 0x7a, 0x10));
-        return {};
-    case Qt::ToolTipRole:
-        if (!tracked && (column == RenewAgeColumn || column == EvictionColumn))
-            return u"Kept alive by an etcd lease, not by renews: the etcd panel shows its TTL"_s;
-        if (column == EvictionColumn)
-            return m_timing.selfProtection
-                       ? u"Self-protection is on: only instances older than %1 go"_s.arg(
-                             formatAge(m_timing.evictCeilingMs))
-                       : u"Evicted by the first pass after %1 without a renew"_s.arg(
-                             formatAge(m_timing.evictThresholdMs));
-        if (column == StaleColumn)
-            return u"Stale: no renew for more than 2 x the renew interval (%1)"_s.arg(
-                formatAge(m_timing.renewIntervalMs));
-        return {};
-    case Qt::DisplayRole:
-        break;
-    default:
-        return {};
-    }
-    switch (column) {
-    case NameColumn:
-        return r.hostname;
-    case ZoneColumn:
-        return r.zone;
-    case EnvColumn:
-        return r.env;
-    case AddrsColumn:
-        return r.addrs.join(u", "_s);
-    case VersionColumn:
-        return r.version;
-    case StatusColumn:
-        return r.status == 1 ? u"UP"_s : r.status == 2 ? u"WAITING"_s : QString::number(r.status);
-    case RegisteredColumn:
-        return r.regTimestampNs > 0 ? formatTime(r.regTimestampNs / 1'000'000) : u"—"_s;
-    case RenewAgeColumn:
-        return tracked ? formatAge(ageMs) : u"lease"_s;
-    case StaleColumn:
-        return stale ? u"STALE"_s : QString();
-    case EvictionColumn: {
-        if (!tracked)
-            return u"when its lease expires"_s;
-        const qint64 at = projectedEvictionMs(r);
-        const qint64 in = at - now();
-        const QString when = QDateTime::fromMSecsSinceEpoch(at).toString(u"hh:mm:ss"_s);
-        if (in <= 0)
-            return m_timing.selfProtection ? u"held (self-protection)"_s
-                                           : u"due now (%1)"_s.arg(when);
-        return u"%1 (in %2)"_s.arg(when, formatAge(in));
-    }
-    default:
-        return {};
-    }
 }
 
 } // namespace regscope

@@ -16,6 +16,8 @@ InstanceTimelineModel::InstanceTimelineModel(Store* store, QString category, qsi
     , m_maxRows(std::max<qsizetype>(1, maxRows)) {
     append(QList<TimelineEvent>(store->timeline().begin(), store->timeline().end()));
     connect(store, &Store::timelineAppended, this, &InstanceTimelineModel::append);
+    // A source switch: the old source's registers, cancels and evictions go with it, at once.
+    connect(store, &Store::cleared, this, &InstanceTimelineModel::clear);
 }
 
 void InstanceTimelineModel::append(const QList<TimelineEvent>& events) {
@@ -41,6 +43,14 @@ void InstanceTimelineModel::append(const QList<TimelineEvent>& events) {
     for (const auto* e : mine) // oldest of the batch first, each pushed to the top
         m_rows.push_front(*e);
     endInsertRows();
+}
+
+void InstanceTimelineModel::clear() {
+    if (m_rows.empty())
+        return;
+    beginRemoveRows({}, 0, int(m_rows.size()) - 1);
+    m_rows.clear();
+    endRemoveRows();
 }
 
 int InstanceTimelineModel::rowCount(const QModelIndex& parent) const {

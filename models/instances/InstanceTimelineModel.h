@@ -28,6 +28,8 @@ public:
                         int role = Qt::DisplayRole) const override;
 
     void append(const QList<TimelineEvent>& events);
+    // Forgets every row (a new source was attached).
+    void clear();
     const QString& category() const { return m_category; }
 
 private:

@@ -30,11 +30,26 @@ DiscoverydProcess::~DiscoverydProcess() {
 }
 
 bool DiscoverydProcess::start(const QStringList& extraArgs) {
+    m_extraArgs = extraArgs;
+    return launch(u"127.0.0.1:0"_s);
+}
+
+bool DiscoverydProcess::restart() {
+    if (!m_process || m_address.isEmpty())
+        return false;
+    m_process->terminate();
+    if (!m_process->waitForFinished(10'000))
+        return false;
+    const QString address = m_address;
+    return launch(address) && m_address == address;
+}
+
+bool DiscoverydProcess::launch(const QString& listen) {
     m_process = std::make_unique<QProcess>();
     m_process->setProcessChannelMode(QProcess::SeparateChannels);
     m_process->setReadChannel(QProcess::StandardOutput);
-    QStringList args{u"--listen"_s, u"127.0.0.1:0"_s};
-    args += extraArgs;
+    QStringList args{u"--listen"_s, listen};
+    args += m_extraArgs;
     m_process->start(discoverydPath(), args);
     if (!m_process->waitForStarted(10'000))
         return false;

@@ -29,6 +29,8 @@ public:
     // Starts it with --listen 127.0.0.1:0 plus extra flags; waits (10 s max) for the bound
     // address on its first stdout line.
     bool start(const QStringList& extraArgs = {});
+    // SIGTERM, wait, and start it again with the same flags on the same address.
+    bool restart();
     void kill(); // SIGKILL, wait
     bool isRunning() const;
     QString address() const { return m_address; } // host:port
@@ -36,8 +38,11 @@ public:
     QProcess* process() const { return m_process.get(); }
 
 private:
+    bool launch(const QString& listen);
+
     std::unique_ptr<QProcess> m_process;
     QString m_address;
+    QStringList m_extraArgs;
 };
 
 struct ApiResult {

@@ -48,6 +48,14 @@ private Q_SLOTS:
         for (const QJsonValue v : dump.value(u"instances").toArray()) {
             const QJsonObject o = v.toObject();
             ids.append(o.value(u"appid").toString() % u'/' % o.value(u"hostname").toString());
+            // Issue 10 #1: the verdict is data. Registered a moment ago, renew interval 30 s:
+            // not stale, by the server's own clock.
+            QVERIFY2(o.value(u"stale"_s).isBool(), qPrintable(ids.last()));
+            QCOMPARE(o.value(u"stale"_s).toBool(), false);
+            QVERIFY(o.value(u"renew_age_ms"_s).isDouble());
+            QVERIFY(o.value(u"renew_age_ms"_s).toInteger() >= 0);
+            QVERIFY(o.value(u"renew_age_ms"_s).toInteger() < 30'000);
+            QVERIFY(o.value(u"observed_at_ms"_s).toInteger() > 0);
         }
         QCOMPARE(ids, (QStringList{u"payments.api/node-1"_s, u"payments.api/node-2"_s,
                                    u"users.api/node-9"_s}));

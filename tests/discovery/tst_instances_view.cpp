@@ -32,7 +32,17 @@ private Q_SLOTS:
         qRegisterMetaType<RecordKind>();
     }
     void staleThenBannerThenEvicted();
+    void switchClearsTheOldSourceAtOnce();
 };
+
+namespace {
+QModelIndex proxyApp(const QAbstractItemModel& m, const QString& appid) {
+    for (int i = 0; i < m.rowCount(); ++i)
+        if (m.index(i, 0).data(InstanceModel::AppIdRole).toString() == appid)
+            return m.index(i, 0);
+    return {};
+}
+} // namespace
 
 void TestInstancesView::staleThenBannerThenEvicted() {
     DiscoverydProcess server;
@@ -81,9 +91,10 @@ void TestInstancesView::staleThenBannerThenEvicted() {
     QCOMPARE(view.timeline(u"instance-register"_s)->rowCount(), 0); // the snapshot is not a burst
     // The whole fleet renews: once a full window is counted, no protection, nothing stale.
     const auto latest = [&store]() -> std::optional<ProtectionStatus> {
-        if (store.metricsHistory().empty())
+        const MetricsSample* last = store.metrics().latest();
+        if (!last)
             return std::nullopt;
-        return ProtectionStatus::fromSample(store.metricsHistory().back());
+        return ProtectionStatus::fromSample(*last);
     };
     QTRY_VERIFY_WITH_TIMEOUT(latest() && !latest()->on && latest()->instances == 10 &&
                                  latest()->renewsLastWindow >= latest()->threshold,
@@ -127,6 +138,94 @@ void TestInstancesView::staleThenBannerThenEvicted() {
     QTRY_COMPARE_WITH_TIMEOUT(view.timeline(u"instance-cancel"_s)->rowCount(), 1, 5000);
     QTRY_COMPARE_WITH_TIMEOUT(view.model()->instanceCount(), 4, 5000);
     connector.stop();
+    for (auto& p : fleet)
+        if (p->state() != QProcess::NotRunning) {
+            p->terminate();
+            p->waitForFinished(10'000);
+        }
+}
+
+// Issue 10 #3: Ctrl+L to another discoveryd. The old SELF-PROTECTION banner, its cancels and
+// its instances go at the switch, not at the new server's first sample; the groups the user
+// collapsed stay collapsed; the detail pane shows the new source's instance.
+void TestInstancesView::switchClearsTheOldSourceAtOnce() {
+    DiscoverydProcess a;
+    QVERIFY(a.start({u"--renew-interval"_s, u"200ms"_s, u"--evict-interval"_s, u"400ms"_s,
+                     u"--evict-threshold"_s, u"1s"_s, u"--evict-ceiling"_s, u"60s"_s}));
+    DiscoverydProcess b;
+    QVERIFY(b.start());
+    std::vector<std::unique_ptr<QProcess>> fleet;
+    for (int i = 0; i < 6; ++i)
+        fleet.push_back(
+            startRegistrator(a.url(), {i < 4 ? u"payments.api"_s : u"users.api"_s, u"a-%1"_s.arg(i),
+                                       u"sh001"_s, u"prod"_s, u"150ms"_s, u"600"_s}));
+    for (const auto& [app, host] :
+         {std::pair{u"users.api"_s, u"b-1"_s}, std::pair{u"orders.api"_s, u"b-2"_s}})
+        fleet.push_back(
+            startRegistrator(b.url(), {app, host, u"sh002"_s, u"prod"_s, u"1s"_s, u"600"_s}));
+
+    Store store;
+    DiscoveryConnector::Options o;
+    o.snapshotRefreshMs = 100;
+    o.metricsIntervalMs = 100;
+    auto connector = std::make_unique<DiscoveryConnector>(a.url(), o);
+    connect(connector.get(), &Connector::eventsReady, &store, &Store::apply, Qt::QueuedConnection);
+    InstancesView view(&store);
+    QAbstractItemModelTester tester(view.model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    view.resize(1400, 720);
+    view.show();
+    connector->start();
+    QTRY_COMPARE_WITH_TIMEOUT(view.model()->instanceCount(), 6, 15'000);
+    QTRY_VERIFY_WITH_TIMEOUT(proxyApp(*view.proxy(), u"users.api"_s).isValid(), 5000);
+    QVERIFY(view.tree()->isExpanded(proxyApp(*view.proxy(), u"users.api"_s)));
+    view.tree()->collapse(proxyApp(*view.proxy(), u"users.api"_s));
+    QVERIFY(view.collapsedApps().contains(u"users.api"_s));
+
+    for (int i = 0; i < 3; ++i) {
+        fleet[size_t(i)]->kill();
+        QVERIFY(fleet[size_t(i)]->waitForFinished(5000));
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(view.bannerShown(), 15'000);
+    fleet[4]->terminate();
+    QVERIFY(fleet[4]->waitForFinished(10'000));
+    QTRY_COMPARE_WITH_TIMEOUT(view.timeline(u"instance-cancel"_s)->rowCount(), 1, 10'000);
+    QVERIFY(!view.freshnessText().isEmpty());
+
+    // The switch, as Session::adopt does it: stop the old connector, drop what it posted,
+    // clear the store. Everything of server A is gone now, without waiting for anything.
+    connector->stop();
+    connector.reset();
+    QCoreApplication::removePostedEvents(&store, QEvent::MetaCall);
+    store.clear();
+    QVERIFY(!view.bannerShown());
+    QCOMPARE(view.timeline(u"instance-cancel"_s)->rowCount(), 0);
+    QCOMPARE(view.timeline(u"instance-evict"_s)->rowCount(), 0);
+    QCOMPARE(view.timeline(u"instance-register"_s)->rowCount(), 0);
+    QCOMPARE(view.model()->instanceCount(), 0);
+    QCOMPARE(view.model()->staleCount(), 0);
+    QVERIFY(view.freshnessText().isEmpty());
+    QVERIFY(!view.model()->timing().selfProtection);
+
+    connector = std::make_unique<DiscoveryConnector>(b.url(), o);
+    connect(connector.get(), &Connector::eventsReady, &store, &Store::apply, Qt::QueuedConnection);
+    connector->start();
+    QTRY_COMPARE_WITH_TIMEOUT(view.model()->instanceCount(), 2, 15'000);
+    // (B's own banner is B's business: a server just started may well be protecting itself.)
+    // users.api was collapsed on A: it stays collapsed on B; orders.api opens as new groups do.
+    QTRY_VERIFY_WITH_TIMEOUT(proxyApp(*view.proxy(), u"orders.api"_s).isValid(), 5000);
+    QVERIFY(!view.tree()->isExpanded(proxyApp(*view.proxy(), u"users.api"_s)));
+    QVERIFY(view.tree()->isExpanded(proxyApp(*view.proxy(), u"orders.api"_s)));
+
+    // The detail pane: every address, the timestamps and the raw record.
+    const QModelIndex orders = proxyApp(*view.proxy(), u"orders.api"_s);
+    view.tree()->setCurrentIndex(view.proxy()->index(0, 0, orders));
+    QVERIFY(view.detailText().contains(u"orders.api / b-2"_s));
+    QVERIFY(view.detailText().contains(u"Addresses"_s));
+    QVERIFY(view.detailText().contains(u"last renew"_s));
+    QVERIFY(view.detailText().contains(u"Raw JSON"_s));
+    QVERIFY(view.detailText().contains(u"\"renew_age_ms\""_s));
+    connector->stop();
     for (auto& p : fleet)
         if (p->state() != QProcess::NotRunning) {
             p->terminate();

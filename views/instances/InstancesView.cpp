@@ -5,18 +5,22 @@
 #include "models/instances/InstanceModel.h"
 #include "models/instances/InstanceTimelineModel.h"
 #include "models/instances/ProtectionStatus.h"
+#include "views/Theme.h"
+#include "views/instances/InstanceDetail.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
-#include <QSet>
+#include <QPlainTextEdit>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
-#include <QTimer>
 #include <QTreeView>
 #include <QVBoxLayout>
 
@@ -37,6 +41,10 @@ QTableView* timelineTable(InstanceTimelineModel* model, QWidget* parent) {
     return view;
 }
 
+QString css(const QColor& c) {
+    return c.name(QColor::HexRgb);
+}
+
 } // namespace
 
 InstancesView::InstancesView(Store* store, QWidget* parent)
@@ -48,22 +56,24 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     , m_cancels(new InstanceTimelineModel(store, u"instance-cancel"_s, 1000, this))
     , m_evictions(new InstanceTimelineModel(store, u"instance-evict"_s, 1000, this))
     , m_banner(new QLabel(this))
+    , m_freshness(new QLabel(this))
     , m_summary(new QLabel(this))
     , m_appFilter(new QLineEdit(this))
     , m_zoneFilter(new QComboBox(this))
     , m_statusFilter(new QComboBox(this))
     , m_staleOnly(new QCheckBox(tr("Stale only"), this))
     , m_tree(new QTreeView(this))
-    , m_tabs(new QTabWidget(this)) {
+    , m_detail(new QPlainTextEdit(this))
+    , m_tabs(new QTabWidget(this))
+    , m_repaint(this) {
     setObjectName(u"InstancesView"_s);
     m_proxy->setSourceModel(m_model);
 
     // Impossible to miss, like Eureka's red self-preservation line.
     m_banner->setObjectName(u"selfProtectionBanner"_s);
     m_banner->setWordWrap(true);
-    m_banner->setStyleSheet(u"QLabel { background: #c62828; color: white; font-weight: bold;"
-                            " padding: 8px; border-radius: 3px; }"_s);
     m_banner->hide();
+    m_freshness->setObjectName(u"instancesFreshness"_s);
 
     m_appFilter->setPlaceholderText(tr("Filter by appid"));
     m_appFilter->setClearButtonEnabled(true);
@@ -78,26 +88,29 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     filters->addWidget(m_statusFilter, 1);
     filters->addWidget(m_staleOnly);
     filters->addStretch();
+    filters->addWidget(m_freshness);
     filters->addWidget(m_summary);
 
-    m_tree->setModel(m_proxy);
-    m_tree->setSortingEnabled(true);
-    m_tree->sortByColumn(InstanceModel::NameColumn, Qt::AscendingOrder);
-    m_tree->setUniformRowHeights(true);
-    m_tree->setAlternatingRowColors(true);
-    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
-    m_tree->header()->resizeSection(InstanceModel::NameColumn, 220);
-    m_tree->header()->resizeSection(InstanceModel::AddrsColumn, 200);
-    m_tree->header()->resizeSection(InstanceModel::RegisteredColumn, 150);
-    m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 170);
+    setUpTree();
+
+    m_detail->setObjectName(u"instanceDetail"_s);
+    m_detail->setReadOnly(true);
+    m_detail->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_detail->setPlaceholderText(tr("Select an instance to see its metadata, every address, "
+                                    "its timestamps and the raw record."));
 
     m_tabs->addTab(timelineTable(m_registers, m_tabs), tr("Registers"));
     m_tabs->addTab(timelineTable(m_cancels, m_tabs), tr("Cancels"));
     m_tabs->addTab(timelineTable(m_evictions, m_tabs), tr("Evictions"));
 
+    auto* top = new QSplitter(Qt::Horizontal, this);
+    top->addWidget(m_tree);
+    top->addWidget(m_detail);
+    top->setStretchFactor(0, 5);
+    top->setStretchFactor(1, 1);
+    top->setSizes({1000, 220}); // the tree's columns first; the pane widens on demand
     auto* split = new QSplitter(Qt::Vertical, this);
-    split->addWidget(m_tree);
+    split->addWidget(top);
     split->addWidget(m_tabs);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
@@ -107,33 +120,92 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     layout->addLayout(filters);
     layout->addWidget(split, 1);
 
+    wire();
+    const auto history = store->metricsHistory();
+    for (auto it = history.rbegin(); it != history.rend(); ++it)
+        if (ProtectionStatus::fromSample(*it)) {
+            onMetrics(*it);
+            break;
+        }
+    restyle();
+    refreshZones();
+    refreshSummary();
+    refreshFreshness();
+    expandInserted({}, 0, m_proxy->rowCount() - 1);
+}
+
+InstancesView::~InstancesView() = default;
+
+void InstancesView::setUpTree() {
+    m_tree->setModel(m_proxy);
+    useStateColours(m_tree);
+    m_tree->setSortingEnabled(true);
+    m_tree->sortByColumn(InstanceModel::NameColumn, Qt::AscendingOrder);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setAlternatingRowColors(true);
+    m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
+    m_tree->header()->resizeSection(InstanceModel::NameColumn, 200);
+    m_tree->header()->resizeSection(InstanceModel::ZoneColumn, 70);
+    m_tree->header()->resizeSection(InstanceModel::EnvColumn, 60);
+    m_tree->header()->resizeSection(InstanceModel::AddrsColumn, 170);
+    m_tree->header()->resizeSection(InstanceModel::VersionColumn, 70);
+    m_tree->header()->resizeSection(InstanceModel::StatusColumn, 120);
+    m_tree->header()->resizeSection(InstanceModel::RegisteredColumn, 140);
+    m_tree->header()->resizeSection(InstanceModel::RenewAgeColumn, 80);
+    m_tree->header()->resizeSection(InstanceModel::StaleColumn, 150);
+    m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 150);
+}
+
+void InstancesView::wire() {
     connect(m_appFilter, &QLineEdit::textChanged, m_proxy, &InstanceFilterProxy::setAppIdFilter);
     connect(m_zoneFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_proxy->setZoneFilter(m_zoneFilter->currentData().toString()); });
     connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_proxy->setStatusFilter(m_statusFilter->currentData().toInt()); });
     connect(m_staleOnly, &QCheckBox::toggled, m_proxy, &InstanceFilterProxy::setStaleOnly);
-    connect(store, &Store::metricsSampled, this, &InstancesView::onMetrics);
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this] {
-        refreshZones();
-        m_tree->expandAll();
+    connect(m_store, &Store::metricsSampled, this, &InstancesView::onMetrics);
+    connect(m_store, &Store::cleared, this, &InstancesView::onStoreCleared);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& where) {
+        if (!where.isValid())
+            refreshZones();
+        refreshSummary();
     });
-    connect(m_model, &QAbstractItemModel::rowsRemoved, this, &InstancesView::refreshSummary);
-    // Ages tick every second; the stale count is recounted at that pace, not per dataChanged.
-    auto* summaryTimer = new QTimer(this);
-    connect(summaryTimer, &QTimer::timeout, this, &InstancesView::refreshSummary);
-    summaryTimer->start(1000);
-    for (auto it = store->metricsHistory().rbegin(); it != store->metricsHistory().rend(); ++it)
-        if (ProtectionStatus::fromSample(*it)) {
-            onMetrics(*it);
-            break;
-        }
-    refreshZones();
-    refreshSummary();
-    m_tree->expandAll();
+    connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
+        refreshZones();
+        refreshSummary();
+    });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { refreshDetail(); });
+    connect(m_model, &InstanceModel::freshnessChanged, this, &InstancesView::refreshFreshness);
+    // Groups open by default (up to kAutoExpandInstances) and keep what the user chose, by
+    // appid, whatever the proxy or the source does to their rows.
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, &InstancesView::expandInserted);
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this,
+            [this] { expandInserted({}, 0, m_proxy->rowCount() - 1); });
+    connect(m_tree, &QTreeView::collapsed, this, [this](const QModelIndex& i) {
+        if (m_autoExpanding)
+            return;
+        m_collapsed.insert(i.data(InstanceModel::AppIdRole).toString());
+        m_expanded.remove(i.data(InstanceModel::AppIdRole).toString());
+    });
+    connect(m_tree, &QTreeView::expanded, this, [this](const QModelIndex& i) {
+        if (m_autoExpanding)
+            return;
+        m_collapsed.remove(i.data(InstanceModel::AppIdRole).toString());
+        m_expanded.insert(i.data(InstanceModel::AppIdRole).toString());
+    });
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this] { refreshDetail(); });
+    // Ages and countdowns are derived when painted: repaint what is on screen once a second,
+    // never signal every row.
+    connect(&m_repaint, &QTimer::timeout, this, [this] {
+        if (m_tree->isVisible())
+            m_tree->viewport()->update();
+        refreshSummary();
+        refreshFreshness();
+    });
+    m_repaint.start(1000);
 }
-
-InstancesView::~InstancesView() = default;
 
 InstanceTimelineModel* InstancesView::timeline(const QString& category) const {
     for (auto* m : {m_registers, m_cancels, m_evictions})
@@ -152,6 +224,62 @@ QString InstancesView::bannerText() const {
 
 QString InstancesView::summaryText() const {
     return m_summary->text();
+}
+
+QString InstancesView::freshnessText() const {
+    return m_freshness->text();
+}
+
+QString InstancesView::detailText() const {
+    return m_detail->toPlainText();
+}
+
+void InstancesView::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+        restyle();
+    QWidget::changeEvent(event);
+}
+
+void InstancesView::restyle() {
+    // The light theme's "down" red under white text reads on both palettes (the dark one's
+    // red is a text colour, too light to carry white).
+    m_banner->setStyleSheet(u"QLabel { background: %1; color: white; font-weight: bold;"
+                            " padding: 8px; border-radius: 3px; }"_s.arg(
+                                css(theme::text(ItemState::Down, ThemeKind::Light))));
+    refreshFreshness();
+}
+
+void InstancesView::expandInserted(const QModelIndex& parent, int first, int last) {
+    if (parent.isValid())
+        return;
+    // Every open row costs QTreeView a step of each relayout: past kAutoExpandInstances only
+    // the groups the user opened stay open, so a burst does not relayout 250,000 rows.
+    const bool byDefault = m_model->instanceCount() <= kAutoExpandInstances;
+    const bool shrink = !byDefault && m_autoOpen;
+    m_autoOpen = byDefault;
+    if (shrink) {
+        first = 0;
+        last = m_proxy->rowCount() - 1;
+    }
+    m_autoExpanding = true;
+    for (int row = first; row <= last; ++row) {
+        const QModelIndex app = m_proxy->index(row, 0);
+        const QString appid = app.data(InstanceModel::AppIdRole).toString();
+        const bool open = !m_collapsed.contains(appid) && (byDefault || m_expanded.contains(appid));
+        if (open != m_tree->isExpanded(app))
+            m_tree->setExpanded(app, open);
+    }
+    m_autoExpanding = false;
+}
+
+void InstancesView::onStoreCleared() {
+    // Another source: whatever the old source's server said goes now, not at its next sample.
+    m_banner->hide();
+    m_banner->clear();
+    m_detailId.clear();
+    m_detail->clear();
+    refreshSummary();
+    refreshFreshness();
 }
 
 void InstancesView::onMetrics(const MetricsSample& sample) {
@@ -177,25 +305,55 @@ void InstancesView::onMetrics(const MetricsSample& sample) {
 void InstancesView::refreshSummary() {
     const int total = m_model->instanceCount();
     const int stale = m_model->staleCount();
-    m_summary->setText(
-        stale > 0 ? tr("%1 instances, <b style='color:#b01c1c'>%2 stale</b>").arg(total).arg(stale)
-                  : tr("%1 instances").arg(total));
+    m_summary->setText(stale > 0 ? tr("%1 instances, <b style='color:%3'>%2 stale</b>")
+                                       .arg(total)
+                                       .arg(stale)
+                                       .arg(css(theme::text(ItemState::Stale)))
+                                 : tr("%1 instances").arg(total));
+}
+
+void InstancesView::refreshFreshness() {
+    const qint64 asOf = m_model->asOfMs();
+    if (asOf <= 0 || m_model->instanceCount() == 0) {
+        m_freshness->clear();
+        return;
+    }
+    const QString at = QDateTime::fromMSecsSinceEpoch(asOf).toString(u"hh:mm:ss"_s);
+    const qint64 ageS = m_model->dataAgeMs() / 1000;
+    if (m_model->dataTooOld()) {
+        m_freshness->setText(tr("stale data: last update %1 s ago (as of %2)").arg(ageS).arg(at));
+        m_freshness->setStyleSheet(
+            u"QLabel { background: %1; color: %2; padding: 2px 6px;"
+            " border-radius: 3px; }"_s.arg(css(theme::background(ItemState::Warning)),
+                                           css(theme::text(ItemState::Warning))));
+        return;
+    }
+    m_freshness->setText(tr("as of %1 (%2 s ago)").arg(at).arg(ageS));
+    m_freshness->setStyleSheet(QString());
+}
+
+void InstancesView::refreshDetail() {
+    const QModelIndex current = m_tree->currentIndex();
+    const InstanceRecord* r = m_model->recordAt(m_proxy->mapToSource(current));
+    if (!r) {
+        if (!m_detailId.isEmpty()) {
+            m_detailId.clear();
+            m_detail->clear();
+        }
+        return;
+    }
+    const QString text = instanceDetailText(*r, *m_model);
+    m_detailId = recordId(*r);
+    if (text != m_detail->toPlainText())
+        m_detail->setPlainText(text);
 }
 
 void InstancesView::refreshZones() {
-    QSet<QString> zones;
-    for (int a = 0; a < m_model->rowCount(); ++a) {
-        const QModelIndex app = m_model->index(a, 0);
-        for (int i = 0; i < m_model->rowCount(app); ++i)
-            zones.insert(m_model->index(i, 0, app).data(InstanceModel::ZoneRole).toString());
-    }
+    QStringList fresh = m_model->zones();
     for (int i = 1; i < m_zoneFilter->count(); ++i)
-        zones.remove(m_zoneFilter->itemData(i).toString());
-    QStringList fresh(zones.begin(), zones.end());
-    fresh.sort();
+        fresh.removeAll(m_zoneFilter->itemData(i).toString());
     for (const auto& z : fresh)
         m_zoneFilter->addItem(z, z);
-    refreshSummary();
 }
 
 } // namespace regscope

@@ -1,14 +1,20 @@
 #pragma once
 // The on-call instances panel: filters (appid, zone, status, stale), a red banner while the
-// discovery server's self-protection is on, the app → instance tree with ticking renew ages
-// and stale marks, and the registers / cancels / evictions timeline.
+// discovery server's self-protection is on, how fresh the data is, the app → instance tree
+// with renew ages and stale verdicts, a detail pane for the selected instance, and the
+// registers / cancels / evictions timeline.
 
+#include <QSet>
+#include <QString>
+#include <QTimer>
 #include <QWidget>
 
 class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QModelIndex;
+class QPlainTextEdit;
 class QTabWidget;
 class QTreeView;
 
@@ -33,11 +39,26 @@ public:
     bool bannerShown() const;
     QString bannerText() const;
     QString summaryText() const;
+    QString freshnessText() const;
+    QString detailText() const;
+    // Apps the user collapsed: they stay collapsed across refreshes and source switches.
+    // Groups open by themselves while the panel holds at most 20,000 instances.
+    const QSet<QString>& collapsedApps() const { return m_collapsed; }
+
+protected:
+    void changeEvent(QEvent* event) override;
 
 private:
+    void setUpTree();
+    void wire();
     void onMetrics(const MetricsSample& sample);
+    void onStoreCleared();
     void refreshSummary();
     void refreshZones();
+    void refreshFreshness();
+    void refreshDetail();
+    void restyle();
+    void expandInserted(const QModelIndex& parent, int first, int last);
 
     Store* m_store;
     InstanceModel* m_model;
@@ -46,13 +67,22 @@ private:
     InstanceTimelineModel* m_cancels;
     InstanceTimelineModel* m_evictions;
     QLabel* m_banner;
+    QLabel* m_freshness;
     QLabel* m_summary;
     QLineEdit* m_appFilter;
     QComboBox* m_zoneFilter;
     QComboBox* m_statusFilter;
     QCheckBox* m_staleOnly;
     QTreeView* m_tree;
+    QPlainTextEdit* m_detail;
     QTabWidget* m_tabs;
+    QTimer m_repaint;
+    static constexpr int kAutoExpandInstances = 20'000;
+    QSet<QString> m_collapsed; // by the user
+    QSet<QString> m_expanded;  // by the user
+    bool m_autoExpanding = false;
+    bool m_autoOpen = true;
+    QString m_detailId;
 };
 
 } // namespace regscope
