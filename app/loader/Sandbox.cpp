@@ -1,4 +1,4 @@
-#include "Sandbox.h"
+#include "app/loader/Sandbox.h"
 
 #include "connectors/loader/LoaderProtocol.h"
 
@@ -43,7 +43,7 @@ void writeNumber(unsigned long value, int base) {
     (void)!::write(STDERR_FILENO, buf + pos, sizeof buf - static_cast<size_t>(pos));
 }
 
-void onFatal(int sig, siginfo_t* info, void*) {
+void onFatal(int sig, siginfo_t* info, void* context) {
     writeStr("\n");
     writeStr(kFatalMarker.data());
     writeStr(" signal=");
@@ -54,6 +54,17 @@ void onFatal(int sig, siginfo_t* info, void*) {
     writeNumber(static_cast<unsigned long>(info ? info->si_code : 0), 10);
     writeStr(" stage=");
     writeStr(const_cast<const char*>(g_stage));
+#if defined(__x86_64__)
+    // The interrupted instruction: the app marks the frame at this address as exact.
+    if (context) {
+        writeStr(" pc=0x");
+        writeNumber(static_cast<unsigned long>(
+                        static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_RIP]),
+                    16);
+    }
+#else
+    (void)context;
+#endif
     writeStr("\n");
     void* frames[48];
     const int depth = ::backtrace(frames, 48);
