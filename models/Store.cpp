@@ -37,6 +37,7 @@ Store::Store(Options options, QObject* parent)
     qRegisterMetaType<regscope::MetricsSample>();
     qRegisterMetaType<regscope::SourceHealth>();
     qRegisterMetaType<regscope::TimelineEvent>();
+    qRegisterMetaType<regscope::PluginEvent>();
     qRegisterMetaType<regscope::EventBatchPtr>();
 }
 
@@ -78,6 +79,7 @@ void Store::flush() {
     std::array<bool, kKinds> snapshotted{};
     std::vector<MetricsSample> samples;
     QList<TimelineEvent> timeline;
+    QList<PluginEvent> plugins;
     bool healthMoved = false;
     qsizetype largestSnapshot = 0;
     const auto appendTimeline = [&](const TimelineEvent& e) {
@@ -115,6 +117,7 @@ void Store::flush() {
                         }
                     },
                     [&](const TimelineEvent& e) { appendTimeline(e); },
+                    [&](const PluginEvent& e) { applyPlugin(e, plugins); },
                 },
                 event);
         }
@@ -146,6 +149,8 @@ void Store::flush() {
         Q_EMIT timelineAppended(timeline);
     for (const MetricsSample& s : samples)
         Q_EMIT metricsSampled(s);
+    if (!plugins.isEmpty())
+        Q_EMIT pluginsChanged(plugins);
 #ifdef __GLIBC__
     // A big snapshot leaves its transient id lists freed between long-lived rows; hand
     // those pages back so RSS reflects what is alive.
@@ -153,6 +158,19 @@ void Store::flush() {
         malloc_trim(0);
 #endif
     Q_EMIT flushed();
+}
+
+void Store::applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed) {
+    if (e.removed)
+        m_plugins.remove(e.path);
+    else if (m_plugins.contains(e.path) || m_plugins.size() < m_options.maxPlugins)
+        m_plugins.insert(e.path, e);
+    else
+        return; // bounded: a new path past the bound is dropped
+    m_pluginHistory.push_back(e);
+    while (qsizetype(m_pluginHistory.size()) > m_options.maxPluginHistory)
+        m_pluginHistory.pop_front();
+    changed.append(e);
 }
 
 void Store::clear() {

@@ -6,6 +6,7 @@
 #include "models/SourceEvent.h"
 
 #include <QElapsedTimer>
+#include <QHash>
 #include <QList>
 #include <QObject>
 #include <QTimer>
@@ -26,6 +27,8 @@ public:
         qsizetype flushAtPendingEvents = 20000; // flush at once past this many events
         qsizetype maxMetricsSamples = 4 * 3600; // 4 h at 1 s
         qsizetype maxTimelineEvents = 10000;
+        qsizetype maxPlugins = 1024;      // latest PluginEvent per path
+        qsizetype maxPluginHistory = 256; // recent PluginEvents, all paths
     };
 
     explicit Store(QObject* parent = nullptr);
@@ -53,6 +56,9 @@ public:
     const std::deque<MetricsSample>& metricsHistory() const { return m_metrics; }
     const std::deque<TimelineEvent>& timeline() const { return m_timeline; }
     const Options& options() const { return m_options; }
+    // Plugins: the latest event per path (not cleared by a source switch) and a recent list.
+    const QHash<QString, PluginEvent>& plugins() const { return m_plugins; }
+    const std::deque<PluginEvent>& pluginHistory() const { return m_pluginHistory; }
 
     // Totals since construction, for the status bar's event rate.
     quint64 eventsApplied() const { return m_eventsApplied; }
@@ -66,6 +72,8 @@ Q_SIGNALS:
     void metricsSampled(const regscope::MetricsSample& sample);
     void healthChanged(const regscope::SourceHealth& health); // also put on the timeline
     void timelineAppended(const QList<regscope::TimelineEvent>& events);
+    // The plugin events of one flush, in order (PluginModel applies them).
+    void pluginsChanged(const QList<regscope::PluginEvent>& events);
     void flushed();
 
 private:
@@ -73,6 +81,7 @@ private:
     RecordTable& table(RecordKind kind) { return *m_tables[static_cast<int>(kind)]; }
     const RecordTable& table(RecordKind kind) const { return *m_tables[static_cast<int>(kind)]; }
     void scheduleFlush();
+    void applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed);
 
     Options m_options;
     std::array<std::unique_ptr<RecordTable>, kKinds> m_tables;
@@ -82,6 +91,8 @@ private:
     SourceHealth m_health;
     std::deque<MetricsSample> m_metrics;
     std::deque<TimelineEvent> m_timeline;
+    QHash<QString, PluginEvent> m_plugins;
+    std::deque<PluginEvent> m_pluginHistory;
     quint64 m_eventsApplied = 0;
     std::vector<const Record*> m_changedRecords;
     RecordKind m_changedKind = RecordKind::Entry;
@@ -93,3 +104,4 @@ Q_DECLARE_METATYPE(regscope::RecordKind)
 Q_DECLARE_METATYPE(regscope::MetricsSample)
 Q_DECLARE_METATYPE(regscope::SourceHealth)
 Q_DECLARE_METATYPE(regscope::TimelineEvent)
+Q_DECLARE_METATYPE(regscope::PluginEvent)

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <dlfcn.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -155,6 +156,8 @@ nlohmann::json PluginHost::baseReport() const {
     nlohmann::json blocked = nlohmann::json::array();
     for (const auto& [what, count] : blockedAttempts())
         blocked.push_back({{"what", what}, {"count", count}});
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
     return {{"ev", "report"},
             {"file", m_file},
             {"plugin", m_plugin},
@@ -165,6 +168,10 @@ nlohmann::json PluginHost::baseReport() const {
             {"stages", m_stages},
             {"loadMs", monotonicMs() - m_loadStartMs},
             {"rssKiB", rssKiB()},
+            // Our own: the relay forked us, so this rusage is not polluted by the app's.
+            {"peakRssKiB", usage.ru_maxrss},
+            {"cpuMs", double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) * 1e3 +
+                          double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e3},
             {"blocked", blocked}};
 }
 

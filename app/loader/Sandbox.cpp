@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <dlfcn.h>
 #include <execinfo.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -66,9 +67,25 @@ void onFatal(int sig, siginfo_t* info, void* context) {
     (void)context;
 #endif
     writeStr("\n");
+    // One line per frame, "module(+0xOFFSET)[0xADDRESS]": the offset from the module's load
+    // base, which the app symbolises offline (dladdr, as backtrace_symbols_fd uses).
     void* frames[48];
     const int depth = ::backtrace(frames, 48);
-    ::backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+    for (int i = 0; i < depth; ++i) {
+        Dl_info dl{};
+        const auto address = reinterpret_cast<unsigned long>(frames[i]);
+        if (::dladdr(frames[i], &dl) && dl.dli_fname) {
+            writeStr(dl.dli_fname);
+            writeStr("(+0x");
+            writeNumber(address - reinterpret_cast<unsigned long>(dl.dli_fbase), 16);
+            writeStr(")");
+        } else {
+            writeStr("?");
+        }
+        writeStr("[0x");
+        writeNumber(address, 16);
+        writeStr("]\n");
+    }
     // Default action, re-raised: it is delivered when this handler returns (the signal is
     // blocked while we run), so the parent sees the genuine signal and core flag.
     ::signal(sig, SIG_DFL);

@@ -1,4 +1,4 @@
-#include "PluginsPanel.h"
+#include "views/plugins/PluginsPanel.h"
 
 #include "models/plugins/PluginActions.h"
 #include "models/plugins/PluginModel.h"
