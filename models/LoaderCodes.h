@@ -92,10 +92,10 @@ inline constexpr std::array<std::string_view, 28> kLoaderErrorNames = {
     "handshake_refused",
 };
 
-constexpr std::string_view toString(Stage stage) {
+constexpr std::string_view codeName(Stage stage) {
     return kStageNames[static_cast<std::size_t>(stage)];
 }
-constexpr std::string_view toString(LoaderError error) {
+constexpr std::string_view codeName(LoaderError error) {
     return kLoaderErrorNames[static_cast<std::size_t>(error)];
 }
 constexpr std::optional<Stage> stageFromString(std::string_view name) {

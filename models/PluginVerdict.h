@@ -90,8 +90,8 @@ struct PluginVerdict {
     QString rusageUnknown;
     qint64 addressSpaceLimit = 0;
 
-    QString stageName() const { return fromCodes(loader::toString(stage)); }
-    QString errorCode() const { return fromCodes(loader::toString(error)); }
+    QString stageName() const { return fromCodes(loader::codeName(stage)); }
+    QString errorCode() const { return fromCodes(loader::codeName(error)); }
     // The plugin kind from the facts: "regscope", "qt", "gstreamer", "python", "pam",
     // "go-plugin", "go", "plain", "not_elf", "unknown".
     QString kind() const;

@@ -124,18 +124,18 @@ PluginHost::PluginHost(Send send, WaitResume waitResume)
     , m_registry({.typeName = "plugin", .audit = std::make_shared<registry::NullAuditSink>()}) {}
 
 void PluginHost::beginStage(Stage stage) {
-    setCurrentStage(toString(stage).data());
+    setCurrentStage(codeName(stage).data());
     m_stageStartMs = monotonicMs();
-    m_send({{"ev", "stage"}, {"stage", toString(stage)}, {"state", "start"}});
+    m_send({{"ev", "stage"}, {"stage", codeName(stage)}, {"state", "start"}});
 }
 
 void PluginHost::endStage(Stage stage, bool ok, LoaderError code, const std::string& message) {
     const double ms = monotonicMs() - m_stageStartMs;
     nlohmann::json frame = {
-        {"ev", "stage"}, {"stage", toString(stage)}, {"state", "end"}, {"ok", ok}, {"ms", ms}};
+        {"ev", "stage"}, {"stage", codeName(stage)}, {"state", "end"}, {"ok", ok}, {"ms", ms}};
     if (!ok)
-        frame["error"] = {{"code", toString(code)}, {"message", message}};
-    m_stages.push_back({{"stage", toString(stage)}, {"ok", ok}, {"ms", ms}});
+        frame["error"] = {{"code", codeName(code)}, {"message", message}};
+    m_stages.push_back({{"stage", codeName(stage)}, {"ok", ok}, {"ms", ms}});
     m_send(frame);
 }
 
@@ -179,8 +179,8 @@ bool PluginHost::refuse(Stage stage, LoaderError code, const std::string& messag
     endStage(stage, false, code, message);
     auto report = baseReport();
     report["outcome"] = "refused";
-    report["stage"] = toString(stage);
-    report["error"] = {{"code", toString(code)}, {"message", message}};
+    report["stage"] = codeName(stage);
+    report["error"] = {{"code", codeName(code)}, {"message", message}};
     m_send(report);
     return false;
 }
@@ -387,10 +387,10 @@ bool PluginHost::load(const LoadRequest& request) {
         return false;
     beginStage(Stage::Ready);
     endStage(Stage::Ready, true);
-    setCurrentStage(toString(Stage::Ready).data());
+    setCurrentStage(codeName(Stage::Ready).data());
     auto report = baseReport();
     report["outcome"] = "ready";
-    report["stage"] = toString(Stage::Ready);
+    report["stage"] = codeName(Stage::Ready);
     m_send(report);
     return true;
 }
@@ -415,12 +415,12 @@ nlohmann::json PluginHost::invoke(const nlohmann::json& request) {
         return result;
     }
     OutputSink sink;
-    setCurrentStage(toString(Stage::Invoke).data());
+    setCurrentStage(codeName(Stage::Invoke).data());
     const double start = monotonicMs();
     const int status = process(reinterpret_cast<const std::uint8_t*>(payload->data()),
                                payload->size(), appendOutput, &sink);
     result["ms"] = monotonicMs() - start;
-    setCurrentStage(toString(Stage::Ready).data());
+    setCurrentStage(codeName(Stage::Ready).data());
     result["status"] = status;
     if (sink.overflow) {
         result["error"] = {{"code", "output_too_large"},

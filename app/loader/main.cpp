@@ -182,31 +182,31 @@ int main() {
             if (!request) {
                 send({{"ev", "report"},
                       {"outcome", "refused"},
-                      {"stage", toString(Stage::Verify)},
-                      {"error", {{"code", toString(LoaderError::BadRequest)}, {"message", error}}}});
+                      {"stage", codeName(Stage::Verify)},
+                      {"error", {{"code", codeName(LoaderError::BadRequest)}, {"message", error}}}});
                 continue;
             }
             if (auto r = applyLimits(request->limits); !r) {
                 send({{"ev", "report"},
                       {"outcome", "refused"},
-                      {"stage", toString(Stage::Verify)},
-                      {"error", {{"code", toString(LoaderError::SandboxFailed)}, {"message", r.error()}}}});
+                      {"stage", codeName(Stage::Verify)},
+                      {"error", {{"code", codeName(LoaderError::SandboxFailed)}, {"message", r.error()}}}});
                 continue;
             }
             if (auto r = installSeccomp(); !r) {
                 send({{"ev", "report"},
                       {"outcome", "refused"},
-                      {"stage", toString(Stage::Verify)},
-                      {"error", {{"code", toString(LoaderError::SandboxFailed)}, {"message", r.error()}}}});
+                      {"stage", codeName(Stage::Verify)},
+                      {"error", {{"code", codeName(LoaderError::SandboxFailed)}, {"message", r.error()}}}});
                 continue;
             }
-            g_stageForExit = toString(Stage::Open).data();
+            g_stageForExit = codeName(Stage::Open).data();
             host.load(*request);
-            g_stageForExit = toString(Stage::Ready).data();
+            g_stageForExit = codeName(Stage::Ready).data();
         } else if (op == "invoke") {
-            g_stageForExit = toString(Stage::Invoke).data();
+            g_stageForExit = codeName(Stage::Invoke).data();
             send(host.invoke(*frame));
-            g_stageForExit = toString(Stage::Ready).data();
+            g_stageForExit = codeName(Stage::Ready).data();
         } else if (op == "unload") {
             break;
         } else {
@@ -214,6 +214,6 @@ int main() {
         }
     }
     g_unloading = true;
-    setCurrentStage(toString(Stage::Unload).data());
+    setCurrentStage(codeName(Stage::Unload).data());
     return 0;
 }

@@ -182,7 +182,7 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
     connect(client, &LoaderClient::stageFinished, this,
             [this, path](loader::Stage stage, bool ok, double ms) {
                 record(path, u"stage"_s,
-                       u"%1 %2 in %3 ms"_s.arg(fromCodes(loader::toString(stage)),
+                       u"%1 %2 in %3 ms"_s.arg(fromCodes(loader::codeName(stage)),
                                                ok ? u"ok"_s : u"failed"_s,
                                                QString::number(ms, 'f', 2)));
             });

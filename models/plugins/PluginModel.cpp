@@ -109,7 +109,7 @@ QVariant PluginModel::data(const QModelIndex& index, int role) const {
                 return u"%1 (same crash twice)"_s.arg(toString(r.state));
             return r.crashLoop ? u"%1 (crash loop)"_s.arg(toString(r.state)) : toString(r.state);
         case StageColumn:
-            return fromCodes(loader::toString(r.stage));
+            return fromCodes(loader::codeName(r.stage));
         case LoadMsColumn:
             return r.verdict.loadMs > 0 ? QString::number(r.verdict.loadMs, 'f', 1) : QString();
         case RegistrationsColumn:

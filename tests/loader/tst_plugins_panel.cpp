@@ -1,8 +1,7 @@
 // The Plugins panel on the offscreen platform, wired to the real supervisor and loader: a
 // one-click crashing demo plugin shows its verdict beside a healthy one, and invoke works.
 
-#include "connectors/loader/PluginSupervisor.h"
-#include "models/plugins/PluginModel.h"
+#include "tests/loader/PluginHarness.h"
 #include "views/plugins/PluginsPanel.h"
 
 #include <QAbstractItemModelTester>
@@ -23,12 +22,13 @@ class PluginsPanelTest : public QObject {
 private Q_SLOTS:
     void crashBesideHealthyPlugin() {
         const QString demo = QStringLiteral(REGSCOPE_DEMO_PLUGIN_DIR);
-        PluginModel model;
-        QAbstractItemModelTester tester(&model,
-                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         SupervisorOptions options;
         options.autoRetry = false;
-        PluginSupervisor supervisor(&model, options);
+        test::PluginHarness h(options);
+        auto& model = h.model;
+        auto& supervisor = h.supervisor;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         PluginsPanel panel(&model, &supervisor);
         panel.setDemoDirectory(demo);
         panel.resize(1200, 700);
@@ -66,4 +66,4 @@ private Q_SLOTS:
 };
 
 QTEST_MAIN(PluginsPanelTest)
-#include "test_plugins_panel.moc"
+#include "tst_plugins_panel.moc"
