@@ -110,6 +110,9 @@ QString readStderr(const QString& tail) {
         {QRegularExpression(u"ASan runtime does not come first"_s),
          u"the ASan runtime must come first: the plugin is built with -fsanitize=address and "
          "ASan exits unless libasan is preloaded (LD_PRELOAD) or linked into the host"_s},
+        {QRegularExpression(u"(\\S+): undefined symbol: (_?Py\\w+)"_s),
+         u"needs the Python interpreter's symbol %2: a Python extension module loads only into "
+         "python"_s},
         {QRegularExpression(u"(\\S+): undefined symbol: (\\S+)"_s),
          u"an undefined symbol: %2 (the plugin needs a library or a version that provides it)"_s},
         {QRegularExpression(u"version `([^']+)' not found"_s),
@@ -266,8 +269,11 @@ QString PluginVerdict::headline() const {
     case PluginState::Unloaded:
         return u"Unloaded"_s;
     case PluginState::Refused:
-        if (error == LoaderError::DlopenFailed && !stderrReading.isEmpty())
-            return u"Refused %1 (%2): %3 — %4"_s.arg(where, errorCode(), stderrReading, detail);
+        if (error == LoaderError::DlopenFailed) {
+            const QString reading = stderrReading.isEmpty() ? readStderr(detail) : stderrReading;
+            if (!reading.isEmpty())
+                return u"Refused %1 (%2): %3 — %4"_s.arg(where, errorCode(), reading, detail);
+        }
         return u"Refused %1 (%2): %3"_s.arg(where, errorCode(), detail);
     case PluginState::TimedOut:
         return u"No progress within the deadline %1 — killed; %2 hangs; regscope is unaffected"_s
