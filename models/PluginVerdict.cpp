@@ -217,9 +217,15 @@ QString PluginVerdict::kindDescription() const {
             provides << v.toString();
         return u"a PAM module providing %1"_s.arg(provides.join(", "_L1));
     }
-    if (name == "go-plugin"_L1)
-        return u"a go-plugin binary (HashiCorp RPC plugin), built with %1"_s.arg(
+    if (name == "go-plugin"_L1) {
+        QString text = u"a go-plugin binary (HashiCorp RPC plugin), built with %1"_s.arg(
             jsonText(k.value("goVersion"_L1)));
+        if (k.value("goPluginVersion"_L1).isString())
+            text += u", go-plugin %1"_s.arg(k.value("goPluginVersion"_L1).toString());
+        if (!probe.isEmpty())
+            text += u"; %1"_s.arg(jsonText(probe.value("message"_L1)));
+        return text;
+    }
     if (name == "go"_L1)
         return u"a Go executable (%1), not a go-plugin"_s.arg(jsonText(k.value("goVersion"_L1)));
     if (name == "plain"_L1)
@@ -259,6 +265,8 @@ QString PluginVerdict::headline() const {
     case PluginState::Loading:
         return u"%1 (stage `%2`)"_s.arg(toString(state), stageName());
     case PluginState::Ready:
+        if (kind() == "go-plugin"_L1)
+            return u"Handshake ok: %1"_s.arg(kindDescription());
         if (!entryPoint)
             return u"Loaded %1 (no regscope_plugin_entry): inspected, nothing registered"_s.arg(
                 kindDescription());
@@ -365,6 +373,7 @@ QJsonObject PluginVerdict::toJson() const {
         {u"registrations"_s, regs},
         {u"collisions"_s, QJsonArray::fromStringList(collisions)},
         {u"facts"_s, facts},
+        {u"probe"_s, probe.isEmpty() ? QJsonValue() : QJsonValue(probe)},
         {u"factsSource"_s, factsSource},
         {u"signature"_s, signatureStatus},
         {u"stages"_s, stageArray},

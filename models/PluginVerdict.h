@@ -59,6 +59,8 @@ struct PluginVerdict {
     QJsonObject facts;
     QString factsSource; // "loader", "app" or empty (none)
     QString loadedAs;    // what the loader dlopen()ed: /proc/self/fd/N
+    // A go-plugin binary's probe: cookie, handshake, grpc.health.v1 (GoPluginProbe.h).
+    QJsonObject probe;
     // How the process ended (from waitid, not guessed).
     int signal = 0;
     bool coreDumped = false;

@@ -305,6 +305,16 @@ bool PluginHost::verifyStage(int& fd, std::string& fdPath) {
         return false;
     if (facts["format"] != "ELF")
         return refuse(Stage::Verify, LoaderError::NotElf, request.path + " is not an ELF file");
+    if (facts["kind"]["kind"] == "go-plugin") {
+        // An executable plugin: the probe stage starts it (the cookie is in its bytes or given).
+        m_goPlugin = true;
+        const auto cookie = chooseCookie(bytes, request.cookieKey, request.cookieValue);
+        m_cookieKey = cookie.key;
+        m_cookieValue = cookie.value;
+        m_cookieSource = cookie.source;
+        endStage(Stage::Verify, true);
+        return true;
+    }
     if (facts["elfType"] != "shared object")
         return refuse(Stage::Verify, LoaderError::NotSharedObject,
                       request.path + " is an ELF " + facts["elfType"].get<std::string>() +
@@ -372,6 +382,28 @@ bool PluginHost::registerStage(const regscope_plugin_descriptor* descriptor) {
     return true;
 }
 
+bool PluginHost::probeStage(int fd) {
+    beginStage(Stage::Probe);
+    if (m_cookieKey.empty())
+        return refuse(Stage::Probe, LoaderError::NeedsCookie,
+                      "a go-plugin binary: it needs its host's magic cookie (--plugin-cookie "
+                      "KEY=VALUE, or the Cookie field of the Plugins panel)");
+    ProbeRequest probe{fd, {m_cookieKey, m_cookieValue, m_cookieSource},
+                       m_request->expectedProtocol, m_request->probeTimeoutMs, m_request->limits};
+    m_plugin = {{"probe", probeGoPlugin(probe)}};
+    const std::string outcome = m_plugin["probe"]["outcome"];
+    if (outcome != "ok")
+        return refuse(Stage::Probe, LoaderError::HandshakeRefused,
+                      m_plugin["probe"]["message"].get<std::string>());
+    endStage(Stage::Probe, true);
+    setCurrentStage(codeName(Stage::Ready).data());
+    auto report = baseReport();
+    report["outcome"] = "ready";
+    report["stage"] = codeName(Stage::Ready);
+    m_send(report);
+    return true;
+}
+
 bool PluginHost::load(const LoadRequest& request) {
     m_request = &request;
     m_loadStartMs = monotonicMs();
@@ -380,6 +412,19 @@ bool PluginHost::load(const LoadRequest& request) {
     std::string fdPath;
     if (!verifyStage(fd, fdPath))
         return false;
+    // No plugin code ran so far; from here on it may, so the cage closes now. A go-plugin
+    // binary's runtime reserves address space up front: it gets 4 GiB of it (virtual).
+    Limits limits = request.limits;
+    if (m_goPlugin)
+        limits.addressSpaceBytes = std::max<std::uint64_t>(limits.addressSpaceBytes, 4ull << 30);
+    if (auto limited = applyLimits(limits); !limited)
+        return refuse(m_goPlugin ? Stage::Probe : Stage::Open, LoaderError::SandboxFailed,
+                      limited.error());
+    if (m_goPlugin)
+        return probeStage(fd);
+    if (request.sandbox)
+        if (auto caged = installSeccomp(); !caged)
+            return refuse(Stage::Open, LoaderError::SandboxFailed, caged.error());
     if (request.pauseAfterVerify && !m_waitResume())
         return false;
     const regscope_plugin_descriptor* descriptor = nullptr;

@@ -4,6 +4,7 @@
 // file's facts (connectors/loader/elf) as their own frame before any plugin code runs, so a
 // crash in open cannot lose them.
 
+#include "app/loader/GoPluginProbe.h"
 #include "app/loader/Sandbox.h"
 #include "models/LoaderCodes.h"
 #include "models/registry/Registry.h"
@@ -31,6 +32,10 @@ struct LoadRequest {
     Limits limits;
     bool sandbox = true;           // false only for the in-process benchmark baseline
     bool pauseAfterVerify = false; // tests: swap the file between verify and open
+    // go-plugin binaries: the host's magic cookie and app protocol version (0: any).
+    std::string cookieKey, cookieValue;
+    int expectedProtocol = 0;
+    int probeTimeoutMs = 5000;
 };
 
 struct Registration {
@@ -69,6 +74,7 @@ private:
     bool openStage(const std::string& fdPath);
     bool resolveStage(const regscope_plugin_descriptor*& descriptor);
     bool registerStage(const regscope_plugin_descriptor* descriptor);
+    bool probeStage(int fd); // a go-plugin binary: started, not loaded
     bool refuse(Stage stage, LoaderError code, const std::string& message);
     void beginStage(Stage stage);
     void endStage(Stage stage, bool ok, LoaderError code = LoaderError::None,
@@ -86,6 +92,8 @@ private:
     std::string m_signature = "not checked";
     int m_signatureKey = -1;
     bool m_hasEntry = false;
+    bool m_goPlugin = false;
+    std::string m_cookieKey, m_cookieValue, m_cookieSource;
     double m_stageStartMs = 0;
     double m_loadStartMs = 0;
     void* m_handle = nullptr;

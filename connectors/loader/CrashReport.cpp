@@ -114,6 +114,7 @@ void readReport(PluginVerdict& v, const QJsonObject& report) {
     v.sha256 = file.value("sha256"_L1).toString();
     v.size = file.value("size"_L1).toInteger();
     const QJsonObject plugin = report.value("plugin"_L1).toObject();
+    v.probe = plugin.value("probe"_L1).toObject();
     v.pluginName = plugin.value("name"_L1).toString();
     v.pluginVersion = plugin.value("version"_L1).toString();
     v.abiVersion = plugin.value("abi"_L1).toInt();

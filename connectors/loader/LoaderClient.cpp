@@ -382,6 +382,10 @@ void LoaderClient::drain(int fd, bool isStdout) {
                 {u"requireSignature"_s, m_options.requireSignature},
                 {u"knownNames"_s, QJsonArray::fromStringList(m_options.knownNames)},
                 {u"pauseAfterVerify"_s, m_options.pauseAfterVerify},
+                {u"pluginCookie"_s, QJsonObject{{u"key"_s, m_options.pluginCookieKey},
+                                                {u"value"_s, m_options.pluginCookieValue}}},
+                {u"pluginProtocol"_s, m_options.pluginProtocol},
+                {u"probeTimeoutMs"_s, qMax(500, m_options.stageTimeoutMs * 2 / 3)},
                 {u"limits"_s, limits}});
             armDeadline(m_options.stageTimeoutMs);
         }

@@ -32,6 +32,10 @@ struct LoaderOptions {
     bool requireSignature = false;
     QStringList knownNames;        // names in the attached registry, for collision reports
     bool pauseAfterVerify = false; // tests: the loader waits for resume() after verify
+    // go-plugin binaries: the host's magic cookie (empty: a built-in one the binary names) and
+    // app protocol version (0: whatever the plugin speaks).
+    QString pluginCookieKey, pluginCookieValue;
+    int pluginProtocol = 0; // the probe answers within 2/3 of stageTimeoutMs
 };
 
 // Where regscope-loader is: $REGSCOPE_LOADER, else next to the running executable, else the
