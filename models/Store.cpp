@@ -48,16 +48,20 @@ void Store::apply(EventBatchPtr batch) {
     if (!batch || batch->empty())
         return;
     qsizetype weight = 0;
+    bool plugin = false;
     for (const SourceEvent& e : *batch) {
         if (const auto* s = std::get_if<SnapshotEvent>(&e))
             weight += qsizetype(s->records.size());
         else
             ++weight;
+        plugin = plugin || std::holds_alternative<PluginEvent>(e);
     }
     m_pending.push_back(std::move(batch));
     m_pendingEvents += weight;
     if (m_pendingEvents >= m_options.flushAtPendingEvents)
         flush();
+    else if (plugin) // rare, and someone is waiting for the verdict: the next loop turn
+        QMetaObject::invokeMethod(this, &Store::flush, Qt::QueuedConnection);
     else
         scheduleFlush();
 }

@@ -164,8 +164,9 @@ PluginVerdict enrichVerdict(PluginVerdict v) {
         if (!f.module.startsWith(u'/'))
             continue;
         // The first frame is the interrupted instruction; the others are return addresses.
-        const auto where =
-            symboliser.lookup(QFile::encodeName(f.module).toStdString(), f.offset, i == 0);
+        // Source lines for the plugin's own frames; the rest (libc, the loader) get names.
+        const auto where = symboliser.lookup(QFile::encodeName(f.module).toStdString(), f.offset,
+                                             i == 0, f.inPlugin);
         if (!where)
             continue;
         f.function = QString::fromStdString(where->function);

@@ -48,7 +48,7 @@ Dwfl* Symboliser::session(const std::string& path) {
 }
 
 std::optional<SourceLocation> Symboliser::lookup(const std::string& path, std::uint64_t offset,
-                                                 bool exact) {
+                                                 bool exact, bool withLines) {
     Dwfl* dwfl = session(path);
     if (!dwfl)
         return std::nullopt;
@@ -59,7 +59,7 @@ std::optional<SourceLocation> Symboliser::lookup(const std::string& path, std::u
     SourceLocation out;
     if (const char* name = dwfl_module_addrname(module, addr))
         out.function = name;
-    if (Dwfl_Line* line = dwfl_module_getsrc(module, addr)) {
+    if (Dwfl_Line* line = withLines ? dwfl_module_getsrc(module, addr) : nullptr) {
         int lineNo = 0;
         if (const char* file = dwfl_lineinfo(line, nullptr, &lineNo, nullptr, nullptr, nullptr)) {
             out.file = file;
