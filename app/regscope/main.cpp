@@ -142,14 +142,29 @@ int main(int argc, char** argv) {
         u"Load the shared object FILE in a sacrificial loader, print the verdict as JSON, exit "
         u"0 only when it loaded cleanly."_s,
         u"FILE"_s);
-    parser.addOptions(
-        {connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt, themeOpt, inspectOpt});
+    const QCommandLineOption cookieOpt(
+        u"plugin-cookie"_s,
+        u"With --inspect: the go-plugin host's magic cookie KEY=VALUE (Terraform, Vault, Packer "
+        u"and Nomad cookies are built in)."_s,
+        u"KEY=VALUE"_s);
+    parser.addOptions({connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt, themeOpt,
+                       inspectOpt, cookieOpt});
     parser.process(app);
 
     if (parser.isSet(inspectOpt)) {
 #ifdef REGSCOPE_HAVE_LOADER
         QTextStream out(stdout);
-        return regscope::runInspect(parser.value(inspectOpt), out);
+        regscope::LoaderOptions options;
+        if (const QString cookie = parser.value(cookieOpt); !cookie.isEmpty()) {
+            const qsizetype eq = cookie.indexOf(u'=');
+            if (eq <= 0) {
+                fail(u"--plugin-cookie: expected KEY=VALUE"_s);
+                return kExitUsage;
+            }
+            options.pluginCookieKey = cookie.left(eq);
+            options.pluginCookieValue = cookie.mid(eq + 1);
+        }
+        return regscope::runInspect(parser.value(inspectOpt), out, options);
 #else
         fail(u"--inspect: this build has no plugin loader (REGSCOPE_WITH_LOADER=OFF)"_s);
         return kExitUsage;

@@ -47,6 +47,10 @@ public:
     void reload(const QString& path) override;
     void unload(const QString& path) override;
     void invoke(const QString& path, const QString& name, const QByteArray& payload) override;
+    void setPluginCookie(const QString& key, const QString& value) override {
+        m_options.loader.pluginCookieKey = key;
+        m_options.loader.pluginCookieValue = value;
+    }
 
     // Names in the attached registry: each load reports collisions against them. Asked once
     // per load (not on every registry change), so a large registry costs nothing meanwhile.

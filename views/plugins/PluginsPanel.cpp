@@ -66,6 +66,21 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     for (QPushButton* b : {loadFile, loadDir, m_demoAll, m_demoCrash, m_reload, m_unload})
         toolbar->addWidget(b);
     toolbar->addStretch();
+    // go-plugin binaries need their host's magic cookie; Terraform/Vault/Packer/Nomad's are
+    // built in.
+    auto* cookie = new QLineEdit(this);
+    cookie->setObjectName(u"pluginCookie"_s);
+    cookie->setPlaceholderText(tr("go-plugin cookie KEY=VALUE"));
+    cookie->setClearButtonEnabled(true);
+    toolbar->addWidget(cookie);
+    connect(cookie, &QLineEdit::editingFinished, this, [this, cookie] {
+        const QString text = cookie->text().trimmed();
+        const qsizetype eq = text.indexOf(u'=');
+        if (eq > 0)
+            m_actions->setPluginCookie(text.left(eq), text.mid(eq + 1));
+        else
+            m_actions->setPluginCookie({}, {});
+    });
 
     m_table = new QTableView(this);
     m_table->setModel(m_model);
@@ -81,6 +96,7 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     m_headline->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_retry = new QPushButton(tr("Retry"), this);
     m_retryLonger = new QPushButton(tr("Retry with longer deadline"), this);
+    m_retryLonger->setObjectName(u"retryLonger"_s);
     m_copy = new QPushButton(tr("Copy report"), this);
     auto* verdictButtons = new QHBoxLayout;
     for (QPushButton* b : {m_retry, m_retryLonger, m_copy})
@@ -92,6 +108,7 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
 
     m_invokeName = new QComboBox(this);
     m_payload = new QLineEdit(this);
+    m_payload->setObjectName(u"invokePayload"_s);
     m_payload->setPlaceholderText(tr("payload (text)"));
     auto* payloadFile = new QPushButton(tr("From file…"), this);
     m_invoke = new QPushButton(tr("Invoke"), this);
