@@ -18,13 +18,13 @@ enum class Stage : std::uint8_t {
     Resolve,   // the entry point and its descriptor
     Register,  // the plugin's init()
     Ready,
-    Invoke,    // a process() call
-    Unload,    // dlclose and exit: the plugin's destructors run
-    Probe,     // an executable plugin (go-plugin) started for its handshake
+    Invoke, // a process() call
+    Unload, // dlclose and exit: the plugin's destructors run
+    Probe,  // an executable plugin (go-plugin) started for its handshake
 };
 inline constexpr std::array<std::string_view, 10> kStageNames = {
-    "spawn", "handshake", "verify", "open", "resolve", "register", "ready", "invoke", "unload",
-    "probe"};
+    "spawn",    "handshake", "verify", "open",   "resolve",
+    "register", "ready",     "invoke", "unload", "probe"};
 // The loading stages in order, as the loader reports them.
 inline constexpr std::array<Stage, 5> kLoadStages = {Stage::Verify, Stage::Open, Stage::Resolve,
                                                      Stage::Register, Stage::Ready};

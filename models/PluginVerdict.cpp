@@ -172,8 +172,8 @@ QJsonObject PluginCallStats::toJson() const {
             {u"leMs"_s, i < kBoundsMs.size() ? QJsonValue(kBoundsMs[i]) : QJsonValue(u"+Inf"_s)},
             {u"count"_s, qint64(buckets[i])}});
     const auto q = [this](double v) { return calls ? QJsonValue(quantileMs(v)) : QJsonValue(); };
-    return QJsonObject{{u"calls"_s, calls},   {u"errors"_s, errors},     {u"restarts"_s, restarts},
-                       {u"p50Ms"_s, q(0.5)},  {u"p99Ms"_s, q(0.99)},     {u"maxMs"_s, maxMs},
+    return QJsonObject{{u"calls"_s, calls},        {u"errors"_s, errors}, {u"restarts"_s, restarts},
+                       {u"p50Ms"_s, q(0.5)},       {u"p99Ms"_s, q(0.99)}, {u"maxMs"_s, maxMs},
                        {u"histogram"_s, histogram}};
 }
 
@@ -200,8 +200,8 @@ QString PluginVerdict::kindDescription() const {
         return u"a regscope plugin (our C ABI)"_s;
     if (name == "qt"_L1)
         return u"a Qt %1 plugin: IID %2, class %3"_s.arg(jsonText(k.value("qtVersion"_L1)),
-                                                          jsonText(k.value("iid"_L1)),
-                                                          jsonText(k.value("className"_L1)));
+                                                         jsonText(k.value("iid"_L1)),
+                                                         jsonText(k.value("className"_L1)));
     if (name == "gstreamer"_L1)
         return u"a GStreamer plugin: %1 %2 (%3), license %4, from %5"_s.arg(
             jsonText(k.value("name"_L1)), jsonText(k.value("version"_L1)),

@@ -124,7 +124,7 @@ struct InvokeResult {
 // Invokes observed by the app, per plugin: calls, errors, a latency histogram, restarts.
 struct PluginCallStats {
     // Upper bounds of the latency buckets in ms; the last bucket is open.
-    static constexpr std::array<double, 15> kBoundsMs = {0.05, 0.1, 0.25, 0.5, 1,    2.5, 5, 10,
+    static constexpr std::array<double, 15> kBoundsMs = {0.05, 0.1, 0.25, 0.5, 1,   2.5,  5,   10,
                                                          25,   50,  100,  250, 500, 1000, 5000};
     qint64 calls = 0, errors = 0, restarts = 0;
     std::array<quint32, kBoundsMs.size() + 1> buckets{};

@@ -129,11 +129,11 @@ struct PluginEvent {
     QString path;
     bool removed = false;
     PluginState state = PluginState::Verifying;
-    loader::Stage stage = loader::Stage::Spawn; // in progress, or where it ended
+    loader::Stage stage = loader::Stage::Spawn;   // in progress, or where it ended
     std::shared_ptr<const PluginVerdict> verdict; // the latest finished (or ready) one
     std::shared_ptr<const InvokeResult> lastInvoke;
-    int crashes = 0;        // in the crash-loop window
-    bool crashLoop = false; // automatic retries stopped
+    int crashes = 0;            // in the crash-loop window
+    bool crashLoop = false;     // automatic retries stopped
     bool deterministic = false; // the same crash twice: not retried
     QString note;
     PluginCallStats calls;

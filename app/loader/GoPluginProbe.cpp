@@ -97,15 +97,17 @@ void judgeHandshake(nlohmann::json& out, const std::string& line, const ProbeReq
     const auto f = split(line, '|');
     if (f.size() < 5) {
         out["outcome"] = "no_handshake";
-        out["message"] = "the plugin's first line is not a go-plugin handshake: " + line.substr(0, 120);
+        out["message"] =
+            "the plugin's first line is not a go-plugin handshake: " + line.substr(0, 120);
         return;
     }
-    out["handshake"] = {{"core", f[0]}, {"app", f[1]}, {"network", f[2]}, {"address", f[3]},
+    out["handshake"] = {{"core", f[0]},     {"app", f[1]},
+                        {"network", f[2]},  {"address", f[3]},
                         {"protocol", f[4]}, {"tls", f.size() > 5 && !f[5].empty()}};
     if (f[0] != "1") {
         out["outcome"] = "protocol_mismatch";
-        out["message"] = "protocol mismatch: go-plugin core protocol " + f[0] +
-                         ", only version 1 exists";
+        out["message"] =
+            "protocol mismatch: go-plugin core protocol " + f[0] + ", only version 1 exists";
         return;
     }
     if (request.expectedProtocol > 0 && f[1] != std::to_string(request.expectedProtocol)) {
@@ -143,10 +145,11 @@ GoPluginCookie chooseCookie(std::span<const std::byte> binary, const std::string
 }
 
 nlohmann::json probeGoPlugin(const ProbeRequest& request) {
-    nlohmann::json out = {{"outcome", "no_handshake"},
-                          {"cookie", {{"key", request.cookie.key}, {"source", request.cookie.source}}},
-                          {"handshake", nullptr},
-                          {"health", nullptr}};
+    nlohmann::json out = {
+        {"outcome", "no_handshake"},
+        {"cookie", {{"key", request.cookie.key}, {"source", request.cookie.source}}},
+        {"handshake", nullptr},
+        {"health", nullptr}};
     char dirTemplate[] = "/tmp/regscope-probe-XXXXXX";
     const char* tmpdir = ::mkdtemp(dirTemplate);
     int outPipe[2], errPipe[2];
@@ -162,7 +165,8 @@ nlohmann::json probeGoPlugin(const ProbeRequest& request) {
     std::string line, errText;
     bool exited = false;
     int status = 0;
-    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeoutMs);
+    const auto end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(request.timeoutMs);
     ::fcntl(errPipe[0], F_SETFL, O_NONBLOCK);
     while (child > 0 && line.find('\n') == std::string::npos && line.size() < kMaxLine) {
         const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -16,8 +16,8 @@
 namespace regscope::loader {
 namespace {
 
-constexpr std::uint8_t kData = 0x0, kHeaders = 0x1, kRstStream = 0x3, kSettings = 0x4,
-                       kPing = 0x6, kGoAway = 0x7;
+constexpr std::uint8_t kData = 0x0, kHeaders = 0x1, kRstStream = 0x3, kSettings = 0x4, kPing = 0x6,
+                       kGoAway = 0x7;
 constexpr std::uint8_t kEndStream = 0x1, kEndHeaders = 0x4, kAck = 0x1;
 constexpr std::size_t kMaxFrame = 1u << 20;
 
@@ -125,7 +125,8 @@ nlohmann::json grpcHealthCheck(const std::string& socketPath, const std::string&
             ::close(fd);
         return out;
     }
-    const Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs)};
+    const Deadline deadline{std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(timeoutMs)};
     std::string headers;
     headers += static_cast<char>(0x83); // :method POST (static 3)
     headers += static_cast<char>(0x86); // :scheme http (static 6)
@@ -143,10 +144,9 @@ nlohmann::json grpcHealthCheck(const std::string& socketPath, const std::string&
     std::string grpc(5, '\0');
     grpc[4] = static_cast<char>(message.size());
     grpc += message;
-    const std::string request = std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") +
-                                frame(kSettings, 0, 0, {}) +
-                                frame(kHeaders, kEndHeaders, 1, headers) +
-                                frame(kData, kEndStream, 1, grpc);
+    const std::string request =
+        std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + frame(kSettings, 0, 0, {}) +
+        frame(kHeaders, kEndHeaders, 1, headers) + frame(kData, kEndStream, 1, grpc);
     if (!sendAll(fd, request)) {
         out["error"] = "the plugin closed the connection";
         ::close(fd);

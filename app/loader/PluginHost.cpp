@@ -264,11 +264,13 @@ bool PluginHost::verifyStage(int& fd, std::string& fdPath) {
     beginStage(Stage::Verify);
     fd = ::open(request.path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (fd < 0)
-        return refuse(Stage::Verify, errno == ENOENT ? LoaderError::NotFound : LoaderError::Unreadable,
+        return refuse(Stage::Verify,
+                      errno == ENOENT ? LoaderError::NotFound : LoaderError::Unreadable,
                       request.path + ": " + std::strerror(errno));
     struct stat st {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-        return refuse(Stage::Verify, LoaderError::NotRegular, request.path + " is not a regular file");
+        return refuse(Stage::Verify, LoaderError::NotRegular,
+                      request.path + " is not a regular file");
     char real[4096];
     fdPath = "/proc/self/fd/" + std::to_string(fd);
     const ssize_t realLen = ::readlink(fdPath.c_str(), real, sizeof real - 1);
@@ -388,8 +390,11 @@ bool PluginHost::probeStage(int fd) {
         return refuse(Stage::Probe, LoaderError::NeedsCookie,
                       "a go-plugin binary: it needs its host's magic cookie (--plugin-cookie "
                       "KEY=VALUE, or the Cookie field of the Plugins panel)");
-    ProbeRequest probe{fd, {m_cookieKey, m_cookieValue, m_cookieSource},
-                       m_request->expectedProtocol, m_request->probeTimeoutMs, m_request->limits};
+    ProbeRequest probe{fd,
+                       {m_cookieKey, m_cookieValue, m_cookieSource},
+                       m_request->expectedProtocol,
+                       m_request->probeTimeoutMs,
+                       m_request->limits};
     m_plugin = {{"probe", probeGoPlugin(probe)}};
     const std::string outcome = m_plugin["probe"]["outcome"];
     if (outcome != "ok")

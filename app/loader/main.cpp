@@ -8,11 +8,11 @@
 
 #include <sodium.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <csignal>
 #include <string>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -25,7 +25,9 @@ using namespace regscope::loader;
 // LeakSanitizer stops the world with a clone() the seccomp filter refuses: no leak check in
 // the loader (it exits right after unload anyway); the address checks stay on.
 extern "C" const char* __asan_default_options();
-extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
+extern "C" const char* __asan_default_options() {
+    return "detect_leaks=0";
+}
 #endif
 
 namespace {
@@ -186,10 +188,11 @@ int main() {
             std::string error;
             auto request = parseLoad(*frame, error);
             if (!request) {
-                send({{"ev", "report"},
-                      {"outcome", "refused"},
-                      {"stage", codeName(Stage::Verify)},
-                      {"error", {{"code", codeName(LoaderError::BadRequest)}, {"message", error}}}});
+                send(
+                    {{"ev", "report"},
+                     {"outcome", "refused"},
+                     {"stage", codeName(Stage::Verify)},
+                     {"error", {{"code", codeName(LoaderError::BadRequest)}, {"message", error}}}});
                 continue;
             }
             g_stageForExit = codeName(Stage::Open).data();

@@ -279,9 +279,8 @@ void LoaderClient::sendFrame(const QJsonObject& frame) {
 
 void LoaderClient::flushWrites() {
     while (!m_writeBuffer.isEmpty() && m_in >= 0) {
-        const ssize_t n =
-            ::send(m_in, m_writeBuffer.constData(), static_cast<size_t>(m_writeBuffer.size()),
-                   MSG_NOSIGNAL);
+        const ssize_t n = ::send(m_in, m_writeBuffer.constData(),
+                                 static_cast<size_t>(m_writeBuffer.size()), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -554,7 +553,7 @@ void LoaderClient::judgeExit(bool exited, int status) {
     } else if (reason.startsWith("handshake"_L1)) {
         v.state = PluginState::Refused;
         v.error = reason == "handshake_version"_L1 ? LoaderError::HandshakeVersion
-                                                    : LoaderError::HandshakeGarbage;
+                                                   : LoaderError::HandshakeGarbage;
     } else if (reason == "protocol_error"_L1) {
         v.state = PluginState::Crashed;
         v.error = LoaderError::ProtocolError;
@@ -572,8 +571,8 @@ void LoaderClient::judgeExit(bool exited, int status) {
     } else {
         v.state = m_phase == Phase::Handshake && v.exitStatus != 0 ? PluginState::Refused
                                                                    : PluginState::Crashed;
-        v.error = m_phase == Phase::Handshake ? LoaderError::ExitedBeforeHandshake
-                                              : LoaderError::Exited;
+        v.error =
+            m_phase == Phase::Handshake ? LoaderError::ExitedBeforeHandshake : LoaderError::Exited;
         if (m_phase == Phase::Handshake)
             v.detail = u"the loader exited with status %1 before its handshake"_s.arg(v.exitStatus);
     }

@@ -175,7 +175,8 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
         Slot& s = m_slots[path];
         if (client != s.active || s.pending)
             return;
-        s.row.state = stage == loader::Stage::Verify ? PluginState::Verifying : PluginState::Loading;
+        s.row.state =
+            stage == loader::Stage::Verify ? PluginState::Verifying : PluginState::Loading;
         s.row.stage = stage;
         publish(path);
     });

@@ -131,7 +131,8 @@ private Q_SLOTS:
         // Unknown, with a reason, never an empty list that reads as "none".
         QVERIFY(v.peakRssKiB < 0);
         QVERIFY(v.toJson().value("peakRssKiB"_L1).isNull());
-        QVERIFY(!v.toJson().value("unknown"_L1).toObject().value("peakRssKiB"_L1).toString().isEmpty());
+        QVERIFY(
+            !v.toJson().value("unknown"_L1).toObject().value("peakRssKiB"_L1).toString().isEmpty());
     }
 
     void notElfSaysSoWithReasons() {
@@ -192,8 +193,8 @@ private Q_SLOTS:
     void qtPlatformPlugins() {
         QFETCH(QString, file);
         QFETCH(QString, className);
-        const QString path = systemFile(
-            {u"/usr/lib/x86_64-linux-gnu/qt6/plugins/platforms/"_s + file});
+        const QString path =
+            systemFile({u"/usr/lib/x86_64-linux-gnu/qt6/plugins/platforms/"_s + file});
         QVERIFY2(!path.isEmpty(), "qt6-base (libqt6gui6) platform plugins are installed");
         PluginVerdict ready;
         run(path, &ready);
@@ -209,8 +210,8 @@ private Q_SLOTS:
     }
 
     void gstreamerPlugin() {
-        const QString path = systemFile(
-            {u"/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstcoreelements.so"_s});
+        const QString path =
+            systemFile({u"/usr/lib/x86_64-linux-gnu/gstreamer-1.0/libgstcoreelements.so"_s});
         QVERIFY2(!path.isEmpty(), "libgstreamer1.0-0 is installed");
         PluginVerdict ready;
         run(path, &ready);

@@ -1,9 +1,9 @@
 // The fault catalogue: every fixture plugin against the real regscope-loader. Each test
 // asserts the verdict; cleanup() asserts that the next load in this process still works.
 
-#include "tests/loader/LoaderTestSupport.h"
 #include "connectors/loader/Inspect.h"
 #include "connectors/loader/LoaderClient.h"
+#include "tests/loader/LoaderTestSupport.h"
 
 #include <QFile>
 #include <QJsonArray>

@@ -71,7 +71,8 @@ private Q_SLOTS:
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
         QCOMPARE(v.error, loader::LoaderError::NeedsCookie);
         QCOMPARE(v.stage, loader::Stage::Probe);
-        QVERIFY2(v.headline().contains(u"needs its host's magic cookie"_s), qPrintable(v.headline()));
+        QVERIFY2(v.headline().contains(u"needs its host's magic cookie"_s),
+                 qPrintable(v.headline()));
         QCOMPARE(v.kind(), u"go-plugin"_s);
     }
 
@@ -94,8 +95,7 @@ private Q_SLOTS:
         const QJsonObject hs = handshake(v);
         QCOMPARE(hs.value("protocol"_L1).toString(), u"grpc"_s);
         QCOMPARE(hs.value("app"_L1).toString(), u"3"_s);
-        QCOMPARE(v.probe.value("health"_L1).toObject().value("status"_L1).toString(),
-                 u"SERVING"_s);
+        QCOMPARE(v.probe.value("health"_L1).toObject().value("status"_L1).toString(), u"SERVING"_s);
         QVERIFY2(v.headline().contains(u"grpc.health.v1 says SERVING"_s), qPrintable(v.headline()));
     }
 

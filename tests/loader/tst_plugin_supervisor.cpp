@@ -38,7 +38,7 @@ private Q_SLOTS:
     void directoryIsWatched() {
         auto dir = privateDir();
         const QString codec = copyInto(*dir, fixture("fixture_codec"), u"codec.so"_s);
-                auto opts = options();
+        auto opts = options();
         opts.logFilePath = dir->filePath(u"plugins.log"_s);
         PluginHarness h(opts);
         auto& model = h.model;
@@ -71,7 +71,7 @@ private Q_SLOTS:
     // Collisions are checked against the attached registry's names as they are at load time:
     // the provider is asked once per load, not on every registry change.
     void collisionsUseTheNamesAtLoadTime() {
-        
+
         PluginHarness h(options());
         auto& model = h.model;
         auto& supervisor = h.supervisor;
@@ -135,7 +135,7 @@ private Q_SLOTS:
     void failedReloadKeepsTheRunningLoader() {
         auto dir = privateDir();
         const QString path = copyInto(*dir, fixture("fixture_codec"), u"p.so"_s);
-                auto opts = options();
+        auto opts = options();
         opts.autoRetry = false;
         PluginHarness h(opts);
         auto& model = h.model;
@@ -163,7 +163,7 @@ private Q_SLOTS:
     }
 
     void crashDuringInvokeIsAVerdict() {
-                auto opts = options();
+        auto opts = options();
         opts.autoRetry = false;
         PluginHarness h(opts);
         auto& model = h.model;

@@ -263,14 +263,15 @@ namespace {
 QString factList(const PluginVerdict& v, const char* key, int limit = 200) {
     const QJsonValue value = v.facts.value(QLatin1StringView(key));
     if (!value.isArray()) {
-        const QString why = v.facts.value("unknown"_L1).toObject().value(QLatin1StringView(key))
-                                .toString();
-        return u"<i>unknown%1</i>"_s.arg(why.isEmpty() ? QString() : u" (%1)"_s.arg(why.toHtmlEscaped()));
+        const QString why =
+            v.facts.value("unknown"_L1).toObject().value(QLatin1StringView(key)).toString();
+        return u"<i>unknown%1</i>"_s.arg(why.isEmpty() ? QString()
+                                                       : u" (%1)"_s.arg(why.toHtmlEscaped()));
     }
     QStringList items;
     for (const auto& item : value.toArray())
         items << (item.isObject() ? u"%1 → %2"_s.arg(item.toObject().value("name"_L1).toString(),
-                                                      item.toObject().value("path"_L1).toString())
+                                                     item.toObject().value("path"_L1).toString())
                                   : item.toString());
     return listHtml(items, limit);
 }
@@ -291,7 +292,7 @@ QString missingHtml(const PluginVerdict& v) {
     QStringList items;
     for (const auto& m : missing.toArray())
         items << u"%1 (needed by %2)"_s.arg(m.toObject().value("name"_L1).toString(),
-                                           m.toObject().value("neededBy"_L1).toString());
+                                            m.toObject().value("neededBy"_L1).toString());
     return listHtml(items);
 }
 
@@ -328,14 +329,14 @@ void PluginsPanel::refreshDetails() {
     const bool inFlight =
         row->state == PluginState::Verifying || row->state == PluginState::Loading;
     QString headline = inFlight ? u"%1 — stage `%2`"_s.arg(toString(row->state),
-                                                         fromCodes(loader::codeName(row->stage)))
+                                                           fromCodes(loader::codeName(row->stage)))
                                 : v.headline();
     if (row->deterministic)
         headline += tr(" — the same crash twice: not retried automatically");
     else if (row->crashLoop)
         headline += tr(" — crash loop (%1 crashes within a minute): automatic retries stopped")
                         .arg(row->crashes);
-    const ItemState state = failed ? ItemState::Crashed
+    const ItemState state = failed                             ? ItemState::Crashed
                             : row->state == PluginState::Ready ? ItemState::Healthy
                                                                : ItemState::Normal;
     const QColor colour = theme::text(state);
@@ -351,9 +352,8 @@ QString PluginsPanel::detailsHtml(const PluginRow& row) const {
     const bool failed = row.state == PluginState::Crashed || row.state == PluginState::TimedOut ||
                         row.state == PluginState::Refused;
     QString html;
-    const QString sha = v.facts.value("sha256"_L1).isString()
-                            ? v.facts.value("sha256"_L1).toString()
-                            : v.sha256;
+    const QString sha =
+        v.facts.value("sha256"_L1).isString() ? v.facts.value("sha256"_L1).toString() : v.sha256;
     html += u"<p><b>%1</b><br>%2<br>%3</p>"_s.arg(
         row.path.toHtmlEscaped(), sha.isEmpty() ? u"sha256 unknown"_s : u"sha256 "_s + sha,
         v.kindDescription().toHtmlEscaped());
@@ -363,18 +363,19 @@ QString PluginsPanel::detailsHtml(const PluginRow& row) const {
     for (const auto& s : v.stages)
         html += u"<tr><td>%1</td><td>%2</td><td align=right>%3 ms</td></tr>"_s.arg(
             s.stage, s.ok ? u"ok"_s : u"<b>failed</b>"_s, QString::number(s.ms, 'f', 3));
-    const bool stageListed = std::any_of(v.stages.begin(), v.stages.end(),
-                                         [&](const StageTiming& s) { return s.stage == v.stageName(); });
+    const bool stageListed =
+        std::any_of(v.stages.begin(), v.stages.end(),
+                    [&](const StageTiming& s) { return s.stage == v.stageName(); });
     if (failed && !stageListed)
         html += u"<tr><td>%1</td><td><b>%2</b></td><td></td></tr>"_s.arg(
             v.stageName().toHtmlEscaped(), toString(row.state).toLower());
     html += u"</table>"_s;
-    const QString peak = v.peakRssKiB >= 0 ? u"%1 KiB"_s.arg(v.peakRssKiB)
-                                           : u"unknown (%1)"_s.arg(v.rusageUnknown.isEmpty()
-                                                                       ? u"not reported"_s
-                                                                       : v.rusageUnknown);
-    const QString cpu = v.cpuMs >= 0 ? u"%1 ms"_s.arg(QString::number(v.cpuMs, 'f', 1))
-                                     : u"unknown"_s;
+    const QString peak = v.peakRssKiB >= 0
+                             ? u"%1 KiB"_s.arg(v.peakRssKiB)
+                             : u"unknown (%1)"_s.arg(v.rusageUnknown.isEmpty() ? u"not reported"_s
+                                                                               : v.rusageUnknown);
+    const QString cpu =
+        v.cpuMs >= 0 ? u"%1 ms"_s.arg(QString::number(v.cpuMs, 'f', 1)) : u"unknown"_s;
     html += u"<p>%1 ms from spawn to verdict; the loader's own peak RSS %2, CPU %3</p>"_s.arg(
         QString::number(v.wallMs, 'f', 2), peak.toHtmlEscaped(), cpu);
     if (row.calls.calls > 0)
@@ -417,7 +418,8 @@ QString PluginsPanel::detailsHtml(const PluginRow& row) const {
         factText(v, "soname"), factText(v, "buildId"), factText(v, "interpreter"));
     html += u"<h4>Needed libraries</h4>"_s + factList(v, "needed");
     html += u"<h4>Missing libraries</h4>"_s + missingHtml(v);
-    html += u"<h4>RPATH / RUNPATH</h4>"_s + factList(v, "rpath") + u"<br>"_s + factList(v, "runpath");
+    html +=
+        u"<h4>RPATH / RUNPATH</h4>"_s + factList(v, "rpath") + u"<br>"_s + factList(v, "runpath");
     html += u"<h4>Exported symbols</h4>"_s + factList(v, "exports");
     html += u"<h4>Undefined symbols (with required versions)</h4>"_s + factList(v, "undefined");
     if (v.symbolsTruncated)

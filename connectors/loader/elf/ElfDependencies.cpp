@@ -83,10 +83,10 @@ std::optional<Object> openCandidate(const std::string& path, unsigned cls, unsig
                 GElf_Dyn dyn;
                 if (!gelf_getdyn(data, static_cast<int>(i), &dyn) || dyn.d_tag == DT_NULL)
                     break;
-                const char* s = dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RPATH ||
-                                        dyn.d_tag == DT_RUNPATH
-                                    ? elf_strptr(elf.get(), shdr.sh_link, dyn.d_un.d_val)
-                                    : nullptr;
+                const char* s =
+                    dyn.d_tag == DT_NEEDED || dyn.d_tag == DT_RPATH || dyn.d_tag == DT_RUNPATH
+                        ? elf_strptr(elf.get(), shdr.sh_link, dyn.d_un.d_val)
+                        : nullptr;
                 if (!s)
                     continue;
                 if (dyn.d_tag == DT_NEEDED)
@@ -164,7 +164,8 @@ void resolveDependencies(const Image& image, const std::vector<std::string>& nee
                 continue;
             resolved.push_back({{"name", p.name}, {"path", c}, {"neededBy", p.neededBy}});
             for (const auto& n : object->needed)
-                queue.push_back({n, p.name, directoryOf(c), dirsOf(object->rpath, object->runpath)});
+                queue.push_back(
+                    {n, p.name, directoryOf(c), dirsOf(object->rpath, object->runpath)});
             found = true;
             break;
         }

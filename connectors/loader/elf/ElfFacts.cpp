@@ -284,8 +284,8 @@ nlohmann::json readFacts(std::span<const std::byte> bytes, const FactsOptions& o
         return facts;
     }
     // elf_memory takes a non-const image but only reads it (ELF_C_READ semantics).
-    ElfPtr elf(elf_memory(reinterpret_cast<char*>(const_cast<std::byte*>(bytes.data())),
-                          bytes.size()));
+    ElfPtr elf(
+        elf_memory(reinterpret_cast<char*>(const_cast<std::byte*>(bytes.data())), bytes.size()));
     Image image{bytes, elf.get(), {}};
     if (!elf || elf_kind(elf.get()) != ELF_K_ELF || !gelf_getehdr(elf.get(), &image.ehdr)) {
         facts["format"] = "not ELF";
@@ -329,8 +329,9 @@ nlohmann::json readFacts(std::span<const std::byte> bytes, const FactsOptions& o
         }
     }
     if (dynsym)
-        readDynsym(elf.get(), dynsym, dynsymHdr, versymScn ? elf_getdata(versymScn, nullptr) : nullptr,
-                   versions, options.maxSymbols, symbols);
+        readDynsym(elf.get(), dynsym, dynsymHdr,
+                   versymScn ? elf_getdata(versymScn, nullptr) : nullptr, versions,
+                   options.maxSymbols, symbols);
     if (dyn.present) {
         facts["soname"] = dyn.soname;
         facts["needed"] = strings(dyn.needed);

@@ -51,9 +51,8 @@ bool linksGoPlugin(const Image& image) {
         if (!gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS ||
             shdr.sh_offset + shdr.sh_size > image.bytes.size())
             continue;
-        const std::string_view text(reinterpret_cast<const char*>(image.bytes.data()) +
-                                        shdr.sh_offset,
-                                    shdr.sh_size);
+        const std::string_view text(
+            reinterpret_cast<const char*>(image.bytes.data()) + shdr.sh_offset, shdr.sh_size);
         if (text.find(std::string(kGoPlugin) + ".") != std::string_view::npos)
             return true;
     }

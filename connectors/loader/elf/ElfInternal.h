@@ -3,7 +3,6 @@
 
 #include <gelf.h>
 #include <libelf.h>
-
 #include <nlohmann/json.hpp>
 
 #include <cstddef>

@@ -219,7 +219,7 @@ nlohmann::json readGstDesc(const Image& image, const DynamicSymbol& getDesc) {
     // GstPluginDesc: major, minor, name, description, plugin_init, version, license, source,
     // package, origin, release_datetime.
     const std::pair<const char*, int> fields[] = {
-        {"name", 8},     {"description", 16}, {"version", 32}, {"license", 40},
+        {"name", 8},    {"description", 16}, {"version", 32}, {"license", 40},
         {"source", 48}, {"package", 56},     {"origin", 64},  {"releaseDatetime", 72}};
     for (const auto& [field, offset] : fields) {
         const auto ptr = pointerAt(desc + static_cast<std::uint64_t>(offset));
@@ -253,7 +253,8 @@ nlohmann::json detectKind(const Image& image, const std::vector<DynamicSymbol>& 
     }
     for (const auto& s : exports) {
         if (s.name.starts_with("PyInit_")) {
-            nlohmann::json py = {{"kind", "python"}, {"module", s.name.substr(7)}, {"abiTag", nullptr}};
+            nlohmann::json py = {
+                {"kind", "python"}, {"module", s.name.substr(7)}, {"abiTag", nullptr}};
             static const std::regex tag(R"(\.((cpython|pypy)[^.]*|abi3)\.so$)");
             std::smatch m;
             if (std::regex_search(fileName, m, tag))

@@ -1,7 +1,6 @@
 #include "connectors/loader/elf/Symboliser.h"
 
 #include <elfutils/libdwfl.h>
-
 #include <fcntl.h>
 #include <unistd.h>
 

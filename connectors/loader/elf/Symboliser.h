@@ -29,8 +29,8 @@ public:
     // `offset` is relative to the module's load base, as backtrace_symbols prints "(+0x…)".
     // `exact` is false for return addresses (the call is one byte before).
     // `withLines`: also file:line from DWARF (costly on a big binary: only where it matters).
-    std::optional<SourceLocation> lookup(const std::string& path, std::uint64_t offset,
-                                         bool exact, bool withLines = true);
+    std::optional<SourceLocation> lookup(const std::string& path, std::uint64_t offset, bool exact,
+                                         bool withLines = true);
 
 private:
     Dwfl* session(const std::string& path);

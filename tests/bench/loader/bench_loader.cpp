@@ -277,9 +277,8 @@ int main(int argc, char** argv) {
     line("crash -> verdict in PluginModel", g_samples["crash"], "(goal: < 50 ms)");
     line("invoke round trip (rot13, 64 B)", g_samples["invoke"], "");
     auto inspect = [](const char* what, const std::vector<double>& v) {
-        std::printf("%-34s median %9.4f ms   max %9.4f ms   (%zu runs)\n", what,
-                    percentile(v, 0.5), v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()),
-                    v.size());
+        std::printf("%-34s median %9.4f ms   max %9.4f ms   (%zu runs)\n", what, percentile(v, 0.5),
+                    v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()), v.size());
     };
     inspect("inspect go-plugin (grpc, health)", g_samples["inspectGo"]);
     inspect("inspect libLLVM-14 (110 MB)", g_samples["inspectLlvm"]);
