@@ -315,6 +315,32 @@ QString PluginVerdict::headline() const {
     return text + u"; regscope is unaffected"_s;
 }
 
+// How the loader ended, for toJson(); empty while it runs.
+static QJsonObject crashJson(const PluginVerdict& v) {
+    QJsonObject crash;
+    if (v.signal != 0 || v.exitStatus >= 0) {
+        QJsonArray frameArray;
+        for (const auto& f : v.frames)
+            frameArray.append(QJsonObject{{u"module"_s, f.module},
+                                          {u"offset"_s, u"0x%1"_s.arg(f.offset, 0, 16)},
+                                          {u"function"_s, f.function},
+                                          {u"file"_s, f.file},
+                                          {u"line"_s, f.line},
+                                          {u"inPlugin"_s, f.inPlugin},
+                                          {u"culprit"_s, f.culprit},
+                                          {u"text"_s, f.text()}});
+        crash = QJsonObject{{u"signal"_s, v.signal},
+                            {u"signalName"_s, v.signal ? signalName(v.signal) : QString()},
+                            {u"coreDumped"_s, v.coreDumped},
+                            {u"exitStatus"_s, v.exitStatus},
+                            {u"frames"_s, frameArray},
+                            {u"backtrace"_s, QJsonArray::fromStringList(v.backtraceTail)}};
+        if (v.hasFaultAddress)
+            crash[u"faultAddress"_s] = u"0x%1"_s.arg(v.faultAddress, 0, 16);
+    }
+    return crash;
+}
+
 QJsonObject PluginVerdict::toJson() const {
     QJsonArray regs;
     for (const auto& r : registrations)
@@ -328,27 +354,7 @@ QJsonObject PluginVerdict::toJson() const {
     QJsonArray stageArray;
     for (const auto& s : stages)
         stageArray.append(QJsonObject{{u"stage"_s, s.stage}, {u"ms"_s, s.ms}, {u"ok"_s, s.ok}});
-    QJsonObject crash;
-    if (signal != 0 || exitStatus >= 0) {
-        QJsonArray frameArray;
-        for (const auto& f : frames)
-            frameArray.append(QJsonObject{{u"module"_s, f.module},
-                                          {u"offset"_s, u"0x%1"_s.arg(f.offset, 0, 16)},
-                                          {u"function"_s, f.function},
-                                          {u"file"_s, f.file},
-                                          {u"line"_s, f.line},
-                                          {u"inPlugin"_s, f.inPlugin},
-                                          {u"culprit"_s, f.culprit},
-                                          {u"text"_s, f.text()}});
-        crash = QJsonObject{{u"signal"_s, signal},
-                            {u"signalName"_s, signal ? signalName(signal) : QString()},
-                            {u"coreDumped"_s, coreDumped},
-                            {u"exitStatus"_s, exitStatus},
-                            {u"frames"_s, frameArray},
-                            {u"backtrace"_s, QJsonArray::fromStringList(backtraceTail)}};
-        if (hasFaultAddress)
-            crash[u"faultAddress"_s] = u"0x%1"_s.arg(faultAddress, 0, 16);
-    }
+    const QJsonObject crash = crashJson(*this);
     const QJsonObject unknownFacts = facts.value("unknown"_L1).toObject();
     auto fact = [&](const char* key) { return facts.value(QLatin1StringView(key)); };
     QJsonObject out{

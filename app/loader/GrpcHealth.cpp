@@ -106,27 +106,8 @@ const char* statusName(int status) {
     }
 }
 
-} // namespace
-
-nlohmann::json grpcHealthCheck(const std::string& socketPath, const std::string& service,
-                               int timeoutMs) {
-    nlohmann::json out = {{"service", service}, {"status", nullptr}};
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (socketPath.size() >= sizeof addr.sun_path) {
-        out["error"] = "socket path too long";
-        return out;
-    }
-    std::memcpy(addr.sun_path, socketPath.c_str(), socketPath.size() + 1);
-    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        out["error"] = std::string("connect: ") + std::strerror(errno);
-        if (fd >= 0)
-            ::close(fd);
-        return out;
-    }
-    const Deadline deadline{std::chrono::steady_clock::now() +
-                            std::chrono::milliseconds(timeoutMs)};
+// Preface, SETTINGS, HEADERS and DATA (HealthCheckRequest{service}) of stream 1.
+std::string healthRequest(const std::string& service) {
     std::string headers;
     headers += static_cast<char>(0x83); // :method POST (static 3)
     headers += static_cast<char>(0x86); // :scheme http (static 6)
@@ -144,14 +125,12 @@ nlohmann::json grpcHealthCheck(const std::string& socketPath, const std::string&
     std::string grpc(5, '\0');
     grpc[4] = static_cast<char>(message.size());
     grpc += message;
-    const std::string request =
-        std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + frame(kSettings, 0, 0, {}) +
-        frame(kHeaders, kEndHeaders, 1, headers) + frame(kData, kEndStream, 1, grpc);
-    if (!sendAll(fd, request)) {
-        out["error"] = "the plugin closed the connection";
-        ::close(fd);
-        return out;
-    }
+    return std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + frame(kSettings, 0, 0, {}) +
+           frame(kHeaders, kEndHeaders, 1, headers) + frame(kData, kEndStream, 1, grpc);
+}
+
+// Frames until the answer on stream 1: fills out["status"] or out["error"].
+void readAnswer(int fd, const Deadline& deadline, nlohmann::json& out) {
     std::string head, payload;
     for (;;) {
         if (!readExactly(fd, head, 9, deadline)) {
@@ -188,6 +167,36 @@ nlohmann::json grpcHealthCheck(const std::string& socketPath, const std::string&
             break;
         }
     }
+}
+
+} // namespace
+
+nlohmann::json grpcHealthCheck(const std::string& socketPath, const std::string& service,
+                               int timeoutMs) {
+    nlohmann::json out = {{"service", service}, {"status", nullptr}};
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socketPath.size() >= sizeof addr.sun_path) {
+        out["error"] = "socket path too long";
+        return out;
+    }
+    std::memcpy(addr.sun_path, socketPath.c_str(), socketPath.size() + 1);
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        out["error"] = std::string("connect: ") + std::strerror(errno);
+        if (fd >= 0)
+            ::close(fd);
+        return out;
+    }
+    const Deadline deadline{std::chrono::steady_clock::now() +
+                            std::chrono::milliseconds(timeoutMs)};
+    const std::string request = healthRequest(service);
+    if (!sendAll(fd, request)) {
+        out["error"] = "the plugin closed the connection";
+        ::close(fd);
+        return out;
+    }
+    readAnswer(fd, deadline, out);
     ::close(fd);
     return out;
 }

@@ -7,12 +7,65 @@
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QSet>
 #include <QtConcurrent/QtConcurrentRun>
 
 using namespace Qt::StringLiterals;
 
 namespace regscope {
+namespace {
+
+QStringList listFrom(const QJsonValue& value) {
+    QStringList out;
+    for (const auto& v : value.toArray())
+        out << v.toString();
+    return out;
+}
+
+// "+a, −b": what `after` has that `before` lacks and the other way round; empty: no change.
+QString setDiff(const QStringList& before, const QStringList& after, const QStringList& used,
+                int limit = 8) {
+    const QSet<QString> b(before.begin(), before.end()), a(after.begin(), after.end());
+    QStringList parts;
+    for (const QString& x : after)
+        if (!b.contains(x) && parts.size() < limit)
+            parts << u"+%1"_s.arg(x);
+    for (const QString& x : before)
+        if (!a.contains(x) && parts.size() < 2 * limit)
+            parts << (used.contains(x) ? u"−%1 (still used by the attached registry!)"_s.arg(x)
+                                       : u"−%1"_s.arg(x));
+    return parts.join(u", "_s);
+}
+
+} // namespace
+
+// What a reload changes between the running build and the new one, in one line.
+QString reloadDiff(const PluginVerdict& before, const PluginVerdict& after,
+                   const QStringList& registryNames) {
+    QStringList regsBefore, regsAfter;
+    for (const auto& r : before.registrations)
+        regsBefore << r.name;
+    for (const auto& r : after.registrations)
+        regsAfter << r.name;
+    QStringList parts;
+    const auto add = [&](const QString& what, const QString& change) {
+        if (!change.isEmpty())
+            parts << u"%1 %2"_s.arg(what, change);
+    };
+    add(u"exports"_s, setDiff(listFrom(before.facts.value("exports"_L1)),
+                              listFrom(after.facts.value("exports"_L1)), registryNames));
+    add(u"NEEDED"_s, setDiff(listFrom(before.facts.value("needed"_L1)),
+                             listFrom(after.facts.value("needed"_L1)), {}));
+    add(u"registrations"_s, setDiff(regsBefore, regsAfter, registryNames));
+    if (before.pluginVersion != after.pluginVersion)
+        parts << u"version %1 → %2"_s.arg(before.pluginVersion.isEmpty() ? u"none"_s
+                                                                         : before.pluginVersion,
+                                           after.pluginVersion.isEmpty() ? u"none"_s
+                                                                         : after.pluginVersion);
+    return parts.isEmpty() ? QString() : u"reloaded: "_s + parts.join(u"; "_s);
+}
 
 PluginSupervisor::PluginSupervisor(SupervisorOptions options, QObject* parent)
     : QObject(parent)
@@ -207,7 +260,11 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
 void PluginSupervisor::onReady(LoaderClient* client, const QString& path,
                                const PluginVerdict& verdict) {
     Slot& slot = m_slots[path];
+    QString diff;
     if (client == slot.pending) {
+        if (slot.row.verdict)
+            diff = reloadDiff(*slot.row.verdict, verdict,
+                              m_knownNames ? m_knownNames() : QStringList());
         LoaderClient* old = std::exchange(slot.active, client);
         slot.pending = nullptr;
         if (old) {
@@ -221,9 +278,11 @@ void PluginSupervisor::onReady(LoaderClient* client, const QString& path,
         return;
     }
     setVerdict(path, verdict);
-    slot.row.note.clear();
+    slot.row.note = diff;
     publish(path);
     record(path, u"ready"_s, verdict.headline());
+    if (!diff.isEmpty())
+        record(path, u"reload"_s, diff);
 }
 
 void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,

@@ -23,6 +23,11 @@ namespace regscope {
 
 class PluginLogWriter;
 
+// What a reload changes: exports and NEEDED added/removed, registrations added/removed (a
+// removed one the attached registry still uses is flagged), the version. Empty: nothing.
+QString reloadDiff(const PluginVerdict& before, const PluginVerdict& after,
+                   const QStringList& registryNames);
+
 struct SupervisorOptions {
     LoaderOptions loader;
     bool autoRetry = true;  // after a crash or time-out, and when a watched file changes

@@ -60,6 +60,13 @@ private Q_SLOTS:
         copyInto(*dir, fixture("fixture_no_entry"), u"codec.so"_s);
         QTRY_VERIFY_WITH_TIMEOUT(!model.find(codec)->verdict.entryPoint, 10000);
         QCOMPARE(toString(stateOf(model, codec)), toString(PluginState::Ready));
+        // The panel shows what the reload changed.
+        const QString note = model.find(codec)->note;
+        QVERIFY2(note.contains(u"exports "_s) && note.contains(u"−regscope_plugin_entry"_s),
+                 qPrintable(note));
+        QVERIFY2(note.contains(u"NEEDED +libm.so.6"_s), qPrintable(note));
+        QVERIFY2(note.contains(u"registrations −rot13"_s), qPrintable(note));
+        QVERIFY2(note.contains(u"version "_s), qPrintable(note));
 
         QVERIFY(!timeline.isEmpty());
         const auto first = timeline.first().first().value<QList<TimelineEvent>>().first();
@@ -160,6 +167,20 @@ private Q_SLOTS:
         supervisor.unload(path);
         QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Unloaded),
                                   10000);
+    }
+
+    // A removed registration that the attached registry still uses is flagged.
+    void reloadDiffFlagsWhatTheRegistryUses() {
+        PluginVerdict before, after;
+        before.registrations.push_back({u"codec"_s, u"rot13"_s, {}, {}, true, false, {}});
+        before.registrations.push_back({u"codec"_s, u"hex"_s, {}, {}, true, false, {}});
+        after.registrations.push_back({u"codec"_s, u"hex"_s, {}, {}, true, false, {}});
+        before.pluginVersion = u"1.0.0"_s;
+        after.pluginVersion = u"1.1.0"_s;
+        const QString diff = reloadDiff(before, after, {u"rot13"_s});
+        QCOMPARE(diff, u"reloaded: registrations −rot13 (still used by the attached registry!); "
+                       "version 1.0.0 → 1.1.0"_s);
+        QVERIFY(reloadDiff(after, after, {}).isEmpty());
     }
 
     void crashDuringInvokeIsAVerdict() {
