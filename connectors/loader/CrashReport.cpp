@@ -5,6 +5,7 @@
 #include "connectors/loader/elf/Symboliser.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -161,11 +162,13 @@ PluginVerdict enrichVerdict(PluginVerdict v) {
     elf::Symboliser symboliser;
     for (std::size_t i = 0; i < v.frames.size(); ++i) {
         CrashFrame& f = v.frames[i];
-        if (!f.module.startsWith(u'/'))
+        // The plugin's frames name the path the user gave, which may be relative.
+        const QString file = f.inPlugin ? QFileInfo(f.module).absoluteFilePath() : f.module;
+        if (!file.startsWith(u'/'))
             continue;
         // The first frame is the interrupted instruction; the others are return addresses.
         // Source lines for the plugin's own frames; the rest (libc, the loader) get names.
-        const auto where = symboliser.lookup(QFile::encodeName(f.module).toStdString(), f.offset,
+        const auto where = symboliser.lookup(QFile::encodeName(file).toStdString(), f.offset,
                                              i == 0, f.inPlugin);
         if (!where)
             continue;
