@@ -2,6 +2,8 @@
 // The typed events every connector emits and the store applies (ARCHITECTURE.md, data path).
 // Plain values: cheap to move across threads inside a shared EventBatch.
 
+#include "models/PluginVerdict.h"
+
 #include <QByteArray>
 #include <QList>
 #include <QMap>
@@ -202,9 +204,25 @@ struct ProgressEvent {
     friend bool operator==(const ProgressEvent&, const ProgressEvent&) = default;
 };
 
+// A plugin of the Plugins panel as PluginSupervisor knows it now: the whole row, so the
+// store keeps the latest per path and PluginModel replaces its row (models/plugins).
+struct PluginEvent {
+    QString path;
+    bool removed = false;
+    PluginState state = PluginState::Verifying;
+    loader::Stage stage = loader::Stage::Spawn;   // in progress, or where it ended
+    std::shared_ptr<const PluginVerdict> verdict; // the latest finished (or ready) one
+    std::shared_ptr<const InvokeResult> lastInvoke;
+    int crashes = 0;            // in the crash-loop window
+    bool crashLoop = false;     // automatic retries stopped
+    bool deterministic = false; // the same crash twice: not retried
+    QString note;
+    PluginCallStats calls;
+};
+
 using SourceEvent =
     std::variant<SnapshotEvent, UpsertEvent, RemoveEvent, MetricsSample, SourceHealth,
-                 TimelineEvent, LeasesEvent, ClusterSample, ProgressEvent>;
+                 TimelineEvent, LeasesEvent, ClusterSample, ProgressEvent, PluginEvent>;
 using EventBatch = std::vector<SourceEvent>;
 using EventBatchPtr = std::shared_ptr<const EventBatch>;
 

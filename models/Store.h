@@ -32,6 +32,8 @@ public:
         qint64 historyBudgetBytes = 64LL << 20; // metrics + timeline + cluster samples
         qsizetype maxLeases = 100000;           // lease TTLs kept (the latest per lease)
         qsizetype maxClusterSamples = 900;      // 30 min at one poll per 2 s
+        qsizetype maxPlugins = 1024;      // latest PluginEvent per path
+        qsizetype maxPluginHistory = 256; // recent PluginEvents, all paths
     };
 
     explicit Store(QObject* parent = nullptr);
@@ -69,6 +71,9 @@ public:
     // The current (or last) long load of the source; what is empty when none was reported.
     const ProgressEvent& progress() const { return m_progress; }
     const Options& options() const { return m_options; }
+    // Plugins: the latest event per path (not cleared by a source switch) and a recent list.
+    const QHash<QString, PluginEvent>& plugins() const { return m_plugins; }
+    const std::deque<PluginEvent>& pluginHistory() const { return m_pluginHistory; }
 
     // Freshness: when the source last delivered anything (wall clock ms; 0: never), and how
     // often it usually does (the median gap of recent deliveries, at least 1 s). Data is stale
@@ -96,6 +101,8 @@ Q_SIGNALS:
     // After clear(): everything that belonged to the old source is gone (records are also
     // reported removed through recordsChanged).
     void cleared();
+    // The plugin events of one flush, in order (PluginModel applies them).
+    void pluginsChanged(const QList<regscope::PluginEvent>& events);
     void flushed();
 
 private:
@@ -104,6 +111,7 @@ private:
     const RecordTable& table(RecordKind kind) const { return *m_tables[static_cast<int>(kind)]; }
     void scheduleFlush();
     bool healthIsNews(const SourceHealth& health);
+    void applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed);
 
     Options m_options;
     std::array<std::unique_ptr<RecordTable>, kKinds> m_tables;
@@ -118,6 +126,8 @@ private:
     std::deque<ClusterSample> m_cluster;
     QHash<qint64, LeaseInfo> m_leases;
     ProgressEvent m_progress;
+    QHash<QString, PluginEvent> m_plugins;
+    std::deque<PluginEvent> m_pluginHistory;
     quint64 m_eventsApplied = 0;
     qint64 m_lastDeliveryMs = 0;
     std::deque<qint64> m_deliveryGaps; // the last few gaps between deliveries
@@ -131,3 +141,4 @@ Q_DECLARE_METATYPE(regscope::RecordKind)
 Q_DECLARE_METATYPE(regscope::MetricsSample)
 Q_DECLARE_METATYPE(regscope::SourceHealth)
 Q_DECLARE_METATYPE(regscope::TimelineEvent)
+Q_DECLARE_METATYPE(regscope::PluginEvent)

@@ -1,4 +1,4 @@
-#include "FrameIo.h"
+#include "app/loader/FrameIo.h"
 
 #include "connectors/loader/LoaderProtocol.h"
 

@@ -1,8 +1,12 @@
 #pragma once
 // Loads one plugin through the stages verify → open → resolve → register → ready, reporting
-// each as a frame, and runs invoke requests against what it registered.
+// each as a frame, and runs invoke requests against what it registered. Verify sends the
+// file's facts (connectors/loader/elf) as their own frame before any plugin code runs, so a
+// crash in open cannot lose them.
 
-#include "Sandbox.h"
+#include "app/loader/GoPluginProbe.h"
+#include "app/loader/Sandbox.h"
+#include "models/LoaderCodes.h"
 #include "models/registry/Registry.h"
 
 #include <nlohmann/json.hpp>
@@ -16,6 +20,7 @@
 #include <vector>
 
 struct regscope_impl;
+struct regscope_plugin_descriptor;
 
 namespace regscope::loader {
 
@@ -27,6 +32,10 @@ struct LoadRequest {
     Limits limits;
     bool sandbox = true;           // false only for the in-process benchmark baseline
     bool pauseAfterVerify = false; // tests: swap the file between verify and open
+    // go-plugin binaries: the host's magic cookie and app protocol version (0: any).
+    std::string cookieKey, cookieValue;
+    int expectedProtocol = 0;
+    int probeTimeoutMs = 5000;
 };
 
 struct Registration {
@@ -59,10 +68,16 @@ public:
     void log(const char* message);
 
 private:
-    struct Stage;
-    bool refuse(const char* stage, const std::string& code, const std::string& message);
-    void beginStage(const char* stage);
-    void endStage(const char* stage, bool ok, const std::string& code = {},
+    // One function per stage; each returns false after sending the refusal.
+    bool verifyStage(int& fd, std::string& fdPath);
+    bool checkSignature(const std::vector<std::byte>& bytes);
+    bool openStage(const std::string& fdPath);
+    bool resolveStage(const regscope_plugin_descriptor*& descriptor);
+    bool registerStage(const regscope_plugin_descriptor* descriptor);
+    bool probeStage(int fd); // a go-plugin binary: started, not loaded
+    bool refuse(Stage stage, LoaderError code, const std::string& message);
+    void beginStage(Stage stage);
+    void endStage(Stage stage, bool ok, LoaderError code = LoaderError::None,
                   const std::string& message = {});
     nlohmann::json baseReport() const;
 
@@ -74,10 +89,11 @@ private:
     nlohmann::json m_stages = nlohmann::json::array();
     nlohmann::json m_file = nlohmann::json::object();
     nlohmann::json m_plugin; // null until the descriptor is read
-    nlohmann::json m_elf = nlohmann::json::object();
     std::string m_signature = "not checked";
     int m_signatureKey = -1;
     bool m_hasEntry = false;
+    bool m_goPlugin = false;
+    std::string m_cookieKey, m_cookieValue, m_cookieSource;
     double m_stageStartMs = 0;
     double m_loadStartMs = 0;
     void* m_handle = nullptr;

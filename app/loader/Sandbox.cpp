@@ -1,4 +1,4 @@
-#include "Sandbox.h"
+#include "app/loader/Sandbox.h"
 
 #include "connectors/loader/LoaderProtocol.h"
 
@@ -6,6 +6,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstring>
+#include <dlfcn.h>
 #include <execinfo.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
@@ -43,7 +44,7 @@ void writeNumber(unsigned long value, int base) {
     (void)!::write(STDERR_FILENO, buf + pos, sizeof buf - static_cast<size_t>(pos));
 }
 
-void onFatal(int sig, siginfo_t* info, void*) {
+void onFatal(int sig, siginfo_t* info, void* context) {
     writeStr("\n");
     writeStr(kFatalMarker.data());
     writeStr(" signal=");
@@ -54,10 +55,37 @@ void onFatal(int sig, siginfo_t* info, void*) {
     writeNumber(static_cast<unsigned long>(info ? info->si_code : 0), 10);
     writeStr(" stage=");
     writeStr(const_cast<const char*>(g_stage));
+#if defined(__x86_64__)
+    // The interrupted instruction: the app marks the frame at this address as exact.
+    if (context) {
+        writeStr(" pc=0x");
+        writeNumber(static_cast<unsigned long>(
+                        static_cast<ucontext_t*>(context)->uc_mcontext.gregs[REG_RIP]),
+                    16);
+    }
+#else
+    (void)context;
+#endif
     writeStr("\n");
+    // One line per frame, "module(+0xOFFSET)[0xADDRESS]": the offset from the module's load
+    // base, which the app symbolises offline (dladdr, as backtrace_symbols_fd uses).
     void* frames[48];
     const int depth = ::backtrace(frames, 48);
-    ::backtrace_symbols_fd(frames, depth, STDERR_FILENO);
+    for (int i = 0; i < depth; ++i) {
+        Dl_info dl{};
+        const auto address = reinterpret_cast<unsigned long>(frames[i]);
+        if (::dladdr(frames[i], &dl) && dl.dli_fname) {
+            writeStr(dl.dli_fname);
+            writeStr("(+0x");
+            writeNumber(address - reinterpret_cast<unsigned long>(dl.dli_fbase), 16);
+            writeStr(")");
+        } else {
+            writeStr("?");
+        }
+        writeStr("[0x");
+        writeNumber(address, 16);
+        writeStr("]\n");
+    }
     // Default action, re-raised: it is delivered when this handler returns (the signal is
     // blocked while we run), so the parent sees the genuine signal and core flag.
     ::signal(sig, SIG_DFL);
@@ -144,9 +172,16 @@ std::expected<void, std::string> applyLimits(const Limits& limits) {
     return {};
 }
 
-std::expected<void, std::string> installSeccomp() {
+std::expected<void, std::string> installSeccomp(bool forExecutable) {
 #if defined(__x86_64__)
     constexpr unsigned kArgLow0 = offsetof(seccomp_data, args[0]);
+    // For an executable plugin (a go-plugin binary), the execve that starts it must pass, and
+    // a refusal is an error code: its runtime has no SIGSYS handler of ours.
+    constexpr std::uint32_t kNever = 0xffffffffu;
+    const std::uint32_t execveNr = forExecutable ? kNever : SYS_execve;
+    const std::uint32_t execveatNr = forExecutable ? kNever : SYS_execveat;
+    const std::uint32_t refuse =
+        forExecutable ? SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA) : SECCOMP_RET_TRAP;
     const sock_filter program[] = {
         BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, arch)),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0),
@@ -165,9 +200,9 @@ std::expected<void, std::string> installSeccomp() {
         BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, CLONE_THREAD, 5, 4), // → allow : trap
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_fork, 3, 0),
         BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_vfork, 2, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execve, 1, 0),
-        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_execveat, 0, 1),
-        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRAP),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, execveNr, 1, 0),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, execveatNr, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, refuse),
         BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
     };
     sock_fprog prog{static_cast<unsigned short>(sizeof program / sizeof program[0]),
@@ -178,6 +213,7 @@ std::expected<void, std::string> installSeccomp() {
         return std::unexpected(std::string("seccomp: ") + std::strerror(errno));
     return {};
 #else
+    (void)forExecutable;
     return std::unexpected(std::string("seccomp filter is only written for x86_64"));
 #endif
 }

@@ -28,7 +28,9 @@ std::expected<void, std::string> applyLimits(const Limits& limits);
 // seccomp-BPF (needs only PR_SET_NO_NEW_PRIVS, no privilege): socket() for anything but
 // AF_UNIX, fork/vfork/clone-without-CLONE_THREAD and execve fail with EACCES/EPERM and are
 // counted; clone3 answers ENOSYS so glibc falls back to the inspectable clone().
-std::expected<void, std::string> installSeccomp();
+// forExecutable: the filter for a go-plugin binary about to be exec'd: execve passes and
+// refusals are EPERM (its runtime has no SIGSYS handler of ours).
+std::expected<void, std::string> installSeccomp(bool forExecutable = false);
 
 // Attempts the filter blocked so far: {"socket", 1}, {"fork", 2}...
 std::vector<std::pair<std::string, int>> blockedAttempts();

@@ -1,18 +1,22 @@
 // regscope-loader: the sacrificial process that dlopen()s one plugin for regscope.
 // It speaks LoaderProtocol.h on its stdio; whatever the plugin does, only this process dies.
 
-#include "FrameIo.h"
-#include "PluginHost.h"
-#include "Sandbox.h"
+#include "app/loader/FrameIo.h"
+#include "app/loader/PluginHost.h"
+#include "app/loader/Sandbox.h"
 #include "connectors/loader/LoaderProtocol.h"
 
 #include <sodium.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <string>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace regscope::loader;
@@ -21,19 +25,62 @@ using namespace regscope::loader;
 // LeakSanitizer stops the world with a clone() the seccomp filter refuses: no leak check in
 // the loader (it exits right after unload anyway); the address checks stay on.
 extern "C" const char* __asan_default_options();
-extern "C" const char* __asan_default_options() { return "detect_leaks=0"; }
+extern "C" const char* __asan_default_options() {
+    return "detect_leaks=0";
+}
 #endif
 
 namespace {
 
 volatile bool g_unloading = false;
-const char* volatile g_stageForExit = "startup";
+const char* volatile g_stageForExit = "spawn";
 
 void onExit() {
     if (g_unloading)
         return;
     // Someone called exit() before we were asked to unload: almost always the plugin.
     std::fprintf(stderr, "\n%s stage=%s\n", kExitMarker.data(), g_stageForExit);
+}
+
+// The app starts us with posix_spawn (vfork + exec), and Linux carries the app's peak RSS
+// across exec into every rusage of this process. So the process the app started only relays:
+// it forks the real loader (a fresh rusage, the small footprint of this process), waits for
+// it with wait4, writes the loader's own peak RSS and CPU time to stderr and ends the way the
+// loader ended (same exit status, same signal). The loader dies with the relay (PDEATHSIG).
+void relayOrContinue() {
+    const pid_t parent = ::getpid();
+    const pid_t child = ::fork();
+    if (child < 0)
+        return; // no relay: the figures will be the polluted ones, the load still works
+    if (child == 0) {
+        ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (::getppid() != parent)
+            ::_exit(1);
+        return;
+    }
+    const rlimit noCore{0, 0};
+    ::setrlimit(RLIMIT_CORE, &noCore);
+    ::close(STDIN_FILENO); // the protocol is between the app and the loader alone
+    ::close(STDOUT_FILENO);
+    int status = 0;
+    rusage usage{};
+    while (::wait4(child, &status, 0, &usage) < 0 && errno == EINTR) {
+    }
+    std::fprintf(stderr, "\n%s maxrss_kib=%ld utime_us=%lld stime_us=%lld\n", kRusageMarker.data(),
+                 usage.ru_maxrss,
+                 static_cast<long long>(usage.ru_utime.tv_sec) * 1000000 + usage.ru_utime.tv_usec,
+                 static_cast<long long>(usage.ru_stime.tv_sec) * 1000000 + usage.ru_stime.tv_usec);
+    std::fflush(stderr);
+    if (WIFEXITED(status))
+        ::_exit(WEXITSTATUS(status));
+    const int sig = WTERMSIG(status);
+    ::signal(sig, SIG_DFL);
+    sigset_t only;
+    sigemptyset(&only);
+    sigaddset(&only, sig);
+    ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+    ::raise(sig);
+    ::_exit(128 + sig);
 }
 
 std::optional<LoadRequest> parseLoad(const nlohmann::json& frame, std::string& error) {
@@ -63,6 +110,12 @@ std::optional<LoadRequest> parseLoad(const nlohmann::json& frame, std::string& e
         for (const auto& name : *names)
             if (name.is_string())
                 request.knownNames.insert(name.get<std::string>());
+    if (auto cookie = frame.find("pluginCookie"); cookie != frame.end() && cookie->is_object()) {
+        request.cookieKey = cookie->value("key", std::string());
+        request.cookieValue = cookie->value("value", std::string());
+    }
+    request.expectedProtocol = frame.value("pluginProtocol", 0);
+    request.probeTimeoutMs = frame.value("probeTimeoutMs", request.probeTimeoutMs);
     if (auto limits = frame.find("limits"); limits != frame.end() && limits->is_object()) {
         request.limits.addressSpaceBytes =
             limits->value("asBytes", request.limits.addressSpaceBytes);
@@ -85,6 +138,7 @@ int main() {
     // A scrubbed environment: the plugin sees nothing of the parent's (LD_PRELOAD was already
     // left out by the parent; this drops the cookie and anything else).
     ::clearenv();
+    relayOrContinue();
     if (sodium_init() < 0) {
         std::fprintf(stderr, "regscope-loader: libsodium failed to initialise\n");
         return 2;
@@ -134,33 +188,20 @@ int main() {
             std::string error;
             auto request = parseLoad(*frame, error);
             if (!request) {
-                send({{"ev", "report"},
-                      {"outcome", "refused"},
-                      {"stage", "verify"},
-                      {"error", {{"code", "bad_request"}, {"message", error}}}});
+                send(
+                    {{"ev", "report"},
+                     {"outcome", "refused"},
+                     {"stage", codeName(Stage::Verify)},
+                     {"error", {{"code", codeName(LoaderError::BadRequest)}, {"message", error}}}});
                 continue;
             }
-            if (auto r = applyLimits(request->limits); !r) {
-                send({{"ev", "report"},
-                      {"outcome", "refused"},
-                      {"stage", "verify"},
-                      {"error", {{"code", "sandbox_failed"}, {"message", r.error()}}}});
-                continue;
-            }
-            if (auto r = installSeccomp(); !r) {
-                send({{"ev", "report"},
-                      {"outcome", "refused"},
-                      {"stage", "verify"},
-                      {"error", {{"code", "sandbox_failed"}, {"message", r.error()}}}});
-                continue;
-            }
-            g_stageForExit = "open";
+            g_stageForExit = codeName(Stage::Open).data();
             host.load(*request);
-            g_stageForExit = "ready";
+            g_stageForExit = codeName(Stage::Ready).data();
         } else if (op == "invoke") {
-            g_stageForExit = "invoke";
+            g_stageForExit = codeName(Stage::Invoke).data();
             send(host.invoke(*frame));
-            g_stageForExit = "ready";
+            g_stageForExit = codeName(Stage::Ready).data();
         } else if (op == "unload") {
             break;
         } else {
@@ -168,6 +209,6 @@ int main() {
         }
     }
     g_unloading = true;
-    setCurrentStage("unload");
+    setCurrentStage(codeName(Stage::Unload).data());
     return 0;
 }

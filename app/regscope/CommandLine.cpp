@@ -80,8 +80,13 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"Load the shared object FILE in a sacrificial loader, print the verdict as JSON, exit "
         u"0 only when it loaded cleanly."_s,
         u"FILE"_s);
+    const QCommandLineOption cookieOpt(
+        u"plugin-cookie"_s,
+        u"With --inspect: the go-plugin host's magic cookie KEY=VALUE (Terraform, Vault, Packer "
+        u"and Nomad cookies are built in)."_s,
+        u"KEY=VALUE"_s);
     parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
-                       themeOpt, inspectOpt});
+                       themeOpt, inspectOpt, cookieOpt});
     parser.process(app);
 
     CommandLine cl;
@@ -102,6 +107,9 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     if (parser.isSet(inspectOpt)) {
         cl.mode = CommandLine::Mode::Inspect;
         cl.inspectFile = parser.value(inspectOpt);
+        cl.pluginCookie = parser.value(cookieOpt);
+        if (!cl.pluginCookie.isEmpty() && cl.pluginCookie.indexOf(u'=') <= 0)
+            return std::unexpected(u"--plugin-cookie: expected KEY=VALUE"_s);
     } else if (parser.isSet(dumpOpt)) {
         if (parser.value(dumpOpt) != u"json")
             return std::unexpected(

@@ -25,6 +25,7 @@ struct CommandLine {
     QString theme; // "", "light" or "dark"
     QString screenshotFile;
     QString inspectFile;
+    QString pluginCookie; // --inspect: KEY=VALUE of a go-plugin host
     int deadlineMs = 10'000;
     int settleMs = 0; // --dump: stay attached this long after the source is ready
 };

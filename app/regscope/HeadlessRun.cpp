@@ -67,7 +67,13 @@ int runDump(const CommandLine& cl) {
 int runInspectMode(const CommandLine& cl) {
 #ifdef REGSCOPE_HAVE_LOADER
     QTextStream out(stdout);
-    return runInspect(cl.inspectFile, out);
+    LoaderOptions options;
+    if (!cl.pluginCookie.isEmpty()) {
+        const qsizetype eq = cl.pluginCookie.indexOf(u'=');
+        options.pluginCookieKey = cl.pluginCookie.left(eq);
+        options.pluginCookieValue = cl.pluginCookie.mid(eq + 1);
+    }
+    return runInspect(cl.inspectFile, out, options);
 #else
     printError(u"--inspect: this build has no plugin loader (REGSCOPE_WITH_LOADER=OFF)"_s);
     return kExitUsage;

@@ -33,6 +33,13 @@ QJsonObject dumpJson(const Store& store, const QString& url) {
     const size_t from = events.size() > 100 ? events.size() - 100 : 0;
     for (size_t i = from; i < events.size(); ++i)
         timeline.append(toJson(events[i]));
+    // Plugins (PluginEvent, latest per path): state and the calls observed.
+    QJsonArray plugins;
+    for (const PluginEvent& p : store.plugins())
+        plugins.append(QJsonObject{{u"path"_s, p.path},
+                                   {u"state"_s, toString(p.state)},
+                                   {u"kind"_s, p.verdict ? p.verdict->kind() : QString()},
+                                   {u"calls"_s, p.calls.toJson()}});
     return QJsonObject{
         {u"source"_s, url},
         {u"health"_s, toJson(store.health())},
@@ -43,6 +50,7 @@ QJsonObject dumpJson(const Store& store, const QString& url) {
         {u"metrics"_s,
          !store.metrics().latest() ? QJsonValue() : QJsonValue(toJson(*store.metrics().latest()))},
         {u"timeline"_s, timeline},
+        {u"plugins"_s, plugins},
     };
 }
 

@@ -34,18 +34,14 @@ namespace {
 #ifdef REGSCOPE_HAVE_LOADER
 void addPluginsPanel(MainWindow* window, Store* store) {
     auto* model = new PluginModel(window);
+    model->setStore(store);
     SupervisorOptions options;
     const QString dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     if (!dataDir.isEmpty() && QDir().mkpath(dataDir))
         options.logFilePath = dataDir + u"/plugins.log"_s;
-    auto* supervisor = new PluginSupervisor(model, options, window);
-    // Every loader's stages and verdicts also land on the app's timeline.
-    QObject::connect(supervisor, &PluginSupervisor::timelineEvent, store,
-                     [store](const TimelineEvent& event) {
-                         auto batch = std::make_shared<EventBatch>();
-                         batch->emplace_back(event);
-                         store->apply(std::move(batch));
-                     });
+    auto* supervisor = new PluginSupervisor(options, window);
+    // Plugin states, verdicts and timeline lines go through the Store, as a connector's do.
+    QObject::connect(supervisor, &PluginSupervisor::eventsReady, store, &Store::apply);
     // Collisions are reported against the names of the attached registry.
     supervisor->setKnownNamesProvider([store] {
         QStringList names;

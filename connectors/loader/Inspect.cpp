@@ -1,4 +1,4 @@
-#include "Inspect.h"
+#include "connectors/loader/Inspect.h"
 
 #include <QEventLoop>
 #include <QJsonDocument>
@@ -29,9 +29,14 @@ int runInspect(const QString& path, QTextStream& out, const LoaderOptions& optio
     PluginVerdict verdict = client.verdict();
     if (wasReady && verdict.state == PluginState::Unloaded) {
         // Report what was loaded, not that we let it go again.
-        const auto stderrTail = verdict.stderrTail;
+        // The loader's own rusage (peak RSS, CPU) comes with its end, after the ready report.
+        const PluginVerdict last = verdict;
         verdict = readyVerdict;
-        verdict.stderrTail = stderrTail;
+        verdict.stderrTail = last.stderrTail;
+        if (last.peakRssKiB >= 0) {
+            verdict.peakRssKiB = last.peakRssKiB;
+            verdict.cpuMs = last.cpuMs;
+        }
     }
     out << QString::fromUtf8(QJsonDocument(verdict.toJson()).toJson(QJsonDocument::Indented));
     out.flush();

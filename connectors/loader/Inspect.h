@@ -1,7 +1,7 @@
 #pragma once
 // `regscope --inspect FILE`: load FILE in a real regscope-loader, print the verdict as JSON.
 
-#include "LoaderClient.h"
+#include "connectors/loader/LoaderClient.h"
 
 class QTextStream;
 

@@ -1,20 +1,23 @@
-#include "LoaderClient.h"
+#include "connectors/loader/LoaderClient.h"
 
-#include "LoaderProtocol.h"
+#include "connectors/loader/CrashReport.h"
+#include "connectors/loader/LoaderProtocol.h"
+#include "connectors/loader/LoaderSpawn.h"
 
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
 #include <QSocketNotifier>
+#include <QtConcurrent/QtConcurrentRun>
 
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -23,6 +26,8 @@
 using namespace Qt::StringLiterals;
 
 namespace regscope {
+using loader::LoaderError;
+using loader::Stage;
 namespace {
 
 constexpr qsizetype kStderrTailBytes = 64 * 1024;
@@ -37,10 +42,6 @@ int pidfdSignal(int pidfd, int sig) {
 
 void setNonBlocking(int fd) {
     ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-}
-
-QString fromStd(std::string_view text) {
-    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
 }
 
 } // namespace
@@ -62,6 +63,12 @@ LoaderClient::LoaderClient(LoaderOptions options, QObject* parent)
     , m_options(std::move(options)) {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, &LoaderClient::onDeadline);
+    m_relayBackstop.setSingleShot(true);
+    m_relayBackstop.setInterval(1000);
+    connect(&m_relayBackstop, &QTimer::timeout, this, [this] {
+        if (m_pidfd >= 0)
+            pidfdSignal(m_pidfd, SIGKILL);
+    });
 }
 
 LoaderClient::~LoaderClient() {
@@ -69,6 +76,10 @@ LoaderClient::~LoaderClient() {
     m_errNotifier.reset();
     m_exitNotifier.reset();
     m_inNotifier.reset();
+    if (m_childPidfd >= 0) {
+        pidfdSignal(m_childPidfd, SIGKILL);
+        ::close(m_childPidfd);
+    }
     if (m_pidfd >= 0) {
         pidfdSignal(m_pidfd, SIGKILL);
         // Reap it: SIGKILL to a live child ends it promptly, so this wait is bounded.
@@ -81,9 +92,9 @@ LoaderClient::~LoaderClient() {
             ::close(fd);
 }
 
-void LoaderClient::failStart(const QString& code, const QString& detail) {
+void LoaderClient::failStart(LoaderError code, const QString& detail) {
     m_verdict.state = PluginState::Refused;
-    m_verdict.errorCode = code;
+    m_verdict.error = code;
     m_verdict.detail = detail;
     m_phase = Phase::Done;
     // Queued: callers connect after start() returns.
@@ -96,78 +107,29 @@ void LoaderClient::start(const QString& path) {
     m_clock.start();
     m_verdict = PluginVerdict{};
     m_verdict.path = path;
-    m_verdict.stage = u"spawn"_s;
+    m_verdict.stage = Stage::Spawn;
     m_verdict.addressSpaceLimit = m_options.addressSpaceBytes;
-
-    // stdin is a socketpair, not a pipe: writing to a loader that just died must fail with
-    // EPIPE (send + MSG_NOSIGNAL), never raise SIGPIPE in the app.
-    int in[2], out[2], err[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) != 0)
-        return failStart(u"spawn_failed"_s,
-                         u"socketpair: %1"_s.arg(QString::fromLocal8Bit(strerror(errno))));
-    ::shutdown(in[0], SHUT_WR);
-    ::shutdown(in[1], SHUT_RD);
-    if (::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
-        ::close(in[0]);
-        ::close(in[1]);
-        return failStart(u"spawn_failed"_s, u"pipe failed"_s);
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // The child starts with default signal dispositions and an empty mask, whatever Qt set.
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
 
     const QByteArray program = QFile::encodeName(
         m_options.loaderPath.isEmpty() ? regscopeLoaderPath() : m_options.loaderPath);
-    const QByteArray cookie =
-        QByteArray(loader::kCookieKey.data(), static_cast<qsizetype>(loader::kCookieKey.size())) +
-        '=' +
-        QByteArray(loader::kCookieValue.data(),
-                   static_cast<qsizetype>(loader::kCookieValue.size()));
-    // Scrubbed environment: the cookie and a locale, nothing inherited (no LD_PRELOAD).
-    char* const argv[] = {const_cast<char*>(program.constData()), nullptr};
-    char* const envp[] = {const_cast<char*>(cookie.constData()), const_cast<char*>("LANG=C"),
-                          nullptr};
-    pid_t pid = -1;
-    const int rc = ::posix_spawn(&pid, program.constData(), &actions, &attr, argv, envp);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    ::close(in[0]);
-    ::close(out[1]);
-    ::close(err[1]);
-    if (rc != 0) {
-        ::close(in[1]);
-        ::close(out[0]);
-        ::close(err[0]);
-        return failStart(u"spawn_failed"_s,
-                         u"cannot start %1: %2"_s.arg(QString::fromLocal8Bit(program),
-                                                      QString::fromLocal8Bit(strerror(rc))));
-    }
+    const auto spawned = spawnLoader(program);
+    if (!spawned)
+        return failStart(LoaderError::SpawnFailed, spawned.error());
+    const pid_t pid = spawned->pid;
     m_pid = pid;
     m_verdict.pid = pid;
     // Nobody else reaps our children (Qt's forkfd only waits for its own), so the pid is
     // still ours here and the pidfd names exactly this process.
     m_pidfd = pidfdOpen(pid);
-    m_in = in[1];
-    m_out = out[0];
-    m_err = err[0];
+    m_in = spawned->in;
+    m_out = spawned->out;
+    m_err = spawned->err;
     for (int fd : {m_in, m_out, m_err})
         setNonBlocking(fd);
     if (m_pidfd < 0) {
         ::kill(pid, SIGKILL);
         ::waitpid(pid, nullptr, 0);
-        return failStart(u"spawn_failed"_s, u"pidfd_open failed (Linux ≥ 5.3 needed)"_s);
+        return failStart(LoaderError::SpawnFailed, u"pidfd_open failed (Linux ≥ 5.3 needed)"_s);
     }
     m_outNotifier = std::make_unique<QSocketNotifier>(m_out, QSocketNotifier::Read);
     connect(m_outNotifier.get(), &QSocketNotifier::activated, this, &LoaderClient::onStdout);
@@ -179,7 +141,7 @@ void LoaderClient::start(const QString& path) {
     m_inNotifier->setEnabled(false);
     connect(m_inNotifier.get(), &QSocketNotifier::activated, this, &LoaderClient::flushWrites);
     m_phase = Phase::Handshake;
-    m_verdict.stage = u"handshake"_s;
+    m_verdict.stage = Stage::Handshake;
     armDeadline(m_options.handshakeTimeoutMs);
 }
 
@@ -191,8 +153,13 @@ void LoaderClient::killNow(const QString& reason) {
     if (m_killReason.isEmpty())
         m_killReason = reason;
     m_deadline.stop();
-    if (m_pidfd >= 0)
+    // The loader first: its relay then reports the loader's rusage and ends the same way.
+    if (m_childPidfd >= 0) {
+        pidfdSignal(m_childPidfd, SIGKILL);
+        m_relayBackstop.start();
+    } else if (m_pidfd >= 0) {
         pidfdSignal(m_pidfd, SIGKILL);
+    }
     // Stop reading: whatever else it says is not to be trusted. onExited() still drains.
     if (m_outNotifier)
         m_outNotifier->setEnabled(false);
@@ -226,7 +193,7 @@ qint64 LoaderClient::invoke(const QString& name, const QByteArray& payload) {
         return id;
     }
     m_pending.push_back({id, name, m_clock.nsecsElapsed()});
-    m_verdict.stage = u"invoke"_s;
+    m_verdict.stage = Stage::Invoke;
     sendFrame(QJsonObject{{u"op"_s, u"invoke"_s},
                           {u"id"_s, id},
                           {u"name"_s, name},
@@ -243,7 +210,7 @@ void LoaderClient::unload() {
         return;
     }
     m_phase = Phase::Unloading;
-    m_verdict.stage = u"unload"_s;
+    m_verdict.stage = Stage::Unload;
     sendFrame(QJsonObject{{u"op"_s, u"unload"_s}});
     armDeadline(m_options.stageTimeoutMs);
 }
@@ -263,9 +230,8 @@ void LoaderClient::sendFrame(const QJsonObject& frame) {
 
 void LoaderClient::flushWrites() {
     while (!m_writeBuffer.isEmpty() && m_in >= 0) {
-        const ssize_t n =
-            ::send(m_in, m_writeBuffer.constData(), static_cast<size_t>(m_writeBuffer.size()),
-                   MSG_NOSIGNAL);
+        const ssize_t n = ::send(m_in, m_writeBuffer.constData(),
+                                 static_cast<size_t>(m_writeBuffer.size()), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -294,12 +260,16 @@ bool LoaderClient::parseHandshake(const QByteArray& line) {
         killNow(u"handshake_version"_s);
         return false;
     }
-    if (fields[2] != QByteArray(loader::kNetwork.data()) || fields[3].toLongLong() != m_pid ||
+    const qint64 loaderPid = fields[3].toLongLong();
+    if (fields[2] != QByteArray(loader::kNetwork.data()) || loaderPid <= 0 ||
         fields[4] != QByteArray(loader::kProtocol.data())) {
         m_verdict.detail = u"unexpected handshake fields: \"%1\""_s.arg(QString::fromUtf8(line));
         killNow(u"handshake_garbage"_s);
         return false;
     }
+    // The relay's child: alive while the relay waits for it, so the pid names it.
+    if (loaderPid != m_pid && m_childPidfd < 0)
+        m_childPidfd = pidfdOpen(static_cast<pid_t>(loaderPid));
     return true;
 }
 
@@ -351,7 +321,7 @@ void LoaderClient::drain(int fd, bool isStdout) {
             if (!parseHandshake(line))
                 continue;
             m_phase = Phase::Loading;
-            m_verdict.stage = u"verify"_s;
+            m_verdict.stage = Stage::Verify;
             QJsonObject limits{{u"asBytes"_s, m_options.addressSpaceBytes},
                                {u"cpuSeconds"_s, m_options.cpuSeconds},
                                {u"nofile"_s, m_options.openFiles}};
@@ -362,6 +332,10 @@ void LoaderClient::drain(int fd, bool isStdout) {
                 {u"requireSignature"_s, m_options.requireSignature},
                 {u"knownNames"_s, QJsonArray::fromStringList(m_options.knownNames)},
                 {u"pauseAfterVerify"_s, m_options.pauseAfterVerify},
+                {u"pluginCookie"_s, QJsonObject{{u"key"_s, m_options.pluginCookieKey},
+                                                {u"value"_s, m_options.pluginCookieValue}}},
+                {u"pluginProtocol"_s, m_options.pluginProtocol},
+                {u"probeTimeoutMs"_s, qMax(500, m_options.stageTimeoutMs * 2 / 3)},
                 {u"limits"_s, limits}});
             armDeadline(m_options.stageTimeoutMs);
         }
@@ -394,8 +368,18 @@ void LoaderClient::handleFrame(const QByteArray& body) {
     }
     const QJsonObject frame = doc.object();
     const QString ev = frame.value("ev"_L1).toString();
-    if (ev == "stage"_L1) {
-        const QString stage = frame.value("stage"_L1).toString();
+    if (ev == "facts"_L1) {
+        m_loadedAs = frame.value("loadedAs"_L1).toString();
+        m_verdict.setFacts(frame.value("facts"_L1).toObject(), u"loader"_s);
+    } else if (ev == "stage"_L1) {
+        const QString stageName = frame.value("stage"_L1).toString();
+        const auto parsed = loader::stageFromString(stageName.toStdString());
+        if (!parsed) {
+            m_verdict.detail = u"unknown stage \"%1\""_s.arg(stageName.left(40));
+            killNow(u"protocol_error"_s);
+            return;
+        }
+        const Stage stage = *parsed;
         if (frame.value("state"_L1).toString() == "start"_L1) {
             m_verdict.stage = stage;
             armDeadline(m_options.stageTimeoutMs);
@@ -403,8 +387,8 @@ void LoaderClient::handleFrame(const QByteArray& body) {
         } else {
             const double ms = frame.value("ms"_L1).toDouble();
             const bool ok = frame.value("ok"_L1).toBool();
-            m_verdict.stages.push_back({stage, ms, ok});
-            if (stage == "verify"_L1 && ok && m_options.pauseAfterVerify) {
+            m_verdict.stages.push_back({stageName, ms, ok});
+            if (stage == Stage::Verify && ok && m_options.pauseAfterVerify) {
                 m_phase = Phase::Paused;
                 m_deadline.stop();
             }
@@ -432,7 +416,7 @@ void LoaderClient::handleFrame(const QByteArray& body) {
         m_pending.erase(it);
         if (m_pending.empty()) {
             m_deadline.stop();
-            m_verdict.stage = u"ready"_s;
+            m_verdict.stage = Stage::Ready;
         }
         Q_EMIT invokeFinished(result);
     }
@@ -441,47 +425,7 @@ void LoaderClient::handleFrame(const QByteArray& body) {
 void LoaderClient::applyReport(const QJsonObject& report) {
     m_reportSeen = true;
     PluginVerdict& v = m_verdict;
-    const QJsonObject file = report.value("file"_L1).toObject();
-    v.realPath = file.value("realPath"_L1).toString();
-    v.sha256 = file.value("sha256"_L1).toString();
-    v.size = file.value("size"_L1).toInteger();
-    const QJsonObject plugin = report.value("plugin"_L1).toObject();
-    v.pluginName = plugin.value("name"_L1).toString();
-    v.pluginVersion = plugin.value("version"_L1).toString();
-    v.abiVersion = plugin.value("abi"_L1).toInt();
-    v.entryPoint = report.value("entryPoint"_L1).toBool();
-    v.registrations.clear();
-    for (const auto& value : report.value("registrations"_L1).toArray()) {
-        const QJsonObject r = value.toObject();
-        v.registrations.push_back(
-            {r.value("kind"_L1).toString(), r.value("name"_L1).toString(),
-             r.value("version"_L1).toString(), r.value("description"_L1).toString(),
-             r.value("hasProcess"_L1).toBool(), r.value("collision"_L1).toBool(),
-             r.value("rejected"_L1).toString()});
-    }
-    v.collisions.clear();
-    for (const auto& value : report.value("collisions"_L1).toArray())
-        v.collisions << value.toString();
-    const QJsonObject elf = report.value("elf"_L1).toObject();
-    v.symbols.clear();
-    for (const auto& value : elf.value("symbols"_L1).toArray())
-        v.symbols << value.toString();
-    v.needed.clear();
-    for (const auto& value : elf.value("needed"_L1).toArray())
-        v.needed << value.toString();
-    v.symbolsTruncated = elf.value("symbolsTruncated"_L1).toBool();
-    v.soname = elf.value("soname"_L1).toString();
-    v.signatureStatus = report.value("signature"_L1).toObject().value("status"_L1).toString();
-    v.blocked.clear();
-    for (const auto& value : report.value("blocked"_L1).toArray()) {
-        const QJsonObject b = value.toObject();
-        v.blocked
-            << u"%1 ×%2"_s.arg(b.value("what"_L1).toString()).arg(b.value("count"_L1).toInt());
-    }
-    v.loadMs = report.value("loadMs"_L1).toDouble();
-    v.rssKiB = report.value("rssKiB"_L1).toInteger();
-    v.peakRssKiB = report.value("peakRssKiB"_L1).toInteger();
-    v.stage = report.value("stage"_L1).toString();
+    readReport(v, report);
     v.wallMs = double(m_clock.nsecsElapsed()) / 1e6;
     if (report.value("outcome"_L1).toString() == "ready"_L1) {
         v.state = PluginState::Ready;
@@ -491,7 +435,8 @@ void LoaderClient::applyReport(const QJsonObject& report) {
     } else {
         const QJsonObject err = report.value("error"_L1).toObject();
         v.state = PluginState::Refused;
-        v.errorCode = err.value("code"_L1).toString();
+        v.error = loader::loaderErrorFromString(err.value("code"_L1).toString().toStdString())
+                      .value_or(LoaderError::BadRequest);
         v.detail = err.value("message"_L1).toString();
         m_phase = Phase::Unloading;
         sendFrame(QJsonObject{{u"op"_s, u"unload"_s}});
@@ -507,8 +452,13 @@ void LoaderClient::onExited() {
         return; // spurious wake-up
     m_exitNotifier.reset();
     m_inNotifier.reset();
+    m_relayBackstop.stop();
     ::close(m_pidfd);
     m_pidfd = -1;
+    if (m_childPidfd >= 0) {
+        ::close(m_childPidfd);
+        m_childPidfd = -1;
+    }
     m_deadline.stop();
     // The process is gone, so the pipes hold everything it wrote: read it all.
     if (m_killReason.isEmpty())
@@ -516,54 +466,54 @@ void LoaderClient::onExited() {
     drain(m_err, false);
     m_outNotifier.reset();
     m_errNotifier.reset();
+    judgeExit(info.si_code == CLD_EXITED, info.si_status);
+    if (m_verdict.state == PluginState::Crashed || m_verdict.state == PluginState::TimedOut)
+        failPendingInvokes(m_verdict.state == PluginState::Crashed ? u"crashed"_s : u"deadline"_s,
+                           m_verdict.headline());
+    else
+        failPendingInvokes(u"unloaded"_s, u"the loader was unloaded"_s);
+    for (int* fd : {&m_in, &m_out, &m_err}) {
+        if (*fd >= 0)
+            ::close(*fd);
+        *fd = -1;
+    }
+    finish();
+}
 
+void LoaderClient::judgeExit(bool exited, int status) {
     PluginVerdict& v = m_verdict;
     v.wallMs = double(m_clock.nsecsElapsed()) / 1e6;
-    if (info.si_code == CLD_EXITED) {
-        v.exitStatus = info.si_status;
+    if (exited) {
+        v.exitStatus = status;
     } else {
-        v.signal = info.si_status;
-        v.coreDumped = info.si_code == CLD_DUMPED;
+        v.signal = status;
+        v.coreDumped = false; // RLIMIT_CORE is 0, and the relay re-raises without a core
     }
-    v.stderrTail = QString::fromUtf8(m_stderr.right(8192));
-
-    // The loader's own fatal line names the fault address and the stage it was in.
-    const QString all = QString::fromUtf8(m_stderr);
-    static const QRegularExpression fatal(
-        u"%1 signal=(\\d+) addr=0x([0-9a-f]+) code=(\\d+) stage=(\\w+)"_s.arg(
-            fromStd(loader::kFatalMarker)));
-    const auto match = fatal.match(all);
-    if (match.hasMatch()) {
-        bool ok = false;
-        v.faultAddress = match.captured(2).toULongLong(&ok, 16);
-        v.hasFaultAddress = ok;
-        const QStringList after = all.mid(match.capturedEnd()).split(u'\n', Qt::SkipEmptyParts);
-        v.backtraceTail = after.mid(0, 16);
-    }
-
+    readLoaderStderr(v, m_stderr, m_loadedAs);
     const QString reason = m_killReason;
     if (reason == "deadline"_L1 || reason == "invoke_deadline"_L1) {
         v.state = PluginState::TimedOut;
-        v.errorCode = u"deadline"_s;
-        if (v.stage == "handshake"_L1)
+        v.error = LoaderError::Deadline;
+        if (v.stage == Stage::Handshake)
             v.detail = u"no handshake within %1 ms"_s.arg(m_options.handshakeTimeoutMs);
         else
             v.detail = u"stage `%1` exceeded its %2 ms deadline"_s.arg(
-                v.stage,
+                v.stageName(),
                 QString::number(reason == "invoke_deadline"_L1 ? m_options.invokeTimeoutMs
                                                                : m_options.stageTimeoutMs));
     } else if (reason.startsWith("handshake"_L1)) {
         v.state = PluginState::Refused;
-        v.errorCode = reason;
+        v.error = reason == "handshake_version"_L1 ? LoaderError::HandshakeVersion
+                                                   : LoaderError::HandshakeGarbage;
     } else if (reason == "protocol_error"_L1) {
         v.state = PluginState::Crashed;
-        v.errorCode = reason;
+        v.error = LoaderError::ProtocolError;
     } else if (reason == "kill"_L1) {
         v.state = PluginState::Unloaded;
-        v.errorCode = u"killed"_s;
+        v.error = LoaderError::Killed;
     } else if (v.signal != 0) {
         v.state = PluginState::Crashed;
-        v.errorCode = u"signal"_s;
+        v.error = LoaderError::Signal;
     } else if (m_phase == Phase::Unloading && v.exitStatus == 0) {
         if (v.state != PluginState::Refused)
             v.state = PluginState::Unloaded;
@@ -572,22 +522,27 @@ void LoaderClient::onExited() {
     } else {
         v.state = m_phase == Phase::Handshake && v.exitStatus != 0 ? PluginState::Refused
                                                                    : PluginState::Crashed;
-        v.errorCode = m_phase == Phase::Handshake ? u"exited_before_handshake"_s : u"exited"_s;
+        v.error =
+            m_phase == Phase::Handshake ? LoaderError::ExitedBeforeHandshake : LoaderError::Exited;
         if (m_phase == Phase::Handshake)
             v.detail = u"the loader exited with status %1 before its handshake"_s.arg(v.exitStatus);
     }
-    if (v.state == PluginState::Crashed || v.state == PluginState::TimedOut)
-        failPendingInvokes(v.state == PluginState::Crashed ? u"crashed"_s : u"deadline"_s,
-                           v.headline());
-    else
-        failPendingInvokes(u"unloaded"_s, u"the loader was unloaded"_s);
     m_phase = Phase::Done;
-    for (int* fd : {&m_in, &m_out, &m_err}) {
-        if (*fd >= 0)
-            ::close(*fd);
-        *fd = -1;
+}
+
+void LoaderClient::finish() {
+    if (!needsEnrichment(m_verdict)) {
+        Q_EMIT finished(m_verdict);
+        return;
     }
-    Q_EMIT finished(v);
+    // The app's own facts and the symbolised frames read files: not on this thread.
+    auto* watcher = new QFutureWatcher<PluginVerdict>(this);
+    connect(watcher, &QFutureWatcher<PluginVerdict>::finished, this, [this, watcher] {
+        m_verdict = watcher->result();
+        watcher->deleteLater();
+        Q_EMIT finished(m_verdict);
+    });
+    watcher->setFuture(QtConcurrent::run(enrichVerdict, m_verdict));
 }
 
 void LoaderClient::failPendingInvokes(const QString& code, const QString& message) {

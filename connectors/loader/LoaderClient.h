@@ -2,9 +2,11 @@
 // The app's side of one regscope-loader process: spawns it (posix_spawn + pidfd, so the
 // real signal and core flag come from waitid), checks the handshake, feeds it frames and
 // enforces every deadline by killing it. Never blocks: all I/O is non-blocking and driven by
-// QSocketNotifiers on the thread the client lives on.
+// QSocketNotifiers on the thread the client lives on. The process it spawns is the loader's
+// relay (it forks the real loader, so rusage is the loader's own): the handshake names the
+// loader's pid, and deadlines kill the loader first so the relay can still report.
 
-#include "models/plugins/PluginVerdict.h"
+#include "models/PluginVerdict.h"
 
 #include <QElapsedTimer>
 #include <QObject>
@@ -30,6 +32,10 @@ struct LoaderOptions {
     bool requireSignature = false;
     QStringList knownNames;        // names in the attached registry, for collision reports
     bool pauseAfterVerify = false; // tests: the loader waits for resume() after verify
+    // go-plugin binaries: the host's magic cookie (empty: a built-in one the binary names) and
+    // app protocol version (0: whatever the plugin speaks).
+    QString pluginCookieKey, pluginCookieValue;
+    int pluginProtocol = 0; // the probe answers within 2/3 of stageTimeoutMs
 };
 
 // Where regscope-loader is: $REGSCOPE_LOADER, else next to the running executable, else the
@@ -54,8 +60,8 @@ public:
     bool running() const { return m_pidfd >= 0; }
 
 Q_SIGNALS:
-    void stageStarted(const QString& stage);
-    void stageFinished(const QString& stage, bool ok, double ms);
+    void stageStarted(regscope::loader::Stage stage);
+    void stageFinished(regscope::loader::Stage stage, bool ok, double ms);
     void ready(const regscope::PluginVerdict& verdict);
     void invokeFinished(const regscope::InvokeResult& result);
     // The loader is gone: Unloaded, Refused, Crashed or TimedOut. Emitted exactly once.
@@ -63,7 +69,9 @@ Q_SIGNALS:
 
 private:
     enum class Phase : quint8 { Idle, Handshake, Loading, Paused, Ready, Unloading, Done };
-    void failStart(const QString& code, const QString& detail);
+    void failStart(loader::LoaderError code, const QString& detail);
+    void judgeExit(bool exited, int status);
+    void finish(); // enrich off the GUI thread when needed, then emit finished()
     void onStdout();
     void onStderr();
     void onExited();
@@ -82,14 +90,17 @@ private:
     PluginVerdict m_verdict;
     Phase m_phase = Phase::Idle;
     int m_pid = -1;
-    int m_pidfd = -1;
+    int m_pidfd = -1;      // the relay we spawned
+    int m_childPidfd = -1; // the loader itself (from the handshake's pid)
+    QString m_loadedAs;
     int m_in = -1, m_out = -1, m_err = -1;
     std::unique_ptr<QSocketNotifier> m_outNotifier, m_errNotifier, m_exitNotifier, m_inNotifier;
     QByteArray m_outBuffer, m_writeBuffer;
     QByteArray m_stderr; // bounded tail
     QTimer m_deadline;
     QElapsedTimer m_clock;
-    QString m_killReason; // "deadline", "protocol_error", "handshake_*", "kill"
+    QTimer m_relayBackstop; // SIGKILL the relay too if it outlives the loader
+    QString m_killReason;   // "deadline", "protocol_error", "handshake_*", "kill"
     bool m_reportSeen = false;
     qint64 m_nextInvokeId = 1;
     struct Pending {

@@ -12,12 +12,18 @@
 //                  {"op":"resume"}                  (only after pauseAfterVerify)
 //                  {"op":"invoke", id, name, payload(base64)}
 //                  {"op":"unload"}                  (the loader exits 0)
-// Loader → parent: {"ev":"stage", stage, state:"start"|"end", ok, ms, error{code,message}}
+// Loader → parent: {"ev":"facts", loadedAs:"/proc/self/fd/N", facts{...}}  (in verify, before
+//                   any plugin code runs: connectors/loader/elf/ElfFacts.h)
+//                  {"ev":"stage", stage, state:"start"|"end", ok, ms, error{code,message}}
 //                  {"ev":"report", ...}             (after stage ready, or a refusal)
 //                  {"ev":"result", id, ok, status, output(base64), ms, error}
 //                  {"ev":"log", message}
 // The loader's stderr is a separate pipe: plugin chatter plus, on a fatal signal, one line
-// "REGSCOPE-FATAL signal=N addr=0x… stage=S" and a backtrace.
+// "REGSCOPE-FATAL signal=N addr=0x… code=C stage=S pc=0x…" and a backtrace; last of all, from
+// the relay process the app started, "REGSCOPE-RUSAGE maxrss_kib=N utime_us=N stime_us=N"
+// (the loader's own figures, from wait4). Stage and error names: models/LoaderCodes.h.
+
+#include "models/LoaderCodes.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -35,8 +41,6 @@ inline constexpr std::uint32_t kMaxFrameBytes = 16u << 20;
 inline constexpr std::size_t kMaxInvokeOutputBytes = 8u << 20;
 inline constexpr std::string_view kFatalMarker = "REGSCOPE-FATAL";
 inline constexpr std::string_view kExitMarker = "REGSCOPE-EXIT";
-
-// Stages in order; a verdict names the one that was running.
-inline constexpr std::string_view kStages[] = {"verify", "open", "resolve", "register", "ready"};
+inline constexpr std::string_view kRusageMarker = "REGSCOPE-RUSAGE";
 
 } // namespace regscope::loader

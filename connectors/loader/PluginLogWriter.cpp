@@ -1,4 +1,4 @@
-#include "PluginLogWriter.h"
+#include "connectors/loader/PluginLogWriter.h"
 
 using namespace Qt::StringLiterals;
 

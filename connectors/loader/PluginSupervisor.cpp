@@ -1,24 +1,76 @@
-#include "PluginSupervisor.h"
+#include "connectors/loader/PluginSupervisor.h"
 
-#include "PluginLogWriter.h"
-#include "models/plugins/PluginModel.h"
+#include "connectors/loader/PluginLogWriter.h"
 
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QJsonDocument>
+#include <QJsonArray>
 #include <QJsonObject>
+#include <QSet>
 #include <QtConcurrent/QtConcurrentRun>
 
 using namespace Qt::StringLiterals;
 
 namespace regscope {
+namespace {
 
-PluginSupervisor::PluginSupervisor(PluginModel* model, SupervisorOptions options, QObject* parent)
+QStringList listFrom(const QJsonValue& value) {
+    QStringList out;
+    for (const auto& v : value.toArray())
+        out << v.toString();
+    return out;
+}
+
+// "+a, −b": what `after` has that `before` lacks and the other way round; empty: no change.
+QString setDiff(const QStringList& before, const QStringList& after, const QStringList& used,
+                int limit = 8) {
+    const QSet<QString> b(before.begin(), before.end()), a(after.begin(), after.end());
+    QStringList parts;
+    for (const QString& x : after)
+        if (!b.contains(x) && parts.size() < limit)
+            parts << u"+%1"_s.arg(x);
+    for (const QString& x : before)
+        if (!a.contains(x) && parts.size() < 2 * limit)
+            parts << (used.contains(x) ? u"−%1 (still used by the attached registry!)"_s.arg(x)
+                                       : u"−%1"_s.arg(x));
+    return parts.join(u", "_s);
+}
+
+} // namespace
+
+// What a reload changes between the running build and the new one, in one line.
+QString reloadDiff(const PluginVerdict& before, const PluginVerdict& after,
+                   const QStringList& registryNames) {
+    QStringList regsBefore, regsAfter;
+    for (const auto& r : before.registrations)
+        regsBefore << r.name;
+    for (const auto& r : after.registrations)
+        regsAfter << r.name;
+    QStringList parts;
+    const auto add = [&](const QString& what, const QString& change) {
+        if (!change.isEmpty())
+            parts << u"%1 %2"_s.arg(what, change);
+    };
+    add(u"exports"_s, setDiff(listFrom(before.facts.value("exports"_L1)),
+                              listFrom(after.facts.value("exports"_L1)), registryNames));
+    add(u"NEEDED"_s, setDiff(listFrom(before.facts.value("needed"_L1)),
+                             listFrom(after.facts.value("needed"_L1)), {}));
+    add(u"registrations"_s, setDiff(regsBefore, regsAfter, registryNames));
+    if (before.pluginVersion != after.pluginVersion)
+        parts << u"version %1 → %2"_s.arg(before.pluginVersion.isEmpty() ? u"none"_s
+                                                                         : before.pluginVersion,
+                                           after.pluginVersion.isEmpty() ? u"none"_s
+                                                                         : after.pluginVersion);
+    return parts.isEmpty() ? QString() : u"reloaded: "_s + parts.join(u"; "_s);
+}
+
+PluginSupervisor::PluginSupervisor(SupervisorOptions options, QObject* parent)
     : QObject(parent)
-    , m_model(model)
     , m_options(std::move(options)) {
+    qRegisterMetaType<regscope::EventBatchPtr>();
     m_rescan.setSingleShot(true);
     m_rescan.setInterval(150); // let a copy or a linker finish writing
     connect(&m_rescan, &QTimer::timeout, this, &PluginSupervisor::scanDirectories);
@@ -47,10 +99,28 @@ qint64 PluginSupervisor::now() const {
     return m_options.nowMs ? m_options.nowMs() : QDateTime::currentMSecsSinceEpoch();
 }
 
+void PluginSupervisor::publish(const QString& path) {
+    Slot& slot = m_slots[path];
+    slot.row.path = path;
+    slot.row.deterministic = slot.deterministic;
+    auto batch = std::make_shared<EventBatch>();
+    batch->emplace_back(slot.row);
+    Q_EMIT eventsReady(std::move(batch));
+}
+
+void PluginSupervisor::setVerdict(const QString& path, const PluginVerdict& verdict) {
+    Slot& slot = m_slots[path];
+    slot.row.verdict = std::make_shared<const PluginVerdict>(verdict);
+    slot.row.state = verdict.state;
+    slot.row.stage = verdict.stage;
+}
+
 void PluginSupervisor::record(const QString& path, const QString& event, const QString& text) {
     const qint64 ts = now();
-    Q_EMIT timelineEvent(
+    auto batch = std::make_shared<EventBatch>();
+    batch->emplace_back(
         TimelineEvent{ts, u"plugin"_s, QFileInfo(path).fileName(), u"%1: %2"_s.arg(event, text)});
+    Q_EMIT eventsReady(std::move(batch));
     if (m_logWriter) {
         const QJsonObject line{
             {u"ts"_s, ts}, {u"path"_s, path}, {u"event"_s, event}, {u"text"_s, text}};
@@ -80,7 +150,11 @@ void PluginSupervisor::retry(const QString& path, bool longerDeadline) {
     slot.stopped = false;
     slot.unloading = false;
     slot.deadlineFactor = longerDeadline ? m_options.longerDeadlineFactor : 1;
-    m_model->setCrashLoop(path, 0, false);
+    slot.deterministic = false;
+    slot.lastCrash.clear();
+    slot.row.crashes = 0;
+    slot.row.crashLoop = false;
+    publish(path);
     record(path, u"retry"_s,
            longerDeadline ? u"manual retry with a %1× deadline"_s.arg(slot.deadlineFactor)
                           : u"manual retry"_s);
@@ -118,7 +192,10 @@ void PluginSupervisor::invoke(const QString& path, const QString& name, const QB
         result.name = name;
         result.errorCode = u"not_loaded"_s;
         result.message = u"the plugin is not loaded"_s;
-        m_model->setInvokeResult(path, result);
+        if (it != m_slots.end()) {
+            it->row.lastInvoke = std::make_shared<const InvokeResult>(result);
+            publish(path);
+        }
         Q_EMIT invokeFinished(path, result);
         return;
     }
@@ -143,19 +220,24 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
         if (slot.active)
             slot.active->deleteLater();
         slot.active = client;
-        m_model->ensure(path);
-        m_model->setState(path, PluginState::Verifying, u"spawn"_s);
+        slot.row.state = PluginState::Verifying;
+        slot.row.stage = loader::Stage::Spawn;
+        publish(path);
     }
-    connect(client, &LoaderClient::stageStarted, this, [this, client, path](const QString& stage) {
-        const Slot& s = m_slots[path];
-        if (client == s.active && !s.pending)
-            m_model->setState(
-                path, stage == "verify"_L1 ? PluginState::Verifying : PluginState::Loading, stage);
+    connect(client, &LoaderClient::stageStarted, this, [this, client, path](loader::Stage stage) {
+        Slot& s = m_slots[path];
+        if (client != s.active || s.pending)
+            return;
+        s.row.state =
+            stage == loader::Stage::Verify ? PluginState::Verifying : PluginState::Loading;
+        s.row.stage = stage;
+        publish(path);
     });
     connect(client, &LoaderClient::stageFinished, this,
-            [this, path](const QString& stage, bool ok, double ms) {
+            [this, path](loader::Stage stage, bool ok, double ms) {
                 record(path, u"stage"_s,
-                       u"%1 %2 in %3 ms"_s.arg(stage, ok ? u"ok"_s : u"failed"_s,
+                       u"%1 %2 in %3 ms"_s.arg(fromCodes(loader::codeName(stage)),
+                                               ok ? u"ok"_s : u"failed"_s,
                                                QString::number(ms, 'f', 2)));
             });
     connect(client, &LoaderClient::ready, this,
@@ -164,9 +246,12 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
             [this, client, path](const PluginVerdict& v) { onFinished(client, path, v); });
     connect(client, &LoaderClient::invokeFinished, this,
             [this, client, path](const InvokeResult& result) {
-                if (client != m_slots[path].active)
+                Slot& s = m_slots[path];
+                if (client != s.active)
                     return;
-                m_model->setInvokeResult(path, result);
+                s.row.lastInvoke = std::make_shared<const InvokeResult>(result);
+                s.row.calls.add(result.roundTripMs, result.ok);
+                publish(path);
                 Q_EMIT invokeFinished(path, result);
             });
     client->start(path);
@@ -175,7 +260,11 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
 void PluginSupervisor::onReady(LoaderClient* client, const QString& path,
                                const PluginVerdict& verdict) {
     Slot& slot = m_slots[path];
+    QString diff;
     if (client == slot.pending) {
+        if (slot.row.verdict)
+            diff = reloadDiff(*slot.row.verdict, verdict,
+                              m_knownNames ? m_knownNames() : QStringList());
         LoaderClient* old = std::exchange(slot.active, client);
         slot.pending = nullptr;
         if (old) {
@@ -188,9 +277,12 @@ void PluginSupervisor::onReady(LoaderClient* client, const QString& path,
     } else if (client != slot.active) {
         return;
     }
-    m_model->setVerdict(path, verdict);
-    m_model->setNote(path, {});
+    setVerdict(path, verdict);
+    slot.row.note = diff;
+    publish(path);
     record(path, u"ready"_s, verdict.headline());
+    if (!diff.isEmpty())
+        record(path, u"reload"_s, diff);
 }
 
 void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,
@@ -200,7 +292,8 @@ void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,
         // A failed reload leaves the running loader in place.
         slot.pending = nullptr;
         client->deleteLater();
-        m_model->setNote(path, u"reload failed: %1"_s.arg(verdict.headline()));
+        slot.row.note = u"reload failed: %1"_s.arg(verdict.headline());
+        publish(path);
         record(path, u"reload failed"_s, verdict.headline());
         return;
     }
@@ -208,24 +301,34 @@ void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,
         client->deleteLater(); // a replaced loader going away
         return;
     }
-    m_model->setVerdict(path, verdict);
+    setVerdict(path, verdict);
     record(path, toString(verdict.state).toLower(), verdict.headline());
     const bool crashed =
         verdict.state == PluginState::Crashed || verdict.state == PluginState::TimedOut;
-    if (!crashed || slot.unloading)
+    if (!crashed || slot.unloading) {
+        publish(path);
         return;
+    }
     const qint64 t = now();
     slot.crashes.push_back(t);
     while (!slot.crashes.empty() && t - slot.crashes.front() > m_options.crashLoopWindowMs)
         slot.crashes.pop_front();
     const int count = static_cast<int>(slot.crashes.size());
-    if (count >= m_options.crashLoopCrashes && !slot.stopped) {
+    if (noteCrash(slot, verdict) && !slot.stopped) {
+        slot.stopped = true;
+        record(path, u"deterministic crash"_s,
+               u"the same crash twice (%1): not retried automatically"_s.arg(slot.lastCrash));
+    } else if (count >= m_options.crashLoopCrashes && !slot.stopped) {
         slot.stopped = true;
         record(path, u"crash loop"_s,
                u"%1 crashes within %2 s: automatic retries stopped"_s.arg(count).arg(
                    m_options.crashLoopWindowMs / 1000));
     }
-    m_model->setCrashLoop(path, count, slot.stopped);
+    slot.row.crashes = count;
+    slot.row.crashLoop = slot.stopped && !slot.deterministic;
+    if (m_options.autoRetry && !slot.stopped)
+        ++slot.row.calls.restarts;
+    publish(path);
     if (!m_options.autoRetry || slot.stopped)
         return;
     QTimer::singleShot(m_options.retryDelayMs * count, this, [this, path] {
@@ -233,6 +336,23 @@ void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,
         if (!s.stopped && !s.unloading && !(s.active && s.active->running()))
             startLoader(path, false);
     });
+}
+
+bool PluginSupervisor::noteCrash(Slot& slot, const PluginVerdict& verdict) {
+    // A hang has no address: only crashes with a signal and a known place repeat exactly.
+    QString key;
+    if (verdict.state == PluginState::Crashed && verdict.signal != 0) {
+        const CrashFrame* culprit = verdict.culpritFrame();
+        key = u"%1 in stage %2 at %3"_s.arg(
+            signalName(verdict.signal), verdict.stageName(),
+            culprit ? u"%1+0x%2"_s.arg(QFileInfo(culprit->module).fileName())
+                          .arg(culprit->offset, 0, 16)
+                    : u"address 0x%1"_s.arg(verdict.faultAddress, 0, 16));
+    }
+    const bool repeat = !key.isEmpty() && key == slot.lastCrash;
+    slot.lastCrash = key;
+    slot.deterministic = slot.deterministic || repeat;
+    return repeat;
 }
 
 void PluginSupervisor::scanDirectories() {

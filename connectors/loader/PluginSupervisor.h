@@ -1,10 +1,12 @@
 #pragma once
-// Runs every plugin of the Plugins panel in its own LoaderClient and keeps PluginModel in
-// step: loads files and watched directories, reloads (the new loader replaces the old one
-// once it is ready), retries after crashes until a crash loop (3 in a minute) stops it, and
-// writes every stage and verdict to the timeline and a log file. GUI thread; never blocks.
+// Runs every plugin of the Plugins panel in its own LoaderClient: loads files and watched
+// directories, reloads (the new loader replaces the old one once it is ready), retries after
+// crashes until a crash loop (3 in a minute) or a deterministic crash (the same signal at the
+// same stage and address twice) stops it, and writes every stage and verdict to the timeline
+// and a log file. It tells the app through typed events only (eventsReady → Store::apply, as a
+// Connector does): a PluginEvent per change, TimelineEvents. GUI thread; never blocks.
 
-#include "LoaderClient.h"
+#include "connectors/loader/LoaderClient.h"
 #include "models/SourceEvent.h"
 #include "models/plugins/PluginActions.h"
 
@@ -19,8 +21,12 @@
 
 namespace regscope {
 
-class PluginModel;
 class PluginLogWriter;
+
+// What a reload changes: exports and NEEDED added/removed, registrations added/removed (a
+// removed one the attached registry still uses is flagged), the version. Empty: nothing.
+QString reloadDiff(const PluginVerdict& before, const PluginVerdict& after,
+                   const QStringList& registryNames);
 
 struct SupervisorOptions {
     LoaderOptions loader;
@@ -37,7 +43,7 @@ struct SupervisorOptions {
 class PluginSupervisor : public QObject, public PluginActions {
     Q_OBJECT
 public:
-    PluginSupervisor(PluginModel* model, SupervisorOptions options, QObject* parent = nullptr);
+    explicit PluginSupervisor(SupervisorOptions options, QObject* parent = nullptr);
     ~PluginSupervisor() override;
 
     void loadFile(const QString& path) override;
@@ -46,6 +52,10 @@ public:
     void reload(const QString& path) override;
     void unload(const QString& path) override;
     void invoke(const QString& path, const QString& name, const QByteArray& payload) override;
+    void setPluginCookie(const QString& key, const QString& value) override {
+        m_options.loader.pluginCookieKey = key;
+        m_options.loader.pluginCookieValue = value;
+    }
 
     // Names in the attached registry: each load reports collisions against them. Asked once
     // per load (not on every registry change), so a large registry costs nothing meanwhile.
@@ -55,7 +65,8 @@ public:
     QStringList watchedDirectories() const { return m_watcher.directories(); }
 
 Q_SIGNALS:
-    void timelineEvent(const regscope::TimelineEvent& event);
+    // PluginEvents and TimelineEvents, for Store::apply.
+    void eventsReady(regscope::EventBatchPtr batch);
     void invokeFinished(const QString& path, const regscope::InvokeResult& result);
     void logLine(const QByteArray& line); // to the writer thread
 
@@ -70,6 +81,9 @@ private:
         int deadlineFactor = 1;
         qint64 fileSize = -1;
         qint64 fileMtimeMs = -1;
+        QString lastCrash; // signal/stage/address of the last crash, to spot a repeat
+        bool deterministic = false;
+        PluginEvent row; // what the panel shows for this path
     };
     struct FileStamp {
         QString path;
@@ -82,9 +96,12 @@ private:
     void scanDirectories();
     void onScanned(const QString& dir, const std::vector<FileStamp>& files);
     void record(const QString& path, const QString& event, const QString& text);
+    void publish(const QString& path);
+    void setVerdict(const QString& path, const PluginVerdict& verdict);
+    // True when the crash repeats the previous one exactly (then it is not retried).
+    bool noteCrash(Slot& slot, const PluginVerdict& verdict);
     qint64 now() const;
 
-    PluginModel* m_model;
     SupervisorOptions m_options;
     QHash<QString, Slot> m_slots;
     QFileSystemWatcher m_watcher;

@@ -19,6 +19,8 @@ public:
     virtual void reload(const QString& path) = 0;
     virtual void unload(const QString& path) = 0;
     virtual void invoke(const QString& path, const QString& name, const QByteArray& payload) = 0;
+    // go-plugin binaries: the host's magic cookie for the next loads (empty key: built-ins).
+    virtual void setPluginCookie(const QString& key, const QString& value) = 0;
 };
 
 } // namespace regscope

@@ -1,4 +1,7 @@
-#include "PluginModel.h"
+#include "models/plugins/PluginModel.h"
+
+#include "models/ItemRoles.h"
+#include "models/Store.h"
 
 #include <QFileInfo>
 #include <QThread>
@@ -6,9 +9,46 @@
 using namespace Qt::StringLiterals;
 
 namespace regscope {
+namespace {
+
+PluginRow rowFrom(const PluginEvent& e) {
+    PluginRow r;
+    r.path = e.path;
+    r.state = e.state;
+    r.stage = e.stage;
+    if (e.verdict)
+        r.verdict = *e.verdict;
+    if (e.lastInvoke) {
+        r.lastInvoke = *e.lastInvoke;
+        r.hasInvoke = true;
+    }
+    r.crashes = e.crashes;
+    r.crashLoop = e.crashLoop;
+    r.deterministic = e.deterministic;
+    r.note = e.note;
+    r.calls = e.calls;
+    return r;
+}
+
+} // namespace
 
 PluginModel::PluginModel(QObject* parent)
     : QAbstractTableModel(parent) {}
+
+void PluginModel::setStore(Store* store) {
+    if (m_store)
+        disconnect(m_store, nullptr, this, nullptr);
+    m_store = store;
+    if (!store)
+        return;
+    connect(store, &Store::pluginsChanged, this, &PluginModel::apply);
+    QList<PluginEvent> current;
+    for (const PluginEvent& e : store->plugins())
+        current.append(e);
+    std::sort(current.begin(), current.end(),
+              [](const PluginEvent& a, const PluginEvent& b) { return a.path < b.path; });
+    apply(current);
+}
 
 int PluginModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
@@ -18,6 +58,29 @@ int PluginModel::columnCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : ColumnCount;
 }
 
+QVariant PluginModel::stateOf(const PluginRow& r) const {
+    ItemState s = ItemState::Normal;
+    switch (r.state) {
+    case PluginState::Ready:
+        s = r.verdict.blocked.isEmpty() ? ItemState::Healthy : ItemState::Warning;
+        break;
+    case PluginState::Crashed:
+    case PluginState::TimedOut:
+        s = ItemState::Crashed;
+        break;
+    case PluginState::Refused:
+        s = ItemState::Down;
+        break;
+    case PluginState::Unloaded:
+        s = ItemState::Muted;
+        break;
+    default:
+        s = ItemState::Info;
+        break;
+    }
+    return static_cast<int>(s);
+}
+
 QVariant PluginModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
@@ -25,10 +88,12 @@ QVariant PluginModel::data(const QModelIndex& index, int role) const {
     switch (role) {
     case PathRole:
         return r.path;
-    case StateRole:
+    case PluginStateRole:
         return static_cast<int>(r.state);
     case HeadlineRole:
         return r.verdict.headline();
+    case StateRole:
+        return index.column() == StateColumn ? stateOf(r) : QVariant();
     case Qt::ToolTipRole:
         return r.path;
     case Qt::DisplayRole:
@@ -37,14 +102,21 @@ QVariant PluginModel::data(const QModelIndex& index, int role) const {
             return r.verdict.pluginName.isEmpty()
                        ? QFileInfo(r.path).fileName()
                        : u"%1 (%2)"_s.arg(r.verdict.pluginName, QFileInfo(r.path).fileName());
+        case KindColumn:
+            return r.verdict.kind();
         case StateColumn:
+            if (r.deterministic)
+                return u"%1 (same crash twice)"_s.arg(toString(r.state));
             return r.crashLoop ? u"%1 (crash loop)"_s.arg(toString(r.state)) : toString(r.state);
         case StageColumn:
-            return r.stage;
+            return fromCodes(loader::codeName(r.stage));
         case LoadMsColumn:
             return r.verdict.loadMs > 0 ? QString::number(r.verdict.loadMs, 'f', 1) : QString();
         case RegistrationsColumn:
             return static_cast<int>(r.verdict.registrations.size());
+        case CallsColumn:
+            return r.calls.calls ? u"%1 (%2 errors)"_s.arg(r.calls.calls).arg(r.calls.errors)
+                                 : QString();
         default:
             return {};
         }
@@ -59,6 +131,8 @@ QVariant PluginModel::headerData(int section, Qt::Orientation orientation, int r
     switch (section) {
     case NameColumn:
         return u"Plugin"_s;
+    case KindColumn:
+        return u"Kind"_s;
     case StateColumn:
         return u"State"_s;
     case StageColumn:
@@ -67,6 +141,8 @@ QVariant PluginModel::headerData(int section, Qt::Orientation orientation, int r
         return u"Load ms"_s;
     case RegistrationsColumn:
         return u"Registrations"_s;
+    case CallsColumn:
+        return u"Calls"_s;
     default:
         return {};
     }
@@ -87,83 +163,41 @@ const PluginRow* PluginModel::find(const QString& path) const {
     return row(rowOf(path));
 }
 
-int PluginModel::ensure(const QString& path) {
+void PluginModel::apply(const QList<PluginEvent>& events) {
     Q_ASSERT(QThread::currentThread() == thread());
-    const int existing = rowOf(path);
-    if (existing >= 0)
-        return existing;
-    const int at = rowCount();
-    beginInsertRows({}, at, at);
-    m_rows.push_back(PluginRow{});
-    m_rows.back().path = path;
+    std::vector<PluginRow> added;
+    for (const PluginEvent& e : events) {
+        const int r = rowOf(e.path);
+        if (e.removed) {
+            if (r >= 0) {
+                beginRemoveRows({}, r, r);
+                m_rows.erase(m_rows.begin() + r);
+                endRemoveRows();
+            }
+            std::erase_if(added, [&](const PluginRow& a) { return a.path == e.path; });
+            continue;
+        }
+        if (r < 0) {
+            auto it = std::find_if(added.begin(), added.end(),
+                                   [&](const PluginRow& a) { return a.path == e.path; });
+            if (it != added.end())
+                *it = rowFrom(e);
+            else
+                added.push_back(rowFrom(e));
+            continue;
+        }
+        m_rows[static_cast<size_t>(r)] = rowFrom(e);
+        Q_EMIT dataChanged(index(r, 0), index(r, ColumnCount - 1));
+        Q_EMIT rowDetailsChanged(e.path);
+    }
+    if (added.empty())
+        return;
+    // New paths in one run.
+    const int first = rowCount();
+    beginInsertRows({}, first, first + static_cast<int>(added.size()) - 1);
+    for (auto& r : added)
+        m_rows.push_back(std::move(r));
     endInsertRows();
-    return at;
-}
-
-void PluginModel::changed(int r) {
-    Q_EMIT dataChanged(index(r, 0), index(r, ColumnCount - 1));
-    Q_EMIT rowDetailsChanged(m_rows[static_cast<size_t>(r)].path);
-}
-
-void PluginModel::setState(const QString& path, PluginState state, const QString& stage) {
-    Q_ASSERT(QThread::currentThread() == thread());
-    const int r = ensure(path);
-    auto& row = m_rows[static_cast<size_t>(r)];
-    if (row.state == state && row.stage == stage)
-        return;
-    row.state = state;
-    row.stage = stage;
-    Q_EMIT dataChanged(index(r, StateColumn), index(r, StageColumn));
-}
-
-void PluginModel::setVerdict(const QString& path, const PluginVerdict& verdict) {
-    Q_ASSERT(QThread::currentThread() == thread());
-    const int r = ensure(path);
-    auto& row = m_rows[static_cast<size_t>(r)];
-    row.verdict = verdict;
-    row.state = verdict.state;
-    row.stage = verdict.stage;
-    changed(r);
-}
-
-void PluginModel::setInvokeResult(const QString& path, const InvokeResult& result) {
-    Q_ASSERT(QThread::currentThread() == thread());
-    const int r = rowOf(path);
-    if (r < 0)
-        return;
-    m_rows[static_cast<size_t>(r)].lastInvoke = result;
-    m_rows[static_cast<size_t>(r)].hasInvoke = true;
-    Q_EMIT rowDetailsChanged(path);
-}
-
-void PluginModel::setCrashLoop(const QString& path, int crashes, bool stopped) {
-    Q_ASSERT(QThread::currentThread() == thread());
-    const int r = rowOf(path);
-    if (r < 0)
-        return;
-    auto& row = m_rows[static_cast<size_t>(r)];
-    row.crashes = crashes;
-    row.crashLoop = stopped;
-    changed(r);
-}
-
-void PluginModel::setNote(const QString& path, const QString& note) {
-    Q_ASSERT(QThread::currentThread() == thread());
-    const int r = rowOf(path);
-    if (r < 0)
-        return;
-    m_rows[static_cast<size_t>(r)].note = note;
-    Q_EMIT rowDetailsChanged(path);
-}
-
-void PluginModel::remove(const QString& path) {
-    Q_ASSERT(QThread::currentThread() == thread());
-    const int r = rowOf(path);
-    if (r < 0)
-        return;
-    beginRemoveRows({}, r, r);
-    m_rows.erase(m_rows.begin() + r);
-    endRemoveRows();
 }
 
 } // namespace regscope

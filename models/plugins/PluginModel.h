@@ -1,25 +1,32 @@
 #pragma once
-// The Plugins panel's list: one row per plugin file, with its state and latest verdict.
-// Touched on the GUI thread only; one dataChanged per changed row, never a reset.
+// The Plugins panel's list: one row per plugin file, with its state and latest verdict. It
+// subscribes to the Store (PluginEvent), as EntriesModel does; nothing else writes into it.
+// GUI thread only; one dataChanged per changed row, inserts in runs, never a reset.
 
-#include "PluginVerdict.h"
+#include "models/PluginVerdict.h"
+#include "models/SourceEvent.h"
 
 #include <QAbstractTableModel>
+#include <QPointer>
 
 #include <vector>
 
 namespace regscope {
 
+class Store;
+
 struct PluginRow {
     QString path;
     PluginState state = PluginState::Verifying;
-    QString stage;         // the stage in progress or where it ended
-    PluginVerdict verdict; // the latest finished (or ready) verdict
+    loader::Stage stage = loader::Stage::Spawn; // in progress or where it ended
+    PluginVerdict verdict;                      // the latest finished (or ready) verdict
     InvokeResult lastInvoke;
     bool hasInvoke = false;
-    int crashes = 0;        // in the crash-loop window
-    bool crashLoop = false; // automatic retries stopped
-    QString note;           // e.g. "reload failed: ..."
+    int crashes = 0;            // in the crash-loop window
+    bool crashLoop = false;     // automatic retries stopped
+    bool deterministic = false; // the same crash twice: not retried
+    QString note;               // e.g. "reload failed: ..."
+    PluginCallStats calls;
 };
 
 class PluginModel : public QAbstractTableModel {
@@ -27,15 +34,20 @@ class PluginModel : public QAbstractTableModel {
 public:
     enum Column {
         NameColumn,
+        KindColumn,
         StateColumn,
         StageColumn,
         LoadMsColumn,
         RegistrationsColumn,
+        CallsColumn,
         ColumnCount
     };
-    enum Role { PathRole = Qt::UserRole + 1, StateRole, HeadlineRole };
+    enum Role { PathRole = Qt::UserRole + 1, PluginStateRole, HeadlineRole };
 
     explicit PluginModel(QObject* parent = nullptr);
+
+    // Shows the store's plugins and follows them.
+    void setStore(Store* store);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -47,21 +59,16 @@ public:
     const PluginRow* row(int row) const;
     const PluginRow* find(const QString& path) const;
 
-    // Mutators (GUI thread). ensure() appends a row when the path is new.
-    int ensure(const QString& path);
-    void setState(const QString& path, PluginState state, const QString& stage);
-    void setVerdict(const QString& path, const PluginVerdict& verdict);
-    void setInvokeResult(const QString& path, const InvokeResult& result);
-    void setCrashLoop(const QString& path, int crashes, bool stopped);
-    void setNote(const QString& path, const QString& note);
-    void remove(const QString& path);
+    // The store's events of one flush, in order.
+    void apply(const QList<PluginEvent>& events);
 
 Q_SIGNALS:
     void rowDetailsChanged(const QString& path); // verdict, invoke or note changed
 
 private:
-    void changed(int row);
+    QVariant stateOf(const PluginRow& r) const;
     std::vector<PluginRow> m_rows;
+    QPointer<Store> m_store;
 };
 
 } // namespace regscope

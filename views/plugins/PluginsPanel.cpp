@@ -1,7 +1,8 @@
-#include "PluginsPanel.h"
+#include "views/plugins/PluginsPanel.h"
 
 #include "models/plugins/PluginActions.h"
 #include "models/plugins/PluginModel.h"
+#include "views/Theme.h"
 
 #include <QClipboard>
 #include <QComboBox>
@@ -12,7 +13,9 @@
 #include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
@@ -63,6 +66,21 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     for (QPushButton* b : {loadFile, loadDir, m_demoAll, m_demoCrash, m_reload, m_unload})
         toolbar->addWidget(b);
     toolbar->addStretch();
+    // go-plugin binaries need their host's magic cookie; Terraform/Vault/Packer/Nomad's are
+    // built in.
+    auto* cookie = new QLineEdit(this);
+    cookie->setObjectName(u"pluginCookie"_s);
+    cookie->setPlaceholderText(tr("go-plugin cookie KEY=VALUE"));
+    cookie->setClearButtonEnabled(true);
+    toolbar->addWidget(cookie);
+    connect(cookie, &QLineEdit::editingFinished, this, [this, cookie] {
+        const QString text = cookie->text().trimmed();
+        const qsizetype eq = text.indexOf(u'=');
+        if (eq > 0)
+            m_actions->setPluginCookie(text.left(eq), text.mid(eq + 1));
+        else
+            m_actions->setPluginCookie({}, {});
+    });
 
     m_table = new QTableView(this);
     m_table->setModel(m_model);
@@ -70,6 +88,7 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->setVisible(false);
+    useStateColours(m_table);
 
     m_headline = new QLabel(this);
     m_headline->setObjectName(u"verdictHeadline"_s);
@@ -77,6 +96,7 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     m_headline->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_retry = new QPushButton(tr("Retry"), this);
     m_retryLonger = new QPushButton(tr("Retry with longer deadline"), this);
+    m_retryLonger->setObjectName(u"retryLonger"_s);
     m_copy = new QPushButton(tr("Copy report"), this);
     auto* verdictButtons = new QHBoxLayout;
     for (QPushButton* b : {m_retry, m_retryLonger, m_copy})
@@ -88,6 +108,7 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
 
     m_invokeName = new QComboBox(this);
     m_payload = new QLineEdit(this);
+    m_payload->setObjectName(u"invokePayload"_s);
     m_payload->setPlaceholderText(tr("payload (text)"));
     auto* payloadFile = new QPushButton(tr("From file…"), this);
     m_invoke = new QPushButton(tr("Invoke"), this);
@@ -236,6 +257,55 @@ void PluginsPanel::invokeSelected() {
     m_actions->invoke(path, m_invokeName->currentText(), m_payload->text().toUtf8());
 }
 
+namespace {
+
+// A facts list: "unknown (reason)" when the facts do not know it, "none" when it is empty.
+QString factList(const PluginVerdict& v, const char* key, int limit = 200) {
+    const QJsonValue value = v.facts.value(QLatin1StringView(key));
+    if (!value.isArray()) {
+        const QString why =
+            v.facts.value("unknown"_L1).toObject().value(QLatin1StringView(key)).toString();
+        return u"<i>unknown%1</i>"_s.arg(why.isEmpty() ? QString()
+                                                       : u" (%1)"_s.arg(why.toHtmlEscaped()));
+    }
+    QStringList items;
+    for (const auto& item : value.toArray())
+        items << (item.isObject() ? u"%1 → %2"_s.arg(item.toObject().value("name"_L1).toString(),
+                                                     item.toObject().value("path"_L1).toString())
+                                  : item.toString());
+    return listHtml(items, limit);
+}
+
+QString factText(const PluginVerdict& v, const char* key) {
+    const QJsonValue value = v.facts.value(QLatin1StringView(key));
+    if (value.isString())
+        return value.toString().isEmpty() ? u"<i>none</i>"_s : value.toString().toHtmlEscaped();
+    return u"<i>unknown</i>"_s;
+}
+
+QString missingHtml(const PluginVerdict& v) {
+    const QJsonValue missing = v.facts.value("missing"_L1);
+    if (!missing.isArray())
+        return factList(v, "missing");
+    if (missing.toArray().isEmpty())
+        return u"<i>none: every needed library resolves</i>"_s;
+    QStringList items;
+    for (const auto& m : missing.toArray())
+        items << u"%1 (needed by %2)"_s.arg(m.toObject().value("name"_L1).toString(),
+                                            m.toObject().value("neededBy"_L1).toString());
+    return listHtml(items);
+}
+
+QString framesHtml(const PluginVerdict& v) {
+    QString html = u"<table>"_s;
+    for (const auto& f : v.frames)
+        html += u"<tr><td>%1</td><td><code>%2</code></td></tr>"_s.arg(
+            f.culprit ? u"<b>culprit</b>"_s : QString(), f.text().toHtmlEscaped());
+    return html + u"</table>"_s;
+}
+
+} // namespace
+
 void PluginsPanel::refreshDetails() {
     const PluginRow* row = m_model->row(m_table->currentIndex().row());
     const bool have = row != nullptr;
@@ -246,7 +316,8 @@ void PluginsPanel::refreshDetails() {
         have && (row->state == PluginState::Crashed || row->state == PluginState::TimedOut ||
                  row->state == PluginState::Refused);
     m_retry->setVisible(failed);
-    m_retryLonger->setVisible(failed);
+    // A longer deadline helps only what ran out of time.
+    m_retryLonger->setVisible(have && row->state == PluginState::TimedOut);
     if (!have) {
         m_headline->setText(tr("Load a plugin: it runs in its own regscope-loader process, so "
                                "a crash cannot take regscope down."));
@@ -257,45 +328,72 @@ void PluginsPanel::refreshDetails() {
     const PluginVerdict& v = row->verdict;
     const bool inFlight =
         row->state == PluginState::Verifying || row->state == PluginState::Loading;
-    QString headline =
-        inFlight ? u"%1 — stage `%2`"_s.arg(toString(row->state), row->stage) : v.headline();
-    if (row->crashLoop)
+    QString headline = inFlight ? u"%1 — stage `%2`"_s.arg(toString(row->state),
+                                                           fromCodes(loader::codeName(row->stage)))
+                                : v.headline();
+    if (row->deterministic)
+        headline += tr(" — the same crash twice: not retried automatically");
+    else if (row->crashLoop)
         headline += tr(" — crash loop (%1 crashes within a minute): automatic retries stopped")
                         .arg(row->crashes);
-    const char* color = failed ? "#c01c28" : row->state == PluginState::Ready ? "#1b7f2a" : "#444";
-    m_headline->setText(
-        u"<b style='color:%1'>%2</b>"_s.arg(QLatin1StringView(color), headline.toHtmlEscaped()));
+    const ItemState state = failed                             ? ItemState::Crashed
+                            : row->state == PluginState::Ready ? ItemState::Healthy
+                                                               : ItemState::Normal;
+    const QColor colour = theme::text(state);
+    m_headline->setText(u"<b style='color:%1'>%2</b>"_s.arg(
+        colour.isValid() ? colour.name() : palette().windowText().color().name(),
+        headline.toHtmlEscaped()));
+    m_details->setHtml(detailsHtml(*row));
+    showInvokeResult(*row);
+}
 
+QString PluginsPanel::detailsHtml(const PluginRow& row) const {
+    const PluginVerdict& v = row.verdict;
+    const bool failed = row.state == PluginState::Crashed || row.state == PluginState::TimedOut ||
+                        row.state == PluginState::Refused;
     QString html;
-    html += u"<p><b>%1</b><br>%2</p>"_s.arg(
-        row->path.toHtmlEscaped(), v.sha256.isEmpty() ? QString() : u"sha256 "_s + v.sha256);
-    if (!row->note.isEmpty())
-        html += u"<p><i>%1</i></p>"_s.arg(row->note.toHtmlEscaped());
+    const QString sha =
+        v.facts.value("sha256"_L1).isString() ? v.facts.value("sha256"_L1).toString() : v.sha256;
+    html += u"<p><b>%1</b><br>%2<br>%3</p>"_s.arg(
+        row.path.toHtmlEscaped(), sha.isEmpty() ? u"sha256 unknown"_s : u"sha256 "_s + sha,
+        v.kindDescription().toHtmlEscaped());
+    if (!row.note.isEmpty())
+        html += u"<p><i>%1</i></p>"_s.arg(row.note.toHtmlEscaped());
     html += u"<h4>Stages</h4><table>"_s;
     for (const auto& s : v.stages)
         html += u"<tr><td>%1</td><td>%2</td><td align=right>%3 ms</td></tr>"_s.arg(
             s.stage, s.ok ? u"ok"_s : u"<b>failed</b>"_s, QString::number(s.ms, 'f', 3));
-    const bool stageListed = std::any_of(v.stages.begin(), v.stages.end(),
-                                         [&](const StageTiming& s) { return s.stage == v.stage; });
-    if (failed && !stageListed && !v.stage.isEmpty())
+    const bool stageListed =
+        std::any_of(v.stages.begin(), v.stages.end(),
+                    [&](const StageTiming& s) { return s.stage == v.stageName(); });
+    if (failed && !stageListed)
         html += u"<tr><td>%1</td><td><b>%2</b></td><td></td></tr>"_s.arg(
-            v.stage.toHtmlEscaped(), toString(row->state).toLower());
+            v.stageName().toHtmlEscaped(), toString(row.state).toLower());
     html += u"</table>"_s;
-    if (v.loadMs > 0)
-        html += u"<p>load %1 ms in the loader, %2 ms wall; RSS %3 KiB (peak %4 KiB)</p>"_s
-                    .arg(QString::number(v.loadMs, 'f', 2), QString::number(v.wallMs, 'f', 2))
-                    .arg(v.rssKiB)
-                    .arg(v.peakRssKiB);
-    else if (v.wallMs > 0)
-        html += u"<p>%1 ms from spawn to verdict</p>"_s.arg(QString::number(v.wallMs, 'f', 2));
+    const QString peak = v.peakRssKiB >= 0
+                             ? u"%1 KiB"_s.arg(v.peakRssKiB)
+                             : u"unknown (%1)"_s.arg(v.rusageUnknown.isEmpty() ? u"not reported"_s
+                                                                               : v.rusageUnknown);
+    const QString cpu =
+        v.cpuMs >= 0 ? u"%1 ms"_s.arg(QString::number(v.cpuMs, 'f', 1)) : u"unknown"_s;
+    html += u"<p>%1 ms from spawn to verdict; the loader's own peak RSS %2, CPU %3</p>"_s.arg(
+        QString::number(v.wallMs, 'f', 2), peak.toHtmlEscaped(), cpu);
+    if (row.calls.calls > 0)
+        html += u"<p>calls %1, errors %2, latency p50 ≤ %3 ms, p99 ≤ %4 ms (histogram bucket "
+                "bounds), restarts %5</p>"_s.arg(row.calls.calls)
+                    .arg(row.calls.errors)
+                    .arg(row.calls.quantileMs(0.5))
+                    .arg(row.calls.quantileMs(0.99))
+                    .arg(row.calls.restarts);
     if (v.signal || v.exitStatus >= 0) {
         html += u"<h4>How the loader ended</h4><p>"_s;
-        html += v.signal ? u"signal %1 (%2)%3"_s.arg(v.signal).arg(
-                               signalName(v.signal), v.coreDumped ? u", core dumped"_s : QString())
+        html += v.signal ? u"signal %1 (%2)"_s.arg(v.signal).arg(signalName(v.signal))
                          : u"exit status %1"_s.arg(v.exitStatus);
+        if (!v.stderrReading.isEmpty())
+            html += u"<br>stderr says: %1"_s.arg(v.stderrReading.toHtmlEscaped());
         html += u"</p>"_s;
-        if (!v.backtraceTail.isEmpty())
-            html += u"<h4>Backtrace (loader)</h4>"_s + listHtml(v.backtraceTail, 24);
+        if (!v.frames.empty())
+            html += u"<h4>Backtrace</h4>"_s + framesHtml(v);
     }
     html += u"<h4>Registrations</h4>"_s;
     if (v.registrations.empty()) {
@@ -307,8 +405,7 @@ void PluginsPanel::refreshDetails() {
             html += u"<tr><td>%1</td><td>%2</td><td>%3</td><td>%4</td><td>%5</td><td>%6</td></tr>"_s
                         .arg(r.kind.toHtmlEscaped(), r.name.toHtmlEscaped(),
                              r.version.toHtmlEscaped(), r.hasProcess ? u"yes"_s : u"—"_s,
-                             r.collision ? u"<b style='color:#b35c00'>collision</b>"_s
-                                         : r.rejected.toHtmlEscaped(),
+                             r.collision ? u"<b>collision</b>"_s : r.rejected.toHtmlEscaped(),
                              r.description.toHtmlEscaped());
         html += u"</table>"_s;
     }
@@ -316,18 +413,28 @@ void PluginsPanel::refreshDetails() {
         v.signatureStatus.isEmpty() ? u"not checked"_s : v.signatureStatus.toHtmlEscaped());
     if (!v.blocked.isEmpty())
         html += u"<h4>Sandbox blocked</h4>"_s + listHtml(v.blocked);
-    html += u"<h4>Needed libraries</h4>"_s + listHtml(v.needed);
-    html += u"<h4>Exported symbols</h4>"_s + listHtml(v.symbols);
+    html += u"<h4>File</h4><p>%1 %2, %3; SONAME %4; build-id %5; interpreter %6</p>"_s.arg(
+        factText(v, "elfClass"), factText(v, "machine"), factText(v, "elfType"),
+        factText(v, "soname"), factText(v, "buildId"), factText(v, "interpreter"));
+    html += u"<h4>Needed libraries</h4>"_s + factList(v, "needed");
+    html += u"<h4>Missing libraries</h4>"_s + missingHtml(v);
+    html +=
+        u"<h4>RPATH / RUNPATH</h4>"_s + factList(v, "rpath") + u"<br>"_s + factList(v, "runpath");
+    html += u"<h4>Exported symbols</h4>"_s + factList(v, "exports");
+    html += u"<h4>Undefined symbols (with required versions)</h4>"_s + factList(v, "undefined");
     if (v.symbolsTruncated)
-        html += u"<p><i>symbol list truncated</i></p>"_s;
+        html += u"<p><i>symbol lists truncated</i></p>"_s;
     html += u"<h4>stderr tail</h4><pre>%1</pre>"_s.arg(v.stderrTail.right(4000).toHtmlEscaped());
-    m_details->setHtml(html);
+    return html;
+}
 
-    if (row->hasInvoke) {
-        const InvokeResult& r = row->lastInvoke;
+void PluginsPanel::showInvokeResult(const PluginRow& row) {
+    const PluginVerdict& v = row.verdict;
+    if (row.hasInvoke) {
+        const InvokeResult& r = row.lastInvoke;
         const QString key = u"%1#%2"_s.arg(r.name).arg(r.id);
-        if (m_output->property("lastInvoke").toString() != key + row->path) {
-            m_output->setProperty("lastInvoke", QString(key + row->path));
+        if (m_output->property("lastInvoke").toString() != key + row.path) {
+            m_output->setProperty("lastInvoke", QString(key + row.path));
             m_output->appendPlainText(
                 r.ok ? tr("← %1: %2 (%3 ms round trip)")
                            .arg(r.name, QString::fromUtf8(r.output.left(4096)),
@@ -342,7 +449,7 @@ void PluginsPanel::refreshDetails() {
             m_invokeName->addItem(r.name);
     if (const int i = m_invokeName->findText(current); i >= 0)
         m_invokeName->setCurrentIndex(i);
-    m_invoke->setEnabled(row->state == PluginState::Ready && m_invokeName->count() > 0);
+    m_invoke->setEnabled(row.state == PluginState::Ready && m_invokeName->count() > 0);
 }
 
 } // namespace regscope

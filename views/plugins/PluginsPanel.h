@@ -18,6 +18,7 @@ namespace regscope {
 
 class PluginActions;
 class PluginModel;
+struct PluginRow;
 
 class PluginsPanel : public QWidget {
     Q_OBJECT
@@ -37,6 +38,8 @@ public Q_SLOTS:
 
 private:
     void refreshDetails();
+    QString detailsHtml(const PluginRow& row) const;
+    void showInvokeResult(const PluginRow& row);
     void chooseFile();
     void chooseDirectory();
     void choosePayloadFile();

@@ -1,12 +1,17 @@
 // bench_loader: the price of isolation. 100 runs each of
 //   load   — spawn regscope-loader + handshake + load the codec demo + report (to `ready`);
 //   crash  — a plugin's process() segfaults → the Crashed verdict lands in PluginModel;
-//   invoke — a rot13 round trip through the loader vs the same function called in-process.
-// Prints median and p99 of each and the invoke ratio, against the goals (load < 20 ms median,
-// crash verdict < 50 ms).
+//   invoke — a rot13 round trip through the loader vs the same function called in-process;
+//   inspect — a go-plugin binary (build info + sandboxed handshake) and libLLVM (110 MB:
+//            sha256, facts, missing dependencies, dlopen), spawn to verdict; and the app's
+//            own facts reading of libLLVM alone.
+// Prints median and p99 (max for inspect) of each and the invoke ratio, against the goals
+// (load < 20 ms median, crash verdict < 50 ms).
 
+#include "connectors/loader/CrashReport.h"
 #include "connectors/loader/LoaderClient.h"
 #include "connectors/loader/PluginSupervisor.h"
+#include "models/Store.h"
 #include "models/plugins/PluginModel.h"
 #include "regscope_plugin.h"
 
@@ -14,6 +19,7 @@
 #include <QElapsedTimer>
 #include <QEventLoop>
 #include <QFile>
+#include <QJsonObject>
 #include <QTimer>
 
 #include <benchmark/benchmark.h>
@@ -80,10 +86,14 @@ BENCHMARK(BM_LoadSmallPlugin)->Iterations(kRuns)->UseManualTime()->Unit(benchmar
 
 void BM_CrashToVerdictInModel(benchmark::State& state) {
     auto& samples = g_samples["crash"];
+    // As the app composes it: supervisor → Store → model.
+    Store store;
     PluginModel model;
+    model.setStore(&store);
     SupervisorOptions options;
     options.autoRetry = false;
-    PluginSupervisor supervisor(&model, options);
+    PluginSupervisor supervisor(options);
+    QObject::connect(&supervisor, &PluginSupervisor::eventsReady, &store, &Store::apply);
     const QString path = demo("fault_process_segv.so");
     auto stateIs = [&](PluginState s) {
         const PluginRow* row = model.find(path);
@@ -114,6 +124,62 @@ BENCHMARK(BM_CrashToVerdictInModel)
     ->Iterations(kRuns)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+
+// Spawn → verdict for one file (ready, then unloaded; or refused): what `--inspect` costs.
+void inspectOnce(benchmark::State& state, const QString& path, const LoaderOptions& options,
+                 std::vector<double>& samples) {
+    LoaderClient client(options);
+    bool ready = false, finished = false;
+    QObject::connect(&client, &LoaderClient::ready, [&] { ready = true; });
+    QObject::connect(&client, &LoaderClient::finished, [&] { finished = true; });
+    QElapsedTimer t;
+    t.start();
+    client.start(path);
+    if (!spinUntil([&] { return ready || finished; }, 30000) || !ready) {
+        state.SkipWithError("inspect failed");
+        return;
+    }
+    const double ms = double(t.nsecsElapsed()) / 1e6;
+    state.SetIterationTime(ms / 1e3);
+    samples.push_back(ms);
+    client.unload();
+    spinUntil([&] { return finished; });
+}
+
+void BM_InspectGoPlugin(benchmark::State& state) {
+    LoaderOptions options;
+    options.stageTimeoutMs = 8000;
+    options.pluginCookieKey = u"REGSCOPE_TEST_PLUGIN"_s;
+    options.pluginCookieValue = u"greeter-7a1b"_s;
+    const QString path = QStringLiteral(REGSCOPE_FIXTURE_DIR) + u"/goplugin_grpc"_s;
+    for (auto _ : state)
+        inspectOnce(state, path, options, g_samples["inspectGo"]);
+}
+BENCHMARK(BM_InspectGoPlugin)->Iterations(20)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+const QString kLibLlvm = u"/usr/lib/x86_64-linux-gnu/libLLVM-14.so.1"_s;
+
+void BM_InspectLibLlvm(benchmark::State& state) {
+    LoaderOptions options;
+    options.stageTimeoutMs = 20000;
+    options.addressSpaceBytes = 2ll << 30;
+    for (auto _ : state)
+        inspectOnce(state, kLibLlvm, options, g_samples["inspectLlvm"]);
+}
+BENCHMARK(BM_InspectLibLlvm)->Iterations(10)->UseManualTime()->Unit(benchmark::kMillisecond);
+
+void BM_AppFactsLibLlvm(benchmark::State& state) {
+    for (auto _ : state) {
+        QElapsedTimer t;
+        t.start();
+        const QJsonObject facts = readFactsInApp(kLibLlvm);
+        benchmark::DoNotOptimize(facts);
+        const double ms = double(t.nsecsElapsed()) / 1e6;
+        state.SetIterationTime(ms / 1e3);
+        g_samples["factsLlvm"].push_back(ms);
+    }
+}
+BENCHMARK(BM_AppFactsLibLlvm)->Iterations(10)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 const QByteArray kPayload(64, 'q');
 
@@ -210,6 +276,13 @@ int main(int argc, char** argv) {
     line("  of which inside the loader", g_samples["loadInside"], "(verify start -> ready)");
     line("crash -> verdict in PluginModel", g_samples["crash"], "(goal: < 50 ms)");
     line("invoke round trip (rot13, 64 B)", g_samples["invoke"], "");
+    auto inspect = [](const char* what, const std::vector<double>& v) {
+        std::printf("%-34s median %9.4f ms   max %9.4f ms   (%zu runs)\n", what, percentile(v, 0.5),
+                    v.empty() ? 0.0 : *std::max_element(v.begin(), v.end()), v.size());
+    };
+    inspect("inspect go-plugin (grpc, health)", g_samples["inspectGo"]);
+    inspect("inspect libLLVM-14 (110 MB)", g_samples["inspectLlvm"]);
+    inspect("  app's own facts of libLLVM", g_samples["factsLlvm"]);
     line("direct in-process call", g_samples["direct"], "");
     const double direct = percentile(g_samples["direct"], 0.5);
     if (direct > 0)

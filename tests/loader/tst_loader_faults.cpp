@@ -1,9 +1,9 @@
 // The fault catalogue: every fixture plugin against the real regscope-loader. Each test
 // asserts the verdict; cleanup() asserts that the next load in this process still works.
 
-#include "LoaderTestSupport.h"
 #include "connectors/loader/Inspect.h"
 #include "connectors/loader/LoaderClient.h"
+#include "tests/loader/LoaderTestSupport.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -107,10 +107,10 @@ private Q_SLOTS:
     void segvInStaticConstructor() {
         const auto v = load(fixture("fixture_ctor_segv"));
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
-        QCOMPARE(v.errorCode, u"signal"_s);
+        QCOMPARE(v.error, loader::LoaderError::Signal);
         QCOMPARE(v.signal, SIGSEGV);
         QVERIFY(!v.coreDumped); // RLIMIT_CORE = 0
-        QCOMPARE(v.stage, u"open"_s);
+        QCOMPARE(v.stage, loader::Stage::Open);
         QVERIFY(v.hasFaultAddress);
         QCOMPARE(v.faultAddress, quint64(0));
         QVERIFY(!v.backtraceTail.isEmpty());
@@ -131,7 +131,7 @@ private Q_SLOTS:
         const auto v = finished.first().first().value<PluginVerdict>();
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
         QCOMPARE(v.signal, SIGSEGV);
-        QCOMPARE(v.stage, u"invoke"_s);
+        QCOMPARE(v.stage, loader::Stage::Invoke);
     }
 
     // The loader dies under us while we write to it: the app must get EPIPE, not SIGPIPE.
@@ -160,7 +160,7 @@ private Q_SLOTS:
         const auto v = load(fixture("fixture_abort"));
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
         QCOMPARE(v.signal, SIGABRT);
-        QCOMPARE(v.stage, u"register"_s);
+        QCOMPARE(v.stage, loader::Stage::Register);
     }
 
     void infiniteLoopHitsTheDeadline() {
@@ -168,8 +168,8 @@ private Q_SLOTS:
         options.stageTimeoutMs = 300;
         const auto v = load(fixture("fixture_ctor_loop"), options);
         QCOMPARE(toString(v.state), toString(PluginState::TimedOut));
-        QCOMPARE(v.errorCode, u"deadline"_s);
-        QCOMPARE(v.stage, u"open"_s);
+        QCOMPARE(v.error, loader::LoaderError::Deadline);
+        QCOMPARE(v.stage, loader::Stage::Open);
         QCOMPARE(v.signal, SIGKILL);
     }
 
@@ -180,7 +180,7 @@ private Q_SLOTS:
         const auto v = load(fixture("fixture_memory_bomb"));
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
         QCOMPARE(v.signal, SIGABRT);
-        QCOMPARE(v.stage, u"register"_s);
+        QCOMPARE(v.stage, loader::Stage::Register);
         QCOMPARE(v.addressSpaceLimit, 256ll << 20);
     }
 
@@ -200,7 +200,7 @@ private Q_SLOTS:
     void stdoutGarbageIsAProtocolError() {
         const auto v = load(fixture("fixture_stdout_garbage"));
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
-        QCOMPARE(v.errorCode, u"protocol_error"_s);
+        QCOMPARE(v.error, loader::LoaderError::ProtocolError);
         QCOMPARE(v.signal, SIGKILL); // we killed it
         // Plain printf() went to stderr, not into the protocol.
         QVERIFY(v.stderrTail.contains(u"GARBAGE FROM THE PLUGIN"_s));
@@ -209,16 +209,16 @@ private Q_SLOTS:
     void exitDuringLoad() {
         const auto v = load(fixture("fixture_exit"));
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
-        QCOMPARE(v.errorCode, u"exited"_s);
+        QCOMPARE(v.error, loader::LoaderError::Exited);
         QCOMPARE(v.exitStatus, 0);
-        QCOMPARE(v.stage, u"open"_s);
+        QCOMPARE(v.stage, loader::Stage::Open);
     }
 
     void wrongAbiIsRefused() {
         const auto v = load(fixture("fixture_wrong_abi"));
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
-        QCOMPARE(v.errorCode, u"wrong_abi"_s);
-        QCOMPARE(v.stage, u"resolve"_s);
+        QCOMPARE(v.error, loader::LoaderError::WrongAbi);
+        QCOMPARE(v.stage, loader::Stage::Resolve);
         QCOMPARE(v.abiVersion, 999);
     }
 
@@ -245,8 +245,8 @@ private Q_SLOTS:
         // Unsigned in signed-only mode.
         auto v = load(so, options);
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
-        QCOMPARE(v.errorCode, u"unsigned"_s);
-        QCOMPARE(v.stage, u"verify"_s);
+        QCOMPARE(v.error, loader::LoaderError::Unsigned);
+        QCOMPARE(v.stage, loader::Stage::Verify);
 
         // Signed: accepted.
         QFile file(so);
@@ -270,7 +270,7 @@ private Q_SLOTS:
         file.close();
         v = load(so, options);
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
-        QCOMPARE(v.errorCode, u"bad_signature"_s);
+        QCOMPARE(v.error, loader::LoaderError::BadSignature);
     }
 
     void worldWritableFileIsRefused() {
@@ -279,7 +279,7 @@ private Q_SLOTS:
         ::chmod(QFile::encodeName(so).constData(), 0666);
         const auto v = load(so);
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
-        QCOMPARE(v.errorCode, u"world_writable"_s);
+        QCOMPARE(v.error, loader::LoaderError::WorldWritable);
     }
 
     void worldWritableDirectoryIsRefused() {
@@ -288,7 +288,7 @@ private Q_SLOTS:
         ::chmod(QFile::encodeName(dir->path()).constData(), 0777);
         const auto v = load(so);
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
-        QCOMPARE(v.errorCode, u"world_writable_dir"_s);
+        QCOMPARE(v.error, loader::LoaderError::WorldWritableDir);
     }
 
     // The file is pinned by fd at verify: swapping the symlink afterwards changes nothing.
@@ -303,8 +303,8 @@ private Q_SLOTS:
         LoaderClient client(options);
         QSignalSpy ready(&client, &LoaderClient::ready);
         QSignalSpy finished(&client, &LoaderClient::finished);
-        connect(&client, &LoaderClient::stageFinished, this, [&](const QString& stage, bool ok) {
-            if (stage != "verify"_L1 || !ok)
+        connect(&client, &LoaderClient::stageFinished, this, [&](loader::Stage stage, bool ok) {
+            if (stage != loader::Stage::Verify || !ok)
                 return;
             const QString tmp = dir->filePath(u"swap.so"_s);
             QFile::link(evil, tmp);
@@ -325,8 +325,8 @@ private Q_SLOTS:
         options.pauseAfterVerify = true;
         LoaderClient client(options);
         QSignalSpy finished(&client, &LoaderClient::finished);
-        connect(&client, &LoaderClient::stageFinished, this, [&](const QString& stage) {
-            if (stage == "verify"_L1)
+        connect(&client, &LoaderClient::stageFinished, this, [&](loader::Stage stage) {
+            if (stage == loader::Stage::Verify)
                 client.unload();
         });
         client.start(fixture("fixture_codec"));
@@ -341,7 +341,7 @@ private Q_SLOTS:
         options.loaderPath = u"/bin/echo"_s; // prints an empty line, not a handshake
         const auto v = load(fixture("fixture_codec"), options);
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
-        QCOMPARE(v.errorCode, u"handshake_garbage"_s);
+        QCOMPARE(v.error, loader::LoaderError::HandshakeGarbage);
     }
 
     void handshakeVersionMismatchIsRefused() {
@@ -356,7 +356,7 @@ private Q_SLOTS:
         options.loaderPath = script;
         const auto v = load(fixture("fixture_codec"), options);
         QCOMPARE(toString(v.state), toString(PluginState::Refused));
-        QCOMPARE(v.errorCode, u"handshake_version"_s);
+        QCOMPARE(v.error, loader::LoaderError::HandshakeVersion);
     }
 
     void loaderRefusesToRunWithoutCookie() {
@@ -386,4 +386,4 @@ private Q_SLOTS:
 };
 
 QTEST_GUILESS_MAIN(LoaderFaultsTest)
-#include "test_loader_faults.moc"
+#include "tst_loader_faults.moc"
