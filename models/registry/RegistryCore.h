@@ -80,7 +80,7 @@ struct RegistryOptions {
     // least counted name (1: every such miss, classic space-saving). Names in the table are
     // counted exactly either way. Keeps a flood of distinct missing names cheap;
     // lookup_total{miss} stays exact. See MetricsSnapshot::topMisses for what the counts mean.
-    std::uint32_t missSampleEvery = 8;
+    std::uint32_t missSampleEvery = 32;
     // Wall clock for timestamps (audit, events, registeredAt); injectable for tests.
     std::function<std::chrono::system_clock::time_point()> clock{};
 };
