@@ -1,5 +1,7 @@
 #include "models/registry/RegistryInternal.h"
 
+#include "models/registry/DebugEndpoint.h"
+
 #include <iostream>
 
 namespace regscope::registry {
@@ -59,9 +61,11 @@ RegistryCore::RegistryCore(RegistryOptions options)
     first->generation = 1;
     shared_->SetCurrent(std::move(first));
     generation_.store(1, std::memory_order_release);
+    detail::EndpointRegistryCreated(*this); // REGSCOPE_DEBUG=1 or a running endpoint: expose it
 }
 
 RegistryCore::~RegistryCore() {
+    detail::EndpointRegistryDestroyed(*this);
     // Threads that read this registry keep their slot (and the snapshot it caches) until
     // they read another registry or exit; from now on they only unlist nothing.
     std::lock_guard lock(shared_->dir->mutex);

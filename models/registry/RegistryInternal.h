@@ -119,6 +119,7 @@ inline ChangeEvent EventFor(ChangeKind kind, const Record& r, const std::string&
     e.deprecated = r.info.deprecated;
     e.deprecationMessage = r.info.deprecationMessage;
     e.removeAfter = r.info.removeAfter;
+    e.registeredBy = r.info.registeredBy;
     return e;
 }
 

@@ -235,6 +235,7 @@ void RegistryCore::NoteDeprecatedUse(const Context& ctx, std::string_view looked
         e.deprecationMessage = std::string(aliasMessage);
         e.removeAfter = std::string(aliasRemoveAfter);
     }
+    e.action = AuditAction::DeprecatedLookup;
     AuditRecord a = detail::AuditFor(AuditAction::DeprecatedLookup, e);
     a.outcome = "warning";
     s.audit->Record(a);
@@ -281,8 +282,14 @@ std::vector<std::string> RegistryCore::Collisions(const Context& ctx,
 }
 
 std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
+    return SnapshotWithGeneration().entries;
+}
+
+GenerationSnapshot RegistryCore::SnapshotWithGeneration() const {
     const auto snap = shared_->Current();
-    std::vector<SnapshotEntry> out;
+    GenerationSnapshot result;
+    result.generation = snap->generation;
+    auto& out = result.entries;
     out.reserve(snap->entries + snap->aliases);
     auto add = [&](const Layer& layer) {
         layer.ForEach([&](const std::string&, const NameSlot& slot) {
@@ -312,7 +319,8 @@ std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
                                             {},
                                             r->info.deprecated,
                                             r->info.deprecationMessage,
-                                            r->info.removeAfter});
+                                            r->info.removeAfter,
+                                            r->info.registeredBy});
         });
     };
     add(*snap->global);
@@ -329,7 +337,7 @@ std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
             return *vb < *va;
         return a.version > b.version;
     });
-    return out;
+    return result;
 }
 
 } // namespace regscope::registry

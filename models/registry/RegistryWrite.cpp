@@ -1,5 +1,7 @@
 #include "models/registry/RegistryInternal.h"
 
+#include "models/registry/DebugEndpoint.h"
+
 #include <algorithm>
 #include <set>
 #include <tuple>
@@ -59,6 +61,7 @@ void RegistryCore::Reject(const Context& ctx, AuditAction action, std::string_vi
     e.type = s.options.typeName;
     e.error = error.code;
     e.errorMessage = error.message;
+    e.action = action;
     s.audit->Record(AuditFor(action, e));
     std::lock_guard lock(s.notifyMutex);
     s.Notify(e);
@@ -103,6 +106,7 @@ void RegistryCore::Publish(std::shared_ptr<const Snap> base, std::shared_ptr<con
         case ChangeKind::Rejected:
             break;
         }
+        e.action = action;
         s.audit->Record(AuditFor(action, e));
         s.Notify(e);
     }
@@ -131,10 +135,13 @@ std::size_t RegistryCore::ReclaimRetired() {
     return n;
 }
 
-std::expected<void, Error> RegistryCore::RegisterRaw(const Context& ctx, std::string_view name,
-                                                     std::string_view version,
-                                                     std::shared_ptr<void> impl, EntryInfo info) {
+// Not inlined: its return address is in the code that called Register (always inlined).
+[[gnu::noinline]] std::expected<void, Error>
+RegistryCore::RegisterRaw(const Context& ctx, std::string_view name, std::string_view version,
+                          std::shared_ptr<void> impl, EntryInfo info, const void* caller) {
     auto& s = *shared_;
+    if (info.registeredBy.empty())
+        info.registeredBy = SharedObjectOf(caller ? caller : __builtin_return_address(0));
     auto fail = [&](Error e) -> std::expected<void, Error> {
         Reject(ctx, AuditAction::Register, name, version, e);
         return std::unexpected(std::move(e));
@@ -358,10 +365,15 @@ std::expected<void, Error> RegistryCore::RemoveAlias(const Context& ctx, std::st
     return {};
 }
 
-std::expected<ReloadReport, Error> RegistryCore::ReloadRaw(const Context& ctx,
-                                                           std::vector<ReloadItem> items,
-                                                           std::vector<ReloadAlias> aliases) {
+[[gnu::noinline]] std::expected<ReloadReport, Error>
+RegistryCore::ReloadRaw(const Context& ctx, std::vector<ReloadItem> items,
+                        std::vector<ReloadAlias> aliases, const void* caller) {
     auto& s = *shared_;
+    const std::string callerObject =
+        SharedObjectOf(caller ? caller : __builtin_return_address(0));
+    for (auto& item : items)
+        if (item.info.registeredBy.empty())
+            item.info.registeredBy = callerObject;
     auto fail = [&](std::string why,
                     ErrorCode code =
                         ErrorCode::ValidationFailed) -> std::expected<ReloadReport, Error> {
