@@ -27,6 +27,7 @@ struct Follow {
     std::size_t chunk = 0;
     std::string reason;
     std::uint64_t auditSeq = 0;
+    Clock::time_point nextAudit{}; // audit frames at most every 100 ms per registry
     bool goneSent = false;
 };
 
@@ -401,10 +402,13 @@ void EndpointServer::Impl::PumpFollow(Client& c, Follow& f) {
                 for (std::size_t i = skip; i < feed.log.size() && items.size() < 512; ++i)
                     items.push_back(feed.log[i]);
             }
-            for (const auto& a : feed.audit)
-                if (a.seq >= f.auditSeq)
-                    audit.push_back(ToJsonLine(a.record));
-            f.auditSeq = feed.nextAuditSeq;
+            if (const auto now = Clock::now(); now >= f.nextAudit && f.auditSeq < feed.nextAuditSeq) {
+                for (const auto& a : feed.audit)
+                    if (a.seq >= f.auditSeq)
+                        audit.push_back(ToJsonLine(a.record));
+                f.auditSeq = feed.nextAuditSeq;
+                f.nextAudit = now + std::chrono::milliseconds(100);
+            }
         }
         if (!audit.empty())
             c.Frame(EncodeAudit(f.reg->name, audit));
