@@ -85,12 +85,54 @@ void Stream(Registry<fixture::Impl>& reg, long n, double rate, long& counter) {
     }
 }
 
+// fork(): the child says whether it serves (it must not) and exits through atexit, which must
+// leave the parent's socket alone; the parent reports the child's exit code.
+void ForkAndReport() {
+    std::cout.flush();
+    const pid_t child = ::fork();
+    if (child == 0) {
+        // Is the parent's listening socket still open here? Probe every descriptor.
+        bool listening = false;
+        for (int fd = 3; fd < 1024; ++fd) {
+            int accept = 0;
+            socklen_t len = sizeof accept;
+            if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accept, &len) == 0 && accept)
+                listening = true;
+        }
+        std::cout << "CHILD running=" << debug::Running() << " listening=" << listening
+                  << std::endl;
+        std::exit(0);
+    }
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    std::cout << "PARENT child=" << WEXITSTATUS(status) << std::endl;
+}
+
+// The endpoint as the options say: "-" without one; exits 2 when it cannot start.
+std::string StartEndpoint(int argc, char** argv) {
+    if (Flag(argc, argv, "--no-endpoint"))
+        return "-";
+    if (Flag(argc, argv, "--env"))
+        return debug::Running() ? debug::SocketPath() : "-";
+    debug::EndpointOptions eo;
+    eo.processName = "endpoint_host";
+    eo.socketPath = Arg(argc, argv, "--socket", "");
+    eo.stallTimeout =
+        std::chrono::milliseconds(std::atol(Arg(argc, argv, "--stall-ms", "5000").c_str()));
+    eo.clientQueueBytes =
+        std::strtoul(Arg(argc, argv, "--queue-bytes", "8388608").c_str(), nullptr, 10);
+    auto started = debug::Start(eo);
+    if (!started) {
+        std::cout << "ERROR " << started.error().message << std::endl;
+        std::exit(2);
+    }
+    return *started;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     const long entries = std::atol(Arg(argc, argv, "--entries", "100").c_str());
-    const bool env = Flag(argc, argv, "--env");
-    const bool noEndpoint = Flag(argc, argv, "--no-endpoint");
 
     RegistryOptions opts;
     opts.typeName = Arg(argc, argv, "--name", "codec");
@@ -112,24 +154,7 @@ int main(int argc, char** argv) {
     (void)reg.AddAlias({}, {.alias = "zlib", .target = "codec-0", .message = "use codec-0"});
     (void)reg.Register("codec-0", "not-a-version", std::make_shared<fixture::Impl>()); // rejected
 
-    std::string path = "-";
-    if (!env && !noEndpoint) {
-        debug::EndpointOptions eo;
-        eo.processName = "endpoint_host";
-        eo.socketPath = Arg(argc, argv, "--socket", "");
-        eo.stallTimeout =
-            std::chrono::milliseconds(std::atol(Arg(argc, argv, "--stall-ms", "5000").c_str()));
-        eo.clientQueueBytes =
-            std::strtoul(Arg(argc, argv, "--queue-bytes", "8388608").c_str(), nullptr, 10);
-        auto started = debug::Start(eo);
-        if (!started) {
-            std::cout << "ERROR " << started.error().message << std::endl;
-            return 2;
-        }
-        path = *started;
-    } else if (env) {
-        path = debug::Running() ? debug::SocketPath() : "-";
-    }
+    const std::string path = StartEndpoint(argc, argv);
     std::cout << "READY " << path << std::endl;
 
     std::atomic<bool> stop{false};
@@ -191,24 +216,7 @@ int main(int argc, char** argv) {
         } else if (cmd == "generation") {
             std::cout << "GEN " << reg.Generation() << std::endl;
         } else if (cmd == "fork") {
-            std::cout.flush();
-            const pid_t child = ::fork();
-            if (child == 0) {
-                // Is the parent's listening socket still open here? Probe every descriptor.
-                bool listening = false;
-                for (int fd = 3; fd < 1024; ++fd) {
-                    int accept = 0;
-                    socklen_t len = sizeof accept;
-                    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &accept, &len) == 0 && accept)
-                        listening = true;
-                }
-                std::cout << "CHILD running=" << debug::Running() << " listening=" << listening
-                          << std::endl;
-                std::exit(0); // atexit runs: it must not remove the parent's socket
-            }
-            int status = 0;
-            ::waitpid(child, &status, 0);
-            std::cout << "PARENT child=" << WEXITSTATUS(status) << std::endl;
+            ForkAndReport();
         } else if (cmd == "quit") {
             break;
         } else {
