@@ -1,5 +1,6 @@
 #include "models/EntriesModel.h"
 
+#include "models/EntryGroups.h"
 #include "models/ItemRoles.h"
 #include "models/ModelRuns.h"
 #include "models/Store.h"
@@ -52,107 +53,10 @@ std::optional<registry::Version> parseVersion(QStringView v) {
     return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
 }
 
-// Inserts `add` (sorted, none present) into sorted `vec`, one begin/endInsertRows per run of
-// rows that land together, back to front so the positions computed up front stay right.
-template <class T, class Less, class Begin, class End>
-void insertRuns(std::vector<T>& vec, std::vector<T>& add, Less less, Begin begin, End end) {
-    std::vector<size_t> pos(add.size());
-    for (size_t i = 0; i < add.size(); ++i)
-        pos[i] = size_t(std::lower_bound(vec.begin(), vec.end(), add[i], less) - vec.begin());
-    size_t hi = add.size();
-    while (hi > 0) {
-        size_t lo = hi - 1;
-        while (lo > 0 && pos[lo - 1] == pos[hi - 1])
-            --lo;
-        const int first = int(pos[lo]);
-        begin(first, first + int(hi - lo) - 1);
-        vec.insert(vec.begin() + qsizetype(pos[lo]),
-                   std::make_move_iterator(add.begin() + qsizetype(lo)),
-                   std::make_move_iterator(add.begin() + qsizetype(hi)));
-        end();
-        hi = lo;
-    }
-}
-
-// Removes `rows` (any order) from `vec`, one begin/endRemoveRows per run, back to front.
-template <class T, class Begin, class End>
-void removeRuns(std::vector<T>& vec, std::vector<int> rows, Begin begin, End end) {
-    std::sort(rows.begin(), rows.end());
-    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
-    size_t hi = rows.size();
-    while (hi > 0) {
-        size_t lo = hi - 1;
-        while (lo > 0 && rows[lo - 1] == rows[lo] - 1)
-            --lo;
-        begin(rows[lo], rows[hi - 1]);
-        vec.erase(vec.begin() + rows[lo], vec.begin() + rows[hi - 1] + 1);
-        end();
-        hi = lo;
-    }
-}
-
 const QString& keyAt(const EntryRecord* e, int level) {
     return level == EntriesModel::RegistryLevel ? e->registry
            : level == EntriesModel::TenantLevel ? e->tenant
                                                 : e->name;
-}
-
-// Same string data (versions of one name usually share it) compares equal at once.
-int fastCompare(const QString& a, const QString& b) {
-    return a.constData() == b.constData() && a.size() == b.size() ? 0 : QStringView(a).compare(b);
-}
-
-bool groupLess(const EntryRecord* a, const EntryRecord* b) {
-    if (const int c = fastCompare(a->registry, b->registry))
-        return c < 0;
-    if (const int c = fastCompare(a->tenant, b->tenant))
-        return c < 0;
-    return fastCompare(a->name, b->name) < 0;
-}
-
-// Groups records by (registry, tenant, name) in that order: sorts the distinct names only (a
-// third of the records when names have three versions), then places the records by their
-// group's rank. Snapshots usually come sorted already; that costs one pass.
-void sortByGroup(std::vector<const EntryRecord*>& items) {
-    if (std::is_sorted(items.begin(), items.end(), groupLess))
-        return;
-    std::vector<quint32> group(items.size());
-    std::vector<const EntryRecord*> firstOf;
-    QHash<QString, QHash<QString, quint32>> index; // registry + '\n' + tenant → name → group
-    QHash<QString, quint32>* layer = nullptr;
-    const EntryRecord* last = nullptr;
-    for (size_t i = 0; i < items.size(); ++i) {
-        const EntryRecord* e = items[i];
-        if (!last || fastCompare(last->tenant, e->tenant) ||
-            fastCompare(last->registry, e->registry))
-            layer = &index[e->registry % u'\n' % e->tenant];
-        last = e;
-        const auto it = layer->constFind(e->name);
-        if (it != layer->cend()) {
-            group[i] = it.value();
-        } else {
-            group[i] = quint32(firstOf.size());
-            layer->insert(e->name, group[i]);
-            firstOf.push_back(e);
-        }
-    }
-    std::vector<quint32> order(firstOf.size());
-    for (quint32 g = 0; g < order.size(); ++g)
-        order[g] = g;
-    std::sort(order.begin(), order.end(),
-              [&](quint32 a, quint32 b) { return groupLess(firstOf[a], firstOf[b]); });
-    std::vector<quint32> start(order.size() + 1, 0);
-    std::vector<quint32> rank(order.size());
-    for (quint32 k = 0; k < order.size(); ++k)
-        rank[order[k]] = k;
-    for (const quint32 g : group)
-        ++start[rank[g] + 1];
-    for (size_t k = 1; k < start.size(); ++k)
-        start[k] += start[k - 1];
-    std::vector<const EntryRecord*> placed(items.size());
-    for (size_t i = 0; i < items.size(); ++i)
-        placed[start[rank[group[i]]]++] = items[i];
-    items.swap(placed);
 }
 
 } // namespace
@@ -310,10 +214,10 @@ QVariant EntriesModel::data(const QModelIndex& index, int role) const {
     if ((role == StateRole || role == RowStateRole) && m_muted)
         return int(ItemState::Muted);
     if (parent->level == NameLevel)
-        return versionData(parent, parent->versions[size_t(index.row())], index.column(), role);
+        return entryData(parent, &parent->versions[size_t(index.row())], index.column(), role);
     const Node* n = parent->children[size_t(index.row())].get();
     if (n->level == NameLevel)
-        return nameData(n, index.column(), role);
+        return entryData(n, nullptr, index.column(), role);
     return groupData(n, index.column(), role);
 }
 
@@ -342,10 +246,12 @@ QVariant EntriesModel::groupData(const Node* n, int col, int role) const {
     return {};
 }
 
-QVariant EntriesModel::nameData(const Node* n, int col, int role) const {
+// A name row (version == nullptr: the latest version or the alias speaks for it) or one of
+// its version rows.
+QVariant EntriesModel::entryData(const Node* n, const QString* version, int col, int role) const {
     switch (role) {
     case LevelRole:
-        return int(NameLevel);
+        return int(version ? VersionLevel : NameLevel);
     case TenantRole:
         return n->parent->key;
     case RegistryRole:
@@ -353,93 +259,51 @@ QVariant EntriesModel::nameData(const Node* n, int col, int role) const {
     case NameRole:
         return n->key;
     case RecordIdRole:
-        return n->alias ? versionId(n, {}) : QString();
-    case SearchTextRole: {
-        const EntryRecord* e = latestFor(n);
-        return QString(n->key % u' ' %
-                       QStringList(n->versions.begin(), n->versions.end()).join(u' ') % u' ' %
-                       (e ? e->type % u' ' % e->origin : QString()));
-    }
-    case StateRole: {
-        const EntryRecord* e = latestFor(n);
-        return int(e && (e->deprecated || n->alias) ? ItemState::Deprecated : ItemState::Normal);
-    }
+        return version ? versionId(n, *version) : n->alias ? versionId(n, {}) : QString();
+    case SearchTextRole:
+    case StateRole:
     case OriginRole:
-    case Qt::ToolTipRole: {
-        const EntryRecord* e = col == OriginColumn || role == OriginRole ? latestFor(n) : nullptr;
-        return e ? e->origin : QVariant();
-    }
-    case Qt::DisplayRole: {
-        const EntryRecord* e = latestFor(n);
-        switch (col) {
-        case NameColumn:
-            return n->key;
-        case VersionColumn:
-            return n->alias || n->versions.empty() ? QString() : n->versions.front();
-        case TypeColumn:
-            return e ? e->type : QString();
-        case StateColumn:
-            if (n->alias && e)
-                return QString(u"alias → "_s % e->aliasOf);
-            if (e && e->deprecated)
-                return u"deprecated"_s;
-            return n->versions.size() > 1 ? u"%1 versions"_s.arg(n->versions.size()) : QString();
-        case OriginColumn:
-            return e ? originText(e->origin) : QString();
-        case DescriptionColumn:
-            return e ? (n->alias ? e->deprecationMessage : e->description) : QString();
-        }
+    case Qt::ToolTipRole:
+    case Qt::DisplayRole:
+        break;
+    default:
         return {};
     }
-    }
-    return {};
-}
-
-QVariant EntriesModel::versionData(const Node* n, const QString& version, int col, int role) const {
-    switch (role) {
-    case LevelRole:
-        return int(VersionLevel);
-    case TenantRole:
-        return n->parent->key;
-    case RegistryRole:
-        return n->parent->parent->level == RegistryLevel ? n->parent->parent->key : QString();
-    case NameRole:
+    if (role == Qt::DisplayRole && version && (col == NameColumn || col == VersionColumn))
+        return *version;
+    if (role == Qt::DisplayRole && !version && col == NameColumn)
         return n->key;
-    case RecordIdRole:
-        return versionId(n, version);
-    case SearchTextRole: {
-        const EntryRecord* e = entryFor(n, version);
-        return QString(n->key % u' ' % version % u' ' %
+    const EntryRecord* e = version ? entryFor(n, *version) : latestFor(n);
+    const bool alias = !version && n->alias;
+    if (role == SearchTextRole) {
+        const QString versions =
+            version ? *version : QStringList(n->versions.begin(), n->versions.end()).join(u' ');
+        return QString(n->key % u' ' % versions % u' ' %
                        (e ? e->type % u' ' % e->origin : QString()));
     }
-    case StateRole: {
-        const EntryRecord* e = entryFor(n, version);
-        return int(e && e->deprecated ? ItemState::Deprecated : ItemState::Normal);
-    }
-    case OriginRole:
-    case Qt::ToolTipRole: {
-        const EntryRecord* e =
-            col == OriginColumn || role == OriginRole ? entryFor(n, version) : nullptr;
+    if (role == StateRole)
+        return int(e && (e->deprecated || alias) ? ItemState::Deprecated : ItemState::Normal);
+    if (role == OriginRole || (role == Qt::ToolTipRole && col == OriginColumn))
         return e ? e->origin : QVariant();
-    }
-    case Qt::DisplayRole: {
-        if (col == NameColumn || col == VersionColumn)
-            return version;
-        const EntryRecord* e = entryFor(n, version);
-        if (!e)
-            return {};
-        switch (col) {
-        case TypeColumn:
-            return e->type;
-        case StateColumn:
-            return e->deprecated ? u"deprecated"_s : u"active"_s;
-        case OriginColumn:
-            return originText(e->origin);
-        case DescriptionColumn:
-            return e->description;
-        }
+    if (role != Qt::DisplayRole)
         return {};
-    }
+    switch (col) {
+    case VersionColumn:
+        return alias || n->versions.empty() ? QString() : n->versions.front();
+    case TypeColumn:
+        return e ? e->type : QString();
+    case StateColumn:
+        if (version)
+            return e ? (e->deprecated ? u"deprecated"_s : u"active"_s) : QString();
+        if (alias && e)
+            return QString(u"alias → "_s % e->aliasOf);
+        if (e && e->deprecated)
+            return u"deprecated"_s;
+        return n->versions.size() > 1 ? u"%1 versions"_s.arg(n->versions.size()) : QString();
+    case OriginColumn:
+        return e ? originText(e->origin) : QString();
+    case DescriptionColumn:
+        return e ? (alias ? e->deprecationMessage : e->description) : QString();
     }
     return {};
 }
@@ -625,7 +489,7 @@ void EntriesModel::onRecordsChanged(RecordKind kind, const QStringList& upserted
 }
 
 void EntriesModel::applyUpserts(Items items) {
-    sortByGroup(items);
+    sortByEntryGroup(items);
     // Records of the default registry ("") put their tenants at the top; the others go under
     // their registry's row. "" sorts first, so its tenants are merged first.
     auto split = std::find_if(items.cbegin(), items.cend(),

@@ -90,8 +90,7 @@ private:
     const EntryRecord* entryFor(const Node* name, const QString& version) const;
     const EntryRecord* latestFor(const Node* name) const;
     QVariant groupData(const Node* n, int column, int role) const;
-    QVariant nameData(const Node* n, int column, int role) const;
-    QVariant versionData(const Node* n, const QString& version, int column, int role) const;
+    QVariant entryData(const Node* name, const QString* version, int column, int role) const;
 
     Store* m_store;
     std::unique_ptr<Node> m_root;

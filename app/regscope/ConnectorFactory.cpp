@@ -1,5 +1,6 @@
 #include "app/regscope/ConnectorFactory.h"
 
+#include "connectors/attach/AttachConnector.h"
 #include "connectors/inprocess/DemoConnector.h"
 #ifdef REGSCOPE_HAVE_DISCOVERY
 #include "connectors/discovery/DiscoveryConnector.h"
@@ -39,6 +40,14 @@ std::unique_ptr<Connector> makeConnector(const QString& url, QString* error) {
             return nullptr;
         return std::make_unique<DemoConnector>(trimmed, demo, InProcessConnector::Options{});
     }
+    if (AttachConnector::accepts(trimmed)) {
+        auto options = AttachConnector::parseUrl(trimmed);
+        if (!options) {
+            *error = options.error();
+            return nullptr;
+        }
+        return std::make_unique<AttachConnector>(std::move(*options));
+    }
 #ifdef REGSCOPE_HAVE_DISCOVERY
     if (trimmed.startsWith(u"http://") || trimmed.startsWith(u"https://")) {
         const QUrl parsed(trimmed, QUrl::StrictMode);
@@ -64,8 +73,8 @@ std::unique_ptr<Connector> makeConnector(const QString& url, QString* error) {
         *error = u"unsupported source '%1': the scheme %2:// is not supported yet (use demo)"_s.arg(
             trimmed, trimmed.first(colon));
     else
-        *error = u"unsupported source '%1': expected demo, http://host:port or "
-                 u"etcd://host:port[,host:port]/prefix"_s.arg(trimmed);
+        *error = u"unsupported source '%1': expected demo, http://host:port, "
+                 u"etcd://host:port[,host:port]/prefix, pid://PID or unix:///path"_s.arg(trimmed);
     return nullptr;
 }
 

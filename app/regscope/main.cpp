@@ -9,6 +9,7 @@
 #include "connectors/loader/Inspect.h"
 #endif
 #include "connectors/Connector.h"
+#include "connectors/attach/AttachDiscovery.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
 #include "views/MainWindow.h"
@@ -44,7 +45,7 @@ void preferOffscreenWhenHeadless(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const QByteArrayView arg(argv[i]);
         const bool headless = arg == "--version" || arg == "-v" || arg == "--help" || arg == "-h" ||
-                              arg == "--dump" || arg == "--inspect";
+                              arg == "--dump" || arg == "--inspect" || arg == "--list-attachable";
         if (headless || (!hasDisplay && arg == "--screenshot")) {
             qputenv("QT_QPA_PLATFORM", "offscreen");
             return;
@@ -123,7 +124,8 @@ int main(int argc, char** argv) {
     const QCommandLineOption connectOpt(
         u"connect"_s,
         u"The source to attach to: demo (default; demo?rate=N&reload=S&churn=S&seed=N), "
-        u"http://host:port, etcd://host:port[,host:port]/prefix."_s,
+        u"http://host:port, etcd://host:port[,host:port]/prefix, pid://PID[?reattach=1], "
+        u"unix:///path/to.sock."_s,
         u"URL"_s, u"demo"_s);
     const QCommandLineOption dumpOpt(
         u"dump"_s, u"Print the source's snapshot and metrics in FORMAT (json) and exit."_s,
@@ -142,9 +144,15 @@ int main(int argc, char** argv) {
         u"Load the shared object FILE in a sacrificial loader, print the verdict as JSON, exit "
         u"0 only when it loaded cleanly."_s,
         u"FILE"_s);
+    const QCommandLineOption listOpt(
+        u"list-attachable"_s,
+        u"Print the processes with a debug endpoint (REGSCOPE_DEBUG=1), one JSON object per "
+        u"line with a \"pid\" field, and exit."_s);
     parser.addOptions(
-        {connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt, themeOpt, inspectOpt});
+        {connectOpt, dumpOpt, screenshotOpt, panelOpt, deadlineOpt, themeOpt, inspectOpt, listOpt});
     parser.process(app);
+    if (parser.isSet(listOpt))
+        return regscope::attach::printAttachable(stdout);
 
     if (parser.isSet(inspectOpt)) {
 #ifdef REGSCOPE_HAVE_LOADER
@@ -222,6 +230,7 @@ int main(int argc, char** argv) {
     window.setStore(&store);
     window.connectionBar()->setUrl(url);
     window.setProfiles(savedProfiles);
+    window.setAttachLister([] { return regscope::attach::listAttachable(); });
     const auto attach = [&session, &window, &store](const regscope::ConnectionProfile& profile) {
         QString why;
         if (!session.attach(profile, &why)) {

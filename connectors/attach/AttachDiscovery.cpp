@@ -5,6 +5,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
 
 #include <algorithm>
 
@@ -40,6 +41,15 @@ QList<QJsonObject> listAttachable(const ListOptions& options) {
         return a.value(u"pid").toInteger() < b.value(u"pid").toInteger();
     });
     return out;
+}
+
+int printAttachable(std::FILE* out, const ListOptions& options) {
+    for (const QJsonObject& line : listAttachable(options)) {
+        const QByteArray json = QJsonDocument(line).toJson(QJsonDocument::Compact) + '\n';
+        if (std::fwrite(json.constData(), 1, size_t(json.size()), out) != size_t(json.size()))
+            return 4;
+    }
+    return std::fflush(out) == 0 ? 0 : 4;
 }
 
 } // namespace regscope::attach

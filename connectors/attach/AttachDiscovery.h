@@ -6,6 +6,8 @@
 #include <QJsonObject>
 #include <QList>
 
+#include <cstdio>
+
 namespace regscope::attach {
 
 struct ListOptions {
@@ -17,5 +19,8 @@ struct ListOptions {
 // One object per process (HostInfo::toJson: pid, exe, name, registries, entries, uptime_s,
 // socket, url), by pid.
 QList<QJsonObject> listAttachable(const ListOptions& options = {});
+// --list-attachable: one compact JSON object per line on `out`; returns 0 (the exit code),
+// or 4 when writing failed.
+int printAttachable(std::FILE* out, const ListOptions& options = {});
 
 } // namespace regscope::attach
