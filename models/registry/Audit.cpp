@@ -38,6 +38,8 @@ std::string_view ToString(AuditAction action) {
         return "deprecated_lookup";
     case AuditAction::Reload:
         return "reload";
+    case AuditAction::Attach:
+        return "attach";
     }
     return "unknown";
 }

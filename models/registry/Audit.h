@@ -19,6 +19,7 @@ enum class AuditAction : std::uint8_t {
     AliasRemove,
     DeprecatedLookup, // a lookup through an alias or of an entry marked deprecated (a warning)
     Reload,
+    Attach, // the debug endpoint: a client attached, was refused or dropped (registry "")
 };
 std::string_view ToString(AuditAction action);
 

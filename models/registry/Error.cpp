@@ -28,6 +28,8 @@ std::string_view ToString(ErrorCode code) {
         return "alias_target_missing";
     case ErrorCode::ValidationFailed:
         return "validation_failed";
+    case ErrorCode::EndpointError:
+        return "endpoint_error";
     }
     return "unknown";
 }

@@ -20,6 +20,7 @@ enum class ErrorCode : std::uint8_t {
     AliasConflict,      // alias name is a registered name, or a name to register is an alias
     AliasTargetMissing, // alias points at a name that is not registered (aliases do not chain)
     ValidationFailed,   // a Reload set failed validation (details in the message)
+    EndpointError,      // the debug endpoint could not start (unsafe directory, bind failed)
 };
 
 std::string_view ToString(ErrorCode code);

@@ -1,6 +1,7 @@
 #pragma once
 // Change notifications, so a debugger can follow a registry live without polling.
 
+#include "models/registry/Audit.h"
 #include "models/registry/Error.h"
 
 #include <chrono>
@@ -42,6 +43,8 @@ struct ChangeEvent {
     std::size_t added = 0;
     std::size_t removed = 0;
     std::size_t kept = 0;
+    std::string registeredBy{}; // Registered / Deregistered: EntryInfo::registeredBy
+    AuditAction action = AuditAction::Register; // the audited call (Rejected: which one failed)
 };
 
 // Threads: Registered / Deregistered / Alias* / Rejected / Reloaded are delivered on the

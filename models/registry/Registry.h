@@ -101,15 +101,20 @@ public:
 
     // Errors: InvalidName, InvalidVersion, NullImplementation, Duplicate, AliasConflict,
     // QuotaExceeded, PermissionDenied.
-    std::expected<void, Error> Register(const Context& ctx, std::string_view name,
-                                        std::string_view version, std::shared_ptr<T> impl,
-                                        EntryInfo info = {}) {
+    // Always inlined, so the return address RegisterRaw sees lies in the caller's own shared
+    // object: that is how an entry knows which plugin registered it (EntryInfo::registeredBy).
+    [[gnu::always_inline]] std::expected<void, Error>
+    Register(const Context& ctx, std::string_view name, std::string_view version,
+             std::shared_ptr<T> impl, EntryInfo info = {}) {
         return RegisterRaw(ctx, name, version, std::static_pointer_cast<void>(std::move(impl)),
                            std::move(info));
     }
-    std::expected<void, Error> Register(std::string_view name, std::string_view version,
-                                        std::shared_ptr<T> impl, EntryInfo info = {}) {
-        return Register(kGlobalContext, name, version, std::move(impl), std::move(info));
+    [[gnu::always_inline]] std::expected<void, Error> Register(std::string_view name,
+                                                               std::string_view version,
+                                                               std::shared_ptr<T> impl,
+                                                               EntryInfo info = {}) {
+        return RegisterRaw(kGlobalContext, name, version,
+                           std::static_pointer_cast<void>(std::move(impl)), std::move(info));
     }
 
     // The highest version (releases before pre-releases) of `name` in ctx's tenant layer, else
@@ -138,8 +143,9 @@ public:
 
     // Replaces the whole content (every tenant, every alias) with `set`, all or nothing.
     // Errors: ValidationFailed (message says which item and why), PermissionDenied.
-    std::expected<ReloadReport, Error> Reload(const Context& ctx, std::vector<Registration<T>> set,
-                                              std::vector<TenantAlias> aliases = {}) {
+    [[gnu::always_inline]] std::expected<ReloadReport, Error>
+    Reload(const Context& ctx, std::vector<Registration<T>> set,
+           std::vector<TenantAlias> aliases = {}) {
         std::vector<ReloadItem> items{};
         items.reserve(set.size());
         for (auto& r : set)

@@ -34,6 +34,9 @@ struct EntryInfo {
     bool deprecated = false; // lookups still succeed, but count and warn like an alias
     std::string deprecationMessage{};
     std::string removeAfter{}; // a free-form note: a version or date after which it goes away
+    // The shared object whose code called Register/Reload (dladdr on the caller), e.g.
+    // "/usr/lib/libcodec_zstd.so"; filled in by the registry when left empty.
+    std::string registeredBy{};
 };
 
 // An alias forwards an old name to a registered one (in the same tenant layer, or the global
@@ -59,6 +62,13 @@ struct SnapshotEntry {
     bool deprecated = false;
     std::string deprecationMessage{};
     std::string removeAfter{};
+    std::string registeredBy{}; // EntryInfo::registeredBy (empty for aliases)
+};
+
+// Snapshot() together with the generation it was taken at (one consistent state).
+struct GenerationSnapshot {
+    std::uint64_t generation = 0;
+    std::vector<SnapshotEntry> entries{};
 };
 
 // Register's access check: return false to refuse (PermissionDenied). Called on the writing
@@ -80,7 +90,7 @@ struct RegistryOptions {
     // least counted name (1: every such miss, classic space-saving). Names in the table are
     // counted exactly either way. Keeps a flood of distinct missing names cheap;
     // lookup_total{miss} stays exact. See MetricsSnapshot::topMisses for what the counts mean.
-    std::uint32_t missSampleEvery = 8;
+    std::uint32_t missSampleEvery = 32;
     // Wall clock for timestamps (audit, events, registeredAt); injectable for tests.
     std::function<std::chrono::system_clock::time_point()> clock{};
 };
@@ -205,6 +215,7 @@ public:
                                         std::span<const std::string> names) const;
     // Every registration and alias of every tenant, sorted by (tenant, name, version desc).
     std::vector<SnapshotEntry> Snapshot() const;
+    GenerationSnapshot SnapshotWithGeneration() const;
     MetricsSnapshot Metrics() const;
     std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
     const std::string& TypeName() const;
@@ -237,9 +248,10 @@ protected:
         AliasSpec alias{};
     };
 
+    // `caller`: an address in the code that called Register (for EntryInfo::registeredBy).
     std::expected<void, Error> RegisterRaw(const Context& ctx, std::string_view name,
                                            std::string_view version, std::shared_ptr<void> impl,
-                                           EntryInfo info);
+                                           EntryInfo info, const void* caller = nullptr);
     std::expected<RawHandle, Error> LookupRaw(const Context& ctx, std::string_view name) const;
     std::expected<RawHandle, Error> LookupRaw(const Context& ctx, std::string_view name,
                                               const Constraint& constraint) const;
@@ -249,7 +261,8 @@ protected:
     // then drop the old set (old implementations are destroyed once no thread's cache or
     // Handle holds them; their destructors may use the registry). All or nothing.
     std::expected<ReloadReport, Error> ReloadRaw(const Context& ctx, std::vector<ReloadItem> items,
-                                                 std::vector<ReloadAlias> aliases);
+                                                 std::vector<ReloadAlias> aliases,
+                                                 const void* caller = nullptr);
 
 private:
     detail::ReaderSlot* ThisThreadSlot() const;

@@ -95,22 +95,18 @@ public:
     // Never copied: the pointers belong to one NameTable. A copied layer is re-sealed.
     FlatIndex(const FlatIndex&) {}
     FlatIndex& operator=(const FlatIndex&) {
-        slots_.clear();
-        cold_.clear();
-        mask_ = 0;
+        Reset(0);
         return *this;
     }
 
     void Build(const NameTable& names) {
-        const std::size_t size = names.empty() ? 0 : std::bit_ceil(names.size() * 2);
-        slots_.assign(size, FlatSlot{});
-        cold_.assign(size, ColdSlot{});
-        mask_ = size == 0 ? 0 : size - 1;
+        Reset(names.empty() ? 0 : std::bit_ceil(names.size() * 2));
         for (const auto& [key, slot] : names) {
             const std::size_t h = StringHash{}(key);
             std::size_t i = h & mask_;
-            while (cold_[i].slot)
+            while (tags_[i] != 0)
                 i = (i + 1) & mask_;
+            tags_[i] = Tag(h);
             auto& f = slots_[i];
             f.hash = h;
             f.bestImpl = slot.bestImpl;
@@ -125,14 +121,20 @@ public:
         }
     }
 
-    // The slot of `name` (hash: StringHash{}(name)), or nullptr.
+    // The slot of `name` (hash: StringHash{}(name)), or nullptr. The probe reads one tag byte
+    // per table slot and the 64-byte slot only when its tag matches: a miss usually touches
+    // the tag bytes alone (inline in the index for small tables), not 2-3 slot lines.
     const FlatSlot* Find(std::string_view name, std::size_t hash) const {
-        if (slots_.empty()) [[unlikely]]
+        if (mask_ == 0) [[unlikely]]
             return nullptr;
+        const std::uint8_t tag = Tag(hash);
         for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
-            const FlatSlot& f = slots_[i];
-            if (f.length == 0) // names are never empty: an empty slot ends the probe
+            const std::uint8_t t = tags_[i];
+            if (t == 0)
                 return nullptr;
+            if (t != tag)
+                continue;
+            const FlatSlot& f = slots_[i];
             if (f.hash == hash && f.length == name.size() &&
                 std::char_traits<char>::compare(f.length <= kInlineKey ? f.key : f.longKey,
                                                 name.data(), name.size()) == 0)
@@ -144,9 +146,32 @@ public:
     }
 
 private:
+    // Occupied tags have the top bit set; 0 is an empty slot. Bits 48..54 of the hash: the
+    // top 8 pick the shard and the low ones the home slot.
+    static std::uint8_t Tag(std::size_t hash) {
+        return static_cast<std::uint8_t>(0x80u | ((hash >> 48) & 0x7fu));
+    }
+    void Reset(std::size_t size) {
+        slots_.assign(size, FlatSlot{});
+        cold_.assign(size, ColdSlot{});
+        mask_ = size == 0 ? 0 : size - 1;
+        if (size <= inlineTags_.size()) {
+            inlineTags_.fill(0);
+            tagStore_.clear();
+            tags_ = inlineTags_.data();
+        } else {
+            tagStore_.assign(size, 0);
+            tags_ = tagStore_.data();
+        }
+    }
+
+    // Hot members first: a probe of a small table reads this line and nothing else on a miss.
+    std::uint8_t* tags_ = inlineTags_.data();
+    std::size_t mask_ = 0;
+    std::array<std::uint8_t, 32> inlineTags_{};
     std::vector<FlatSlot> slots_;
     std::vector<ColdSlot> cold_;
-    std::size_t mask_ = 0;
+    std::vector<std::uint8_t> tagStore_;
 };
 
 // A layer is split into shards by name hash, so a write copies and re-indexes one shard
@@ -158,9 +183,9 @@ inline std::size_t ShardOf(std::size_t hash) {
 }
 static_assert(kShards == 256, "ShardOf takes 8 bits");
 
-struct Shard {
+struct alignas(64) Shard {
+    FlatIndex index; // first: its hot members share the shard's first cache line
     NameTable names;
-    FlatIndex index;
 };
 
 struct Layer {

@@ -77,7 +77,7 @@ RegistryOptions Quiet(std::shared_ptr<AuditSink> sink = std::make_shared<NullAud
     o.typeName = "codec";
     o.audit = std::move(sink);
     o.clock = [] { return kFixedTime; };
-    o.missSampleEvery = 1; // exact most-missed counts (the default samples 1 in 8)
+    o.missSampleEvery = 1; // exact most-missed counts (the default samples 1 in 32)
     return o;
 }
 
@@ -540,7 +540,7 @@ private slots:
     // the default sampling; names in the table are counted exactly.
     void missCountsHonest() {
         auto opts = Quiet();
-        opts.missSampleEvery = 8; // the default
+        opts.missSampleEvery = 8; // a sampling rate (the default is 32)
         opts.missTopK = 4;
         Registry<Impl> reg(opts);
         Fill(reg);
