@@ -3,6 +3,7 @@
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileInfo>
+#include <QHash>
 #include <QHeaderView>
 #include <QJsonArray>
 #include <QLabel>
@@ -136,11 +137,17 @@ void AttachDialog::refresh() {
 }
 
 void AttachDialog::showProcesses(const QList<QJsonObject>& processes) {
-    const QString selected = selectedUrl().section(u'?', 0, 0);
+    // Rows are updated in place, keyed by URL, so selection and scrolling survive a refresh.
+    QHash<QString, QTreeWidgetItem*> rows;
+    for (int i = 0; i < m_list->topLevelItemCount(); ++i)
+        rows.insert(m_list->topLevelItem(i)->data(PidColumn, kUrlRole).toString(),
+                    m_list->topLevelItem(i));
     m_list->setSortingEnabled(false);
-    m_list->clear();
     for (const QJsonObject& p : processes) {
-        auto* item = new ProcessItem(m_list);
+        const QString url = p.value(u"url").toString();
+        QTreeWidgetItem* item = rows.take(url);
+        if (!item)
+            item = new ProcessItem(m_list);
         const qint64 pid = p.value(u"pid").toInteger();
         QStringList registries;
         for (const QJsonValue& r : p.value(u"registries").toArray())
@@ -149,6 +156,7 @@ void AttachDialog::showProcesses(const QList<QJsonObject>& processes) {
         const QString name = p.value(u"name").toString();
         item->setText(PidColumn, QString::number(pid));
         item->setData(PidColumn, Qt::UserRole, pid);
+        item->setData(PidColumn, kUrlRole, url);
         item->setText(ExeColumn, name.isEmpty() || name == QFileInfo(exe).fileName()
                                      ? exe
                                      : u"%1 (%2)"_s.arg(exe, name));
@@ -158,10 +166,8 @@ void AttachDialog::showProcesses(const QList<QJsonObject>& processes) {
         item->setData(EntriesColumn, Qt::UserRole, p.value(u"entries").toInteger());
         item->setText(UptimeColumn, uptimeText(p.value(u"uptime_s").toInteger()));
         item->setData(UptimeColumn, Qt::UserRole, p.value(u"uptime_s").toInteger());
-        item->setData(PidColumn, kUrlRole, p.value(u"url").toString());
-        if (item->data(PidColumn, kUrlRole).toString() == selected)
-            m_list->setCurrentItem(item);
     }
+    qDeleteAll(rows); // the processes that went away
     m_list->setSortingEnabled(true);
     applyFilter();
     m_status->setText(

@@ -31,9 +31,11 @@ QTreeWidgetItem* rowOf(QTreeWidget* list, qint64 pid) {
     return nullptr;
 }
 
+// A real double-click on the row, as a user does it: press, release, double-click.
 void doubleClick(QTreeWidget* list, QTreeWidgetItem* item) {
-    const QRect rect = list->visualItemRect(item);
-    QTest::mouseDClick(list->viewport(), Qt::LeftButton, {}, rect.center());
+    const QPoint at = list->visualItemRect(item).center();
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, at);
+    QTest::mouseDClick(list->viewport(), Qt::LeftButton, {}, at);
 }
 
 } // namespace
@@ -59,6 +61,7 @@ void TestAttachDialog::listsFiltersAndAttaches() {
     dialog.setRefreshInterval(200);
     QSignalSpy listed(&dialog, &AttachDialog::listed);
     dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
     auto* list = dialog.findChild<QTreeWidget*>(u"attachList"_s);
     QVERIFY(list);
     QTRY_VERIFY_WITH_TIMEOUT(rowOf(list, host.pid()), 10000);
@@ -68,9 +71,12 @@ void TestAttachDialog::listsFiltersAndAttaches() {
     QCOMPARE(row->text(2), u"codec, driver"_s);
     QCOMPARE(row->text(3), u"42"_s);
     QVERIFY(!row->text(4).isEmpty());
-    // Live: it keeps listing while open.
+    // Live: it keeps listing while open, updating rows in place.
     const int before = int(listed.count());
     QTRY_VERIFY_WITH_TIMEOUT(listed.count() > before + 1, 5000);
+    QCOMPARE(rowOf(list, host.pid()), row);
+    QCOMPARE(host.command("fill codec 8"), QByteArray("ok 8"));
+    QTRY_COMPARE_WITH_TIMEOUT(row->text(3), u"50"_s, 5000);
 
     auto* filter = dialog.findChild<QLineEdit*>(u"attachFilter"_s);
     filter->setText(u"no-such-program"_s);
