@@ -19,3 +19,6 @@ foreach(t tst_attach_app tst_attach_dialog)
         REGSCOPE_APP="$<TARGET_FILE:regscope>")
     add_dependencies(${t} attach_test_host regscope)
 endforeach()
+regscope_add_qt_test(tst_attach_entries
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_attach_entries.cpp
+    LIBS regscope_models LABELS attach app TIMEOUT 60)

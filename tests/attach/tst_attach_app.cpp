@@ -171,6 +171,8 @@ void TestAttachApp::killGivesDownAndReattachFollows() {
     Attached a(pidUrl(*host, u"?reattach=1"));
     EntriesModel model(&a.store);
     QTRY_COMPARE_WITH_TIMEOUT(a.state(), int(HealthState::Live), 10000);
+    // Whatever comes (a kill, a new process's snapshot), the model is changed, never reset.
+    QSignalSpy reset(&model, &QAbstractItemModel::modelAboutToBeReset);
     const qint64 firstPid = host->pid();
 
     // Killed while it streams.
@@ -196,6 +198,7 @@ void TestAttachApp::killGivesDownAndReattachFollows() {
     QTRY_COMPARE_WITH_TIMEOUT(storeEntries(a.store), host->dump(), 5000);
     QVERIFY(!model.isMuted());
     QCOMPARE(model.index(0, 0).data(RowStateRole).toInt(), int(ItemState::Normal));
+    QCOMPARE(reset.count(), 0);
 }
 
 void TestAttachApp::sixteenClients() {
