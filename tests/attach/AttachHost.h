@@ -99,7 +99,7 @@ public:
     }
     QProcess& process() { return m_process; }
 
-private:
+    // The next answer line (empty on timeout).
     QByteArray readLine(int ms) {
         QDeadlineTimer deadline(ms);
         while (!m_process.canReadLine()) {
@@ -110,6 +110,7 @@ private:
         return m_process.readLine().trimmed();
     }
 
+private:
     QProcess m_process;
     qint64 m_pid = 0;
 };
