@@ -4,7 +4,6 @@
 #include "models/ItemRoles.h"
 #include "models/ModelRuns.h"
 #include "models/Store.h"
-#include "models/registry/SemVer.h"
 
 #include <QFileInfo>
 #include <QHash>
@@ -13,7 +12,6 @@
 
 #include <algorithm>
 #include <array>
-#include <optional>
 
 using namespace Qt::StringLiterals;
 
@@ -40,19 +38,6 @@ bool nodeLess(const std::unique_ptr<Node>& a, const std::unique_ptr<Node>& b) {
     return a->level != b->level ? a->level < b->level : a->key < b->key;
 }
 
-std::optional<registry::Version> parseVersion(QStringView v) {
-    std::array<char, 96> buffer{};
-    if (v.size() > qsizetype(buffer.size()))
-        return std::nullopt;
-    for (qsizetype i = 0; i < v.size(); ++i) {
-        if (v[i].unicode() > 0x7f)
-            return std::nullopt;
-        buffer[size_t(i)] = char(v[i].unicode());
-    }
-    auto parsed = registry::Version::Parse(std::string_view(buffer.data(), size_t(v.size())));
-    return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
-}
-
 const QString& keyAt(const EntryRecord* e, int level) {
     return level == EntriesModel::RegistryLevel ? e->registry
            : level == EntriesModel::TenantLevel ? e->tenant
@@ -62,19 +47,7 @@ const QString& keyAt(const EntryRecord* e, int level) {
 } // namespace
 
 int EntriesModel::compareVersions(QStringView a, QStringView b) {
-    if (a == b)
-        return 0;
-    const auto va = parseVersion(a);
-    const auto vb = parseVersion(b);
-    if (va && vb) {
-        const auto c = *va <=> *vb;
-        if (c != std::strong_ordering::equal)
-            return c < 0 ? 1 : -1;
-        return a.compare(b); // build metadata only: keep a stable order
-    }
-    if (va || vb)
-        return va ? -1 : 1;
-    return a.compare(b);
+    return compareEntryVersions(a, b);
 }
 
 QString EntriesModel::originText(const QString& origin) {
@@ -372,37 +345,47 @@ void EntriesModel::emitAllChanged(const Node* parent) {
         emitAllChanged(c.get());
 }
 
+// The name node a record id names and the row it means there (-1: the name's alias row),
+// or nullptr. recordId(): [registry '#'] tenant '/' name ['@' version].
+EntriesModel::Node* EntriesModel::locate(QStringView id, int* versionRow) const {
+    QStringView registry;
+    const qsizetype slash = id.indexOf(u'/');
+    if (const qsizetype hash = id.first(std::max<qsizetype>(slash, 0)).indexOf(u'#');
+        hash >= 0 && child(m_root.get(), RegistryLevel, id.first(hash))) {
+        registry = id.first(hash);
+        id = id.sliced(hash + 1);
+    }
+    const qsizetype s = id.indexOf(u'/');
+    if (s < 0)
+        return nullptr;
+    const QStringView tenant = id.first(s);
+    const QStringView tail = id.sliced(s + 1);
+    if (Node* n = findName(registry, tenant, tail); n && n->alias) {
+        *versionRow = -1;
+        return n;
+    }
+    const qsizetype at = tail.lastIndexOf(u'@');
+    Node* n = at < 0 ? nullptr : findName(registry, tenant, tail.first(at));
+    if (!n)
+        return nullptr;
+    const auto it = std::find(n->versions.begin(), n->versions.end(), tail.sliced(at + 1));
+    *versionRow = int(it - n->versions.begin());
+    return it == n->versions.end() ? nullptr : n;
+}
+
 void EntriesModel::applyRemovals(const QStringList& removed) {
     // What goes under each name node, worked out before anything moves.
     QHash<Node*, std::vector<int>> versionRows;
     QSet<Node*> aliasGone;
     for (const QString& id : removed) {
-        // recordId(): [registry '#'] tenant '/' name ['@' version]
-        QStringView rest(id);
-        QStringView registry;
-        const qsizetype slash = rest.indexOf(u'/');
-        if (const qsizetype hash = rest.first(std::max<qsizetype>(slash, 0)).indexOf(u'#');
-            hash >= 0 && child(m_root.get(), RegistryLevel, rest.first(hash))) {
-            registry = rest.first(hash);
-            rest = rest.sliced(hash + 1);
-        }
-        const qsizetype s = rest.indexOf(u'/');
-        if (s < 0)
+        int row = 0;
+        Node* n = locate(id, &row);
+        if (!n)
             continue;
-        const QStringView tenant = rest.first(s);
-        const QStringView tail = rest.sliced(s + 1);
-        if (Node* n = findName(registry, tenant, tail); n && n->alias) {
+        if (row < 0)
             aliasGone.insert(n);
-            --m_entryCount;
-            continue;
-        }
-        const qsizetype at = tail.lastIndexOf(u'@');
-        Node* n = at < 0 ? nullptr : findName(registry, tenant, tail.first(at));
-        const auto it = n ? std::find(n->versions.begin(), n->versions.end(), tail.sliced(at + 1))
-                          : std::vector<QString>::iterator();
-        if (!n || it == n->versions.end())
-            continue;
-        versionRows[n].push_back(int(it - n->versions.begin()));
+        else
+            versionRows[n].push_back(row);
         --m_entryCount;
     }
     QSet<Node*> touched(aliasGone.begin(), aliasGone.end());

@@ -86,6 +86,7 @@ private:
     int rowOf(const Node* n) const;
     Node* child(const Node* parent, int level, QStringView key) const;
     Node* findName(QStringView registry, QStringView tenant, QStringView name) const;
+    Node* locate(QStringView id, int* versionRow) const;
     QString versionId(const Node* name, const QString& version) const;
     const EntryRecord* entryFor(const Node* name, const QString& version) const;
     const EntryRecord* latestFor(const Node* name) const;

@@ -1,10 +1,47 @@
 #include "models/EntryGroups.h"
 
+#include "models/registry/SemVer.h"
+
 #include <QHash>
 
 #include <algorithm>
+#include <array>
+#include <optional>
 
 namespace regscope {
+
+namespace {
+
+std::optional<registry::Version> parseVersion(QStringView v) {
+    std::array<char, 96> buffer{};
+    if (v.size() > qsizetype(buffer.size()))
+        return std::nullopt;
+    for (qsizetype i = 0; i < v.size(); ++i) {
+        if (v[i].unicode() > 0x7f)
+            return std::nullopt;
+        buffer[size_t(i)] = char(v[i].unicode());
+    }
+    auto parsed = registry::Version::Parse(std::string_view(buffer.data(), size_t(v.size())));
+    return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
+}
+
+} // namespace
+
+int compareEntryVersions(QStringView a, QStringView b) {
+    if (a == b)
+        return 0;
+    const auto va = parseVersion(a);
+    const auto vb = parseVersion(b);
+    if (va && vb) {
+        const auto c = *va <=> *vb;
+        if (c != std::strong_ordering::equal)
+            return c < 0 ? 1 : -1;
+        return a.compare(b); // build metadata only: keep a stable order
+    }
+    if (va || vb)
+        return va ? -1 : 1;
+    return a.compare(b);
+}
 
 // Same string data (versions of one name usually share it) compares equal at once.
 int entryKeyCompare(const QString& a, const QString& b) {

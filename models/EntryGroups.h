@@ -1,11 +1,16 @@
 #pragma once
-// Grouping of entry records by (registry, tenant, name), for EntriesModel's batched merges.
+// Grouping of entry records by (registry, tenant, name) and the order of their versions, for
+// EntriesModel's batched merges.
 
 #include "models/SourceEvent.h"
 
 #include <vector>
 
 namespace regscope {
+
+// Newest first (-1: a is newer): registry::Version order, pre-releases below their release;
+// what is not semver sorts below, in text order.
+int compareEntryVersions(QStringView a, QStringView b);
 
 // Ordinal comparison that answers at once for shared string data (versions of one name
 // usually share their tenant and name).
