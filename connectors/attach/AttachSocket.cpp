@@ -123,7 +123,7 @@ void AttachSocket::close() {
 }
 
 AttachResult<AttachSocket> AttachSocket::open(const QString& path, QDeadlineTimer deadline,
-                                              int protocol) {
+                                              int protocol, int wakeFd) {
     const QByteArray native = QFile::encodeName(path);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
@@ -159,7 +159,7 @@ AttachResult<AttachSocket> AttachSocket::open(const QString& path, QDeadlineTime
     while ((eol = socket.m_buffer.indexOf('\n')) < 0) {
         if (socket.m_buffer.size() > kMaxHandshakeLine)
             break;
-        if (!socket.waitReadable(deadline))
+        if (!socket.waitReadable(deadline, wakeFd))
             return std::unexpected(AttachError{AttachErrorCode::Timeout,
                                                u"the host did not answer the handshake in time"_s});
         if (auto read = socket.readAvailable(); !read) {
@@ -279,11 +279,11 @@ AttachResult<void> AttachSocket::send(const QJsonObject& frame, QDeadlineTimer d
     return writeAll(m_fd, out.constData(), out.size(), deadline);
 }
 
-AttachResult<QJsonObject> AttachSocket::readFrame(QDeadlineTimer deadline) {
+AttachResult<QJsonObject> AttachSocket::readFrame(QDeadlineTimer deadline, int wakeFd) {
     for (;;) {
         if (auto frame = nextFrame())
             return *frame;
-        if (!waitReadable(deadline))
+        if (!waitReadable(deadline, wakeFd))
             return std::unexpected(AttachError{AttachErrorCode::Timeout,
                                                u"no frame from the host within the deadline"_s});
         if (auto read = readAvailable(); !read) {

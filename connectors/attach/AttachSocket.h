@@ -10,6 +10,7 @@
 #include <QString>
 
 #include <expected>
+#include <optional>
 
 namespace regscope::attach {
 
@@ -57,9 +58,10 @@ public:
     AttachSocket& operator=(const AttachSocket&) = delete;
 
     // Connects to `path` and performs the handshake, announcing `protocol` (tests announce
-    // another one to see the refusal), all before `deadline`.
+    // another one to see the refusal), all before `deadline`; a readable `wakeFd` (the
+    // connector stopping) ends the wait at once.
     static AttachResult<AttachSocket> open(const QString& path, QDeadlineTimer deadline,
-                                           int protocol = kProtocolVersion);
+                                           int protocol = kProtocolVersion, int wakeFd = -1);
 
     int fd() const { return m_fd; }
     bool isOpen() const { return m_fd >= 0; }
@@ -75,8 +77,8 @@ public:
     bool waitReadable(QDeadlineTimer deadline, int wakeFd = -1) const;
     // Sends one frame before the deadline.
     AttachResult<void> send(const QJsonObject& frame, QDeadlineTimer deadline);
-    // Reads frames until one arrives (the hello), before the deadline.
-    AttachResult<QJsonObject> readFrame(QDeadlineTimer deadline);
+    // Reads frames until one arrives (the hello), before the deadline or the wake.
+    AttachResult<QJsonObject> readFrame(QDeadlineTimer deadline, int wakeFd = -1);
 
 private:
     explicit AttachSocket(int fd)

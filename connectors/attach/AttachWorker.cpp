@@ -79,18 +79,18 @@ bool AttachWorker::sleepFor(int ms) {
 }
 
 void AttachWorker::run() {
-    QString path = m_options.socketPath;
+    m_path = m_options.socketPath;
     emitNow(SourceHealth{HealthState::Connecting, u"attaching to %1"_s.arg(m_options.url)});
     while (!m_stopping) {
         QString why;
-        if (session(path, &why) == End::Stopped)
+        if (session(m_path, &why) == End::Stopped)
             break;
         flush(true);
         if (!m_options.reattach) {
             emitNow(SourceHealth{HealthState::Down, why});
             break;
         }
-        const QString what = m_haveHost ? QFileInfo(m_host.exe).fileName() : path;
+        const QString what = m_haveHost ? QFileInfo(m_host.exe).fileName() : m_path;
         emitNow(SourceHealth{HealthState::Down,
                              why % u"; reattaching when "_s % what % u" comes back"_s});
         QString next;
@@ -98,7 +98,7 @@ void AttachWorker::run() {
             sleepFor(m_options.reattachPollMs);
         if (m_stopping)
             break;
-        path = next;
+        m_path = next;
         push(TimelineEvent{nowMs(), u"resync"_s, what, u"reattaching: %1"_s.arg(next)});
         emitNow(SourceHealth{HealthState::Connecting, u"reattaching to %1"_s.arg(next)});
     }
@@ -107,13 +107,17 @@ void AttachWorker::run() {
 
 AttachWorker::End AttachWorker::session(const QString& path, QString* why) {
     auto opened = attach::AttachSocket::open(path, QDeadlineTimer(m_options.connectTimeoutMs),
-                                             m_options.protocol);
+                                             m_options.protocol, m_wakeFd);
+    if (m_stopping)
+        return End::Stopped;
     if (!opened) {
         *why = opened.error().message;
         return End::Lost;
     }
     attach::AttachSocket socket = std::move(*opened);
-    auto hello = socket.readFrame(QDeadlineTimer(kHelloTimeoutMs));
+    auto hello = socket.readFrame(QDeadlineTimer(kHelloTimeoutMs), m_wakeFd);
+    if (m_stopping)
+        return End::Stopped;
     if (!hello || hello->value(u"type").toString() != u"hello") {
         *why = hello ? u"the host did not start with hello"_s : hello.error().message;
         return End::Lost;
@@ -330,6 +334,11 @@ QString AttachWorker::findReattachTarget() {
     }
     if (!m_haveHost)
         return {};
+    if (attach::processAlive(m_host.pid)) { // it dropped us but runs on: the same socket again
+        auto socket =
+            attach::AttachSocket::open(m_path, QDeadlineTimer(500), m_options.protocol, m_wakeFd);
+        return socket ? m_path : QString();
+    }
     const QDir dir(attach::socketDirectory());
     for (const QString& name : dir.entryList({u"*.sock"_s}, QDir::System | QDir::Files)) {
         bool ok = false;

@@ -59,6 +59,7 @@ private:
     std::atomic<bool> m_stopping{false};
     int m_wakeFd = -1;
 
+    QString m_path; // the socket attached (or being attached) now
     // Per connection.
     attach::HostInfo m_host;
     bool m_haveHost = false;
