@@ -198,7 +198,8 @@ ChangeResult appendChange(const QJsonObject& c, EventBatch* out) {
                  .arg(c.value(u"kept").toInt()));
     } else if (op == u"gone") {
         result.gone = true;
-        line(u"deregister"_s, registry, u"registry %1 was destroyed"_s.arg(registry));
+        line(u"deregister"_s, registry,
+             u"registry %1 was destroyed (its last state is kept)"_s.arg(registry));
     }
     return result;
 }

@@ -311,12 +311,11 @@ void AttachWorker::onChange(const QJsonObject& frame) {
         state.ids.insert(*result.upsertedId);
     if (result.removedId)
         state.ids.remove(*result.removedId);
-    if (result.gone) {
-        for (const QString& id : std::as_const(state.ids))
-            events.emplace_back(RemoveEvent{RecordKind::Entry, id, 0});
-        m_registries.remove(registry);
+    // A registry destroyed keeps its last state: at a normal exit the program destroys its
+    // registries just before it goes, and what they held is what the user wants to see. A
+    // registry made again under that name comes with a snapshot, merged against these ids.
+    if (result.gone)
         m_metrics.forget(registry);
-    }
     for (SourceEvent& e : events) {
         if (m_initial)
             m_deferred.push_back(std::move(e));

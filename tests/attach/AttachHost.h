@@ -29,11 +29,19 @@ inline QString useTemporaryRuntimeDir() {
 
 class AttachHost {
 public:
-    explicit AttachHost(const QString& registries = QStringLiteral("codec")) {
+    // socketPath: where the endpoint listens (REGSCOPE_DEBUG_SOCKET), else the path rule's.
+    explicit AttachHost(const QString& registries = QStringLiteral("codec"),
+                        const QString& socketPath = {})
+        : m_socketPath(socketPath) {
         auto env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("REGSCOPE_DEBUG"), QStringLiteral("1"));
+        if (!socketPath.isEmpty())
+            env.insert(QStringLiteral("REGSCOPE_DEBUG_SOCKET"), socketPath);
         m_process.setProcessEnvironment(env);
-        m_process.setStandardErrorFile(QProcess::nullDevice()); // the endpoint's audit lines
+        // The endpoint's audit lines go to stderr: kept only when ATTACH_HOST_STDERR names a file.
+        m_process.setStandardErrorFile(qEnvironmentVariableIsSet("ATTACH_HOST_STDERR")
+                                           ? qEnvironmentVariable("ATTACH_HOST_STDERR")
+                                           : QProcess::nullDevice());
         m_process.start(QStringLiteral(ATTACH_TEST_HOST), {registries});
         const QByteArray ready = readLine(10000);
         if (ready.startsWith("READY "))
@@ -43,6 +51,8 @@ public:
 
     qint64 pid() const { return m_pid; }
     QString socketPath() const {
+        if (!m_socketPath.isEmpty())
+            return m_socketPath;
         return qEnvironmentVariable("XDG_RUNTIME_DIR") +
                QStringLiteral("/regscope/%1.sock").arg(m_pid);
     }
@@ -112,6 +122,7 @@ public:
 
 private:
     QProcess m_process;
+    QString m_socketPath;
     qint64 m_pid = 0;
 };
 

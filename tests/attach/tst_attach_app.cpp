@@ -70,6 +70,7 @@ private Q_SLOTS:
     void snapshotEqualsHost();
     void streamLosesNothing();
     void killGivesDownAndReattachFollows();
+    void unixSocketSource();
     void sixteenClients();
     void wrongProtocolVersionIsRefused();
     void noEndpointIsAClearDown();
@@ -199,6 +200,24 @@ void TestAttachApp::killGivesDownAndReattachFollows() {
     QVERIFY(!model.isMuted());
     QCOMPARE(model.index(0, 0).data(RowStateRole).toInt(), int(ItemState::Normal));
     QCOMPARE(reset.count(), 0);
+}
+
+void TestAttachApp::unixSocketSource() {
+    // A program that chose its socket (REGSCOPE_DEBUG_SOCKET) is attached by path.
+    const QString path = qEnvironmentVariable("XDG_RUNTIME_DIR") + u"/chosen.sock"_s;
+    AttachHost host(u"codec"_s, path);
+    QCOMPARE(host.command("fill codec 25"), QByteArray("ok 25"));
+    QVERIFY2(host.waitForSocket(), qPrintable(path));
+    Attached a(u"unix://"_s + path);
+    QTRY_COMPARE_WITH_TIMEOUT(a.state(), int(HealthState::Live), 10000);
+    a.store.flush();
+    QCOMPARE(storeEntries(a.store), host.dump());
+    // Clean exit: the host says it is shutting down, then goes.
+    host.quit();
+    QTRY_COMPARE_WITH_TIMEOUT(a.state(), int(HealthState::Down), 10000);
+    QVERIFY2(a.reason().contains(u"process %1 (attach_test_host) exited"_s.arg(host.pid())),
+             qPrintable(a.reason()));
+    QCOMPARE(a.store.count(RecordKind::Entry), 25);
 }
 
 void TestAttachApp::sixteenClients() {
