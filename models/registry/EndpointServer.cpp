@@ -322,7 +322,7 @@ void EndpointServer::Impl::StartSnapshot(Follow& f, std::string reason) {
         return;
     if (!f.reg->cached || f.reg->cached->generation != f.reg->registry->Generation())
         f.reg->cached =
-            std::make_shared<GenerationSnapshot>(f.reg->registry->SnapshotWithGeneration());
+            std::make_shared<GenerationSnapshot>(f.reg->registry->SnapshotWithGeneration(false));
     f.snap = f.reg->cached;
     f.generation = f.snap->generation;
     f.chunk = 0;

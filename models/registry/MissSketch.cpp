@@ -6,7 +6,7 @@
 namespace regscope::registry::detail {
 
 MissSketch::MissSketch(std::uint32_t capacity)
-    : capacity_(capacity) {
+    : capacity_(std::min<std::uint32_t>(capacity, kItemMask - 1)) {
     if (capacity_ == 0)
         return;
     names_.reserve(capacity_);
@@ -23,16 +23,16 @@ void MissSketch::IndexInsert(std::uint32_t item) {
     std::size_t i = hashes_[item] & mask_;
     while (index_[i] != 0)
         i = (i + 1) & mask_;
-    index_[i] = item + 1;
+    index_[i] = Tag(hashes_[item]) | (item + 1);
 }
 
 void MissSketch::IndexErase(std::uint32_t item) {
     std::size_t i = hashes_[item] & mask_;
-    while (index_[i] != item + 1)
+    while ((index_[i] & kItemMask) != item + 1)
         i = (i + 1) & mask_;
     // Backward-shift deletion keeps probe sequences unbroken without tombstones.
     for (std::size_t j = (i + 1) & mask_; index_[j] != 0; j = (j + 1) & mask_) {
-        const std::size_t home = hashes_[index_[j] - 1] & mask_;
+        const std::size_t home = hashes_[(index_[j] & kItemMask) - 1] & mask_;
         if (((j - home) & mask_) >= ((j - i) & mask_)) {
             index_[i] = index_[j];
             i = j;

@@ -46,12 +46,18 @@ public:
     std::uint32_t Find(std::string_view name, std::size_t hash) const {
         if (capacity_ == 0)
             return kNone;
+        const std::uint32_t tag = Tag(hash);
         for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
             const auto slot = index_[i];
             if (slot == 0)
                 return kNone;
-            if (hashes_[slot - 1] == hash && names_[slot - 1] == name)
-                return slot - 1;
+            // The tag (hash bits kept beside the item number) rules out most other names
+            // without reading their hash or bytes: a miss usually stays in index_.
+            if ((slot & kTagMask) == tag) {
+                const std::uint32_t item = (slot & kItemMask) - 1;
+                if (hashes_[item] == hash && names_[item] == name)
+                    return item;
+            }
         }
     }
     // Owner thread, no lock: one more miss of a tracked item.
@@ -78,6 +84,12 @@ public:
     std::size_t Size() const { return names_.size(); }
 
 private:
+    // index_ entries: (tag << 20) | (item + 1); capacities stay below 2^20 - 1 items.
+    static constexpr std::uint32_t kItemMask = (1u << 20) - 1;
+    static constexpr std::uint32_t kTagMask = ~kItemMask;
+    static std::uint32_t Tag(std::size_t hash) {
+        return static_cast<std::uint32_t>(hash >> 40) & kTagMask;
+    }
     void IndexInsert(std::uint32_t item);
     void IndexErase(std::uint32_t item);
     void SiftUp(std::size_t pos);
@@ -89,7 +101,7 @@ private:
     std::vector<std::size_t> hashes_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
     std::vector<std::uint64_t> errors_;
-    std::vector<std::uint32_t> index_; // open addressing, linear probing: item + 1, 0 empty
+    std::vector<std::uint32_t> index_; // open addressing, linear probing: tag | item + 1, 0 empty
     std::size_t mask_ = 0;
     // A min-heap of items by heapKey_, a count each item had at some point. Counts only grow
     // (Count runs without the lock and does not touch the heap), so a key is a lower bound of

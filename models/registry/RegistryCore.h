@@ -215,7 +215,8 @@ public:
                                         std::span<const std::string> names) const;
     // Every registration and alias of every tenant, sorted by (tenant, name, version desc).
     std::vector<SnapshotEntry> Snapshot() const;
-    GenerationSnapshot SnapshotWithGeneration() const;
+    // sorted = false: in no particular order (cheaper; the debug endpoint's snapshots).
+    GenerationSnapshot SnapshotWithGeneration(bool sorted = true) const;
     MetricsSnapshot Metrics() const;
     std::uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
     const std::string& TypeName() const;

@@ -285,7 +285,7 @@ std::vector<SnapshotEntry> RegistryCore::Snapshot() const {
     return SnapshotWithGeneration().entries;
 }
 
-GenerationSnapshot RegistryCore::SnapshotWithGeneration() const {
+GenerationSnapshot RegistryCore::SnapshotWithGeneration(bool sorted) const {
     const auto snap = shared_->Current();
     GenerationSnapshot result;
     result.generation = snap->generation;
@@ -326,6 +326,8 @@ GenerationSnapshot RegistryCore::SnapshotWithGeneration() const {
     add(*snap->global);
     for (const auto& [tenant, layer] : snap->tenants)
         add(*layer);
+    if (!sorted)
+        return result;
     std::ranges::sort(out, [](const SnapshotEntry& a, const SnapshotEntry& b) {
         if (a.tenant != b.tenant)
             return a.tenant < b.tenant;
