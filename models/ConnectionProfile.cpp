@@ -69,6 +69,8 @@ ConnectionProfile::Kind ConnectionProfile::kindOf(const QString& url) {
         return Kind::Discovery;
     if (u.startsWith(u"etcd://") || u.startsWith(u"etcds://"))
         return Kind::Etcd;
+    if (u.startsWith(u"pid://") || u.startsWith(u"unix://"))
+        return Kind::Process;
     return Kind::Unknown;
 }
 
@@ -80,6 +82,8 @@ QString toString(ConnectionProfile::Kind kind) {
         return u"discovery server (HTTP)"_s;
     case ConnectionProfile::Kind::Etcd:
         return u"etcd v3 (gRPC)"_s;
+    case ConnectionProfile::Kind::Process:
+        return u"attached process (debug endpoint)"_s;
     case ConnectionProfile::Kind::Unknown:
         break;
     }
@@ -113,6 +117,15 @@ ProfileResult<void> validateUrl(const QString& input) {
                 endpoints = endpoints.first(at);
         }
         return validateEndpoints(url, endpoints);
+    }
+    case ConnectionProfile::Kind::Process: {
+        const QString target = url.sliced(url.indexOf(u"://") + 3).section(u'?', 0, 0);
+        bool numeric = false;
+        if (url.startsWith(u"pid://") ? (target.toLongLong(&numeric) <= 0 || !numeric)
+                                      : !target.startsWith(u'/'))
+            return fail(ProfileError::Code::BadUrl, u"url"_s,
+                        u"'%1' is not pid://PID or unix:///path/to.sock"_s.arg(url));
+        return {};
     }
     case ConnectionProfile::Kind::Unknown:
         break;

@@ -11,7 +11,7 @@
 namespace regscope {
 
 struct ConnectionProfile {
-    enum class Kind { Unknown, Demo, Discovery, Etcd };
+    enum class Kind { Unknown, Demo, Discovery, Etcd, Process };
 
     QString name; // unique among saved profiles; empty: the URL names it
     QString url;  // demo[?...], http://host:port, etcd[s]://host:port[,host:port]/prefix

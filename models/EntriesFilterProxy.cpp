@@ -23,8 +23,8 @@ bool EntriesFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sour
         return true;
     const QModelIndex index = sourceModel()->index(sourceRow, 0, sourceParent);
     const int level = index.data(EntriesModel::LevelRole).toInt();
-    if (level == 0)
-        return false; // a tenant shows when something under it matches
+    if (level <= EntriesModel::TenantLevel)
+        return false; // a registry or a tenant shows when something under it matches
     const QString text = index.data(EntriesModel::SearchTextRole).toString();
     for (const QString& term : m_terms) {
         if (!text.contains(term, Qt::CaseInsensitive))

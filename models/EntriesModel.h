@@ -1,7 +1,11 @@
 #pragma once
-// Entries as a tree: tenant → name → versions (newest first), with alias and deprecation
-// state. Follows Store::recordsChanged in batches: one beginInsertRows per run of new rows,
-// one dataChanged per run of changed rows, never a reset.
+// Entries as a tree: [registry →] tenant → name → versions (newest first), with alias and
+// deprecation state. The registry level exists only for records that name their registry
+// (an attached process with several registries); the demo's records sit at tenant level.
+// Follows Store::recordsChanged in batches: one beginInsertRows per run of new rows, one
+// dataChanged per run of changed rows, never a reset. Colours are the views' business: rows
+// say what they mean through StateRole / RowStateRole (models/ItemRoles.h); when the source
+// goes Down, every row reads ItemState::Muted and the last known state stays.
 
 #include "models/SourceEvent.h"
 
@@ -28,11 +32,15 @@ public:
     };
     enum Role {
         RecordIdRole = Qt::UserRole + 1, // id of the entry (version/alias rows) or ""
-        LevelRole,                       // 0 tenant, 1 name, 2 version
+        LevelRole,                       // RowLevel
         SearchTextRole,                  // what the filter box searches
         TenantRole,
         NameRole,
+        RegistryRole, // the registry a row belongs to ("" for the demo's)
+        OriginRole,   // the raw origin of the entry (a shared object's path, "demo"...)
     };
+    // LevelRole values. A registry is above tenants; groups are the levels <= TenantLevel.
+    enum RowLevel { RegistryLevel = -1, TenantLevel = 0, NameLevel = 1, VersionLevel = 2 };
 
     explicit EntriesModel(Store* store, QObject* parent = nullptr);
     ~EntriesModel() override;
@@ -47,40 +55,48 @@ public:
 
     // Every entry record under `index` (itself for a version/alias row).
     std::vector<EntryRecord> recordsAt(const QModelIndex& index) const;
-    // The index of a record id ("tenant/name@version" or "tenant/name"), or invalid.
+    // The index of a record id (recordId()), or invalid.
     QModelIndex indexOf(const QString& id) const;
     qsizetype entryCount() const { return m_entryCount; }
+    // True while the source is Down: rows show the last known state, muted.
+    bool isMuted() const { return m_muted; }
 
-    // Newest first: semantic version order, pre-releases below their release.
+    // Newest first: semantic version order (registry::Version), pre-releases below their
+    // release; anything that is not semver sorts below, in text order.
     static int compareVersions(QStringView a, QStringView b);
+    // "registered by libcodec_zstd.so" for a shared object, the origin itself otherwise.
+    static QString originText(const QString& origin);
+
+    struct Node; // a registry, tenant or name row (defined in the .cpp)
 
 private:
-    struct TenantNode;
-    struct NameNode {
-        TenantNode* tenant = nullptr;
-        QString name;
-        bool alias = false;
-        std::vector<QString> versions; // newest first
-    };
-    struct TenantNode {
-        QString tenant;
-        std::vector<std::unique_ptr<NameNode>> names; // sorted by name
-    };
+    using Items = std::vector<const EntryRecord*>;
 
     void onRecordsChanged(RecordKind kind, const QStringList& upserted, const QStringList& removed);
+    void onHealthChanged(const SourceHealth& health);
     void applyRemovals(const QStringList& removed);
-    int tenantRow(const TenantNode* t) const;
-    int nameRow(const NameNode* n) const;
-    TenantNode* findTenant(const QString& tenant) const;
-    NameNode* findName(const TenantNode* t, const QString& name) const;
-    QString versionId(const NameNode* n, const QString& version) const;
-    const EntryRecord* entryFor(const NameNode* n, const QString& version) const;
-    const EntryRecord* latestFor(const NameNode* n) const;
-    void emitChangedRuns(const QModelIndex& parent, std::vector<int> rows);
+    void applyUpserts(Items items);
+    void mergeChildren(Node* parent, int childLevel, bool fresh, Items::const_iterator begin,
+                       Items::const_iterator end);
+    void mergeVersions(Node* n, bool fresh, Items::const_iterator begin, Items::const_iterator end);
+    void emitAllChanged(const Node* parent);
+
+    Node* nodeOf(const QModelIndex& index) const;
+    QModelIndex indexOfNode(const Node* n) const;
+    int rowOf(const Node* n) const;
+    Node* child(const Node* parent, int level, QStringView key) const;
+    Node* findName(QStringView registry, QStringView tenant, QStringView name) const;
+    Node* locate(QStringView id, int* versionRow) const;
+    QString versionId(const Node* name, const QString& version) const;
+    const EntryRecord* entryFor(const Node* name, const QString& version) const;
+    const EntryRecord* latestFor(const Node* name) const;
+    QVariant groupData(const Node* n, int column, int role) const;
+    QVariant entryData(const Node* name, const QString* version, int column, int role) const;
 
     Store* m_store;
-    std::vector<std::unique_ptr<TenantNode>> m_tenants; // sorted by tenant
+    std::unique_ptr<Node> m_root;
     qsizetype m_entryCount = 0;
+    bool m_muted = false;
 };
 
 } // namespace regscope

@@ -16,6 +16,8 @@ QJsonObject toJson(const EntryRecord& r) {
                   {u"origin"_s, r.origin},
                   {u"deprecated"_s, r.deprecated},
                   {u"registered_at_ms"_s, r.registeredAtMs}};
+    if (!r.registry.isEmpty())
+        o.insert(u"registry"_s, r.registry);
     if (!r.version.isEmpty())
         o.insert(u"version"_s, r.version);
     if (!r.description.isEmpty())

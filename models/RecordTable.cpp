@@ -25,6 +25,10 @@ struct Hasher {
 template <class F>
 void forEachIdPiece(const Record& record, F&& f) {
     if (const auto* e = std::get_if<EntryRecord>(&record)) {
+        if (!e->registry.isEmpty()) {
+            f(QStringView(e->registry));
+            f(QStringView(u"#"));
+        }
         f(QStringView(e->tenant));
         f(QStringView(u"/"));
         f(QStringView(e->name));
@@ -53,7 +57,7 @@ bool sameId(const Record& a, const Record& b) {
         const auto& y = std::get<EntryRecord>(b);
         const bool alias = !x->aliasOf.isEmpty();
         return alias == !y.aliasOf.isEmpty() && x->name == y.name && x->tenant == y.tenant &&
-               (alias || x->version == y.version);
+               x->registry == y.registry && (alias || x->version == y.version);
     }
     if (const auto* x = std::get_if<InstanceRecord>(&a)) {
         const auto& y = std::get<InstanceRecord>(b);

@@ -25,6 +25,11 @@ RecordKind kindOf(const Record& record) {
 }
 
 QString recordId(const EntryRecord& r) {
+    if (!r.registry.isEmpty()) {
+        if (!r.aliasOf.isEmpty())
+            return r.registry % u'#' % r.tenant % u'/' % r.name;
+        return r.registry % u'#' % r.tenant % u'/' % r.name % u'@' % r.version;
+    }
     if (!r.aliasOf.isEmpty())
         return r.tenant % u'/' % r.name;
     return r.tenant % u'/' % r.name % u'@' % r.version;

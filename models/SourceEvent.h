@@ -22,7 +22,8 @@ QString toString(HealthState state);
 
 // A registration in an in-process registry (or in a plugin's registry inside the loader).
 struct EntryRecord {
-    QString tenant; // empty: the global layer
+    QString registry; // the registry's type name in an attached process; empty for the demo
+    QString tenant;   // empty: the global layer
     QString name;
     QString version; // semver; empty for an alias row
     QString type;    // implementation kind (codec, driver, resolver...)
@@ -86,7 +87,8 @@ using Record = std::variant<EntryRecord, InstanceRecord, KeyRecord>;
 enum class RecordKind : quint8 { Entry, Instance, Key };
 RecordKind kindOf(const Record& record);
 
-// Stable identity of a record within its kind: tenant/name@version, appid/zone/env/hostname, key.
+// Stable identity of a record within its kind: [registry#]tenant/name@version (the registry
+// only when non-empty), appid/zone/env/hostname, key.
 QString recordId(const EntryRecord& r);
 QString recordId(const InstanceRecord& r);
 QString recordId(const KeyRecord& r);

@@ -58,17 +58,26 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
     m_view->setColumnWidth(EntriesModel::VersionColumn, 120);
     m_view->setColumnWidth(EntriesModel::TypeColumn, 90);
     m_view->setColumnWidth(EntriesModel::StateColumn, 150);
-    m_view->setColumnWidth(EntriesModel::OriginColumn, 70);
-    // New tenants open so the names are visible at once.
+    m_view->setColumnWidth(EntriesModel::OriginColumn, 180);
+    useStateColours(m_view); // deprecated rows, and every row muted once the source is Down
+    // New tenants (and registries with their tenants) open so the names are visible at once.
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex& where, int first, int last) {
-                if (where.isValid())
+                if (where.isValid() &&
+                    where.data(EntriesModel::LevelRole).toInt() != EntriesModel::RegistryLevel)
                     return;
-                for (int r = first; r <= last; ++r)
-                    m_view->expand(m_proxy->index(r, 0));
+                for (int r = first; r <= last; ++r) {
+                    const QModelIndex row = m_proxy->index(r, 0, where);
+                    m_view->expand(row);
+                    for (int t = 0; t < m_proxy->rowCount(row); ++t)
+                        m_view->expand(m_proxy->index(t, 0, row));
+                }
             });
-    for (int r = 0; r < m_proxy->rowCount(); ++r)
+    for (int r = 0; r < m_proxy->rowCount(); ++r) {
         m_view->expand(m_proxy->index(r, 0));
+        for (int t = 0; t < m_proxy->rowCount(m_proxy->index(r, 0)); ++t)
+            m_view->expand(m_proxy->index(t, 0, m_proxy->index(r, 0)));
+    }
     connect(m_view->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &EntriesPanel::showDetail);
     // Refresh the detail pane only when the shown entry changed.
@@ -148,6 +157,7 @@ void EntriesPanel::showDetail() {
                         u"</td></tr>"_s;
         };
         row(u"id"_s, recordId(r));
+        row(u"registry"_s, r.registry);
         row(u"tenant"_s, r.tenant.isEmpty() ? u"(global)"_s : r.tenant);
         row(u"type"_s, r.type);
         row(u"description"_s, r.description);
@@ -155,7 +165,9 @@ void EntriesPanel::showDetail() {
         row(u"state"_s, r.deprecated ? u"deprecated"_s : u"active"_s);
         row(u"deprecation"_s, r.deprecationMessage);
         row(u"remove after"_s, r.removeAfter);
-        row(u"origin"_s, r.origin);
+        row(u"origin"_s, EntriesModel::originText(r.origin));
+        if (r.origin != EntriesModel::originText(r.origin))
+            row(u"shared object"_s, r.origin);
         if (r.registeredAtMs)
             row(u"registered"_s,
                 QDateTime::fromMSecsSinceEpoch(r.registeredAtMs).toString(Qt::ISODateWithMs));

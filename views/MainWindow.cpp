@@ -60,6 +60,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(dialog, &QAction::triggered, this, &MainWindow::openConnectionDialog);
     connect(m_connectionBar, &ConnectionBar::dialogRequested, this,
             &MainWindow::openConnectionDialog);
+    QAction* attachAction = file->addAction(u"&Attach to process…"_s);
+    attachAction->setObjectName(u"attachDialogAction"_s);
+    attachAction->setShortcut(QKeySequence(u"Ctrl+Shift+A"_s));
+    connect(attachAction, &QAction::triggered, this, &MainWindow::openAttachDialog);
     QAction* quit = file->addAction(u"&Quit"_s);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -106,6 +110,18 @@ void MainWindow::setProfiles(const QList<ConnectionProfile>& profiles) {
     m_profiles = profiles;
     if (auto* open = findChild<ConnectionDialog*>(); open && open->isVisible())
         open->setProfiles(m_profiles);
+}
+
+AttachDialog* MainWindow::openAttachDialog() {
+    if (auto* open = findChild<AttachDialog*>(); open && open->isVisible()) {
+        open->raise();
+        return open;
+    }
+    auto* dialog = new AttachDialog(m_attachLister, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &AttachDialog::attachRequested, this, &MainWindow::connectRequested);
+    dialog->open();
+    return dialog;
 }
 
 ConnectionDialog* MainWindow::openConnectionDialog() {

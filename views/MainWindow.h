@@ -3,6 +3,7 @@
 // rate and the store's size. Panels come from views/ and from other rooms via addPanel().
 
 #include "models/ConnectionProfile.h"
+#include "views/AttachDialog.h"
 
 #include <QKeySequence>
 #include <QMainWindow>
@@ -46,6 +47,10 @@ public:
     // Opens the connection dialog (window-modal, open() not exec()) filled with the current
     // URL; answers come as profileConnectRequested / profileDeleteRequested.
     ConnectionDialog* openConnectionDialog();
+    // What File ▸ Attach to process… lists (the app hands in connectors/attach's listing).
+    void setAttachLister(AttachDialog::Lister lister) { m_attachLister = std::move(lister); }
+    // Opens the Attach dialog (open(), not exec()); a chosen process comes as connectRequested.
+    AttachDialog* openAttachDialog();
 
     // Remember::No for a headless screenshot: the user's saved theme stays as it was.
     enum class Remember : bool { No, Yes };
@@ -80,6 +85,7 @@ private:
     Store* m_store = nullptr;
     ControlBroker* m_broker = nullptr;
     QList<ConnectionProfile> m_profiles;
+    AttachDialog::Lister m_attachLister;
     Theme m_theme = Theme::Light;
     quint64 m_lastEvents = 0;
     qint64 m_lastStatusMs = 0;

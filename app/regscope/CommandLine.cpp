@@ -21,7 +21,7 @@ void preferOffscreenWhenHeadless(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const QByteArrayView arg(argv[i]);
         const bool headless = arg == "--version" || arg == "-v" || arg == "--help" || arg == "-h" ||
-                              arg == "--dump" || arg == "--inspect";
+                              arg == "--dump" || arg == "--inspect" || arg == "--list-attachable";
         if (headless || (!hasDisplay && arg == "--screenshot")) {
             qputenv("QT_QPA_PLATFORM", "offscreen");
             return;
@@ -50,6 +50,8 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"A desktop debugger for registries.\n\nSources (--connect, the connection bar):\n"
         u"  demo[?rate=N&reload=S&churn=S&seed=N]   the embedded demo registry\n"
         u"  http://host:port                        a discovery server (bilibili/discovery API)\n"
+        u"  pid://PID[?reattach=1], unix:///path    a process that embeds models/registry and\n"
+        u"                                          runs with REGSCOPE_DEBUG=1\n"
         u"  etcd://host:port[,host:port]/prefix[?services=/services/]\n"
         u"                                          an etcd v3 cluster; services= maps\n"
         u"                                          /services/<app>/<instance> keys to Instances"_s);
@@ -85,8 +87,12 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"With --inspect: the go-plugin host's magic cookie KEY=VALUE (Terraform, Vault, Packer "
         u"and Nomad cookies are built in)."_s,
         u"KEY=VALUE"_s);
+    const QCommandLineOption listOpt(
+        u"list-attachable"_s,
+        u"Print the processes with a debug endpoint (REGSCOPE_DEBUG=1), one JSON object per "
+        u"line with a \"pid\" field, and exit."_s);
     parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
-                       themeOpt, inspectOpt, cookieOpt});
+                       themeOpt, inspectOpt, cookieOpt, listOpt});
     parser.process(app);
 
     CommandLine cl;
@@ -104,7 +110,9 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     if (!settle)
         return std::unexpected(settle.error());
     cl.settleMs = *settle;
-    if (parser.isSet(inspectOpt)) {
+    if (parser.isSet(listOpt)) {
+        cl.mode = CommandLine::Mode::ListAttachable;
+    } else if (parser.isSet(inspectOpt)) {
         cl.mode = CommandLine::Mode::Inspect;
         cl.inspectFile = parser.value(inspectOpt);
         cl.pluginCookie = parser.value(cookieOpt);

@@ -17,7 +17,7 @@ inline constexpr int kExitUnreachable = 3; // the source could not be reached be
 inline constexpr int kExitIo = 4;          // the output could not be written
 
 struct CommandLine {
-    enum class Mode : quint8 { Window, Dump, Screenshot, Inspect };
+    enum class Mode : quint8 { Window, Dump, Screenshot, Inspect, ListAttachable };
     Mode mode = Mode::Window;
     QString url = QStringLiteral("demo");
     bool urlGiven = false;

@@ -1,5 +1,6 @@
 #include "app/regscope/ConnectorFactory.h"
 
+#include "connectors/attach/AttachConnector.h"
 #include "connectors/inprocess/DemoConnector.h"
 #ifdef REGSCOPE_HAVE_DISCOVERY
 #include "connectors/discovery/DiscoveryConnector.h"
@@ -46,6 +47,14 @@ ConnectorResult makeConnector(const QString& url) {
             return sourceError(SourceError::Code::BadOptions, why);
         return std::make_unique<DemoConnector>(trimmed, demo, InProcessConnector::Options{});
     }
+    if (AttachConnector::accepts(trimmed)) {
+        auto options = AttachConnector::parseUrl(trimmed);
+        if (!options) {
+            *error = options.error();
+            return nullptr;
+        }
+        return std::make_unique<AttachConnector>(std::move(*options));
+    }
 #ifdef REGSCOPE_HAVE_DISCOVERY
     if (trimmed.startsWith(u"http://") || trimmed.startsWith(u"https://")) {
         const QUrl parsed(trimmed, QUrl::StrictMode);
@@ -69,11 +78,11 @@ ConnectorResult makeConnector(const QString& url) {
         return sourceError(
             SourceError::Code::UnsupportedScheme,
             u"unsupported source '%1': the scheme %2:// is not supported (expected demo, "
-            u"http://host:port or etcd://host:port[,host:port]/prefix)"_s.arg(
+            u"http://host:port, etcd://host:port[,host:port]/prefix, pid://PID or unix:///path)"_s.arg(
                 trimmed, trimmed.first(colon)));
     return sourceError(SourceError::Code::UnsupportedScheme,
-                       u"unsupported source '%1': expected demo, http://host:port or "
-                       u"etcd://host:port[,host:port]/prefix"_s.arg(trimmed));
+                       u"unsupported source '%1': expected demo, http://host:port, "
+                       u"etcd://host:port[,host:port]/prefix, pid://PID or unix:///path"_s.arg(trimmed));
 }
 
 ConnectorResult makeConnector(const ConnectionProfile& profile) {

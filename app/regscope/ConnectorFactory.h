@@ -1,7 +1,8 @@
 #pragma once
 // The one place a source URL or a connection profile becomes a connector, for the command line,
 // the connection bar and the connection dialog alike: `demo[?rate=N&reload=S&churn=S&seed=N]`,
-// http://host:port, etcd[s]://host:port[,host:port]/prefix.
+// http://host:port, etcd[s]://host:port[,host:port]/prefix, pid://PID and unix:///path (a
+// process's debug endpoint; ?reattach=1 follows the program across restarts).
 
 #include "connectors/Connector.h"
 #include "models/ConnectionProfile.h"

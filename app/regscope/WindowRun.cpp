@@ -6,6 +6,7 @@
 #include "app/regscope/Session.h"
 #include "app/regscope/SourcePanels.h"
 #include "app/regscope/WhenReady.h"
+#include "connectors/attach/AttachDiscovery.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
 #include "views/MainWindow.h"
@@ -116,6 +117,7 @@ int runWindow(const CommandLine& cl) {
     addSourcePanels(&window, &store, session.broker());
     window.setStore(&store);
     window.setControlBroker(session.broker());
+    window.setAttachLister([] { return attach::listAttachable(); });
     window.connectionBar()->setUrl(cl.url);
     window.setProfiles(loadProfiles(profileStore));
     wireProfiles(window, session, store, profileStore);

@@ -2,6 +2,7 @@
 
 #include "app/regscope/CommandLine.h"
 #include "app/regscope/RunModes.h"
+#include "connectors/attach/AttachDiscovery.h"
 #include "connectors/Connector.h"
 
 #include <QApplication>
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
     switch (cl->mode) {
     case regscope::CommandLine::Mode::Inspect:
         return regscope::runInspectMode(*cl);
+    case regscope::CommandLine::Mode::ListAttachable:
+        return regscope::attach::printAttachable(stdout);
     case regscope::CommandLine::Mode::Dump:
         return regscope::runDump(*cl);
     case regscope::CommandLine::Mode::Window:
