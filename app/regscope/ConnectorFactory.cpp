@@ -49,10 +49,8 @@ ConnectorResult makeConnector(const QString& url) {
     }
     if (AttachConnector::accepts(trimmed)) {
         auto options = AttachConnector::parseUrl(trimmed);
-        if (!options) {
-            *error = options.error();
-            return nullptr;
-        }
+        if (!options)
+            return sourceError(SourceError::Code::BadUrl, options.error());
         return std::make_unique<AttachConnector>(std::move(*options));
     }
 #ifdef REGSCOPE_HAVE_DISCOVERY

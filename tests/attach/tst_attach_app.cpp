@@ -95,11 +95,12 @@ void TestAttachApp::urls() {
     QVERIFY(!AttachConnector::parseUrl(u"unix://relative.sock"_s));
     QVERIFY(AttachConnector::parseUrl(u"pid://1?colour=red"_s).error().contains(u"colour"));
     // The factory behind --connect and the connection bar knows both schemes.
-    QString error;
-    QVERIFY(makeConnector(u"pid://42"_s, &error));
-    QVERIFY(makeConnector(u"unix:///tmp/x.sock"_s, &error));
-    QVERIFY(!makeConnector(u"pid://x"_s, &error));
-    QVERIFY2(error.contains(u"pid://PID"), qPrintable(error));
+    QVERIFY(makeConnector(u"pid://42"_s));
+    QVERIFY(makeConnector(u"unix:///tmp/x.sock"_s));
+    const auto bad = makeConnector(u"pid://x"_s);
+    QVERIFY(!bad);
+    QCOMPARE(int(bad.error().code), int(SourceError::Code::BadUrl));
+    QVERIFY2(bad.error().message.contains(u"pid://PID"), qPrintable(bad.error().message));
 }
 
 void TestAttachApp::snapshotEqualsHost() {
