@@ -263,9 +263,8 @@ void LoaderClient::sendFrame(const QJsonObject& frame) {
 
 void LoaderClient::flushWrites() {
     while (!m_writeBuffer.isEmpty() && m_in >= 0) {
-        const ssize_t n =
-            ::send(m_in, m_writeBuffer.constData(), static_cast<size_t>(m_writeBuffer.size()),
-                   MSG_NOSIGNAL);
+        const ssize_t n = ::send(m_in, m_writeBuffer.constData(),
+                                 static_cast<size_t>(m_writeBuffer.size()), MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -277,30 +276,25 @@ void LoaderClient::flushWrites() {
 }
 
 bool LoaderClient::parseHandshake(const QByteArray& line) {
+    const auto check = loader::checkHandshake(
+        std::string_view(line.constData(), size_t(line.size())), REGSCOPE_VERSION_STRING, m_pid);
+    if (check == loader::HandshakeCheck::Ok)
+        return true;
     const QList<QByteArray> fields = line.split('|');
-    if (fields.size() != 5) {
+    if (check == loader::HandshakeCheck::Version) {
+        m_verdict.detail = u"loader speaks protocol %1 (app %2); regscope needs %3 (app %4)"_s.arg(
+            QString::fromUtf8(fields.value(0)), QString::fromUtf8(fields.value(1)),
+            QString::number(loader::kCoreProtocolVersion), QStringLiteral(REGSCOPE_VERSION_STRING));
+        killNow(u"handshake_version"_s);
+    } else if (fields.size() != 5) {
         m_verdict.detail = u"not a regscope-loader handshake: \"%1\""_s.arg(
             QString::fromUtf8(line.left(80)).toHtmlEscaped());
         killNow(u"handshake_garbage"_s);
-        return false;
-    }
-    bool ok = false;
-    const int core = fields[0].toInt(&ok);
-    if (!ok || core != loader::kCoreProtocolVersion ||
-        fields[1] != QByteArrayLiteral(REGSCOPE_VERSION_STRING)) {
-        m_verdict.detail = u"loader speaks protocol %1 (app %2); regscope needs %3 (app %4)"_s.arg(
-            QString::fromUtf8(fields[0]), QString::fromUtf8(fields[1]),
-            QString::number(loader::kCoreProtocolVersion), QStringLiteral(REGSCOPE_VERSION_STRING));
-        killNow(u"handshake_version"_s);
-        return false;
-    }
-    if (fields[2] != QByteArray(loader::kNetwork.data()) || fields[3].toLongLong() != m_pid ||
-        fields[4] != QByteArray(loader::kProtocol.data())) {
+    } else {
         m_verdict.detail = u"unexpected handshake fields: \"%1\""_s.arg(QString::fromUtf8(line));
         killNow(u"handshake_garbage"_s);
-        return false;
     }
-    return true;
+    return false;
 }
 
 void LoaderClient::onStdout() {

@@ -19,6 +19,7 @@
 // The loader's stderr is a separate pipe: plugin chatter plus, on a fatal signal, one line
 // "REGSCOPE-FATAL signal=N addr=0x… stage=S" and a backtrace.
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -38,5 +39,40 @@ inline constexpr std::string_view kExitMarker = "REGSCOPE-EXIT";
 
 // Stages in order; a verdict names the one that was running.
 inline constexpr std::string_view kStages[] = {"verify", "open", "resolve", "register", "ready"};
+
+enum class HandshakeCheck : std::uint8_t { Ok, Garbage, Version };
+
+// Checks a handshake line (without its '\n') against this app's version and the loader's pid:
+// exactly five '|'-separated fields, canonical decimal numbers (no sign, spaces or leading 0).
+inline HandshakeCheck checkHandshake(std::string_view line, std::string_view appVersion,
+                                     long long pid) {
+    std::string_view fields[5];
+    std::size_t count = 0;
+    for (;;) {
+        const auto bar = line.find('|');
+        if (count == 5)
+            return HandshakeCheck::Garbage;
+        fields[count++] = line.substr(0, bar);
+        if (bar == std::string_view::npos)
+            break;
+        line.remove_prefix(bar + 1);
+    }
+    if (count != 5)
+        return HandshakeCheck::Garbage;
+    const auto number = [](std::string_view text, long long& out) {
+        const auto* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+        const bool canonical =
+            !text.empty() && text.front() != '-' && (text.size() == 1 || text.front() != '0');
+        return canonical && ec == std::errc{} && ptr == end;
+    };
+    long long core = 0;
+    if (!number(fields[0], core) || core != kCoreProtocolVersion || fields[1] != appVersion)
+        return HandshakeCheck::Version;
+    long long peer = 0;
+    if (fields[2] != kNetwork || !number(fields[3], peer) || peer != pid || fields[4] != kProtocol)
+        return HandshakeCheck::Garbage;
+    return HandshakeCheck::Ok;
+}
 
 } // namespace regscope::loader
