@@ -263,8 +263,9 @@ void LoaderClient::sendFrame(const QJsonObject& frame) {
 
 void LoaderClient::flushWrites() {
     while (!m_writeBuffer.isEmpty() && m_in >= 0) {
-        const ssize_t n = ::send(m_in, m_writeBuffer.constData(),
-                                 static_cast<size_t>(m_writeBuffer.size()), MSG_NOSIGNAL);
+        const ssize_t n =
+            ::send(m_in, m_writeBuffer.constData(), static_cast<size_t>(m_writeBuffer.size()),
+                   MSG_NOSIGNAL);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
