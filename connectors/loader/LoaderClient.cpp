@@ -53,6 +53,11 @@ QString regscopeLoaderPath() {
         const QString beside = QCoreApplication::applicationDirPath() + u"/regscope-loader"_s;
         if (QFileInfo(beside).isExecutable())
             return beside;
+        // Installed: <prefix>/bin/regscope finds <prefix>/libexec/regscope/regscope-loader.
+        const QString libexec = QCoreApplication::applicationDirPath() +
+                                u"/../libexec/regscope/regscope-loader"_s;
+        if (QFileInfo(libexec).isExecutable())
+            return QFileInfo(libexec).canonicalFilePath();
     }
     return QStringLiteral(REGSCOPE_LOADER_BUILD_PATH);
 }
