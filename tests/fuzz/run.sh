@@ -22,14 +22,12 @@ for name in "${names[@]}"; do
     bin="$build/fuzz/fuzz_$name"
     [ -x "$bin" ] || { echo "fuzz: $bin is missing" >&2; exit 2; }
     scratch=$(mktemp -d)
-    dict=()
-    [ -f "$here/dict/$name.dict" ] && dict=(-dict="$here/dict/$name.dict")
     log="$artifacts/fuzz_$name.log"
     echo "fuzz: fuzz_$name for ${seconds}s (log: $log)" >&2
     if ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:abort_on_error=1" \
         UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1" \
         "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-        -print_final_stats=1 -artifact_prefix="$artifacts/${name}-" "${dict[@]}" \
+        -print_final_stats=1 -artifact_prefix="$artifacts/${name}-" \
         "$scratch" "$here/corpus/$name" >"$log" 2>&1; then
         execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
