@@ -103,7 +103,7 @@ package() {
     rm -rf "$out/_CPack_Packages"
     ls "$out"/*.deb >&2
     log "lintian (errors fail; warnings are reported)"
-    lintian --fail-on error --no-tag-display-limit "$out"/*.deb
+    lintian --fail-on error --tag-display-limit 0 "$out"/*.deb
     local root
     root=$(mktemp -d)
     for deb in "$out"/*.deb; do dpkg-deb -x "$deb" "$root"; done

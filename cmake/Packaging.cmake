@@ -115,6 +115,9 @@ set(CPACK_PACKAGE_VENDOR "The regscope authors")
 set(CPACK_PACKAGE_CONTACT "${REGSCOPE_MAINTAINER}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_PACKAGE_HOMEPAGE_URL ${REGSCOPE_HOMEPAGE})
+# Each component's description starts with its own synopsis line. CPack prepends the global
+# summary to it unless that summary is its default, so keep the default.
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${CMAKE_PROJECT_NAME} built using CMake")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_DEB_COMPONENT_INSTALL ON)
@@ -127,33 +130,33 @@ set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
 
 set(CPACK_DEBIAN_APP_PACKAGE_NAME ${regscope_pkg_app})
 set(CPACK_DEBIAN_APP_DESCRIPTION "desktop debugger for service and plugin registries
- regscope attaches to a registry and shows it live: entries, lookup hits and
- misses with latency charts, deprecations, stale instances, evictions and
- self-protection. It reads in-process registries, bilibili/discovery HTTP
- servers and etcd v3 clusters, and loads plugins in a sacrificial subprocess
- so a crashing plugin never takes the app down.")
+regscope attaches to a registry and shows it live: entries, lookup hits and
+misses with latency charts, deprecations, stale instances, evictions and
+self-protection. It reads in-process registries, bilibili/discovery HTTP
+servers and etcd v3 clusters, and loads plugins in a sacrificial subprocess
+so a crashing plugin never takes the app down.")
 
 set(CPACK_DEBIAN_DISCOVERYD_PACKAGE_NAME ${regscope_pkg_discoveryd})
 set(CPACK_DEBIAN_DISCOVERYD_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_DISCOVERYD_PACKAGE_CONTROL_EXTRA ${pkg_out}/discoveryd/conffiles)
 set(CPACK_DEBIAN_DISCOVERYD_DESCRIPTION "service-discovery server with the bilibili/discovery API
- regscope-discoveryd keeps a registry of service instances in memory: register,
- renew, cancel, fetch and long-poll over HTTP, eviction of stale instances and
- self-protection. A sandboxed systemd unit and a default configuration in
- /etc/regscope are included.")
+regscope-discoveryd keeps a registry of service instances in memory: register,
+renew, cancel, fetch and long-poll over HTTP, eviction of stale instances and
+self-protection. A sandboxed systemd unit and a default configuration in
+/etc/regscope are included.")
 
 set(CPACK_DEBIAN_REGISTRATOR_PACKAGE_NAME ${regscope_pkg_registrator})
 set(CPACK_DEBIAN_REGISTRATOR_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_REGISTRATOR_DESCRIPTION "keeps a command registered in a discovery server or etcd
- regscope-registrator starts a command, registers it with a discovery server
- (or an etcd key on a lease), renews while it runs, registers again when the
- server forgot it and cancels when the command exits.")
+regscope-registrator starts a command, registers it with a discovery server
+(or an etcd key on a lease), renews while it runs, registers again when the
+server forgot it and cancels when the command exits.")
 
 set(CPACK_DEBIAN_REGISTRY-DEV_PACKAGE_NAME ${regscope_pkg_registry-dev})
 set(CPACK_DEBIAN_REGISTRY-DEV_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_REGISTRY-DEV_DESCRIPTION "regscope's embeddable registry library (development files)
- The headers, static library, CMake package (RegscopeRegistry,
- Regscope::Registry) and pkg-config file of the in-process registry that
- regscope can attach to.")
+The headers, static library, CMake package (RegscopeRegistry,
+Regscope::Registry) and pkg-config file of the in-process registry that
+regscope can attach to.")
 
 include(CPack)
