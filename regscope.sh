@@ -64,9 +64,10 @@ tsan() {
 
 # The whole ctest suite again under AddressSanitizer + UBSan (-O1 keeps it within CI time).
 # LeakSanitizer suppresses only third-party libraries (tests/sanitizers/lsan.supp says why).
+# -Werror stays with the main build: GCC 12's -fsanitize=address at -O1 brings known false
+# -Wmaybe-uninitialized / -Wstringop-overflow warnings in code the main build checks.
 asan() {
     local dir="${BUILD_DIR}-asan" werror=OFF
-    [ -n "${CI:-}" ] && werror=ON
     log "AddressSanitizer + UBSan build in $dir"
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGSCOPE_ASAN=ON \
         -DREGSCOPE_WERROR="$werror" -DREGSCOPE_BENCHMARKS=OFF \
