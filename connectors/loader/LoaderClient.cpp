@@ -54,6 +54,11 @@ QString regscopeLoaderPath() {
         const QString beside = QCoreApplication::applicationDirPath() + u"/regscope-loader"_s;
         if (QFileInfo(beside).isExecutable())
             return beside;
+        // Installed: <prefix>/bin/regscope finds <prefix>/libexec/regscope/regscope-loader.
+        const QString libexec = QCoreApplication::applicationDirPath() +
+                                u"/../libexec/regscope/regscope-loader"_s;
+        if (QFileInfo(libexec).isExecutable())
+            return QFileInfo(libexec).canonicalFilePath();
     }
     return QStringLiteral(REGSCOPE_LOADER_BUILD_PATH);
 }
@@ -243,34 +248,31 @@ void LoaderClient::flushWrites() {
 }
 
 bool LoaderClient::parseHandshake(const QByteArray& line) {
+    // pid 0: the handshake names the relay's child (the real loader), not the pid we spawned.
+    const auto check = loader::checkHandshake(
+        std::string_view(line.constData(), size_t(line.size())), REGSCOPE_VERSION_STRING, 0);
     const QList<QByteArray> fields = line.split('|');
-    if (fields.size() != 5) {
+    if (check == loader::HandshakeCheck::Ok) {
+        // The relay's child: alive while the relay waits for it, so the pid names it.
+        const qint64 loaderPid = fields.value(3).toLongLong();
+        if (loaderPid != m_pid && m_childPidfd < 0)
+            m_childPidfd = pidfdOpen(static_cast<pid_t>(loaderPid));
+        return true;
+    }
+    if (check == loader::HandshakeCheck::Version) {
+        m_verdict.detail = u"loader speaks protocol %1 (app %2); regscope needs %3 (app %4)"_s.arg(
+            QString::fromUtf8(fields.value(0)), QString::fromUtf8(fields.value(1)),
+            QString::number(loader::kCoreProtocolVersion), QStringLiteral(REGSCOPE_VERSION_STRING));
+        killNow(u"handshake_version"_s);
+    } else if (fields.size() != 5) {
         m_verdict.detail = u"not a regscope-loader handshake: \"%1\""_s.arg(
             QString::fromUtf8(line.left(80)).toHtmlEscaped());
         killNow(u"handshake_garbage"_s);
-        return false;
-    }
-    bool ok = false;
-    const int core = fields[0].toInt(&ok);
-    if (!ok || core != loader::kCoreProtocolVersion ||
-        fields[1] != QByteArrayLiteral(REGSCOPE_VERSION_STRING)) {
-        m_verdict.detail = u"loader speaks protocol %1 (app %2); regscope needs %3 (app %4)"_s.arg(
-            QString::fromUtf8(fields[0]), QString::fromUtf8(fields[1]),
-            QString::number(loader::kCoreProtocolVersion), QStringLiteral(REGSCOPE_VERSION_STRING));
-        killNow(u"handshake_version"_s);
-        return false;
-    }
-    const qint64 loaderPid = fields[3].toLongLong();
-    if (fields[2] != QByteArray(loader::kNetwork.data()) || loaderPid <= 0 ||
-        fields[4] != QByteArray(loader::kProtocol.data())) {
+    } else {
         m_verdict.detail = u"unexpected handshake fields: \"%1\""_s.arg(QString::fromUtf8(line));
         killNow(u"handshake_garbage"_s);
-        return false;
     }
-    // The relay's child: alive while the relay waits for it, so the pid names it.
-    if (loaderPid != m_pid && m_childPidfd < 0)
-        m_childPidfd = pidfdOpen(static_cast<pid_t>(loaderPid));
-    return true;
+    return false;
 }
 
 void LoaderClient::onStdout() {

@@ -25,6 +25,7 @@
 
 #include "models/LoaderCodes.h"
 
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -42,5 +43,42 @@ inline constexpr std::size_t kMaxInvokeOutputBytes = 8u << 20;
 inline constexpr std::string_view kFatalMarker = "REGSCOPE-FATAL";
 inline constexpr std::string_view kExitMarker = "REGSCOPE-EXIT";
 inline constexpr std::string_view kRusageMarker = "REGSCOPE-RUSAGE";
+
+enum class HandshakeCheck : std::uint8_t { Ok, Garbage, Version };
+
+// Checks a handshake line (without its '\n') against this app's version and the loader's pid:
+// exactly five '|'-separated fields, canonical decimal numbers (no sign, spaces or leading 0).
+inline HandshakeCheck checkHandshake(std::string_view line, std::string_view appVersion,
+                                     long long pid) {
+    std::string_view fields[5];
+    std::size_t count = 0;
+    for (;;) {
+        const auto bar = line.find('|');
+        if (count == 5)
+            return HandshakeCheck::Garbage;
+        fields[count++] = line.substr(0, bar);
+        if (bar == std::string_view::npos)
+            break;
+        line.remove_prefix(bar + 1);
+    }
+    if (count != 5)
+        return HandshakeCheck::Garbage;
+    const auto number = [](std::string_view text, long long& out) {
+        const auto* end = text.data() + text.size();
+        const auto [ptr, ec] = std::from_chars(text.data(), end, out);
+        const bool canonical =
+            !text.empty() && text.front() != '-' && (text.size() == 1 || text.front() != '0');
+        return canonical && ec == std::errc{} && ptr == end;
+    };
+    long long core = 0;
+    if (!number(fields[0], core) || core != kCoreProtocolVersion || fields[1] != appVersion)
+        return HandshakeCheck::Version;
+    long long peer = 0;
+    // pid 0: any positive pid (a relay spawned the loader, which names itself).
+    if (fields[2] != kNetwork || !number(fields[3], peer) || peer <= 0 ||
+        (pid != 0 && peer != pid) || fields[4] != kProtocol)
+        return HandshakeCheck::Garbage;
+    return HandshakeCheck::Ok;
+}
 
 } // namespace regscope::loader

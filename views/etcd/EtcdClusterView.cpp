@@ -80,8 +80,11 @@ EtcdClusterView::EtcdClusterView(EtcdClusterModel* members, EtcdMetricSeries* se
 void EtcdClusterView::redraw() {
     const QString metric = m_choose->currentData().toString();
     m_chart->removeAllSeries();
-    for (QAbstractAxis* axis : m_chart->axes())
+    // removeAxis() hands the axis back to us (removeAllSeries() deletes the series itself).
+    for (QAbstractAxis* axis : m_chart->axes()) {
         m_chart->removeAxis(axis);
+        delete axis;
+    }
     m_chart->setTitle(m_choose->currentText());
     auto* x = new QDateTimeAxis;
     x->setFormat(u"HH:mm:ss"_s);
