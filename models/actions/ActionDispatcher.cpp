@@ -139,7 +139,7 @@ void ActionDispatcher::record(ActionId id, const ActionRequest& request,
         return; // reads (history, lease lists) change nothing: not actions to record
     if (m_log)
         m_log->append(id, request, result);
-    QString text = toString(result.code) + u": "_s + request.summary();
+    QString text = codeText(result.code) + u": "_s + request.summary();
     if (!result.message.isEmpty())
         text += u" — "_s + result.message;
     emitTimeline(request, text);

@@ -238,7 +238,7 @@ QStringList ActionRequest::details() const {
 
 QJsonObject ActionResult::toJson() const {
     QJsonObject o;
-    o.insert(u"code"_s, toString(code));
+    o.insert(u"code"_s, codeText(code));
     if (!message.isEmpty())
         o.insert(u"message"_s, message);
     if (revision)
@@ -265,7 +265,7 @@ ActionResult ActionResult::failure(Code code, QString message) {
     return r;
 }
 
-QString toString(ActionResult::Code code) {
+QString codeText(ActionResult::Code code) {
     switch (code) {
     case ActionResult::Code::Ok:
         return u"ok"_s;

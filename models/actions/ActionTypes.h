@@ -110,7 +110,8 @@ struct ActionResult {
     static ActionResult failure(Code code, QString message);
 };
 
-QString toString(ActionResult::Code code);
+// "ok", "read-only", "conflict"... (the log's and the Timeline's word for it)
+QString codeText(ActionResult::Code code);
 
 using ActionId = quint64;
 
