@@ -89,6 +89,11 @@ bool isWrite(ActionKind kind) {
     return entry(kind).write;
 }
 
+bool isDiscovery(ActionKind kind) {
+    return kind == ActionKind::DiscoveryCancel || kind == ActionKind::DiscoverySet ||
+           kind == ActionKind::DiscoveryRegister;
+}
+
 bool isDestructive(ActionKind kind) {
     return entry(kind).destructive;
 }
@@ -109,7 +114,7 @@ QJsonObject ActionRequest::toJson() const {
     QJsonObject o;
     o.insert(u"kind"_s, toString(kind));
     o.insert(u"source"_s, source);
-    if (kind <= ActionKind::EtcdKeyHistory) {
+    if (!isDiscovery(kind)) {
         if (!key.isEmpty())
             putBytes(o, kind == ActionKind::EtcdDeletePrefix ? u"prefix"_s : u"key"_s, key);
         if (kind == ActionKind::EtcdPut) {
@@ -217,7 +222,7 @@ QStringList ActionRequest::details() const {
         out << summary();
         break;
     }
-    if (kind >= ActionKind::DiscoveryCancel) {
+    if (isDiscovery(kind)) {
         for (const auto& i : instances)
             out << u"Instance: "_s + instanceText(i);
         if (status)

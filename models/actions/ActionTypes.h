@@ -38,6 +38,8 @@ QString toString(ActionKind kind);
 std::optional<ActionKind> actionKindFromString(const QString& text);
 // Changes the source's state: needs the source's write toggle on.
 bool isWrite(ActionKind kind);
+// A discovery action (else an etcd one).
+bool isDiscovery(ActionKind kind);
 // Takes something away (keys, a lease, instances): needs the count typed when it is > 1.
 bool isDestructive(ActionKind kind);
 

@@ -181,34 +181,32 @@ void EtcdKeyTreeModel::insertKeys(const std::vector<KeyRecord>& upserts,
             changed.push_back(a);
         }
     }
-    for (auto& [parentNode, holder] : detached) {
-        Node* p = parentNode;
-        // Final rows of the new children among the old ones.
-        std::vector<int> rows;
-        {
-            size_t oi = 0, ni = 0;
-            int pos = 0;
-            while (ni < holder->children.size()) {
-                if (oi < p->children.size() && p->children[oi]->name < holder->children[ni]->name) {
-                    ++oi;
-                } else {
-                    rows.push_back(pos);
-                    ++ni;
-                }
-                ++pos;
-            }
+    for (auto& [parentNode, holder] : detached)
+        attach(parentNode, *holder);
+}
+
+void EtcdKeyTreeModel::attach(Node* p, Node& holder) {
+    // Final rows of the new children among the old ones.
+    std::vector<int> rows;
+    size_t oi = 0, ni = 0;
+    for (int pos = 0; ni < holder.children.size(); ++pos) {
+        if (oi < p->children.size() && p->children[oi]->name < holder.children[ni]->name) {
+            ++oi;
+        } else {
+            rows.push_back(pos);
+            ++ni;
         }
-        const QModelIndex parentIndex = p == m_root.get() ? QModelIndex() : indexOfNode(p);
-        size_t next = 0;
-        for (const auto& [first, last] : runsOf(rows)) {
-            beginInsertRows(parentIndex, first, last);
-            for (int r = first; r <= last; ++r) {
-                auto node = std::move(holder->children[next++]);
-                node->parent = p;
-                p->children.insert(p->children.begin() + r, std::move(node));
-            }
-            endInsertRows();
+    }
+    const QModelIndex parentIndex = p == m_root.get() ? QModelIndex() : indexOfNode(p);
+    size_t next = 0;
+    for (const auto& [first, last] : runsOf(rows)) {
+        beginInsertRows(parentIndex, first, last);
+        for (int r = first; r <= last; ++r) {
+            auto node = std::move(holder.children[next++]);
+            node->parent = p;
+            p->children.insert(p->children.begin() + r, std::move(node));
         }
+        endInsertRows();
     }
 }
 

@@ -56,6 +56,7 @@ private:
     Node* nodeOf(const QModelIndex& index) const;
     QModelIndex indexOfNode(const Node* node, int column = 0) const;
     void insertKeys(const std::vector<KeyRecord>& upserts, std::vector<Node*>& changed);
+    void attach(Node* parent, Node& holder); // moves holder's children under parent, by runs
     void removeKeys(const QStringList& ids, std::vector<Node*>& changed);
     void emitChanged(std::vector<Node*> nodes);
     void onStoreChanged(RecordKind kind, const QStringList& upserted, const QStringList& removed);

@@ -49,8 +49,8 @@ class TestActionsPolicy : public QObject {
     };
     std::unique_ptr<Rig> rig() {
         auto r = std::make_unique<Rig>(m_dir.filePath(u"actions.jsonl"_s));
-        r->actions.setExecutor(m_etcdSource, std::make_shared<EtcdActions>(testOptions(
-                                                 m_etcd->endpoints(), QByteArray())));
+        r->actions.setExecutor(m_etcdSource, std::make_shared<EtcdActions>(
+                                                 testOptions(m_etcd->endpoints(), QByteArray())));
         r->actions.setExecutor(m_discoverySource,
                                std::make_shared<DiscoveryActions>(m_discovery.url()));
         return r;
@@ -99,9 +99,12 @@ private Q_SLOTS:
         m_lease = lease.toLongLong(nullptr, 16);
         QVERIFY(m_etcd->etcdctl({u"put"_s, u"/ro/a"_s, u"original"_s, u"--lease="_s + lease}));
         QUrlQuery f;
-        for (const auto& [k, v] : {std::pair{u"zone"_s, u"z1"_s}, {u"env"_s, u"prod"_s},
-                                   {u"appid"_s, u"ro"_s}, {u"hostname"_s, u"h1"_s},
-                                   {u"status"_s, u"1"_s}, {u"addrs"_s, u"http://127.0.0.1:2"_s}})
+        for (const auto& [k, v] : {std::pair{u"zone"_s, u"z1"_s},
+                                   {u"env"_s, u"prod"_s},
+                                   {u"appid"_s, u"ro"_s},
+                                   {u"hostname"_s, u"h1"_s},
+                                   {u"status"_s, u"1"_s},
+                                   {u"addrs"_s, u"http://127.0.0.1:2"_s}})
             f.addQueryItem(k, v);
         QCOMPARE(httpPost(m_nam, m_discovery.url(u"/discovery/register"_s), f).code, 0);
     }
