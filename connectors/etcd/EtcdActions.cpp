@@ -62,9 +62,10 @@ EtcdResult<std::unique_ptr<EtcdClient>> connectClient(const EtcdOptions& options
     return std::unexpected(last);
 }
 
-ActionResult put(EtcdClient& c, const ActionRequest& r) {
+// One key, put or deleted only if it is still at the mod_revision the user saw.
+ActionResult guardedKeyWrite(EtcdClient& c, const ActionRequest& r, EtcdGuardedWrite::Op op) {
     EtcdGuardedWrite w;
-    w.op = EtcdGuardedWrite::Op::Put;
+    w.op = op;
     w.key = r.key;
     w.value = r.value;
     w.lease = r.lease;
@@ -72,56 +73,29 @@ ActionResult put(EtcdClient& c, const ActionRequest& r) {
     auto out = c.guardedWrite(w);
     if (!out)
         return fromError(out.error());
+    const bool isPut = op == EtcdGuardedWrite::Op::Put;
     ActionResult res;
     res.revision = out->revision;
     if (out->succeeded) {
-        res.count = 1;
-        res.message = u"written at revision "_s + QString::number(out->revision);
+        res.count = isPut ? 1 : out->deleted;
+        res.message = (isPut ? u"written at revision "_s : u"deleted at revision "_s) +
+                      QString::number(out->revision);
         return res;
     }
     res.code = Code::Conflict;
     res.currentExists = !out->found.empty();
     if (res.currentExists)
         res.current = out->found.front();
-    if (r.expectedModRevision == 0)
-        res.message = u"refused: "_s + keyText(r.key) + u" exists already (mod_revision "_s +
+    const QString key = u"refused: "_s + keyText(r.key);
+    if (r.expectedModRevision == 0 && res.currentExists)
+        res.message = key + u" exists already (mod_revision "_s +
                       QString::number(res.current.modRevision) + u')';
     else if (!res.currentExists)
-        res.message = u"refused: "_s + keyText(r.key) + u" was deleted after you saw it"_s;
+        res.message = key + (isPut ? u" was deleted after you saw it"_s : u" is already gone"_s);
     else
-        res.message = u"refused: "_s + keyText(r.key) +
-                      u" changed after you saw it (mod_revision "_s +
+        res.message = key + u" changed after you saw it (mod_revision "_s +
                       QString::number(res.current.modRevision) + u", you saw "_s +
                       QString::number(r.expectedModRevision) + u')';
-    return res;
-}
-
-ActionResult deleteKey(EtcdClient& c, const ActionRequest& r) {
-    EtcdGuardedWrite w;
-    w.op = EtcdGuardedWrite::Op::Delete;
-    w.key = r.key;
-    w.modRevision = r.expectedModRevision;
-    auto out = c.guardedWrite(w);
-    if (!out)
-        return fromError(out.error());
-    ActionResult res;
-    res.revision = out->revision;
-    if (out->succeeded) {
-        res.count = out->deleted;
-        res.message = u"deleted at revision "_s + QString::number(out->revision);
-        return res;
-    }
-    res.code = Code::Conflict;
-    res.currentExists = !out->found.empty();
-    if (res.currentExists) {
-        res.current = out->found.front();
-        res.message = u"refused: "_s + keyText(r.key) +
-                      u" changed after you saw it (mod_revision "_s +
-                      QString::number(res.current.modRevision) + u", you saw "_s +
-                      QString::number(r.expectedModRevision) + u')';
-    } else {
-        res.message = u"refused: "_s + keyText(r.key) + u" is already gone"_s;
-    }
     return res;
 }
 
@@ -348,9 +322,9 @@ ActionResult EtcdActions::run(const ActionRequest& r, std::shared_ptr<EtcdCallGr
     EtcdClient& c = **client;
     switch (r.kind) {
     case ActionKind::EtcdPut:
-        return put(c, r);
+        return guardedKeyWrite(c, r, EtcdGuardedWrite::Op::Put);
     case ActionKind::EtcdDelete:
-        return deleteKey(c, r);
+        return guardedKeyWrite(c, r, EtcdGuardedWrite::Op::Delete);
     case ActionKind::EtcdDeletePrefix:
         return deletePrefix(c, r, m_limits.maxReadBack);
     case ActionKind::EtcdLeaseRevoke:

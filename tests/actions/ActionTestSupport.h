@@ -36,6 +36,14 @@ inline std::optional<ActionResult> runAction(ActionControl& control, const Actio
     return std::nullopt;
 }
 
+// The same, for test bodies that cannot go on without the answer.
+inline ActionResult act(ActionControl& control, const ActionRequest& request) {
+    auto result = runAction(control, request);
+    if (!result)
+        qFatal("action %s did not finish in time", qPrintable(request.summary()));
+    return *result;
+}
+
 inline QList<QJsonObject> readLog(const QString& path) {
     QList<QJsonObject> lines;
     QFile f(path);

@@ -57,12 +57,7 @@ class TestActionsDiscovery : public QObject {
         r.instances = std::move(instances);
         return r;
     }
-    ActionResult act(const ActionRequest& r) {
-        auto result = runAction(*m_actions, r);
-        if (!result)
-            qFatal("action %s did not finish in time", qPrintable(r.summary()));
-        return *result;
-    }
+    ActionResult act(const ActionRequest& r) { return test::act(*m_actions, r); }
 
 private Q_SLOTS:
     void initTestCase() {

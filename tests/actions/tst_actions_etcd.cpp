@@ -45,12 +45,7 @@ class TestActionsEtcd : public QObject {
         r.key = key;
         return r;
     }
-    ActionResult act(const ActionRequest& r) {
-        auto result = runAction(*m_actions, r);
-        if (!result)
-            qFatal("action %s did not finish in time", qPrintable(r.summary()));
-        return *result;
-    }
+    ActionResult act(const ActionRequest& r) { return test::act(*m_actions, r); }
     QString grantLease(int ttl) {
         auto granted = m_etcd->etcdctl({u"lease"_s, u"grant"_s, QString::number(ttl)});
         return granted ? QString::fromUtf8(granted->split(' ').value(1)) : QString();
