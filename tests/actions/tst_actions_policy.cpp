@@ -12,6 +12,7 @@
 #include "connectors/etcd/EtcdActions.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -180,6 +181,35 @@ private Q_SLOTS:
         ActionRequest r = validRequest(ActionKind::EtcdPut);
         r.source = u"etcd://nowhere"_s;
         QCOMPARE(runAction(d, r)->code, ActionResult::Code::Unsupported);
+    }
+
+    // The log is bounded (one old generation kept) and says when it cannot write.
+    void actionLogRotatesAndReportsFailures() {
+        const QString path = m_dir.filePath(u"small.jsonl"_s);
+        ActionLog small(ActionLog::Options{path, 600});
+        ActionRequest r = validRequest(ActionKind::EtcdPut);
+        const ActionResult refused = ActionResult::failure(ActionResult::Code::ReadOnly, u"no"_s);
+        for (int i = 0; i < 10; ++i)
+            small.append(ActionId(i + 1), r, refused);
+        QVERIFY(small.waitForWritten());
+        QVERIFY(small.lastError().isEmpty());
+        QVERIFY(QFileInfo(path).size() <= 600);
+        QVERIFY(QFileInfo::exists(path + u".1"_s));
+        const auto current = readLog(path);
+        QVERIFY(!current.isEmpty() && !readLog(path + u".1"_s).isEmpty());
+        QCOMPARE(current.last().value(u"id"_s).toInt(),
+                 10); // the newest line is in the current file
+        QVERIFY(QFileInfo(path + u".1"_s).size() <= 600);
+
+        // A path under a regular file cannot be written: the error says so, nothing crashes.
+        QFile blocker(m_dir.filePath(u"blocker"_s));
+        QVERIFY(blocker.open(QIODevice::WriteOnly));
+        blocker.close();
+        ActionLog broken(ActionLog::Options{blocker.fileName() + u"/actions.jsonl"_s});
+        broken.append(1, r, refused);
+        QVERIFY(broken.waitForWritten());
+        QVERIFY2(broken.lastError().contains(u"cannot open the action log"_s),
+                 qPrintable(broken.lastError()));
     }
 
     // Last: --read-only is for the whole process and cannot be undone.
