@@ -102,6 +102,8 @@ qint64 ActionRequest::itemCount() const {
     switch (kind) {
     case ActionKind::EtcdDeletePrefix:
         return expectedCount;
+    case ActionKind::EtcdLeaseRevoke: // the keys that go with it
+        return std::max<qint64>(1, expectedCount);
     case ActionKind::DiscoveryCancel:
     case ActionKind::DiscoverySet:
         return instances.size();
@@ -216,7 +218,8 @@ QStringList ActionRequest::details() const {
         break;
     case ActionKind::EtcdLeaseRevoke:
         out << u"Revoke lease "_s + leaseText(lease) +
-                   u": etcd deletes every key attached to it."_s;
+                   u": etcd deletes every key attached to it ("_s + QString::number(expectedCount) +
+                   u" now)."_s;
         break;
     default:
         out << summary();

@@ -60,7 +60,7 @@ struct ActionRequest {
     QByteArray value;
     qint64 expectedModRevision = 0; // Put/Delete: the mod_revision the user saw (0: absent)
     qint64 seenRevision = 0;        // DeletePrefix: no key under the prefix changed after it
-    qint64 expectedCount = 0;       // DeletePrefix/Cancel: what the confirmation showed
+    qint64 expectedCount = 0;       // DeletePrefix, LeaseRevoke: keys the confirmation showed
     qint64 lease = 0;               // Put: the lease to attach; Lease*: the lease
     int historyLimit = 1000;        // KeyHistory: at most this many revisions
 

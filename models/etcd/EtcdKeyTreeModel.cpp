@@ -390,4 +390,10 @@ std::vector<KeyRecord> EtcdKeyTreeModel::keysUnder(const QModelIndex& index) con
     return out;
 }
 
+qint64 EtcdKeyTreeModel::keysWithLease(qint64 lease) const {
+    const auto all = keysUnder(QModelIndex());
+    return std::count_if(all.begin(), all.end(),
+                         [lease](const KeyRecord& kv) { return kv.lease == lease; });
+}
+
 } // namespace regscope

@@ -50,6 +50,8 @@ public:
     qint64 seenRevision(const QModelIndex& index) const;
     // Every key at or under it (a prefix delete's list).
     std::vector<KeyRecord> keysUnder(const QModelIndex& index) const;
+    // How many keys shown are bound to the lease (what revoking it takes away).
+    qint64 keysWithLease(qint64 lease) const;
 
 private:
     struct Node;

@@ -18,6 +18,7 @@
 #include "views/actions/InstanceActions.h"
 #include "views/actions/KeyEditDialog.h"
 #include "views/actions/KeyHistoryDialog.h"
+#include "views/actions/LeasesDialog.h"
 #include "views/actions/WriteToggle.h"
 #include "views/etcd/EtcdKeyTreeView.h"
 
@@ -252,6 +253,46 @@ private Q_SLOTS:
         QVERIFY2(diff.contains(u"- line two"_s) && diff.contains(u"+ line 2"_s) &&
                      diff.contains(u"+ line three"_s) && diff.contains(u"  line one"_s),
                  qPrintable(diff));
+        dialog->close();
+    }
+
+    void leasesDialogRevokesWithTypedCount() {
+        auto granted = m_etcd->etcdctl({u"lease"_s, u"grant"_s, u"300"_s});
+        QVERIFY(granted);
+        const QString lease = QString::fromUtf8(granted->split(' ').value(1));
+        for (const auto& k : {u"/leased/a"_s, u"/leased/b"_s})
+            QVERIFY(m_etcd->etcdctl({u"put"_s, k, u"v"_s, u"--lease="_s + lease}));
+        QPointer<LeasesDialog> dialog;
+        const auto c = connect(m_keys, &EtcdKeyActions::leasesShown, this,
+                               [&](LeasesDialog* d) { dialog = d; });
+        m_keys->showLeases();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog, 5000);
+        disconnect(c);
+        const auto rows = dialog->table()->findItems(lease, Qt::MatchExactly);
+        QCOMPARE(rows.size(), 1);
+        const int row = rows.first()->row();
+        QCOMPARE(dialog->table()->item(row, 3)->text(), u"2"_s);
+        QVERIFY(dialog->table()->item(row, 4)->text().contains(u"/leased/a"_s));
+        dialog->table()->selectRow(row);
+        QVERIFY(dialog->revokeButton()->isEnabled());
+
+        QSignalSpy done(m_runner, &ActionRunner::finished);
+        QTest::mouseClick(dialog->keepAliveButton(), Qt::LeftButton);
+        auto* confirm = waitForDialog<ActionConfirmDialog>();
+        QVERIFY(!confirm->needsTypedCount());
+        QTest::mouseClick(confirm->confirmButton(), Qt::LeftButton);
+        QVERIFY(done.wait(5000));
+        QCOMPARE(done.first().at(2).value<ActionResult>().code, ActionResult::Code::Ok);
+        QTRY_VERIFY(!m_window->findChild<ActionConfirmDialog*>());
+
+        QTest::mouseClick(dialog->revokeButton(), Qt::LeftButton);
+        confirm = waitForDialog<ActionConfirmDialog>();
+        QVERIFY(confirm->needsTypedCount());
+        QVERIFY(!confirm->confirmButton()->isEnabled());
+        QTest::keyClicks(confirm->countEdit(), u"2"_s);
+        QTest::mouseClick(confirm->confirmButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(etcdctlState(*m_etcd, "/leased/")->size(), size_t(0), 5000);
+        QVERIFY(!m_runner->lastNotice() || !m_runner->lastNotice()->isVisible());
         dialog->close();
     }
 

@@ -5,6 +5,7 @@
 #include "views/actions/ActionRunner.h"
 #include "views/actions/KeyEditDialog.h"
 #include "views/actions/KeyHistoryDialog.h"
+#include "views/actions/LeasesDialog.h"
 
 #include <QWidget>
 
@@ -67,11 +68,12 @@ ActionConfirmDialog* EtcdKeyActions::removePrefix(const QByteArray& prefix, qint
     return m_runner->confirmAndSubmit(r);
 }
 
-ActionConfirmDialog* EtcdKeyActions::revokeLease(qint64 lease) {
+ActionConfirmDialog* EtcdKeyActions::revokeLease(qint64 lease, qint64 keyCount) {
     ActionRequest r;
     r.kind = ActionKind::EtcdLeaseRevoke;
     r.source = m_source;
     r.lease = lease;
+    r.expectedCount = keyCount;
     return m_runner->confirmAndSubmit(r);
 }
 
@@ -83,26 +85,43 @@ ActionConfirmDialog* EtcdKeyActions::keepLeaseAlive(qint64 lease) {
     return m_runner->confirmAndSubmit(r);
 }
 
+void EtcdKeyActions::read(const ActionRequest& request,
+                          std::function<void(const ActionResult&)> show) {
+    const ActionId id = m_runner->submit(request);
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_runner, &ActionRunner::finished, this,
+                          [id, connection, show = std::move(show)](
+                              ActionId done, const ActionRequest&, const ActionResult& result) {
+                              if (done != id)
+                                  return;
+                              disconnect(*connection);
+                              if (result.ok())
+                                  show(result);
+                          });
+}
+
 void EtcdKeyActions::showHistory(const QByteArray& key) {
     ActionRequest r;
     r.kind = ActionKind::EtcdKeyHistory;
     r.source = m_source;
     r.key = key;
-    const ActionId id = m_runner->submit(r);
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_runner, &ActionRunner::finished, this,
-                          [this, id, key, connection](ActionId done, const ActionRequest&,
-                                                      const ActionResult& result) {
-                              if (done != id)
-                                  return;
-                              disconnect(*connection);
-                              if (!result.ok())
-                                  return; // the runner shows the failure
-                              auto* dialog = new KeyHistoryDialog(
-                                  key, result, qobject_cast<QWidget*>(m_runner->parent()));
-                              dialog->open();
-                              Q_EMIT historyShown(dialog);
-                          });
+    read(r, [this, key](const ActionResult& result) {
+        auto* dialog =
+            new KeyHistoryDialog(key, result, qobject_cast<QWidget*>(m_runner->parent()));
+        dialog->open();
+        Q_EMIT historyShown(dialog);
+    });
+}
+
+void EtcdKeyActions::showLeases() {
+    ActionRequest r;
+    r.kind = ActionKind::EtcdLeaseList;
+    r.source = m_source;
+    read(r, [this](const ActionResult& result) {
+        auto* dialog = new LeasesDialog(this, result, qobject_cast<QWidget*>(m_runner->parent()));
+        dialog->open();
+        Q_EMIT leasesShown(dialog);
+    });
 }
 
 } // namespace regscope

@@ -56,7 +56,10 @@ QMenu* EtcdKeyTreeView::menuFor(const QModelIndex& index) {
         menu->addAction(u"History…"_s, this, [this, key = kv.key] { m_actions->showHistory(key); });
         if (kv.lease)
             menu->addAction(u"Revoke its lease…"_s, this,
-                            [this, lease = kv.lease] { m_actions->revokeLease(lease); })
+                            [this, lease = kv.lease] {
+                                const auto bound = m_model->keysWithLease(lease);
+                                m_actions->revokeLease(lease, bound);
+                            })
                 ->setEnabled(writable);
     }
     if (index.data(EtcdKeyTreeModel::IsFolderRole).toBool()) {
