@@ -86,11 +86,27 @@ test)
 bench)
     deps
     build
-    for b in "$BUILD_DIR"/tests/bench/bench_*; do
-        [ -x "$b" ] || continue
-        log "running $(basename "$b")"
-        "$b" "$@"
+    # Every benchmark (tests/bench/<name>/bench_<name>), then one summary table: each one's
+    # exit status, wall time and the ratio lines it printed (its figures against a baseline
+    # measured in the same run).
+    summary=$(mktemp)
+    for b in "$BUILD_DIR"/tests/bench/*/bench_*; do
+        [ -x "$b" ] && [ -f "$b" ] || continue
+        name=$(basename "$b")
+        log "running $name"
+        out=$(mktemp)
+        start=$(date +%s)
+        rc=0
+        "$b" "$@" 2>&1 | tee "$out" || rc=$?
+        printf '%s\t%s\t%ss\t%s\n' "$name" "$rc" "$(( $(date +%s) - start ))" \
+            "$(grep -iE 'ratio|[0-9.]+x\b|/ours|vs ' "$out" | head -n 3 | tr '\n' ';' | tr -s ' ')" >>"$summary"
+        rm -f "$out"
     done
+    printf '\n%-22s %-4s %-7s %s\n' benchmark rc time "ratios (first lines)"
+    while IFS=$'\t' read -r name rc secs ratios; do
+        printf '%-22s %-4s %-7s %s\n' "$name" "$rc" "$secs" "$ratios"
+    done <"$summary"
+    rm -f "$summary"
     ;;
 format)
     git ls-files '*.cpp' '*.h' | xargs clang-format -i

@@ -1,12 +1,11 @@
 #include "models/DeprecationsModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/LookupRates.h"
 #include "models/MetricNames.h"
 #include "models/ModelRuns.h"
 #include "models/Store.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QDateTime>
 #include <QThread>
 
@@ -97,9 +96,9 @@ QVariant DeprecationsModel::data(const QModelIndex& index, int role) const {
         return data(index, Qt::DisplayRole);
     case Qt::ToolTipRole:
         return r.note.isEmpty() ? QVariant() : QVariant(r.note);
-    case Qt::ForegroundRole:
+    case StateRole:
         if (index.column() == SafeColumn)
-            return QBrush(safe ? QColor(0x2e, 0x9e, 0x44) : QColor(0xc0, 0x7a, 0x10));
+            return int(safe ? ItemState::Healthy : ItemState::Deprecated);
         return {};
     case Qt::TextAlignmentRole:
         if (index.column() == LookupsColumn || index.column() == RecentColumn ||

@@ -1,10 +1,8 @@
 #include "models/EntriesModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/Store.h"
 
-#include <QBrush>
-#include <QColor>
-#include <QFont>
 #include <QHash>
 #include <QSet>
 #include <QThread>
@@ -271,11 +269,8 @@ QVariant EntriesModel::data(const QModelIndex& index, int role) const {
             if (col == VersionColumn && role == Qt::DisplayRole)
                 return u"%1 names"_s.arg(t->names.size());
             return {};
-        case Qt::FontRole: {
-            QFont f;
-            f.setBold(true);
-            return f;
-        }
+        case EmphasisRole:
+            return true;
         case RecordIdRole:
             return QString();
         }
@@ -299,18 +294,11 @@ QVariant EntriesModel::data(const QModelIndex& index, int role) const {
                            QStringList(n->versions.begin(), n->versions.end()).join(u' ') % u' ' %
                            (e ? e->type : QString()));
         }
-        case Qt::FontRole:
-            if (n->alias) {
-                QFont f;
-                f.setItalic(true);
-                return f;
-            }
-            return {};
-        case Qt::ForegroundRole: {
+        case StateRole: {
             const EntryRecord* e = latestFor(n);
-            if (e && (e->deprecated || n->alias))
-                return QBrush(QColor(0xc0, 0x7a, 0x10));
-            return {};
+            if (e && e->deprecated)
+                return int(ItemState::Deprecated);
+            return n->alias ? QVariant(int(ItemState::Info)) : QVariant();
         }
         case Qt::DisplayRole: {
             const EntryRecord* e = latestFor(n);
@@ -354,10 +342,10 @@ QVariant EntriesModel::data(const QModelIndex& index, int role) const {
         const EntryRecord* e = entryFor(n, version);
         return QString(n->name % u' ' % version % u' ' % (e ? e->type : QString()));
     }
-    case Qt::ForegroundRole: {
+    case StateRole: {
         const EntryRecord* e = entryFor(n, version);
         if (e && e->deprecated)
-            return QBrush(QColor(0xc0, 0x7a, 0x10));
+            return int(ItemState::Deprecated);
         return {};
     }
     case Qt::DisplayRole: {

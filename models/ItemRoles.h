@@ -3,9 +3,8 @@
 // RowStateRole (the row's background) with an ItemState; views/Theme maps each state to a
 // colour for the light and the dark theme. Models stay QtCore-only and theme-blind.
 
-#include <QtGlobal>
-
 #include <Qt>
+#include <QtGlobal>
 
 namespace regscope {
 
@@ -23,10 +22,11 @@ enum class ItemState : quint8 {
     Added,      // diffs
     Removed,
     Changed,
-    Muted,      // old or greyed state (a source that exited)
+    Muted, // old or greyed state (a source that exited)
 };
 
 inline constexpr int StateRole = Qt::UserRole + 0x400;    // ItemState (as int) of the text
 inline constexpr int RowStateRole = Qt::UserRole + 0x401; // ItemState (as int) of the row
+inline constexpr int EmphasisRole = Qt::UserRole + 0x402; // bool: show this cell in bold
 
 } // namespace regscope

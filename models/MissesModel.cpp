@@ -1,13 +1,12 @@
 #include "models/MissesModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/LookupRates.h"
 #include "models/MetricNames.h"
 #include "models/ModelRuns.h"
 #include "models/Store.h"
 #include "models/Suggest.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QDateTime>
 #include <QSet>
 #include <QThread>
@@ -68,8 +67,8 @@ QVariant MissesModel::data(const QModelIndex& index, int role) const {
     if (role == Qt::TextAlignmentRole &&
         (index.column() == MissesColumn || index.column() == LastIntervalColumn))
         return int(Qt::AlignRight | Qt::AlignVCenter);
-    if (role == Qt::ForegroundRole && index.column() == SuggestionColumn)
-        return QBrush(QColor(0x2e, 0x7d, 0x32));
+    if (role == StateRole && index.column() == SuggestionColumn)
+        return int(ItemState::Healthy);
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {

@@ -1,5 +1,7 @@
 #include "models/RecordJson.h"
 
+#include "models/ByteText.h"
+
 #include <QJsonArray>
 
 using namespace Qt::StringLiterals;
@@ -49,13 +51,20 @@ QJsonObject toJson(const InstanceRecord& r) {
                        {u"source"_s, r.source}};
 }
 
+// Keys and values are bytes: "key" is the lossless escaped text (\xNN for bytes that are not
+// UTF-8), and when the bytes are not valid UTF-8 "key_b64" / "value_b64" carry them exactly.
 QJsonObject toJson(const KeyRecord& r) {
-    return QJsonObject{{u"key"_s, QString::fromUtf8(r.key)},
-                       {u"value"_s, QString::fromUtf8(r.value)},
-                       {u"create_revision"_s, r.createRevision},
-                       {u"mod_revision"_s, r.modRevision},
-                       {u"version"_s, r.version},
-                       {u"lease"_s, r.lease}};
+    QJsonObject o{{u"key"_s, escapeBytes(r.key)},
+                  {u"value"_s, QString::fromUtf8(r.value)},
+                  {u"create_revision"_s, r.createRevision},
+                  {u"mod_revision"_s, r.modRevision},
+                  {u"version"_s, r.version},
+                  {u"lease"_s, r.lease}};
+    if (!isValidUtf8(r.key))
+        o.insert(u"key_b64"_s, QString::fromLatin1(r.key.toBase64()));
+    if (!isValidUtf8(r.value))
+        o.insert(u"value_b64"_s, QString::fromLatin1(r.value.toBase64()));
+    return o;
 }
 
 QJsonObject toJson(const Record& r) {

@@ -1,5 +1,7 @@
 #include "models/SourceEvent.h"
 
+#include "models/ByteText.h"
+
 using namespace Qt::StringLiterals;
 
 namespace regscope {
@@ -33,7 +35,7 @@ QString recordId(const InstanceRecord& r) {
 }
 
 QString recordId(const KeyRecord& r) {
-    return QString::fromUtf8(r.key);
+    return escapeBytes(r.key); // lossless: two different keys never share an id
 }
 
 QString recordId(const Record& r) {

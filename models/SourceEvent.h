@@ -3,6 +3,7 @@
 // Plain values: cheap to move across threads inside a shared EventBatch.
 
 #include <QByteArray>
+#include <QList>
 #include <QMap>
 #include <QMetaType>
 #include <QString>
@@ -121,11 +122,85 @@ struct TimelineEvent {
     QString text;
 };
 
-using SourceEvent = std::variant<SnapshotEvent, UpsertEvent, RemoveEvent, MetricsSample,
-                                 SourceHealth, TimelineEvent>;
+// A lease (etcd) as LeaseTimeToLive reported it at fetchedAtMs (steady clock, ms).
+struct LeaseInfo {
+    qint64 id = 0;
+    qint64 ttl = 0;        // seconds remaining when fetched; -1: the lease is gone
+    qint64 grantedTtl = 0; // seconds it was granted with
+    QList<QByteArray> keys;
+    qint64 fetchedAtMs = 0; // QDateTime::currentMSecsSinceEpoch() when the reply came
+
+    friend bool operator==(const LeaseInfo&, const LeaseInfo&) = default;
+};
+
+struct ClusterMember {
+    quint64 id = 0;
+    QString name;
+    QStringList clientUrls;
+    QStringList peerUrls;
+    bool isLearner = false;
+    // From Maintenance.Status on that member; reachable == false leaves them at zero.
+    bool reachable = false;
+    QString error; // why it is unreachable / its status errors
+    QString version;
+    qint64 dbSize = 0;
+    qint64 dbSizeInUse = 0;
+    quint64 leader = 0;
+    quint64 raftIndex = 0;
+    quint64 raftAppliedIndex = 0;
+    quint64 raftTerm = 0;
+
+    friend bool operator==(const ClusterMember&, const ClusterMember&) = default;
+};
+
+// One poll of a cluster: its members and their status.
+struct ClusterSample {
+    quint64 clusterId = 0;
+    quint64 leaderId = 0;
+    QString endpointInUse; // host:port the connector watches through
+    std::vector<ClusterMember> members;
+    qint64 timestampMs = 0;
+};
+
+// A source as it was at one revision (time travel): the answer to a SourceControls request,
+// not a store event.
+struct RevisionState {
+    quint64 requestId = 0;
+    qint64 revision = 0;        // the revision asked for (0: latest)
+    qint64 headerRevision = 0;  // the store revision when read
+    qint64 compactFloor = 0;    // oldest readable revision known when read
+    std::vector<KeyRecord> kvs; // sorted by key
+    bool ok = false;
+    QString error;
+};
+
+// A batch of lease TTLs as fetched; ttl -1: the lease is gone.
+struct LeasesEvent {
+    std::vector<LeaseInfo> leases;
+};
+
+// Progress of a long first load (a paged snapshot): done of total (total 0: not known).
+// finished: the load ended (done, failed or canceled); cancellable: SourceControls can stop it.
+struct ProgressEvent {
+    QString what; // "keys", "instances"...
+    qint64 done = 0;
+    qint64 total = 0;
+    bool finished = false;
+    bool cancellable = false;
+
+    friend bool operator==(const ProgressEvent&, const ProgressEvent&) = default;
+};
+
+using SourceEvent =
+    std::variant<SnapshotEvent, UpsertEvent, RemoveEvent, MetricsSample, SourceHealth,
+                 TimelineEvent, LeasesEvent, ClusterSample, ProgressEvent>;
 using EventBatch = std::vector<SourceEvent>;
 using EventBatchPtr = std::shared_ptr<const EventBatch>;
 
 } // namespace regscope
 
 Q_DECLARE_METATYPE(regscope::EventBatchPtr)
+Q_DECLARE_METATYPE(regscope::LeaseInfo)
+Q_DECLARE_METATYPE(regscope::ClusterSample)
+Q_DECLARE_METATYPE(regscope::RevisionState)
+Q_DECLARE_METATYPE(regscope::ProgressEvent)

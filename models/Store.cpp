@@ -16,6 +16,13 @@ namespace regscope {
 namespace {
 constexpr qsizetype kLargeSnapshot = 100000;
 
+qint64 timelineCost(const TimelineEvent& e) {
+    return 96 + 2 * qint64(e.category.size() + e.subject.size() + e.text.size());
+}
+qint64 clusterCost(const ClusterSample& c) {
+    return 128 + qint64(c.members.size()) * 256;
+}
+
 template <class... Fs>
 struct Overloaded : Fs... {
     using Fs::operator()...;
@@ -27,7 +34,14 @@ Store::Store(QObject* parent)
 
 Store::Store(Options options, QObject* parent)
     : QObject(parent)
-    , m_options(options) {
+    , m_options(options)
+    , m_metrics([&options] {
+        // The timeline and cluster samples get their share; the metrics take the rest.
+        MetricHistory::Options o = options.metricHistory;
+        o.budgetBytes = std::min(
+            o.budgetBytes, std::max<qint64>(1 << 20, options.historyBudgetBytes - (8LL << 20)));
+        return o;
+    }()) {
     for (auto& t : m_tables)
         t = std::make_unique<RecordTable>();
     m_flushTimer.setSingleShot(true);
@@ -38,6 +52,10 @@ Store::Store(Options options, QObject* parent)
     qRegisterMetaType<regscope::SourceHealth>();
     qRegisterMetaType<regscope::TimelineEvent>();
     qRegisterMetaType<regscope::EventBatchPtr>();
+    qRegisterMetaType<regscope::LeaseInfo>();
+    qRegisterMetaType<regscope::ClusterSample>();
+    qRegisterMetaType<regscope::ProgressEvent>();
+    qRegisterMetaType<regscope::RevisionState>();
 }
 
 Store::~Store() = default;
@@ -78,12 +96,18 @@ void Store::flush() {
     std::array<bool, kKinds> snapshotted{};
     std::vector<MetricsSample> samples;
     QList<TimelineEvent> timeline;
+    QList<LeaseInfo> leases;
+    std::vector<ClusterSample> clusterSamples;
     bool healthMoved = false;
+    bool progressMoved = false;
     qsizetype largestSnapshot = 0;
     const auto appendTimeline = [&](const TimelineEvent& e) {
         m_timeline.push_back(e);
-        while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents)
+        m_timelineBytes += timelineCost(e);
+        while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents) {
+            m_timelineBytes -= timelineCost(m_timeline.front());
             m_timeline.pop_front();
+        }
         timeline.append(e);
     };
 
@@ -100,9 +124,7 @@ void Store::flush() {
                     [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
                     [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
                     [&](const MetricsSample& e) {
-                        m_metrics.push_back(e);
-                        while (qsizetype(m_metrics.size()) > m_options.maxMetricsSamples)
-                            m_metrics.pop_front();
+                        m_metrics.append(e);
                         samples.push_back(e);
                     },
                     [&](const SourceHealth& e) {
@@ -115,6 +137,28 @@ void Store::flush() {
                         }
                     },
                     [&](const TimelineEvent& e) { appendTimeline(e); },
+                    [&](const LeasesEvent& e) {
+                        for (const LeaseInfo& l : e.leases) {
+                            if (l.ttl < 0)
+                                m_leases.remove(l.id);
+                            else if (m_leases.size() < m_options.maxLeases ||
+                                     m_leases.contains(l.id))
+                                m_leases.insert(l.id, l);
+                            leases.append(l);
+                        }
+                    },
+                    [&](const ClusterSample& e) {
+                        m_cluster.push_back(e);
+                        while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
+                            m_cluster.pop_front();
+                        clusterSamples.push_back(e);
+                    },
+                    [&](const ProgressEvent& e) {
+                        if (e != m_progress) {
+                            m_progress = e;
+                            progressMoved = true;
+                        }
+                    },
                 },
                 event);
         }
@@ -146,6 +190,12 @@ void Store::flush() {
         Q_EMIT timelineAppended(timeline);
     for (const MetricsSample& s : samples)
         Q_EMIT metricsSampled(s);
+    if (!leases.isEmpty())
+        Q_EMIT leasesUpdated(leases);
+    for (const ClusterSample& c : clusterSamples)
+        Q_EMIT clusterSampled(c);
+    if (progressMoved)
+        Q_EMIT progressChanged(m_progress);
 #ifdef __GLIBC__
     // A big snapshot leaves its transient id lists freed between long-lived rows; hand
     // those pages back so RSS reflects what is alive.
@@ -169,8 +219,21 @@ void Store::clear() {
     }
     m_metrics.clear();
     m_timeline.clear();
+    m_timelineBytes = 0;
+    m_cluster.clear();
+    m_leases.clear();
+    m_progress = ProgressEvent{};
     m_health = SourceHealth{};
     Q_EMIT healthChanged(m_health);
+    Q_EMIT progressChanged(m_progress);
+    Q_EMIT cleared();
+}
+
+qint64 Store::historyBytes() const {
+    qint64 cluster = 0;
+    for (const ClusterSample& c : m_cluster)
+        cluster += clusterCost(c);
+    return m_metrics.bytes() + m_timelineBytes + cluster;
 }
 
 const std::vector<const Record*>& Store::changedRecords(RecordKind kind) const {

@@ -1,15 +1,37 @@
 #include "models/TimelineModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/Store.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QDateTime>
 #include <QThread>
 
 using namespace Qt::StringLiterals;
 
 namespace regscope {
+
+namespace {
+// What a timeline line means: losses and failures read as such (an eviction is not green).
+ItemState stateOf(const TimelineEvent& e) {
+    const QString& c = e.category;
+    if (c == u"health") {
+        if (e.subject == u"live")
+            return ItemState::Healthy;
+        return e.subject == u"degraded" || e.subject == u"connecting" ? ItemState::Warning
+                                                                      : ItemState::Down;
+    }
+    if (c == u"rejected" || c.contains(u"evict") || c == u"crash" || c == u"alert" ||
+        c.contains(u"expire") || c == u"stale")
+        return ItemState::Down;
+    if (c == u"deregister" || c.contains(u"cancel") || c == u"protection" || c == u"restart")
+        return ItemState::Warning;
+    if (c == u"reload" || c == u"resync" || c == u"action")
+        return ItemState::Info;
+    if (c == u"register" || c.contains(u"register") || c == u"plugin")
+        return ItemState::Healthy;
+    return ItemState::Normal;
+}
+} // namespace
 
 TimelineModel::TimelineModel(Store* store, qsizetype maxRows, QObject* parent)
     : QAbstractTableModel(parent)
@@ -39,18 +61,8 @@ QVariant TimelineModel::data(const QModelIndex& index, int role) const {
     const TimelineEvent& e = m_rows[size_t(index.row())];
     if (role == CategoryRole)
         return e.category;
-    if (role == Qt::ForegroundRole && index.column() == CategoryColumn) {
-        if (e.category == u"health")
-            return QBrush(e.subject == u"live" ? QColor(0x2e, 0x9e, 0x44)
-                                               : QColor(0xd0, 0x30, 0x30));
-        if (e.category == u"rejected")
-            return QBrush(QColor(0xd0, 0x30, 0x30));
-        if (e.category == u"deregister")
-            return QBrush(QColor(0xc0, 0x7a, 0x10));
-        if (e.category == u"reload" || e.category == u"resync")
-            return QBrush(QColor(0x2f, 0x65, 0xca));
-        return QBrush(QColor(0x2e, 0x9e, 0x44));
-    }
+    if (role == StateRole && index.column() == CategoryColumn)
+        return int(stateOf(e));
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {

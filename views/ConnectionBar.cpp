@@ -86,6 +86,13 @@ void ConnectionBar::setHealth(const SourceHealth& health) {
     m_reason->setText(health.reason);
 }
 
+void ConnectionBar::showRefused(const QString& url, const QString& why,
+                                const QString& stillAttached) {
+    m_reason->setText(stillAttached.isEmpty() ? u"refused '%1': %2"_s.arg(url, why)
+                                              : u"refused '%1': %2 — still attached to %3"_s.arg(
+                                                    url, why, stillAttached));
+}
+
 QString ConnectionBar::stateText() const {
     return m_state->property("plainState").toString();
 }

@@ -20,6 +20,8 @@ public:
     void setUrl(const QString& url);
     QString url() const;
     void setHealth(const SourceHealth& health);
+    // A URL that names no source: the attached source stays as it was, and the bar says so.
+    void showRefused(const QString& url, const QString& why, const QString& stillAttached);
     QString stateText() const;
     QString reasonText() const;
     QStringList savedConnections() const;

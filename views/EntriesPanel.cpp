@@ -4,6 +4,7 @@
 #include "models/EntriesModel.h"
 #include "models/RecordJson.h"
 #include "models/Store.h"
+#include "views/Theme.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -44,6 +45,7 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
 
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
+    useStateColours(m_view);
     m_view->setUniformRowHeights(true);
     m_view->setAlternatingRowColors(true);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);

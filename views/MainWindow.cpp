@@ -3,6 +3,7 @@
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
 #include "views/ConnectionDialog.h"
+#include "views/Theme.h"
 
 #include <QAction>
 #include <QApplication>
@@ -24,34 +25,6 @@
 using namespace Qt::StringLiterals;
 
 namespace regscope {
-
-namespace {
-
-QPalette darkPalette() {
-    QPalette p;
-    const QColor window(0x2b, 0x2d, 0x31);
-    const QColor base(0x1e, 0x1f, 0x22);
-    const QColor text(0xdf, 0xe1, 0xe5);
-    p.setColor(QPalette::Window, window);
-    p.setColor(QPalette::WindowText, text);
-    p.setColor(QPalette::Base, base);
-    p.setColor(QPalette::AlternateBase, window);
-    p.setColor(QPalette::ToolTipBase, base);
-    p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::Text, text);
-    p.setColor(QPalette::Button, window);
-    p.setColor(QPalette::ButtonText, text);
-    p.setColor(QPalette::BrightText, Qt::red);
-    p.setColor(QPalette::Link, QColor(0x58, 0xa6, 0xff));
-    p.setColor(QPalette::Highlight, QColor(0x2f, 0x65, 0xca));
-    p.setColor(QPalette::HighlightedText, Qt::white);
-    p.setColor(QPalette::PlaceholderText, QColor(0x8b, 0x8e, 0x94));
-    p.setColor(QPalette::Disabled, QPalette::Text, QColor(0x70, 0x72, 0x77));
-    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(0x70, 0x72, 0x77));
-    return p;
-}
-
-} // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent) {
@@ -215,18 +188,22 @@ void MainWindow::updateStatus() {
     m_rateLabel->setText(u"%1 events/s"_s.arg(double(events - m_lastEvents) / seconds, 0, 'f', 0));
     m_lastEvents = events;
     m_lastStatusMs = now;
-    m_sizeLabel->setText(
-        u"entries %1 · instances %2 · keys %3"_s.arg(m_store->count(RecordKind::Entry))
-            .arg(m_store->count(RecordKind::Instance))
-            .arg(m_store->count(RecordKind::Key)));
+    m_sizeLabel->setText(u"entries %1 · instances %2 · keys %3 · history %4 of %5 MB"_s
+                             .arg(m_store->count(RecordKind::Entry))
+                             .arg(m_store->count(RecordKind::Instance))
+                             .arg(m_store->count(RecordKind::Key))
+                             .arg(double(m_store->historyBytes()) / (1 << 20), 0, 'f', 1)
+                             .arg(m_store->historyBudgetBytes() >> 20));
 }
 
-void MainWindow::setTheme(Theme theme) {
+void MainWindow::setTheme(Theme theme, Remember remember) {
     m_theme = theme;
     QApplication::setStyle(QStyleFactory::create(u"Fusion"_s));
-    QApplication::setPalette(theme == Theme::Dark ? darkPalette()
-                                                  : QApplication::style()->standardPalette());
-    QSettings().setValue(u"window/theme"_s, theme == Theme::Dark ? u"dark"_s : u"light"_s);
+    QApplication::setPalette(
+        theme::palette(theme == Theme::Dark ? ThemeKind::Dark : ThemeKind::Light));
+    if (remember == Remember::Yes)
+        QSettings().setValue(u"window/theme"_s, theme == Theme::Dark ? u"dark"_s : u"light"_s);
+    Q_EMIT themeChanged();
 }
 
 void MainWindow::restoreLayout() {

@@ -42,7 +42,9 @@ public:
     // URL; answers come as profileConnectRequested / profileDeleteRequested.
     ConnectionDialog* openConnectionDialog();
 
-    void setTheme(Theme theme);
+    // Remember::No for a headless screenshot: the user's saved theme stays as it was.
+    enum class Remember : bool { No, Yes };
+    void setTheme(Theme theme, Remember remember = Remember::Yes);
     Theme theme() const { return m_theme; }
 
     // Restores geometry, layout, theme and current panel from QSettings.
@@ -55,6 +57,8 @@ Q_SIGNALS:
     // The connection dialog was accepted (validated); save: keep it as a profile.
     void profileConnectRequested(const regscope::ConnectionProfile& profile, bool save);
     void profileDeleteRequested(const QString& name);
+    // After the palette changed: charts and painted widgets re-read their theme colours.
+    void themeChanged();
 
 protected:
     void closeEvent(class QCloseEvent* event) override;

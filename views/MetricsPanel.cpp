@@ -1,6 +1,7 @@
 #include "views/MetricsPanel.h"
 
 #include "models/Store.h"
+#include "views/Theme.h"
 
 #include <QApplication>
 #include <QChart>
@@ -15,6 +16,8 @@
 #include <QPushButton>
 #include <QVBoxLayout>
 #include <QValueAxis>
+
+#include <cmath>
 
 using namespace Qt::StringLiterals;
 
@@ -42,6 +45,32 @@ private:
     std::function<void()> m_onZoom;
 };
 
+// A value axis from 0 with round ticks; an integral axis never labels 0.2 as "0", and an
+// all-zero chart shows 0 and 1, not "1,1,1,0,0,0".
+void setNiceRange(QValueAxis* y, double top, bool integral) {
+    if (top <= 0) {
+        y->setRange(0, 1);
+        y->setTickType(QValueAxis::TicksFixed);
+        y->setTickCount(2);
+        return;
+    }
+    const double raw = top * 1.15 / 4;
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    double step = mag;
+    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+        step = m * mag;
+        if (step >= raw)
+            break;
+    }
+    if (integral)
+        step = std::max(1.0, std::ceil(step));
+    const double max = std::ceil(top * 1.15 / step) * step;
+    y->setTickType(QValueAxis::TicksDynamic);
+    y->setTickAnchor(0);
+    y->setTickInterval(step);
+    y->setRange(0, max);
+}
+
 QLineSeries* series(const QString& name, const QColor& color) {
     auto* s = new QLineSeries;
     s->setName(name);
@@ -55,12 +84,12 @@ QLineSeries* series(const QString& name, const QColor& color) {
 
 MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     : QWidget(parent) {
-    m_hits = series(u"hits/s"_s, QColor(0x2e, 0x9e, 0x44));
-    m_misses = series(u"misses/s"_s, QColor(0xe0, 0x7b, 0x00));
-    m_errors = series(u"errors/s"_s, QColor(0xd0, 0x30, 0x30));
-    m_p50 = series(u"p50"_s, QColor(0x2f, 0x65, 0xca));
-    m_p99 = series(u"p99"_s, QColor(0x8e, 0x44, 0xad));
-    m_entries = series(u"entries"_s, QColor(0x16, 0x8a, 0x8a));
+    m_hits = series(u"hits/s"_s, theme::series(theme::Series::Hits));
+    m_misses = series(u"misses/s"_s, theme::series(theme::Series::Misses));
+    m_errors = series(u"errors/s"_s, theme::series(theme::Series::Errors));
+    m_p50 = series(u"p50"_s, theme::series(theme::Series::P50));
+    m_p99 = series(u"p99"_s, theme::series(theme::Series::P99));
+    m_entries = series(u"entries"_s, theme::series(theme::Series::Entries));
 
     auto* bar = new QHBoxLayout;
     m_pause = new QPushButton(u"Pause"_s, this);
@@ -80,10 +109,12 @@ MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     m_window->setCurrentIndex(1);
     connect(m_window, &QComboBox::currentIndexChanged, this,
             [this](int i) { setWindowSeconds(m_window->itemData(i).toInt()); });
-    bar->addWidget(new QLabel(u"Show the last"_s, this));
+    bar->addWidget(new QLabel(u"Show up to the last"_s, this));
     bar->addWidget(m_window);
     bar->addWidget(m_pause);
     bar->addWidget(reset);
+    m_span = new QLabel(this);
+    bar->addWidget(m_span);
     bar->addStretch(1);
     bar->addWidget(new QLabel(u"drag across a chart to zoom"_s, this));
 
@@ -91,7 +122,8 @@ MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
     const Chart lookups = makeChart(u"Lookups per second"_s, u"lookups/s"_s, u"%.0f"_s);
-    const Chart latency = makeChart(u"Lookup latency (sampled)"_s, u"µs"_s, u"%.2f"_s);
+    const Chart latency = makeChart(
+        u"Lookup latency (sampled; p50/p99 are histogram bucket bounds)"_s, u"µs"_s, u"%.2f"_s);
     const Chart entries = makeChart(u"Entries"_s, u"entries"_s, u"%.0f"_s);
     for (auto* s : {m_hits, m_misses, m_errors}) {
         lookups.chart->addSeries(s);
@@ -126,21 +158,27 @@ void MetricsPanel::changeEvent(QEvent* event) {
 // The charts follow the application's light/dark palette; a chart theme resets series pens,
 // so they are put back afterwards.
 void MetricsPanel::applyTheme() {
-    const bool dark = palette().color(QPalette::Window).lightness() < 128;
-    const auto theme = dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
+    const ThemeKind kind =
+        palette().color(QPalette::Window).lightness() < 128 ? ThemeKind::Dark : ThemeKind::Light;
+    const auto chartTheme =
+        kind == ThemeKind::Dark ? QChart::ChartThemeDark : QChart::ChartThemeLight;
     for (const Chart& c : m_charts) {
-        if (c.chart->theme() == theme && c.chart->property("themed").toBool())
-            continue;
-        std::vector<QPen> pens;
-        for (QAbstractSeries* s : c.chart->series())
-            pens.push_back(static_cast<QLineSeries*>(s)->pen());
-        c.chart->setTheme(theme);
-        c.chart->setProperty("themed", true);
-        size_t i = 0;
-        for (QAbstractSeries* s : c.chart->series())
-            static_cast<QLineSeries*>(s)->setPen(pens[i++]);
+        if (c.chart->theme() != chartTheme || !c.chart->property("themed").toBool()) {
+            c.chart->setTheme(chartTheme);
+            c.chart->setProperty("themed", true);
+        }
         c.chart->setBackgroundBrush(palette().color(QPalette::Base));
         c.chart->setTitleBrush(palette().color(QPalette::Text));
+    }
+    // A chart theme resets pens: the series colours come from our theme, per palette.
+    const std::pair<QLineSeries*, theme::Series> pens[] = {
+        {m_hits, theme::Series::Hits},     {m_misses, theme::Series::Misses},
+        {m_errors, theme::Series::Errors}, {m_p50, theme::Series::P50},
+        {m_p99, theme::Series::P99},       {m_entries, theme::Series::Entries}};
+    for (const auto& [s, which] : pens) {
+        QPen pen(theme::series(which, kind));
+        pen.setWidthF(1.6);
+        s->setPen(pen);
     }
 }
 
@@ -160,7 +198,7 @@ MetricsPanel::Chart MetricsPanel::makeChart(const QString& title, const QString&
     chart->addAxis(y, Qt::AlignLeft);
     auto* view = new ZoomingChartView(chart, this, [this] { setPaused(true); });
     view->setMinimumHeight(140);
-    Chart c{chart, view, x, y};
+    Chart c{chart, view, x, y, labelFormat == u"%.0f"};
     m_charts.push_back(c);
     return c;
 }
@@ -212,8 +250,16 @@ void MetricsPanel::rescale() {
     const qint64 first = m_entries->count() ? qint64(m_entries->at(0).x()) : end;
     const qint64 start =
         std::max(end - qint64(m_windowSeconds) * 1000, std::min(first, end - 1000));
+    const qint64 spanS = std::max<qint64>(1, (end - start) / 1000);
+    // One label per distinct second at most: a few seconds of data never repeat a label.
+    const int ticks = int(std::clamp<qint64>(spanS + 1, 2, 7));
+    m_span->setText(spanS < qint64(m_windowSeconds) - 1
+                        ? u"· showing %1 s of data so far"_s.arg(spanS)
+                        : QString());
     for (const Chart& c : m_charts) {
         c.chart->zoomReset();
+        c.x->setTickCount(ticks);
+        c.x->setFormat(spanS >= 3 * 3600 ? u"HH:mm"_s : u"HH:mm:ss"_s);
         c.x->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
         double top = 0;
         for (QAbstractSeries* a : c.chart->series()) {
@@ -226,8 +272,7 @@ void MetricsPanel::rescale() {
                 top = std::max(top, p.y());
             }
         }
-        c.y->setRange(0, top > 0 ? top * 1.15 : 1);
-        c.y->applyNiceNumbers();
+        setNiceRange(c.y, top, c.integral);
     }
 }
 

@@ -16,6 +16,7 @@ class QDateTimeAxis;
 class QValueAxis;
 class QPushButton;
 class QComboBox;
+class QLabel;
 
 namespace regscope {
 
@@ -50,6 +51,7 @@ private:
         QChartView* view;
         QDateTimeAxis* x;
         QValueAxis* y;
+        bool integral = false; // counts: ticks are whole numbers
     };
     Chart makeChart(const QString& title, const QString& unit, const QString& labelFormat);
     void append(QLineSeries* series, qint64 ms, double value);
@@ -64,6 +66,7 @@ private:
     std::vector<Chart> m_charts;
     QPushButton* m_pause;
     QComboBox* m_window;
+    QLabel* m_span = nullptr;
     std::optional<MetricsSample> m_previous;
     qint64 m_lastMs = 0;
     int m_windowSeconds = 300;

@@ -4,6 +4,7 @@
 #include "models/LookupMetricsModel.h"
 #include "models/MissesModel.h"
 #include "models/TimelineModel.h"
+#include "views/Theme.h"
 
 #include <QComboBox>
 #include <QHBoxLayout>
@@ -31,6 +32,7 @@ QTableView* makeTable(QWidget* parent, QAbstractItemModel* model, int sortRole, 
     proxy->setDynamicSortFilter(true);
     auto* view = new QTableView(parent);
     view->setModel(proxy);
+    useStateColours(view);
     view->setSortingEnabled(sortColumn >= 0);
     if (sortColumn >= 0)
         view->sortByColumn(sortColumn, order);

@@ -9,7 +9,7 @@ namespace regscope::theme {
 
 ThemeKind current() {
     return QApplication::palette().color(QPalette::Window).lightness() < 128 ? ThemeKind::Dark
-                                                                              : ThemeKind::Light;
+                                                                             : ThemeKind::Light;
 }
 
 QPalette palette(ThemeKind kind) {
@@ -127,6 +127,8 @@ void StateDelegate::initStyleOption(QStyleOptionViewItem* option, const QModelIn
         if (c.isValid())
             option->palette.setColor(QPalette::Text, c);
     }
+    if (index.data(EmphasisRole).toBool())
+        option->font.setBold(true);
     const QVariant rowState = index.data(RowStateRole);
     if (rowState.isValid()) {
         const QColor c = theme::background(static_cast<ItemState>(rowState.toInt()), kind);

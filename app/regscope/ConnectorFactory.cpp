@@ -31,56 +31,61 @@ EtcdResult<EtcdOptions> etcdOptionsOf(const ConnectionProfile& profile) {
 }
 #endif
 
-std::unique_ptr<Connector> makeConnector(const QString& url, QString* error) {
+namespace {
+std::unexpected<SourceError> sourceError(SourceError::Code code, QString message) {
+    return std::unexpected(SourceError{code, std::move(message)});
+}
+} // namespace
+
+ConnectorResult makeConnector(const QString& url) {
     const QString trimmed = url.trimmed();
     if (trimmed == u"demo" || trimmed.startsWith(u"demo?")) {
         DemoRegistry::Options demo;
-        if (!DemoRegistry::parseUrl(trimmed, &demo, error))
-            return nullptr;
+        QString why;
+        if (!DemoRegistry::parseUrl(trimmed, &demo, &why))
+            return sourceError(SourceError::Code::BadOptions, why);
         return std::make_unique<DemoConnector>(trimmed, demo, InProcessConnector::Options{});
     }
 #ifdef REGSCOPE_HAVE_DISCOVERY
     if (trimmed.startsWith(u"http://") || trimmed.startsWith(u"https://")) {
         const QUrl parsed(trimmed, QUrl::StrictMode);
-        if (!parsed.isValid() || parsed.host().isEmpty() || !DiscoveryConnector::accepts(parsed)) {
-            *error = u"not a discovery server URL: '%1' (expected http://host:port)"_s.arg(trimmed);
-            return nullptr;
-        }
+        if (!parsed.isValid() || parsed.host().isEmpty() || !DiscoveryConnector::accepts(parsed))
+            return sourceError(
+                SourceError::Code::BadUrl,
+                u"not a discovery server URL: '%1' (expected http://host:port)"_s.arg(trimmed));
         return std::make_unique<DiscoveryConnector>(parsed);
     }
 #endif
 #ifdef REGSCOPE_HAVE_ETCD
     if (trimmed.startsWith(u"etcd://") || trimmed.startsWith(u"etcds://")) {
         auto etcd = EtcdConnector::fromUrl(trimmed);
-        if (!etcd) {
-            *error = etcd.error().message;
-            return nullptr;
-        }
-        return std::move(*etcd);
+        if (!etcd)
+            return sourceError(SourceError::Code::BadUrl, etcd.error().message);
+        return std::unique_ptr<Connector>(std::move(*etcd));
     }
 #endif
     const qsizetype colon = trimmed.indexOf(u"://");
     if (colon > 0)
-        *error = u"unsupported source '%1': the scheme %2:// is not supported yet (use demo)"_s.arg(
-            trimmed, trimmed.first(colon));
-    else
-        *error = u"unsupported source '%1': expected demo, http://host:port or "
-                 u"etcd://host:port[,host:port]/prefix"_s.arg(trimmed);
-    return nullptr;
+        return sourceError(
+            SourceError::Code::UnsupportedScheme,
+            u"unsupported source '%1': the scheme %2:// is not supported (expected demo, "
+            u"http://host:port or etcd://host:port[,host:port]/prefix)"_s.arg(
+                trimmed, trimmed.first(colon)));
+    return sourceError(SourceError::Code::UnsupportedScheme,
+                       u"unsupported source '%1': expected demo, http://host:port or "
+                       u"etcd://host:port[,host:port]/prefix"_s.arg(trimmed));
 }
 
-std::unique_ptr<Connector> makeConnector(const ConnectionProfile& profile, QString* error) {
+ConnectorResult makeConnector(const ConnectionProfile& profile) {
     if (profile.kind() != ConnectionProfile::Kind::Etcd)
-        return makeConnector(profile.url, error);
+        return makeConnector(profile.url);
 #ifdef REGSCOPE_HAVE_ETCD
     auto options = etcdOptionsOf(profile);
-    if (!options) {
-        *error = options.error().message;
-        return nullptr;
-    }
+    if (!options)
+        return sourceError(SourceError::Code::BadOptions, options.error().message);
     return std::make_unique<EtcdConnector>(std::move(*options));
 #else
-    return makeConnector(profile.url, error);
+    return makeConnector(profile.url);
 #endif
 }
 

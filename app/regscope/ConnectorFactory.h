@@ -13,12 +13,12 @@
 
 namespace regscope {
 
-// nullptr and *error set (a sentence naming the URL and what is wrong) when the URL is not
-// understood. Creating does not start: the caller connects eventsReady, then start().
-std::unique_ptr<Connector> makeConnector(const QString& url, QString* error);
+// A SourceError (a sentence naming the URL and what is wrong) when the URL is not understood.
+// Creating does not start: the caller connects eventsReady, then start().
+ConnectorResult makeConnector(const QString& url);
 // The same for a profile: for etcd the options come from the URL, then the profile's TLS
 // files, server name, user and password are applied (any TLS field turns TLS on).
-std::unique_ptr<Connector> makeConnector(const ConnectionProfile& profile, QString* error);
+ConnectorResult makeConnector(const ConnectionProfile& profile);
 
 #ifdef REGSCOPE_HAVE_ETCD
 // The etcd options a profile gives: the URL's, then its TLS and auth fields on top.

@@ -40,9 +40,8 @@ QJsonObject dumpJson(const Store& store, const QString& url) {
         {u"entries"_s, records(store, RecordKind::Entry)},
         {u"instances"_s, records(store, RecordKind::Instance)},
         {u"keys"_s, records(store, RecordKind::Key)},
-        {u"metrics"_s, store.metricsHistory().empty()
-                           ? QJsonValue()
-                           : QJsonValue(toJson(store.metricsHistory().back()))},
+        {u"metrics"_s,
+         !store.metrics().latest() ? QJsonValue() : QJsonValue(toJson(*store.metrics().latest()))},
         {u"timeline"_s, timeline},
     };
 }

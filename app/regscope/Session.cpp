@@ -16,22 +16,18 @@ Session::~Session() {
     detach();
 }
 
-bool Session::attach(const QString& url, QString* error) {
-    std::unique_ptr<Connector> next = makeConnector(url, error);
-    if (!next)
-        return false;
+std::expected<void, SourceError> Session::attach(const QString& url) {
     ConnectionProfile profile;
     profile.url = url.trimmed();
-    adopt(std::move(next), std::move(profile));
-    return true;
+    return attach(profile);
 }
 
-bool Session::attach(const ConnectionProfile& profile, QString* error) {
-    std::unique_ptr<Connector> next = makeConnector(profile, error);
+std::expected<void, SourceError> Session::attach(const ConnectionProfile& profile) {
+    ConnectorResult next = makeConnector(profile);
     if (!next)
-        return false;
-    adopt(std::move(next), profile);
-    return true;
+        return std::unexpected(next.error());
+    adopt(std::move(*next), profile);
+    return {};
 }
 
 void Session::adopt(std::unique_ptr<Connector> next, ConnectionProfile profile) {
@@ -41,13 +37,15 @@ void Session::adopt(std::unique_ptr<Connector> next, ConnectionProfile profile) 
     m_connector = std::move(next);
     connect(m_connector.get(), &Connector::eventsReady, m_store, &Store::apply,
             Qt::QueuedConnection);
+    m_broker.setControls(m_connector->controls());
     m_connector->start();
-    Q_EMIT attached(m_connector.get());
+    Q_EMIT sourceAttached(m_connector->url());
 }
 
 void Session::detach() {
     if (!m_connector)
         return;
+    m_broker.setControls(nullptr);
     m_connector->stop(); // its thread has joined: nothing new gets posted
     m_connector.reset();
     m_profile = {};

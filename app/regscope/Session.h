@@ -1,12 +1,15 @@
 #pragma once
-// The attached source: one connector at a time feeding the store. Attaching another source
-// stops the old connector (its thread joins) and clears the store.
+// The attached source: one connector at a time feeding the store, and the broker that hands
+// its controls to views. Attaching another source stops the old connector (its thread joins
+// within its deadline) and clears the store; a URL that names no source changes nothing.
 
 #include "connectors/Connector.h"
 #include "models/ConnectionProfile.h"
+#include "models/SourceControls.h"
 
 #include <QObject>
 
+#include <expected>
 #include <memory>
 
 namespace regscope {
@@ -19,21 +22,21 @@ public:
     explicit Session(Store* store, QObject* parent = nullptr);
     ~Session() override;
 
-    // false and *error when the URL names no source we can make; the old source stays then.
-    bool attach(const QString& url, QString* error);
+    // A SourceError when the URL names no source we can make; the old source stays then.
+    std::expected<void, SourceError> attach(const QString& url);
     // The same from the connection dialog: for etcd with its TLS files and credentials.
-    bool attach(const ConnectionProfile& profile, QString* error);
+    std::expected<void, SourceError> attach(const ConnectionProfile& profile);
     void detach();
+    bool attached() const { return m_connector != nullptr; }
     QString url() const { return m_connector ? m_connector->url() : QString(); }
-    // The attached connector (null when detached), for source-specific panels to wire to.
-    Connector* connector() const { return m_connector.get(); }
     // The profile the source was attached with (a URL-only attach gives one with just the URL;
     // the password is held in memory only). Empty when detached.
     const ConnectionProfile& profile() const { return m_profile; }
+    // What views may ask of the attached source; it follows every attach and detach.
+    ControlBroker* broker() { return &m_broker; }
 
 Q_SIGNALS:
-    // After a new connector started; source-specific panels hook their extra signals here.
-    void attached(regscope::Connector* connector);
+    void sourceAttached(const QString& url);
 
 private:
     void adopt(std::unique_ptr<Connector> next, ConnectionProfile profile);
@@ -41,6 +44,7 @@ private:
     Store* m_store;
     ConnectionProfile m_profile;
     std::unique_ptr<Connector> m_connector;
+    ControlBroker m_broker;
 };
 
 } // namespace regscope

@@ -1,6 +1,6 @@
 #include "app/regscope/SourcePanels.h"
 
-#include "app/regscope/Session.h"
+#include "models/SourceControls.h"
 #include "models/Store.h"
 #include "views/MainWindow.h"
 
@@ -13,7 +13,6 @@
 #include "views/plugins/PluginsPanel.h"
 #endif
 #ifdef REGSCOPE_HAVE_ETCD
-#include "connectors/etcd/EtcdConnector.h"
 #include "models/etcd/EtcdClusterModel.h"
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
@@ -62,41 +61,22 @@ void addPluginsPanel(MainWindow* window, Store* store) {
 #endif
 
 #ifdef REGSCOPE_HAVE_ETCD
-void addEtcdPanel(MainWindow* window, Store* store, Session* session) {
-    registerEtcdMetaTypes();
+void addEtcdPanel(MainWindow* window, Store* store, ControlBroker* broker) {
     auto* keys = new EtcdKeysModel(window);
     keys->setStore(store);
     auto* cluster = new EtcdClusterModel(window);
+    cluster->setStore(store);
     auto* series = new EtcdMetricSeries(900, window);
-    QObject::connect(store, &Store::metricsSampled, series, &EtcdMetricSeries::addSample);
-    auto* travel = new EtcdTimeTravel(window);
-    auto* panel = new EtcdPanel(keys, cluster, series, travel, window);
+    series->setStore(store);
+    auto* travel = new EtcdTimeTravel(broker, window);
+    auto* panel = new EtcdPanel(store, broker, keys, cluster, series, travel, window);
     window->addPanel(u"etcd"_s, panel, QKeySequence(u"Alt+9"_s));
-
-    // Connections to a connector end with it (Qt disconnects a destroyed object).
-    const auto wire = [=](Connector* connector) {
-        auto* etcd = qobject_cast<EtcdConnector*>(connector);
-        if (!etcd)
-            return;
-        QObject::connect(etcd, &EtcdConnector::leasesUpdated, keys, &EtcdKeysModel::updateLeases);
-        QObject::connect(etcd, &EtcdConnector::clusterUpdated, cluster, &EtcdClusterModel::update);
-        QObject::connect(etcd, &EtcdConnector::snapshotProgress, panel->keysView(),
-                         &EtcdKeysView::setSnapshotProgress);
-        QObject::connect(panel->keysView(), &EtcdKeysView::cancelSnapshotRequested, etcd,
-                         &EtcdConnector::cancelSnapshot);
-        QObject::connect(travel, &EtcdTimeTravel::revisionStateRequested, etcd,
-                         &EtcdConnector::requestRevisionState);
-        QObject::connect(etcd, &EtcdConnector::revisionStateReady, travel,
-                         &EtcdTimeTravel::onRevisionState);
-    };
-    QObject::connect(session, &Session::attached, panel, wire);
-    wire(session->connector());
 }
 #endif
 
 } // namespace
 
-void addSourcePanels(MainWindow* window, Store* store, Session* session) {
+void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker) {
 #ifdef REGSCOPE_HAVE_DISCOVERY
     window->addPanel(u"Instances"_s, new InstancesView(store, window), QKeySequence(u"Alt+7"_s));
 #endif
@@ -104,10 +84,10 @@ void addSourcePanels(MainWindow* window, Store* store, Session* session) {
     addPluginsPanel(window, store);
 #endif
 #ifdef REGSCOPE_HAVE_ETCD
-    addEtcdPanel(window, store, session);
+    addEtcdPanel(window, store, broker);
 #endif
     Q_UNUSED(store);
-    Q_UNUSED(session);
+    Q_UNUSED(broker);
 }
 
 } // namespace regscope

@@ -1,14 +1,13 @@
 #pragma once
-// The panels beyond the standard registry ones: Instances (discovery and etcd services),
-// Plugins (the sacrificial loader) and etcd (keys, cluster, time travel). Each is added when
-// its room is built; source-specific signals are wired whenever the session attaches.
+// Places the panels of the sources this build supports. Every panel is built from the Store
+// and the ControlBroker only: no connector is seen here.
 
 namespace regscope {
 
+class ControlBroker;
 class MainWindow;
-class Session;
 class Store;
 
-void addSourcePanels(MainWindow* window, Store* store, Session* session);
+void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker);
 
 } // namespace regscope

@@ -196,7 +196,7 @@ ActionResult leaseKeepAlive(EtcdClient& c, qint64 lease, int timeoutMs) {
         return ActionResult::failure(Code::NotFound, u"lease "_s + QString::number(lease, 16) +
                                                          u" not found (expired or revoked)"_s);
     ActionResult res;
-    EtcdLeaseInfo info;
+    LeaseInfo info;
     info.id = lease;
     info.ttl = *ttl;
     info.grantedTtl = *ttl;

@@ -512,7 +512,7 @@ EtcdResult<void> EtcdClient::leaseRevoke(qint64 id) {
     return {};
 }
 
-EtcdResult<EtcdLeaseInfo> EtcdClient::leaseTimeToLive(qint64 id, bool withKeys) {
+EtcdResult<LeaseInfo> EtcdClient::leaseTimeToLive(qint64 id, bool withKeys) {
     etcdserverpb::LeaseTimeToLiveRequest req;
     req.set_id(id);
     req.set_keys(withKeys);
@@ -521,7 +521,7 @@ EtcdResult<EtcdLeaseInfo> EtcdClient::leaseTimeToLive(qint64 id, bool withKeys) 
         [&](grpc::ClientContext& ctx) { return d->lease->LeaseTimeToLive(&ctx, req, &resp); });
     if (!st.ok())
         return std::unexpected(toError(d->endpoint, st));
-    EtcdLeaseInfo info;
+    LeaseInfo info;
     info.id = id;
     info.ttl = resp.ttl();
     info.grantedTtl = resp.grantedttl();
@@ -544,14 +544,14 @@ EtcdResult<std::vector<qint64>> EtcdClient::leaseList() {
     return ids;
 }
 
-EtcdResult<EtcdMemberStatus> EtcdClient::status() {
+EtcdResult<ClusterMember> EtcdClient::status() {
     etcdserverpb::StatusRequest req;
     etcdserverpb::StatusResponse resp;
     const grpc::Status st = d->unary(
         [&](grpc::ClientContext& ctx) { return d->maintenance->Status(&ctx, req, &resp); });
     if (!st.ok())
         return std::unexpected(toError(d->endpoint, st));
-    EtcdMemberStatus s;
+    ClusterMember s;
     s.id = resp.header().member_id();
     s.reachable = true;
     s.version = QString::fromStdString(resp.version());
@@ -568,17 +568,17 @@ EtcdResult<EtcdMemberStatus> EtcdClient::status() {
     return s;
 }
 
-EtcdResult<EtcdClusterInfo> EtcdClient::memberList() {
+EtcdResult<ClusterSample> EtcdClient::memberList() {
     etcdserverpb::MemberListRequest req;
     etcdserverpb::MemberListResponse resp;
     const grpc::Status st = d->unary(
         [&](grpc::ClientContext& ctx) { return d->cluster->MemberList(&ctx, req, &resp); });
     if (!st.ok())
         return std::unexpected(toError(d->endpoint, st));
-    EtcdClusterInfo info;
+    ClusterSample info;
     info.clusterId = resp.header().cluster_id();
     for (const auto& m : resp.members()) {
-        EtcdMemberStatus s;
+        ClusterMember s;
         s.id = m.id();
         s.name = QString::fromStdString(m.name());
         for (const auto& u : m.clienturls())

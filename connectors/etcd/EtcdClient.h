@@ -6,7 +6,6 @@
 #include "connectors/etcd/EtcdError.h"
 #include "connectors/etcd/EtcdOptions.h"
 #include "models/SourceEvent.h"
-#include "models/etcd/EtcdTypes.h"
 
 #include <QByteArray>
 #include <QString>
@@ -169,13 +168,13 @@ public:
     };
     EtcdResult<Lease> leaseGrant(qint64 ttlSeconds);
     EtcdResult<void> leaseRevoke(qint64 id);
-    EtcdResult<EtcdLeaseInfo> leaseTimeToLive(qint64 id, bool withKeys);
+    EtcdResult<LeaseInfo> leaseTimeToLive(qint64 id, bool withKeys);
     EtcdResult<std::vector<qint64>> leaseList();
     // deadlineMs > 0 bounds the whole stream (one-shot renewals); 0: open-ended.
     EtcdResult<std::unique_ptr<EtcdKeepAliveStream>> openKeepAlive(int deadlineMs = 0);
 
-    EtcdResult<EtcdMemberStatus> status();
-    EtcdResult<EtcdClusterInfo> memberList();
+    EtcdResult<ClusterMember> status();
+    EtcdResult<ClusterSample> memberList();
 
     EtcdResult<std::unique_ptr<EtcdWatchStream>> watch(const EtcdWatchRequest& request);
 

@@ -69,6 +69,21 @@ qint64 nextPageLimit(const EtcdOptions& o, qint64 current, const std::vector<Key
 
 } // namespace
 
+class EtcdConnector::Controls : public SourceControls {
+public:
+    explicit Controls(EtcdConnector* etcd)
+        : m_etcd(etcd) {}
+    bool canCancelLoad() const override { return true; }
+    void cancelLoad() override { m_etcd->cancelSnapshot(); }
+    bool supportsTimeTravel() const override { return true; }
+    void requestRevisionState(quint64 requestId, qint64 revision) override {
+        m_etcd->requestRevisionState(requestId, revision);
+    }
+
+private:
+    EtcdConnector* m_etcd;
+};
+
 struct EtcdConnector::Impl {
     EtcdConnector* q = nullptr;
     EtcdOptions options;
@@ -170,7 +185,24 @@ struct EtcdConnector::Impl {
     // a partial first load) is one SnapshotEvent, which the store merges as targeted changes.
     bool mayStream() const { return !everEmittedKeys; }
 
+    static ProgressEvent progressEvent(qint64 done, qint64 total, bool finished) {
+        return ProgressEvent{u"keys"_s, done, total, finished, !finished};
+    }
+
+    // The first load, with a ProgressEvent after every page and a finished one at the end
+    // (whatever the outcome), so the panel's progress never hangs.
     EtcdResult<void> snapshot(EtcdClient& client) {
+        auto result = pagedSnapshot(client);
+        EventBatch done;
+        done.push_back(progressEvent(lastProgressDone, lastProgressTotal, true));
+        emitBatch(std::move(done));
+        return result;
+    }
+
+    qint64 lastProgressDone = 0;
+    qint64 lastProgressTotal = 0;
+
+    EtcdResult<void> pagedSnapshot(EtcdClient& client) {
         for (int attempt = 0; attempt < 3; ++attempt) {
             const bool stream = mayStream();
             std::vector<Record> records;
@@ -210,6 +242,8 @@ struct EtcdConnector::Impl {
                     req.key = page->kvs.back().key + QByteArray(1, '\0');
                 req.limit = nextPageLimit(options, req.limit, page->kvs);
                 loaded += static_cast<qint64>(page->kvs.size());
+                lastProgressDone = loaded;
+                lastProgressTotal = total;
                 if (stream) {
                     EventBatch batch;
                     batch.reserve(page->kvs.size());
@@ -220,12 +254,15 @@ struct EtcdConnector::Impl {
                     }
                     if (!batch.empty())
                         everEmittedKeys = true;
+                    batch.push_back(progressEvent(loaded, total, false));
                     emitBatch(std::move(batch));
                 } else {
                     for (auto& kv : page->kvs)
                         records.emplace_back(std::move(kv));
+                    EventBatch progress;
+                    progress.push_back(progressEvent(loaded, total, false));
+                    emitBatch(std::move(progress));
                 }
-                Q_EMIT q->snapshotProgress(loaded, total);
                 if (!more)
                     break;
             }
@@ -340,7 +377,7 @@ struct EtcdConnector::Impl {
                 if (ev.isDelete) {
                     untrackKey(ev.kv.key, rev, batch);
                     batch.push_back(
-                        RemoveEvent{RecordKind::Key, QString::fromUtf8(ev.kv.key), rev});
+                        RemoveEvent{RecordKind::Key, recordId(ev.kv), rev});
                 } else {
                     trackKey(ev.kv, batch);
                     batch.push_back(UpsertEvent{std::move(ev.kv), rev});
@@ -453,13 +490,13 @@ struct EtcdConnector::Impl {
     }
 
     void serveRevisionRequest(const RevisionRequest& request) {
-        EtcdRevisionState state;
+        RevisionState state;
         state.requestId = request.id;
         state.revision = request.revision;
         EtcdClient* client = ensureAuxClient();
         if (!client) {
             state.error = u"no etcd endpoint reachable"_s;
-            Q_EMIT q->revisionStateReady(state);
+            Q_EMIT q->controls()->revisionStateReady(state);
             return;
         }
         EtcdRangeRequest req;
@@ -516,7 +553,7 @@ struct EtcdConnector::Impl {
             if (auto floor = client->compactFloor(current))
                 state.compactFloor = *floor;
         }
-        Q_EMIT q->revisionStateReady(state);
+        Q_EMIT q->controls()->revisionStateReady(state);
     }
 
     void refreshLeases() {
@@ -542,7 +579,7 @@ struct EtcdConnector::Impl {
         std::sort(ids.begin(), ids.end(), [&](qint64 a, qint64 b) {
             return leaseFetchedAt.value(a, 0) < leaseFetchedAt.value(b, 0);
         });
-        QList<EtcdLeaseInfo> infos;
+        QList<LeaseInfo> infos;
         int calls = 0;
         for (qint64 id : ids) {
             if (stopping || calls >= options.maxLeaseCallsPerTick)
@@ -555,7 +592,7 @@ struct EtcdConnector::Impl {
                 noteAuxError(info);
                 if (info.error().code != EtcdError::Code::LeaseNotFound)
                     break;
-                EtcdLeaseInfo gone;
+                LeaseInfo gone;
                 gone.id = id;
                 gone.ttl = -1;
                 gone.fetchedAtMs = nowMs();
@@ -565,8 +602,11 @@ struct EtcdConnector::Impl {
             }
             leaseFetchedAt.insert(id, now);
         }
-        if (!infos.isEmpty())
-            Q_EMIT q->leasesUpdated(infos);
+        if (!infos.isEmpty()) {
+            EventBatch b;
+            b.push_back(LeasesEvent{std::vector<LeaseInfo>(infos.begin(), infos.end())});
+            emitBatch(std::move(b));
+        }
     }
 
     void pollCluster() {
@@ -578,7 +618,7 @@ struct EtcdConnector::Impl {
             noteAuxError(list);
             return;
         }
-        EtcdClusterInfo info = std::move(*list);
+        ClusterSample info = std::move(*list);
         {
             std::lock_guard lock(sharedMutex);
             info.endpointInUse = endpointInUse;
@@ -589,7 +629,7 @@ struct EtcdConnector::Impl {
         EtcdOptions memberOptions = options;
         memberOptions.callTimeoutMs = 1000;
         memberOptions.connectTimeoutMs = 500;
-        for (EtcdMemberStatus& m : info.members) {
+        for (ClusterMember& m : info.members) {
             if (stopping || m.clientUrls.isEmpty())
                 continue;
             const QString url = m.clientUrls.first();
@@ -599,7 +639,7 @@ struct EtcdConnector::Impl {
                 mc->setCallGroup(calls);
             }
             if (auto st = mc->status()) {
-                const EtcdMemberStatus base = m;
+                const ClusterMember base = m;
                 m = *st;
                 m.name = base.name;
                 m.clientUrls = base.clientUrls;
@@ -621,12 +661,11 @@ struct EtcdConnector::Impl {
                 }
             }
         }
-        Q_EMIT q->clusterUpdated(info);
-        if (!sample.points.empty()) {
-            EventBatch b;
+        EventBatch b;
+        b.push_back(std::move(info));
+        if (!sample.points.empty())
             b.push_back(std::move(sample));
-            emitBatch(std::move(b));
-        }
+        emitBatch(std::move(b));
     }
 
     void runAux() {
@@ -660,7 +699,8 @@ struct EtcdConnector::Impl {
 
 EtcdConnector::EtcdConnector(EtcdOptions options, QObject* parent)
     : Connector(parent)
-    , d(std::make_unique<Impl>()) {
+    , d(std::make_unique<Impl>())
+    , m_controls(std::make_unique<Controls>(this)) {
     d->q = this;
     d->options = std::move(options);
     if (d->options.prefix.isEmpty()) {
@@ -732,6 +772,10 @@ QString EtcdConnector::endpointInUse() const {
     return d->endpointInUse;
 }
 
+SourceControls* EtcdConnector::controls() {
+    return m_controls.get();
+}
+
 void EtcdConnector::cancelSnapshot() {
     d->snapshotCanceled = true;
 }
@@ -747,10 +791,9 @@ void EtcdConnector::requestRevisionState(quint64 requestId, qint64 revision) {
 }
 
 void registerEtcdMetaTypes() {
-    qRegisterMetaType<regscope::EtcdLeaseInfo>();
-    qRegisterMetaType<QList<regscope::EtcdLeaseInfo>>();
-    qRegisterMetaType<regscope::EtcdClusterInfo>();
-    qRegisterMetaType<regscope::EtcdRevisionState>();
+    qRegisterMetaType<regscope::LeaseInfo>();
+    qRegisterMetaType<regscope::ClusterSample>();
+    qRegisterMetaType<regscope::RevisionState>();
 }
 
 } // namespace regscope

@@ -3,12 +3,13 @@
 // applied revision after any reconnect, failover across endpoints, resync after compaction,
 // lease TTLs, cluster status and /metrics. All I/O runs on the connector's own threads.
 //
-// Public API is gRPC-free (pimpl). Signals are emitted from worker threads: connect them
-// queued (AutoConnection does that for receivers on the GUI thread).
+// Public API is gRPC-free (pimpl). Everything it learns leaves as SourceEvents; requests come
+// in through controls().
 
 #include "connectors/Connector.h"
 #include "connectors/etcd/EtcdOptions.h"
-#include "models/etcd/EtcdTypes.h"
+#include "models/SourceControls.h"
+#include "models/SourceEvent.h"
 
 #include <QList>
 
@@ -37,23 +38,21 @@ public:
     // "host:port" the watch currently runs through; empty when none.
     QString endpointInUse() const;
 
-public Q_SLOTS:
+    // Cancel the first load, time travel. Everything else (progress, leases, cluster samples)
+    // goes out as SourceEvents through eventsReady.
+    SourceControls* controls() override;
+
     // Abandons a snapshot in progress; the connector stops and reports Down.
     void cancelSnapshot();
     // Time travel: reads the prefix as it was at `revision` (0: latest) off the GUI thread;
-    // the answer comes as revisionStateReady with the same requestId.
+    // the answer comes as controls()->revisionStateReady with the same requestId.
     void requestRevisionState(quint64 requestId, qint64 revision);
 
-Q_SIGNALS:
-    void snapshotProgress(qint64 done, qint64 total);
-    // Lease TTLs as fetched (batched; each lease re-asked at most every leaseRefreshMs).
-    void leasesUpdated(QList<regscope::EtcdLeaseInfo> leases);
-    void clusterUpdated(regscope::EtcdClusterInfo info);
-    void revisionStateReady(regscope::EtcdRevisionState state);
-
 private:
+    class Controls;
     struct Impl;
     std::unique_ptr<Impl> d;
+    std::unique_ptr<Controls> m_controls;
 };
 
 // Registers the etcd value types that cross threads (call once, with registerConnectorMetaTypes).

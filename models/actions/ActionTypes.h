@@ -3,7 +3,6 @@
 // plain values that cross threads, go to the action log as JSON and to the Timeline as words.
 
 #include "models/SourceEvent.h"
-#include "models/etcd/EtcdTypes.h"
 
 #include <QJsonObject>
 #include <QList>
@@ -105,7 +104,7 @@ struct ActionResult {
 
     std::vector<KeyRecord> history; // KeyHistory: newest first
     bool historyTruncated = false;  // KeyHistory: older revisions are compacted
-    QList<EtcdLeaseInfo> leases;    // LeaseList / LeaseKeys / KeepAlive (its new TTL)
+    QList<LeaseInfo> leases;    // LeaseList / LeaseKeys / KeepAlive (its new TTL)
 
     bool ok() const { return code == Code::Ok; }
     QJsonObject toJson() const;

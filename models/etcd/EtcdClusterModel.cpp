@@ -1,8 +1,8 @@
 #include "models/etcd/EtcdClusterModel.h"
 
-#include <QBrush>
-#include <QColor>
-#include <QFont>
+#include "models/ItemRoles.h"
+#include "models/Store.h"
+
 #include <QLocale>
 #include <QThread>
 
@@ -10,9 +10,25 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
-void EtcdClusterModel::update(const EtcdClusterInfo& info) {
+void EtcdClusterModel::setStore(const Store* store) {
+    connect(store, &Store::clusterSampled, this, &EtcdClusterModel::update);
+    connect(store, &Store::cleared, this, &EtcdClusterModel::clear);
+    if (!store->clusterHistory().empty())
+        update(store->clusterHistory().back());
+}
+
+void EtcdClusterModel::clear() {
+    // A new source: nothing of the old cluster may stay on screen (one reset per switch).
+    beginResetModel();
+    m_members.clear();
+    m_leader = 0;
+    m_endpoint.clear();
+    endResetModel();
+}
+
+void EtcdClusterModel::update(const ClusterSample& info) {
     Q_ASSERT(QThread::currentThread() == thread());
-    std::vector<EtcdMemberStatus> next = info.members;
+    std::vector<ClusterMember> next = info.members;
     std::sort(next.begin(), next.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
     const bool leaderChanged = info.leaderId != m_leader || info.endpointInUse != m_endpoint;
     m_leader = info.leaderId;
@@ -55,7 +71,7 @@ int EtcdClusterModel::columnCount(const QModelIndex& parent) const {
 QVariant EtcdClusterModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const EtcdMemberStatus& m = m_members[static_cast<size_t>(index.row())];
+    const ClusterMember& m = m_members[static_cast<size_t>(index.row())];
     const bool leader = m.id == m_leader && m_leader != 0;
     const QLocale locale;
     switch (role) {
@@ -85,15 +101,10 @@ QVariant EtcdClusterModel::data(const QModelIndex& index, int role) const {
             return m.error.isEmpty() ? u"ok"_s : m.error;
         }
         return {};
-    case Qt::FontRole:
-        if (leader) {
-            QFont f;
-            f.setBold(true);
-            return f;
-        }
-        return {};
-    case Qt::BackgroundRole:
-        return m.reachable ? QVariant() : QVariant(QBrush(QColor(250, 214, 214)));
+    case EmphasisRole:
+        return leader;
+    case RowStateRole:
+        return m.reachable ? QVariant() : QVariant(int(ItemState::Crashed));
     case MemberIdRole:
         return m.id;
     case IsLeaderRole:

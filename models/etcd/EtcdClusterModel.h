@@ -2,11 +2,13 @@
 // Cluster members as a table: name, id, leader, client URLs, version, db size vs in use, raft
 // index/term, reachability. Updated with targeted row changes keyed by member id.
 
-#include "models/etcd/EtcdTypes.h"
+#include "models/SourceEvent.h"
 
 #include <QAbstractTableModel>
 
 namespace regscope {
+
+class Store;
 
 class EtcdClusterModel : public QAbstractTableModel {
     Q_OBJECT
@@ -28,7 +30,10 @@ public:
 
     using QAbstractTableModel::QAbstractTableModel;
 
-    void update(const EtcdClusterInfo& info);
+    // Follows the store's cluster samples; empties when the store is cleared.
+    void setStore(const Store* store);
+    void update(const ClusterSample& info);
+    void clear();
     quint64 leaderId() const { return m_leader; }
     QString endpointInUse() const { return m_endpoint; }
 
@@ -38,7 +43,7 @@ public:
     QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
 private:
-    std::vector<EtcdMemberStatus> m_members; // sorted by id
+    std::vector<ClusterMember> m_members; // sorted by id
     quint64 m_leader = 0;
     QString m_endpoint;
 };

@@ -1,5 +1,6 @@
 #include "models/etcd/EtcdKeyTreeModel.h"
 
+#include "models/ByteText.h"
 #include "models/Store.h"
 
 #include <QThread>
@@ -13,7 +14,7 @@ using namespace Qt::StringLiterals;
 namespace regscope {
 
 struct EtcdKeyTreeModel::Node {
-    QString name; // "svc/" for a folder, "x" for a key
+    QByteArray name; // "svc/" for a folder, "x" for a key (bytes: etcd's order)
     QByteArray path;
     Node* parent = nullptr;
     std::vector<std::unique_ptr<Node>> children; // sorted by name
@@ -21,11 +22,13 @@ struct EtcdKeyTreeModel::Node {
     KeyRecord kv;
     qint64 keyCount = 0; // keys at or under this node
 
-    static bool less(const std::unique_ptr<Node>& n, const QString& name) { return n->name < name; }
-    auto lowerBound(const QString& name) {
+    static bool less(const std::unique_ptr<Node>& n, const QByteArray& name) {
+        return n->name < name;
+    }
+    auto lowerBound(const QByteArray& name) {
         return std::lower_bound(children.begin(), children.end(), name, &Node::less);
     }
-    Node* child(const QString& name) {
+    Node* child(const QByteArray& name) {
         const auto it = lowerBound(name);
         return it != children.end() && (*it)->name == name ? it->get() : nullptr;
     }
@@ -34,13 +37,13 @@ struct EtcdKeyTreeModel::Node {
         const auto it = std::lower_bound(siblings.begin(), siblings.end(), name, &Node::less);
         return static_cast<int>(it - siblings.begin());
     }
-    Node* addChild(const QString& childName) { // for detached subtrees only
+    Node* addChild(const QByteArray& childName) { // for detached subtrees only
         auto it = lowerBound(childName);
         if (it != children.end() && (*it)->name == childName)
             return it->get();
         auto n = std::make_unique<Node>();
         n->name = childName;
-        n->path = path + childName.toUtf8();
+        n->path = path + childName;
         n->parent = this;
         return children.insert(it, std::move(n))->get();
     }
@@ -49,17 +52,17 @@ struct EtcdKeyTreeModel::Node {
 namespace {
 
 // "/a/b/c" → "/", "a/", "b/", "c"; "a/b/" → "a/", "b/".
-QStringList segments(const QString& id) {
-    QStringList out;
+QList<QByteArray> segments(const QByteArray& key) {
+    QList<QByteArray> out;
     qsizetype start = 0;
-    for (qsizetype i = 0; i < id.size(); ++i) {
-        if (id[i] == u'/') {
-            out << id.mid(start, i - start + 1);
+    for (qsizetype i = 0; i < key.size(); ++i) {
+        if (key[i] == '/') {
+            out << key.mid(start, i - start + 1);
             start = i + 1;
         }
     }
-    if (start < id.size())
-        out << id.mid(start);
+    if (start < key.size())
+        out << key.mid(start);
     return out;
 }
 
@@ -136,7 +139,7 @@ void EtcdKeyTreeModel::insertKeys(const std::vector<KeyRecord>& upserts,
     // then go in with one beginInsertRows per run of adjacent new rows.
     std::unordered_map<Node*, std::unique_ptr<Node>> detached; // existing parent → holder
     for (const KeyRecord& kv : upserts) {
-        const QStringList segs = segments(QString::fromUtf8(kv.key));
+        const QList<QByteArray> segs = segments(kv.key);
         if (segs.isEmpty())
             continue;
         Node* n = m_root.get();
@@ -213,8 +216,11 @@ void EtcdKeyTreeModel::attach(Node* p, Node& holder) {
 void EtcdKeyTreeModel::removeKeys(const QStringList& ids, std::vector<Node*>& changed) {
     std::vector<Node*> gone;
     for (const QString& id : ids) {
+        const std::optional<QByteArray> key = unescapeBytes(id); // the Store's lossless id
+        if (!key)
+            continue;
         Node* n = m_root.get();
-        for (const QString& s : segments(id)) {
+        for (const QByteArray& s : segments(*key)) {
             n = n->child(s);
             if (!n)
                 break;
@@ -303,12 +309,12 @@ QVariant EtcdKeyTreeModel::data(const QModelIndex& index, int role) const {
     if (!index.isValid())
         return {};
     const Node* n = nodeOf(index);
-    const bool folder = !n->children.empty() || n->name.endsWith(u'/');
+    const bool folder = !n->children.empty() || n->name.endsWith('/');
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
         case NameColumn:
-            return n->name;
+            return escapeBytes(n->name);
         case KeysColumn:
             return folder ? QVariant(n->keyCount) : QVariant();
         case ValueColumn:
@@ -319,7 +325,7 @@ QVariant EtcdKeyTreeModel::data(const QModelIndex& index, int role) const {
             return {};
         }
     case Qt::ToolTipRole:
-        return QString::fromUtf8(n->path);
+        return escapeBytes(n->path);
     case PathRole:
         return n->path;
     case IsKeyRole:
@@ -352,7 +358,7 @@ QVariant EtcdKeyTreeModel::headerData(int section, Qt::Orientation orientation, 
 
 QModelIndex EtcdKeyTreeModel::indexOf(const QByteArray& path) const {
     Node* n = m_root.get();
-    for (const QString& s : segments(QString::fromUtf8(path))) {
+    for (const QByteArray& s : segments(path)) {
         n = n->child(s);
         if (!n)
             return {};

@@ -1,9 +1,8 @@
 #include "models/etcd/EtcdKeysModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/Store.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QDateTime>
 #include <QThread>
 
@@ -39,16 +38,20 @@ EtcdKeysModel::~EtcdKeysModel() = default;
 void EtcdKeysModel::setStore(const Store* store) {
     Q_ASSERT(QThread::currentThread() == thread());
     disconnect(m_storeConnection);
+    disconnect(m_leaseConnection);
     m_store = store;
     if (!store)
         return;
     m_storeConnection =
         connect(store, &Store::recordsChanged, this, &EtcdKeysModel::onStoreChanged);
+    m_leaseConnection = connect(store, &Store::leasesUpdated, this, &EtcdKeysModel::updateLeases);
     std::vector<KeyRecord> state;
     state.reserve(static_cast<size_t>(store->count(RecordKind::Key)));
     store->forEach(RecordKind::Key,
                    [&](const Record& r) { state.push_back(std::get<KeyRecord>(r)); });
     setState(std::move(state));
+    if (!store->leases().isEmpty())
+        updateLeases(store->leases().values());
 }
 
 void EtcdKeysModel::onStoreChanged(RecordKind kind, const QStringList& upserted,
@@ -193,9 +196,9 @@ void EtcdKeysModel::setState(std::vector<KeyRecord> state) {
     applyChanges(std::move(state), removed);
 }
 
-void EtcdKeysModel::updateLeases(const QList<EtcdLeaseInfo>& leases) {
+void EtcdKeysModel::updateLeases(const QList<LeaseInfo>& leases) {
     Q_ASSERT(QThread::currentThread() == thread());
-    for (const EtcdLeaseInfo& l : leases)
+    for (const LeaseInfo& l : leases)
         m_leases.insert(l.id, l);
     // Bound: forget leases no key uses any more.
     if (m_leases.size() > static_cast<qsizetype>(m_rows.size()) + 1024) {
@@ -221,13 +224,13 @@ void EtcdKeysModel::tick() {
     emitRuns(std::move(rows), TtlColumn, TtlColumn);
 }
 
-const EtcdLeaseInfo* EtcdKeysModel::lease(qint64 id) const {
+const LeaseInfo* EtcdKeysModel::lease(qint64 id) const {
     const auto it = m_leases.constFind(id);
     return it == m_leases.constEnd() ? nullptr : &*it;
 }
 
 qint64 EtcdKeysModel::ttlRemaining(const KeyRecord& kv) const {
-    const EtcdLeaseInfo* l = kv.lease ? lease(kv.lease) : nullptr;
+    const LeaseInfo* l = kv.lease ? lease(kv.lease) : nullptr;
     if (!l)
         return -1;
     if (l->ttl < 0)
@@ -240,7 +243,7 @@ bool EtcdKeysModel::expiringSoon(const KeyRecord& kv) const {
     const qint64 left = ttlRemaining(kv);
     if (left < 0)
         return false;
-    const EtcdLeaseInfo* l = lease(kv.lease);
+    const LeaseInfo* l = lease(kv.lease);
     return left <= m_options.expiringSoonSeconds || (l && left * 5 <= l->grantedTtl);
 }
 
@@ -272,7 +275,7 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
             const qint64 left = ttlRemaining(kv);
             if (left < 0)
                 return u"…"_s;
-            const EtcdLeaseInfo* l = lease(kv.lease);
+            const LeaseInfo* l = lease(kv.lease);
             if (l && l->ttl < 0)
                 return u"expired"_s;
             return QString(QString::number(left) + u" / "_s +
@@ -290,14 +293,14 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
         if (index.column() == ValueColumn)
             return etcdValuePretty(kv.value, row.kind).left(4000);
         if (index.column() == TtlColumn && kv.lease) {
-            if (const EtcdLeaseInfo* l = lease(kv.lease))
+            if (const LeaseInfo* l = lease(kv.lease))
                 return QString(u"lease "_s + QString::number(kv.lease, 16) + u" holds "_s +
                                QString::number(l->keys.size()) + u" key(s)"_s);
         }
         return {};
-    case Qt::BackgroundRole:
+    case RowStateRole:
         if (expiringSoon(kv))
-            return QBrush(QColor(255, 214, 170));
+            return int(ItemState::Expiring);
         return {};
     case KeyBytesRole:
         return kv.key;

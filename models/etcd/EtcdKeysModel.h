@@ -5,7 +5,6 @@
 // beginRemoveRows per run of adjacent rows and one dataChanged per run; never a reset.
 
 #include "models/SourceEvent.h"
-#include "models/etcd/EtcdTypes.h"
 #include "models/etcd/EtcdValueFormat.h"
 
 #include <QAbstractTableModel>
@@ -59,7 +58,7 @@ public:
     void applyChanges(std::vector<KeyRecord> upserts, const QStringList& removedIds);
     // Replaces the content with `state` as targeted changes (time travel).
     void setState(std::vector<KeyRecord> state);
-    void updateLeases(const QList<EtcdLeaseInfo>& leases);
+    void updateLeases(const QList<LeaseInfo>& leases);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -70,7 +69,7 @@ public:
     const KeyRecord* recordAt(int row) const;
     // Remaining seconds of the key's lease as of now; -1 without a (known) lease.
     qint64 ttlRemaining(const KeyRecord& kv) const;
-    const EtcdLeaseInfo* lease(qint64 id) const;
+    const LeaseInfo* lease(qint64 id) const;
 
     // Re-emits dataChanged for the TTL column of rows with a lease (the countdown tick).
     void tick();
@@ -87,9 +86,10 @@ private:
 
     Options m_options;
     std::vector<Row> m_rows; // sorted by key
-    QHash<qint64, EtcdLeaseInfo> m_leases;
+    QHash<qint64, LeaseInfo> m_leases;
     QTimer m_tick;
     const Store* m_store = nullptr;
+    QMetaObject::Connection m_leaseConnection;
     QMetaObject::Connection m_storeConnection;
 };
 

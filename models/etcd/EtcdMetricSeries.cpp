@@ -1,5 +1,7 @@
 #include "models/etcd/EtcdMetricSeries.h"
 
+#include "models/Store.h"
+
 #include <QThread>
 
 using namespace Qt::StringLiterals;
@@ -23,6 +25,18 @@ const QList<EtcdMetricSeries::Chart>& EtcdMetricSeries::charts() {
         {u"DB in use (bytes)"_s, u"etcd_mvcc_db_total_size_in_use_in_bytes"_s, false},
     };
     return list;
+}
+
+void EtcdMetricSeries::setStore(const Store* store) {
+    connect(store, &Store::metricsSampled, this, &EtcdMetricSeries::addSample);
+    connect(store, &Store::cleared, this, &EtcdMetricSeries::clear);
+}
+
+void EtcdMetricSeries::clear() {
+    m_series.clear();
+    m_members.clear();
+    m_resets = 0;
+    Q_EMIT updated();
 }
 
 void EtcdMetricSeries::addSample(const MetricsSample& sample) {

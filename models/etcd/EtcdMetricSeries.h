@@ -14,6 +14,8 @@
 
 namespace regscope {
 
+class Store;
+
 class EtcdMetricSeries : public QObject {
     Q_OBJECT
 public:
@@ -32,8 +34,12 @@ public:
     QStringList members() const;
     qint64 resetsSeen() const { return m_resets; }
 
+    // Follows the store's samples; forgets everything when the store is cleared.
+    void setStore(const Store* store);
+
 public Q_SLOTS:
     void addSample(const regscope::MetricsSample& sample);
+    void clear();
 
 Q_SIGNALS:
     void updated();

@@ -1,9 +1,8 @@
 #include "models/etcd/EtcdRevisionDiffModel.h"
 
+#include "models/ItemRoles.h"
 #include "models/etcd/EtcdValueFormat.h"
 
-#include <QBrush>
-#include <QColor>
 #include <QThread>
 
 using namespace Qt::StringLiterals;
@@ -53,10 +52,10 @@ QVariant EtcdRevisionDiffModel::data(const QModelIndex& index, int role) const {
             return show(c.after);
         }
         return {};
-    case Qt::BackgroundRole:
-        return QBrush(c.kind == EtcdKeyChange::Kind::Added     ? QColor(214, 245, 214)
-                      : c.kind == EtcdKeyChange::Kind::Removed ? QColor(250, 214, 214)
-                                                               : QColor(250, 240, 200));
+    case RowStateRole:
+        return int(c.kind == EtcdKeyChange::Kind::Added     ? ItemState::Added
+                   : c.kind == EtcdKeyChange::Kind::Removed ? ItemState::Removed
+                                                            : ItemState::Changed);
     case ChangeKindRole:
         return static_cast<int>(c.kind);
     case KeyBytesRole:

@@ -1,20 +1,37 @@
 #include "models/etcd/EtcdTimeTravel.h"
 
+#include "models/SourceControls.h"
+
 #include <QThread>
 
 using namespace Qt::StringLiterals;
 
 namespace regscope {
 
-EtcdTimeTravel::EtcdTimeTravel(QObject* parent)
-    : QObject(parent) {}
+EtcdTimeTravel::EtcdTimeTravel(ControlBroker* broker, QObject* parent)
+    : QObject(parent)
+    , m_broker(broker) {
+    connect(broker, &ControlBroker::revisionStateReady, this, &EtcdTimeTravel::onRevisionState);
+    connect(broker, &ControlBroker::controlsChanged, this, [this] {
+        // A new source: its revisions are not the old one's.
+        m_pending.clear();
+        m_diffFrom.reset();
+        m_diffTo.reset();
+        m_floor = m_current = m_shown = 0;
+    });
+}
+
+bool EtcdTimeTravel::available() const {
+    return m_broker->controls()->supportsTimeTravel();
+}
 
 quint64 EtcdTimeTravel::ask(Purpose purpose, qint64 revision, quint64 diffId) {
     if (m_pending.size() > 16)
         m_pending.clear(); // answers to questions nobody waits for any more
     const quint64 id = m_nextId++;
     m_pending.insert(id, Pending{purpose, revision, diffId});
-    Q_EMIT revisionStateRequested(id, revision);
+    // A source without revisions answers at once with an error: failed(), never a spinner.
+    m_broker->controls()->requestRevisionState(id, revision);
     return id;
 }
 
@@ -34,7 +51,7 @@ void EtcdTimeTravel::refreshBounds() {
     ask(Purpose::Bounds, 0);
 }
 
-void EtcdTimeTravel::noteBounds(const EtcdRevisionState& state) {
+void EtcdTimeTravel::noteBounds(const RevisionState& state) {
     const qint64 floor = state.compactFloor > 0 ? state.compactFloor : m_floor;
     const qint64 current = std::max(m_current, state.headerRevision);
     if (floor != m_floor || current != m_current) {
@@ -44,7 +61,7 @@ void EtcdTimeTravel::noteBounds(const EtcdRevisionState& state) {
     }
 }
 
-void EtcdTimeTravel::onRevisionState(const EtcdRevisionState& state) {
+void EtcdTimeTravel::onRevisionState(const RevisionState& state) {
     Q_ASSERT(QThread::currentThread() == thread());
     const auto it = m_pending.constFind(state.requestId);
     if (it == m_pending.constEnd())

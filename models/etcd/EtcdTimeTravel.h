@@ -1,20 +1,26 @@
 #pragma once
 // Time travel over an etcd prefix: the registry as it was at revision R, and the diff of two
-// revisions. It asks for states with revisionStateRequested (the app connects that to
-// EtcdConnector::requestRevisionState) and gets them back in onRevisionState (connected from
-// EtcdConnector::revisionStateReady). It never talks to a connector itself.
+// revisions. It asks the attached source through the ControlBroker and gets the answers back
+// from it; a source without revisions is told at once ("failed"), so nothing spins.
 
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdRevisionDiffModel.h"
 
+#include <QHash>
 #include <QObject>
 
+#include <optional>
+
 namespace regscope {
+
+class ControlBroker;
 
 class EtcdTimeTravel : public QObject {
     Q_OBJECT
 public:
-    explicit EtcdTimeTravel(QObject* parent = nullptr);
+    explicit EtcdTimeTravel(ControlBroker* broker, QObject* parent = nullptr);
+    // Whether the attached source has revisions at all.
+    bool available() const;
 
     EtcdKeysModel* stateModel() { return &m_state; }
     EtcdRevisionDiffModel* diffModel() { return &m_diff; }
@@ -26,10 +32,9 @@ public Q_SLOTS:
     void viewAt(qint64 revision);                      // fills stateModel()
     void diff(qint64 fromRevision, qint64 toRevision); // fills diffModel()
     void refreshBounds();                              // asks for the latest revision and the floor
-    void onRevisionState(const regscope::EtcdRevisionState& state);
+    void onRevisionState(const regscope::RevisionState& state);
 
 Q_SIGNALS:
-    void revisionStateRequested(quint64 requestId, qint64 revision);
     void boundsChanged(qint64 compactFloor, qint64 currentRevision);
     void stateShown(qint64 revision);
     void diffShown(qint64 fromRevision, qint64 toRevision);
@@ -43,15 +48,16 @@ private:
         quint64 diffId = 0;
     };
     quint64 ask(Purpose purpose, qint64 revision, quint64 diffId = 0);
-    void noteBounds(const EtcdRevisionState& state);
+    void noteBounds(const RevisionState& state);
 
+    ControlBroker* m_broker;
     EtcdKeysModel m_state;
     EtcdRevisionDiffModel m_diff;
     QHash<quint64, Pending> m_pending; // bounded: at most a few user actions in flight
     quint64 m_nextId = 1;
     quint64 m_diffId = 0;
-    std::optional<EtcdRevisionState> m_diffFrom;
-    std::optional<EtcdRevisionState> m_diffTo;
+    std::optional<RevisionState> m_diffFrom;
+    std::optional<RevisionState> m_diffTo;
     qint64 m_floor = 0;
     qint64 m_current = 0;
     qint64 m_shown = 0;

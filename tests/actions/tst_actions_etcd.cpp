@@ -193,7 +193,7 @@ private Q_SLOTS:
         ActionResult r = act(request(ActionKind::EtcdLeaseList));
         QCOMPARE(r.code, ActionResult::Code::Ok);
         const auto it = std::find_if(r.leases.cbegin(), r.leases.cend(),
-                                     [&](const EtcdLeaseInfo& l) { return l.id == id; });
+                                     [&](const LeaseInfo& l) { return l.id == id; });
         QVERIFY(it != r.leases.cend());
         QCOMPARE(it->keys.size(), 2);
 

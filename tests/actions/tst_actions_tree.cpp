@@ -2,6 +2,7 @@
 // run of new rows under a parent, folders pruned when their last key goes, never a reset after
 // the first load; checked by QAbstractItemModelTester throughout.
 
+#include "models/ByteText.h"
 #include "models/Store.h"
 #include "models/etcd/EtcdKeyTreeModel.h"
 
@@ -121,6 +122,16 @@ private Q_SLOTS:
         QVERIFY(!model.keyAt(model.indexOf("/cfg/")));
         QCOMPARE(model.keyCount(model.indexOf("/cfg/")), 1);
         remove(store, {u"/cfg/x"_s});
+        QCOMPARE(model.rowCount(), 0);
+
+        // Keys are bytes: a key that is not UTF-8 is placed, shown escaped and removed by the
+        // Store's lossless id.
+        const KeyRecord binary = kv(QByteArray("/bin/\xff\x01", 7), "b", 9);
+        upsert(store, {binary});
+        const QModelIndex leaf = model.indexOf(binary.key);
+        QVERIFY(leaf.isValid());
+        QCOMPARE(leaf.data().toString(), escapeBytes(QByteArray("\xff\x01", 2)));
+        remove(store, {recordId(binary)});
         QCOMPARE(model.rowCount(), 0);
     }
 };

@@ -194,14 +194,14 @@ void TestConnection::sourceKinds() {
 }
 
 void TestConnection::urlOnlyFactoryStillWorks() {
-    QString error;
-    QVERIFY(makeConnector(u"demo"_s, &error));
+    QVERIFY(makeConnector(u"demo"_s));
     ConnectionProfile demo;
     demo.url = u"demo?rate=5"_s;
-    QVERIFY(makeConnector(demo, &error));
+    QVERIFY(makeConnector(demo));
     demo.url = u"gopher://x"_s;
-    QVERIFY(!makeConnector(demo, &error));
-    QVERIFY(!error.isEmpty());
+    const auto refused = makeConnector(demo);
+    QVERIFY(!refused);
+    QCOMPARE(int(refused.error().code), int(SourceError::Code::UnsupportedScheme));
 }
 
 void TestConnection::profileAppliesTlsAndAuth() {
@@ -214,9 +214,9 @@ void TestConnection::profileAppliesTlsAndAuth() {
     p.serverName = u"etcd.test"_s;
     p.user = u"root"_s;
     p.password = u"s3cret"_s;
-    QString error;
-    std::unique_ptr<Connector> made = makeConnector(p, &error);
-    QVERIFY2(made, qPrintable(error));
+    auto result = makeConnector(p);
+    QVERIFY2(result, qPrintable(result ? QString() : result.error().message));
+    std::unique_ptr<Connector> made = std::move(*result);
     auto* etcd = qobject_cast<EtcdConnector*>(made.get());
     QVERIFY(etcd);
     const EtcdOptions& o = etcd->options();
@@ -232,8 +232,9 @@ void TestConnection::profileAppliesTlsAndAuth() {
 
     ConnectionProfile plain;
     plain.url = u"etcd://127.0.0.1:1/"_s;
-    made = makeConnector(plain, &error);
-    QVERIFY(made);
+    result = makeConnector(plain);
+    QVERIFY(result);
+    made = std::move(*result);
     QVERIFY(!qobject_cast<EtcdConnector*>(made.get())->options().tls.enabled);
 #else
     QSKIP("built without the etcd room");
@@ -369,12 +370,12 @@ void TestConnection::dialogAcceptReachesSession() {
     Session session(&store);
     MainWindow window;
     window.setStore(&store);
-    QObject::connect(&window, &MainWindow::profileConnectRequested, &session,
-                     [&session, &window](const ConnectionProfile& profile, bool) {
-                         QString why;
-                         if (!session.attach(profile, &why))
-                             window.connectionBar()->setHealth({HealthState::Down, why});
-                     });
+    QObject::connect(
+        &window, &MainWindow::profileConnectRequested, &session,
+        [&session, &window](const ConnectionProfile& profile, bool) {
+            if (auto attached = session.attach(profile); !attached)
+                window.connectionBar()->setHealth({HealthState::Down, attached.error().message});
+        });
     window.show();
     auto* action = window.findChild<QAction*>(u"connectionDialogAction"_s);
     QVERIFY(action);
@@ -403,14 +404,16 @@ void TestConnection::dialogAcceptReachesSession() {
     QCOMPARE(got.serverName, u"etcd.test"_s);
     QCOMPARE(got.user, u"root"_s);
     QCOMPARE(got.password, u"s3cret"_s);
-    QVERIFY(session.connector());
+    QVERIFY(session.attached());
 #ifdef REGSCOPE_HAVE_ETCD
-    auto* etcd = qobject_cast<EtcdConnector*>(session.connector());
-    QVERIFY(etcd);
-    QCOMPARE(etcd->options().user, u"root"_s);
-    QCOMPARE(etcd->options().password, u"s3cret"_s);
-    QCOMPARE(etcd->options().tls.caFile, m_ca);
-    QVERIFY(etcd->options().tls.enabled);
+    // The connector was made from exactly this profile (the Session hands out no connector).
+    const auto options = etcdOptionsOf(session.profile());
+    QVERIFY(options);
+    QCOMPARE(options->user, u"root"_s);
+    QCOMPARE(options->password, u"s3cret"_s);
+    QCOMPARE(options->tls.caFile, m_ca);
+    QVERIFY(options->tls.enabled);
+    QCOMPARE(session.url(), toEtcdUrl(*options));
 #endif
 
     // A demo profile through the same path goes live.

@@ -151,11 +151,11 @@ void TestInProcess::samplesMetrics() {
     (void)registry->Lookup("gzpi");
     (void)registry->Lookup("zlib");
     QSignalSpy sampled(&store, &Store::metricsSampled);
-    QTRY_VERIFY_WITH_TIMEOUT(!store.metricsHistory().empty() &&
-                                 metric::value(store.metricsHistory().back(), metric::kLookupTotal,
+    QTRY_VERIFY_WITH_TIMEOUT(!store.metrics().empty() &&
+                                 metric::value((*store.metrics().latest()), metric::kLookupTotal,
                                                metric::kOutcome, u"hit") >= 11,
                              5000);
-    const MetricsSample& s = store.metricsHistory().back();
+    const MetricsSample& s = (*store.metrics().latest());
     QCOMPARE(metric::value(s, metric::kLookupTotal, metric::kOutcome, u"miss"), 1.0);
     // Per-name misses are the registry's sampled estimate (weight per sampled miss).
     QVERIFY(metric::value(s, metric::kMissesByName, metric::kName, u"gzpi") >= 1.0);
@@ -201,12 +201,12 @@ void TestInProcess::demoRegistryIsAlive() {
                               5000);
     // Hits, misses, errors and deprecated lookups all move within a couple of samples.
     QTRY_VERIFY_WITH_TIMEOUT(
-        store.metricsHistory().size() >= 2 &&
-            metric::value(store.metricsHistory().back(), metric::kLookupTotal, metric::kOutcome,
+        store.metrics().size() >= 2 &&
+            metric::value((*store.metrics().latest()), metric::kLookupTotal, metric::kOutcome,
                           u"miss") > 0 &&
-            metric::value(store.metricsHistory().back(), metric::kLookupTotal, metric::kOutcome,
+            metric::value((*store.metrics().latest()), metric::kLookupTotal, metric::kOutcome,
                           u"error") > 0 &&
-            metric::has(store.metricsHistory().back(), metric::kDeprecatedLookups),
+            metric::has((*store.metrics().latest()), metric::kDeprecatedLookups),
         5000);
     QTRY_VERIFY_WITH_TIMEOUT(hasTimeline(store, u"register"), 5000); // the churn
     demo.stopWorkload();

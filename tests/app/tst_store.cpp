@@ -1,9 +1,11 @@
 // The store: coalescing into flushes, deduplicated change lists, snapshot merges that touch
 // only what changed, bounded history, and batches arriving queued from another thread.
 
+#include "models/ByteText.h"
 #include "models/RecordTable.h"
 #include "models/Store.h"
 
+#include <QSet>
 #include <QSignalSpy>
 #include <QTest>
 #include <QThread>
@@ -62,6 +64,8 @@ private Q_SLOTS:
     void snapshotOfSameStateChangesNothing();
     void tableSurvivesChurn();
     void historyIsBounded();
+    void historyOverAWeekStaysInBudget();
+    void bytesEscapeWithoutLoss();
     void healthChangesOnlyWhenItMoves();
     void batchesFromAnotherThreadArriveQueued();
     void clearRemovesEverything();
@@ -233,7 +237,7 @@ void TestStore::tableSurvivesChurn() {
 
 void TestStore::historyIsBounded() {
     Store::Options options;
-    options.maxMetricsSamples = 5;
+    options.metricHistory.tiers = {{0, 5}}; // keep 5 ms of history: the last 6 samples
     options.maxTimelineEvents = 7;
     Store store(options);
     QSignalSpy sampled(&store, &Store::metricsSampled);
@@ -245,8 +249,9 @@ void TestStore::historyIsBounded() {
     }
     store.apply(b);
     store.flush();
-    QCOMPARE(qsizetype(store.metricsHistory().size()), 5);
-    QCOMPARE(store.metricsHistory().front().timestampMs, 15);
+    QCOMPARE(store.metrics().size(), 6);
+    QCOMPARE(store.metricsHistory().front().timestampMs, 14);
+    QCOMPARE(store.metrics().latest()->timestampMs, 19);
     QCOMPARE(qsizetype(store.timeline().size()), 7);
     QCOMPARE(store.timeline().back().timestampMs, 19);
     QCOMPARE(sampled.count(), 20);
@@ -294,6 +299,75 @@ void TestStore::clearRemovesEverything() {
     QCOMPARE(changed.count(), 1);
     QCOMPARE(changed.at(0).at(2).toStringList(), QStringList{u"/a@1.0.0"_s});
     QVERIFY(store.metricsHistory().empty());
+}
+
+// A simulated week of 1 s samples (the sample timestamps are the clock): the history keeps
+// 1 s for the last hour, 10 s for a day, 1 min for the week, and never passes its budget.
+void TestStore::historyOverAWeekStaysInBudget() {
+    MetricHistory::Options o;
+    o.budgetBytes = 24LL << 20;
+    MetricHistory h(o);
+    constexpr qint64 kWeek = 7 * 24 * 3600;
+    qint64 peak = 0;
+    MetricsSample s;
+    for (int i = 0; i < 12; ++i)
+        s.points.push_back(
+            MetricPoint{u"lookup_hits_by_name"_s, {{u"name"_s, u"codec.%1"_s.arg(i)}}, 0});
+    for (qint64 t = 0; t <= kWeek + 3600; ++t) {
+        s.timestampMs = t * 1000;
+        for (MetricPoint& p : s.points)
+            p.value += 1; // cumulative counters
+        h.append(s);
+        peak = std::max(peak, h.bytes());
+    }
+    QVERIFY2(peak <= o.budgetBytes, qPrintable(u"peak %1 bytes"_s.arg(peak)));
+    QCOMPARE(h.seriesCount(), 12);
+    // Tier sizes: the last hour at 1 s, the rest of the day at 10 s, the rest of the week
+    // at 1 min.
+    QVERIFY2(qAbs(h.tierSize(0) - 3600) <= 2, qPrintable(QString::number(h.tierSize(0))));
+    QVERIFY2(qAbs(h.tierSize(1) - 23 * 360) <= 2, qPrintable(QString::number(h.tierSize(1))));
+    QVERIFY2(qAbs(h.tierSize(2) - 6 * 1440) <= 2, qPrintable(QString::number(h.tierSize(2))));
+    QVERIFY(h.oldestMs() >= (3600 - 60) * 1000); // a week back from the newest, not more
+    // Downsampled counters keep their last reading: rates stay right.
+    const std::vector<MetricsSample> all = h.samples();
+    QCOMPARE(all.back().points.front().value, double(kWeek + 3600 + 1));
+    for (size_t i = 1; i < all.size(); ++i)
+        QVERIFY(all[i].timestampMs > all[i - 1].timestampMs);
+    // A tight budget drops the oldest first and keeps the newest.
+    MetricHistory::Options tight;
+    tight.budgetBytes = 64 * 1024;
+    MetricHistory small(tight);
+    for (qint64 t = 0; t < 10000; ++t) {
+        s.timestampMs = t * 1000;
+        small.append(s);
+        QVERIFY(small.bytes() <= tight.budgetBytes);
+    }
+    QCOMPARE(small.latest()->timestampMs, 9999 * 1000);
+    QVERIFY(small.size() < 10000);
+}
+
+// Keys are bytes: the escaped text is readable, unique and maps back to the exact bytes.
+void TestStore::bytesEscapeWithoutLoss() {
+    QCOMPARE(escapeBytes("plain/key"), u"plain/key"_s);
+    QCOMPARE(escapeBytes(QByteArray("k") + char(0xff)), u"k\\xff"_s);
+    QCOMPARE(escapeBytes("a\\b"), u"a\\\\b"_s);
+    QCOMPARE(escapeBytes("caf\xc3\xa9"), u"café"_s);
+    QCOMPARE(escapeBytes("\xc0\xaf"), u"\\xc0\\xaf"_s); // overlong: not UTF-8
+    QVERIFY(!isValidUtf8("\xed\xa0\x80"));              // a surrogate
+    quint32 seed = 12345;
+    QSet<QString> seen;
+    for (int i = 0; i < 2000; ++i) {
+        QByteArray b;
+        for (int j = 0; j < 6; ++j) {
+            seed = seed * 1664525u + 1013904223u;
+            b += char(seed >> 24);
+        }
+        const QString text = escapeBytes(b);
+        QCOMPARE(unescapeBytes(text).value_or(QByteArray("<none>")), b);
+        seen.insert(text);
+        QCOMPARE(recordId(KeyRecord{b, {}, 0, 0, 0, 0}), text);
+    }
+    QVERIFY(seen.size() > 1990); // distinct bytes, distinct text (random repeats aside)
 }
 
 QTEST_GUILESS_MAIN(TestStore)

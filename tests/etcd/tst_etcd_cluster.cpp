@@ -28,8 +28,7 @@ private Q_SLOTS:
         EtcdClusterModel cluster;
         QAbstractItemModelTester tester(&cluster,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
-        connect(w.connector.get(), &EtcdConnector::clusterUpdated, &cluster,
-                &EtcdClusterModel::update);
+        cluster.setStore(&w.store);
         w.connector->start();
         QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Live), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(cluster.rowCount(), 3, 10000);

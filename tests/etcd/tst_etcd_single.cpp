@@ -46,14 +46,14 @@ private Q_SLOTS:
         o.callTimeoutMs = 20'000; // a call in flight would hold stop() this long
         o.clusterPollMs = 0;
         Wired w(o);
-        QSignalSpy leases(w.connector.get(), &EtcdConnector::leasesUpdated);
+        QSignalSpy leases(&w.store, &Store::leasesUpdated);
         w.connector->start();
         QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Live), 10000);
         QTRY_COMPARE_WITH_TIMEOUT(int(w.store.count(RecordKind::Key)), 1, 5000);
         QTRY_VERIFY_WITH_TIMEOUT(!leases.isEmpty(), 5000);
         m_etcd->suspendMember(0);
         // A time-travel read now hangs on the member (a Range on the connector's aux thread).
-        QSignalSpy answered(w.connector.get(), &EtcdConnector::revisionStateReady);
+        QSignalSpy answered(w.connector->controls(), &SourceControls::revisionStateReady);
         w.connector->requestRevisionState(1, 0);
         QVERIFY(!answered.wait(300)); // still in flight
         QElapsedTimer stopping;
@@ -112,12 +112,22 @@ private Q_SLOTS:
         for (int i = 0; i < 50; ++i) // 5 MiB: more than the 4 MiB reply cap
             QVERIFY(client.put("/big/" + QByteArray::number(i), big + QByteArray::number(i)));
         Wired w(testOptions(m_etcd->endpoints(), "/big/"));
-        QSignalSpy progress(w.connector.get(), &EtcdConnector::snapshotProgress);
+        // Progress travels as ProgressEvents in the connector's batches (one per page).
+        std::vector<ProgressEvent> progress;
+        connect(w.connector.get(), &Connector::eventsReady, this,
+                [&progress](const EventBatchPtr& batch) {
+                    for (const SourceEvent& e : *batch)
+                        if (const auto* p = std::get_if<ProgressEvent>(&e))
+                            progress.push_back(*p);
+                });
         w.connector->start();
         QTRY_COMPARE_WITH_TIMEOUT(w.store.count(RecordKind::Key), qsizetype(50), 15000);
-        QVERIFY2(progress.size() >= 2, "a 5 MiB prefix must come in more than one page");
-        QCOMPARE(progress.last().at(0).toLongLong(), 50);
-        QCOMPARE(progress.last().at(1).toLongLong(), 50);
+        QTRY_VERIFY_WITH_TIMEOUT(!progress.empty() && progress.back().finished, 5000);
+        QVERIFY2(progress.size() >= 3, "a 5 MiB prefix must come in more than one page");
+        QCOMPARE(progress.back().done, 50);
+        QCOMPARE(progress.back().total, 50);
+        QVERIFY(!progress.front().finished && progress.front().cancellable);
+        QTRY_VERIFY_WITH_TIMEOUT(w.store.progress().finished, 5000); // the store keeps it
         const auto expected = etcdctlState(*m_etcd, "/big/");
         QVERIFY(expected);
         QCOMPARE(storeState(w.store), *expected);
@@ -142,14 +152,12 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setStore(&w.store);
-        QSignalSpy leases(w.connector.get(), &EtcdConnector::leasesUpdated);
-        connect(w.connector.get(), &EtcdConnector::leasesUpdated, &model,
-                &EtcdKeysModel::updateLeases);
+        QSignalSpy leases(&w.store, &Store::leasesUpdated); // the model follows the store
         w.connector->start();
         QTRY_COMPARE_WITH_TIMEOUT(model.rowCount(), 3, 10000);
         QTRY_VERIFY_WITH_TIMEOUT(model.lease(leaseId) != nullptr, 5000);
         // One call per lease, not per key: both keys come back bound to the one lease.
-        const EtcdLeaseInfo* info = model.lease(leaseId);
+        const LeaseInfo* info = model.lease(leaseId);
         QCOMPARE(info->grantedTtl, 4);
         QCOMPARE(info->keys.size(), 2);
         const int row = model.rowOf("/lease/a");
@@ -168,7 +176,7 @@ private Q_SLOTS:
         // Rate limit: never more lease calls than ticks allow (1 lease, refresh every 500 ms).
         qsizetype calls = 0;
         for (const auto& args : leases)
-            calls += args.at(0).value<QList<EtcdLeaseInfo>>().size();
+            calls += args.at(0).value<QList<LeaseInfo>>().size();
         QVERIFY2(calls < 40, qPrintable(QString::number(calls)));
     }
 
@@ -236,15 +244,13 @@ private Q_SLOTS:
         QVERIFY(r1 > 0 && r2 > r1 && r5 > r2);
 
         Wired w(testOptions(m_etcd->endpoints(), "/tt/"));
-        EtcdTimeTravel travel;
+        ControlBroker broker;
+        broker.setControls(w.connector->controls());
+        EtcdTimeTravel travel(&broker);
         QAbstractItemModelTester t1(travel.stateModel(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
         QAbstractItemModelTester t2(travel.diffModel(),
                                     QAbstractItemModelTester::FailureReportingMode::QtTest);
-        connect(&travel, &EtcdTimeTravel::revisionStateRequested, w.connector.get(),
-                &EtcdConnector::requestRevisionState);
-        connect(w.connector.get(), &EtcdConnector::revisionStateReady, &travel,
-                &EtcdTimeTravel::onRevisionState);
         w.connector->start();
         for (qint64 r : {r1, r2, r5}) {
             QSignalSpy shown(&travel, &EtcdTimeTravel::stateShown);

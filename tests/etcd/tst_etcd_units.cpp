@@ -5,6 +5,7 @@
 #include "connectors/etcd/EtcdOptions.h"
 #include "connectors/etcd/EtcdServiceLayout.h"
 #include "connectors/etcd/EtcdSettings.h"
+#include "models/ItemRoles.h"
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
 #include "models/etcd/EtcdRevisionDiff.h"
@@ -164,7 +165,7 @@ private Q_SLOTS:
         for (int i = 1; i < model.rowCount(); ++i)
             QVERIFY(model.recordAt(i - 1)->key < model.recordAt(i)->key);
         // Lease countdown from the fetched TTL with a fake clock.
-        EtcdLeaseInfo l;
+        LeaseInfo l;
         l.id = 7;
         l.ttl = 30;
         l.grantedTtl = 30;
@@ -179,7 +180,7 @@ private Q_SLOTS:
         QVERIFY(changed.size() >= 1);
         QCOMPARE(first.data(EtcdKeysModel::TtlRemainingRole).toLongLong(), 4);
         QVERIFY(first.data(EtcdKeysModel::ExpiringSoonRole).toBool());
-        QVERIFY(first.data(Qt::BackgroundRole).isValid());
+        QCOMPARE(first.data(RowStateRole).toInt(), int(ItemState::Expiring));
         // setState merges: no reset, targeted removals.
         model.setState({kv("/k/1000", "v", 1, 7), kv("/z", "new", 300)});
         QCOMPARE(model.rowCount(), 2);

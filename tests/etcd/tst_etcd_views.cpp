@@ -1,6 +1,8 @@
 // The etcd widgets on the offscreen platform: keys view (value viewer, filter, progress),
 // cluster view (members, chart), time travel view. Set REGSCOPE_SCREENSHOT_DIR to save PNGs.
 
+#include "models/SourceControls.h"
+#include "models/Store.h"
 #include "models/etcd/EtcdClusterModel.h"
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
@@ -25,6 +27,8 @@
 #include <QTest>
 #include <QTreeWidget>
 
+#include <functional>
+
 using namespace Qt::StringLiterals;
 using namespace regscope;
 
@@ -48,6 +52,14 @@ void shoot(QWidget* w, const QString& name) {
 }
 } // namespace
 
+// Answers time-travel requests the way the etcd connector's controls would.
+class AnsweringControls : public SourceControls {
+public:
+    bool supportsTimeTravel() const override { return true; }
+    void requestRevisionState(quint64 id, qint64 rev) override { asked(id, rev); }
+    std::function<void(quint64, qint64)> asked;
+};
+
 class TestEtcdViews : public QObject {
     Q_OBJECT
 private Q_SLOTS:
@@ -68,9 +80,9 @@ private Q_SLOTS:
              kv("/config/feature-flags", "dark-mode=on\nbeta=off", 9),
              kv("/config/blob", QByteArray("\x00\x01\x02\xfe\xff binary", 12), 10)},
             {});
-        EtcdLeaseInfo a{0x1a2b, 28, 30, {"/services/billing/host-1"}, now};
-        EtcdLeaseInfo b{0x1a2c, 4, 30, {"/services/billing/host-2"}, now};
-        EtcdLeaseInfo c{0x1a2d, 9, 10, {"/services/search/host-9"}, now};
+        LeaseInfo a{0x1a2b, 28, 30, {"/services/billing/host-1"}, now};
+        LeaseInfo b{0x1a2c, 4, 30, {"/services/billing/host-2"}, now};
+        LeaseInfo c{0x1a2d, 9, 10, {"/services/search/host-9"}, now};
         model.updateLeases({a, b, c});
         EtcdKeysView view(&model);
         view.resize(1000, 600);
@@ -107,11 +119,11 @@ private Q_SLOTS:
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
         EtcdMetricSeries series;
         EtcdClusterView view(&members, &series);
-        EtcdClusterInfo info;
+        ClusterSample info;
         info.leaderId = 2;
         info.endpointInUse = u"127.0.0.1:2379"_s;
         for (quint64 id : {1, 2, 3}) {
-            EtcdMemberStatus m;
+            ClusterMember m;
             m.id = id;
             m.name = u"m"_s + QString::number(id);
             m.reachable = id != 3;
@@ -143,25 +155,28 @@ private Q_SLOTS:
     }
 
     void timeTravelViewAsksAndShowsDiff() {
-        EtcdTimeTravel travel;
+        ControlBroker broker;
+        AnsweringControls controls;
+        broker.setControls(&controls);
+        EtcdTimeTravel travel(&broker);
         EtcdTimeTravelView view(&travel);
-        QSignalSpy asked(&travel, &EtcdTimeTravel::revisionStateRequested);
-        // Answer the way the connector would.
-        connect(
-            &travel, &EtcdTimeTravel::revisionStateRequested, &travel, [&](quint64 id, qint64 rev) {
-                EtcdRevisionState s;
-                s.requestId = id;
-                s.revision = rev;
-                s.headerRevision = 40;
-                s.compactFloor = 5;
-                s.ok = true;
-                if (rev <= 20)
-                    s.kvs = {kv("/services/a/1", "{\"v\":1}", 10), kv("/services/b/1", "x", 12)};
-                else
-                    s.kvs = {kv("/services/a/1", "{\"v\":2}", 30), kv("/services/c/1", "y", 31)};
-                QMetaObject::invokeMethod(
-                    &travel, [&travel, s] { travel.onRevisionState(s); }, Qt::QueuedConnection);
-            });
+        int askedCount = 0;
+        controls.asked = [&](quint64 id, qint64 rev) {
+            ++askedCount;
+            RevisionState s;
+            s.requestId = id;
+            s.revision = rev;
+            s.headerRevision = 40;
+            s.compactFloor = 5;
+            s.ok = true;
+            if (rev <= 20)
+                s.kvs = {kv("/services/a/1", "{\"v\":1}", 10), kv("/services/b/1", "x", 12)};
+            else
+                s.kvs = {kv("/services/a/1", "{\"v\":2}", 30), kv("/services/c/1", "y", 31)};
+            QMetaObject::invokeMethod(
+                &controls, [&controls, s] { Q_EMIT controls.revisionStateReady(s); },
+                Qt::QueuedConnection);
+        };
         view.resize(900, 500);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
@@ -170,7 +185,7 @@ private Q_SLOTS:
         view.diffFromField()->setValue(20);
         view.diffToField()->setValue(35);
         view.diffButton()->click();
-        QCOMPARE(asked.size(), 2);
+        QCOMPARE(askedCount, 2);
         QTRY_COMPARE(travel.diffModel()->rowCount(), 3);
         QCOMPARE(travel.compactFloor(), 5);
         QCOMPARE(view.revisionField()->minimum(), 5);
@@ -181,12 +196,25 @@ private Q_SLOTS:
     }
 
     void panelHasThreeTabs() {
+        Store store;
+        ControlBroker broker;
         EtcdKeysModel keys;
         EtcdClusterModel cluster;
         EtcdMetricSeries series;
-        EtcdTimeTravel travel;
-        EtcdPanel panel(&keys, &cluster, &series, &travel);
+        EtcdTimeTravel travel(&broker);
+        EtcdPanel panel(&store, &broker, &keys, &cluster, &series, &travel);
         QCOMPARE(panel.count(), 3);
+    }
+
+    // A source without revisions (the demo) answers at once: the diff never spins.
+    void timeTravelOnASourceWithoutRevisionsFailsAtOnce() {
+        ControlBroker broker; // no controls set: the demo's case
+        EtcdTimeTravel travel(&broker);
+        QVERIFY(!travel.available());
+        QSignalSpy failed(&travel, &EtcdTimeTravel::failed);
+        travel.diff(1, 1);
+        QVERIFY(failed.wait(1000));
+        QVERIFY(failed.first().at(0).toString().contains(u"etcd"_s));
     }
 };
 

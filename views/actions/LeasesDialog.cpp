@@ -34,7 +34,7 @@ LeasesDialog::LeasesDialog(EtcdKeyActions* actions, const ActionResult& list, QW
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     for (int row = 0; row < m_leases.size(); ++row) {
-        const EtcdLeaseInfo& l = m_leases[row];
+        const LeaseInfo& l = m_leases[row];
         QStringList keys;
         for (const QByteArray& k : l.keys)
             keys << QString::fromUtf8(k);
@@ -50,16 +50,16 @@ LeasesDialog::LeasesDialog(EtcdKeyActions* actions, const ActionResult& list, QW
     m_revoke = buttons->addButton(u"Revoke…"_s, QDialogButtonBox::ActionRole);
     layout->addWidget(buttons);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-    auto selected = [this]() -> const EtcdLeaseInfo* {
+    auto selected = [this]() -> const LeaseInfo* {
         const auto rows = m_table->selectionModel()->selectedRows();
         return rows.isEmpty() ? nullptr : &m_leases[rows.first().row()];
     };
     connect(m_revoke, &QPushButton::clicked, this, [this, selected] {
-        if (const EtcdLeaseInfo* l = selected())
+        if (const LeaseInfo* l = selected())
             m_actions->revokeLease(l->id, l->keys.size());
     });
     connect(m_keepAlive, &QPushButton::clicked, this, [this, selected] {
-        if (const EtcdLeaseInfo* l = selected())
+        if (const LeaseInfo* l = selected())
             m_actions->keepLeaseAlive(l->id);
     });
     auto update = [this] {

@@ -28,7 +28,7 @@ public:
 
 private:
     EtcdKeyActions* m_actions;
-    QList<EtcdLeaseInfo> m_leases;
+    QList<LeaseInfo> m_leases;
     QTableWidget* m_table;
     QPushButton* m_revoke;
     QPushButton* m_keepAlive;

@@ -2,6 +2,7 @@
 
 #include "models/etcd/EtcdClusterModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
+#include "views/Theme.h"
 
 #include <QChart>
 #include <QChartView>
@@ -30,6 +31,7 @@ EtcdClusterView::EtcdClusterView(EtcdClusterModel* members, EtcdMetricSeries* se
     layout->addWidget(m_summary);
     m_table = new QTableView(this);
     m_table->setModel(members);
+    useStateColours(m_table);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -1,6 +1,7 @@
 #include "views/etcd/EtcdKeysView.h"
 
 #include "models/etcd/EtcdKeysModel.h"
+#include "views/Theme.h"
 #include "views/etcd/EtcdValueView.h"
 
 #include <QHBoxLayout>
@@ -41,6 +42,7 @@ EtcdKeysView::EtcdKeysView(EtcdKeysModel* model, QWidget* parent)
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_table = new QTableView(this);
     m_table->setModel(m_proxy);
+    useStateColours(m_table);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->verticalHeader()->hide();

@@ -26,11 +26,11 @@ public:
     void setFilter(const QString& text);
 
 public Q_SLOTS:
-    // From EtcdConnector::snapshotProgress (wired by the app).
+    // The store's load progress (EtcdPanel wires it).
     void setSnapshotProgress(qint64 done, qint64 total);
 
 Q_SIGNALS:
-    // The app connects it to EtcdConnector::cancelSnapshot.
+    // EtcdPanel passes it to the source's controls.
     void cancelSnapshotRequested();
 
 private:

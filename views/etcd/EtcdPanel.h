@@ -1,11 +1,13 @@
 #pragma once
-// The etcd source's panel: Keys, Cluster and Time travel tabs. Built from models only; the
-// app wires the models to the store and the connector (see the signals of each view).
+// The etcd source's panel: Keys, Cluster and Time travel tabs. Built from models, the store
+// (load progress) and the control broker (cancel a load); it never sees a connector.
 
 #include <QTabWidget>
 
 namespace regscope {
 
+class ControlBroker;
+class Store;
 class EtcdClusterModel;
 class EtcdClusterView;
 class EtcdKeysModel;
@@ -17,8 +19,9 @@ class EtcdTimeTravelView;
 class EtcdPanel : public QTabWidget {
     Q_OBJECT
 public:
-    EtcdPanel(EtcdKeysModel* keys, EtcdClusterModel* cluster, EtcdMetricSeries* series,
-              EtcdTimeTravel* travel, QWidget* parent = nullptr);
+    EtcdPanel(const Store* store, ControlBroker* broker, EtcdKeysModel* keys,
+              EtcdClusterModel* cluster, EtcdMetricSeries* series, EtcdTimeTravel* travel,
+              QWidget* parent = nullptr);
 
     EtcdKeysView* keysView() const { return m_keys; }
     EtcdClusterView* clusterView() const { return m_cluster; }

@@ -1,6 +1,7 @@
 #include "views/etcd/EtcdTimeTravelView.h"
 
 #include "models/etcd/EtcdTimeTravel.h"
+#include "views/Theme.h"
 
 #include <QGridLayout>
 #include <QHeaderView>
@@ -20,6 +21,7 @@ namespace {
 QTableView* makeTable(QAbstractItemModel* model, QWidget* parent) {
     auto* t = new QTableView(parent);
     t->setModel(model);
+    useStateColours(t);
     t->verticalHeader()->hide();
     t->horizontalHeader()->setStretchLastSection(true);
     t->setSelectionBehavior(QAbstractItemView::SelectRows);

@@ -287,13 +287,12 @@ int snapshotChild(const QString& endpoint, qint64 expected, int maxReplyMiB) {
     QElapsedTimer clock;
     clock.start();
     if (trace) {
-        QObject::connect(
-            &connector, &EtcdConnector::snapshotProgress, &store, [&](qint64 done, qint64 total) {
-                if (done == total || done <= 5000)
-                    std::printf("trace %6lld ms: ranged %lld/%lld\n",
-                                static_cast<long long>(clock.elapsed()),
-                                static_cast<long long>(done), static_cast<long long>(total));
-            });
+        QObject::connect(&store, &Store::progressChanged, &store, [&](const ProgressEvent& p) {
+            if (p.done == p.total || p.done <= 5000)
+                std::printf("trace %6lld ms: ranged %lld/%lld\n",
+                            static_cast<long long>(clock.elapsed()), static_cast<long long>(p.done),
+                            static_cast<long long>(p.total));
+        });
         QObject::connect(&connector, &Connector::eventsReady, &store, [&](EventBatchPtr) {
             std::printf("trace %6lld ms: batch on GUI thread\n",
                         static_cast<long long>(clock.elapsed()));

@@ -1,0 +1,119 @@
+#include "app/regscope/CommandLine.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+
+#include <cstdio>
+
+using namespace Qt::StringLiterals;
+
+namespace regscope {
+
+void printError(const QString& message) {
+    std::fprintf(stderr, "regscope: %s\n", qPrintable(message));
+}
+
+void preferOffscreenWhenHeadless(int argc, char** argv) {
+    if (qEnvironmentVariableIsSet("QT_QPA_PLATFORM"))
+        return;
+    const bool hasDisplay =
+        qEnvironmentVariableIsSet("DISPLAY") || qEnvironmentVariableIsSet("WAYLAND_DISPLAY");
+    for (int i = 1; i < argc; ++i) {
+        const QByteArrayView arg(argv[i]);
+        const bool headless = arg == "--version" || arg == "-v" || arg == "--help" || arg == "-h" ||
+                              arg == "--dump" || arg == "--inspect";
+        if (headless || (!hasDisplay && arg == "--screenshot")) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+            return;
+        }
+    }
+}
+
+namespace {
+
+std::expected<int, QString> seconds(const QCommandLineParser& parser,
+                                    const QCommandLineOption& option, bool allowZero) {
+    bool ok = false;
+    const double s = parser.value(option).toDouble(&ok);
+    if (!ok || s < 0 || (!allowZero && s == 0))
+        return std::unexpected(u"--%1 wants a %2 number of seconds, not '%3'"_s.arg(
+            option.names().constFirst(), allowZero ? u"non-negative"_s : u"positive"_s,
+            parser.value(option)));
+    return int(s * 1000);
+}
+
+} // namespace
+
+std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app) {
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        u"A desktop debugger for registries.\n\nSources (--connect, the connection bar):\n"
+        u"  demo[?rate=N&reload=S&churn=S&seed=N]   the embedded demo registry\n"
+        u"  http://host:port                        a discovery server (bilibili/discovery API)\n"
+        u"  etcd://host:port[,host:port]/prefix[?services=/services/]\n"
+        u"                                          an etcd v3 cluster; services= maps\n"
+        u"                                          /services/<app>/<instance> keys to Instances"_s);
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption connectOpt(u"connect"_s, u"The source to attach to (see above)."_s,
+                                        u"URL"_s, u"demo"_s);
+    const QCommandLineOption dumpOpt(
+        u"dump"_s, u"Print the source's snapshot and metrics in FORMAT (json) and exit."_s,
+        u"FORMAT"_s);
+    const QCommandLineOption settleOpt(
+        u"settle"_s,
+        u"With --dump: stay attached SECONDS after the source is ready, then dump, so a "
+        u"script sees what a watching user would."_s,
+        u"SECONDS"_s, u"0"_s);
+    const QCommandLineOption screenshotOpt(
+        u"screenshot"_s, u"Render the window, save it as a PNG to FILE, exit."_s, u"FILE"_s);
+    const QCommandLineOption panelOpt(u"panel"_s, u"The panel to show (Entries, Metrics…)."_s,
+                                      u"NAME"_s);
+    const QCommandLineOption deadlineOpt(
+        u"deadline"_s, u"Seconds --dump/--screenshot wait for the source (default 10)."_s,
+        u"SECONDS"_s, u"10"_s);
+    const QCommandLineOption themeOpt(
+        u"theme"_s, u"light or dark (default: as last used; a screenshot does not save it)."_s,
+        u"THEME"_s);
+    const QCommandLineOption inspectOpt(
+        u"inspect"_s,
+        u"Load the shared object FILE in a sacrificial loader, print the verdict as JSON, exit "
+        u"0 only when it loaded cleanly."_s,
+        u"FILE"_s);
+    parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
+                       themeOpt, inspectOpt});
+    parser.process(app);
+
+    CommandLine cl;
+    cl.url = parser.value(connectOpt);
+    cl.urlGiven = parser.isSet(connectOpt);
+    cl.panel = parser.value(panelOpt);
+    cl.theme = parser.value(themeOpt);
+    if (!cl.theme.isEmpty() && cl.theme != u"light" && cl.theme != u"dark")
+        return std::unexpected(u"--theme is light or dark, not '%1'"_s.arg(cl.theme));
+    const auto deadline = seconds(parser, deadlineOpt, false);
+    if (!deadline)
+        return std::unexpected(deadline.error());
+    cl.deadlineMs = *deadline;
+    const auto settle = seconds(parser, settleOpt, true);
+    if (!settle)
+        return std::unexpected(settle.error());
+    cl.settleMs = *settle;
+    if (parser.isSet(inspectOpt)) {
+        cl.mode = CommandLine::Mode::Inspect;
+        cl.inspectFile = parser.value(inspectOpt);
+    } else if (parser.isSet(dumpOpt)) {
+        if (parser.value(dumpOpt) != u"json")
+            return std::unexpected(
+                u"--dump supports only json, not '%1'"_s.arg(parser.value(dumpOpt)));
+        cl.mode = CommandLine::Mode::Dump;
+    } else if (parser.isSet(screenshotOpt)) {
+        cl.mode = CommandLine::Mode::Screenshot;
+        cl.screenshotFile = parser.value(screenshotOpt);
+    }
+    if (parser.isSet(settleOpt) && cl.mode != CommandLine::Mode::Dump)
+        return std::unexpected(u"--settle goes with --dump"_s);
+    return cl;
+}
+
+} // namespace regscope

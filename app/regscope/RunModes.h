@@ -1,0 +1,13 @@
+#pragma once
+// The ways regscope runs, each a function of the parsed command line: the window (and its
+// screenshot), the headless JSON dump, and the plugin inspection.
+
+#include "app/regscope/CommandLine.h"
+
+namespace regscope {
+
+int runWindow(const CommandLine& cl);
+int runDump(const CommandLine& cl);
+int runInspectMode(const CommandLine& cl);
+
+} // namespace regscope
