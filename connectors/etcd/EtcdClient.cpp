@@ -168,6 +168,56 @@ EtcdResult<qint64> EtcdClient::compact(qint64 revision, bool physical) {
     return resp.header().revision();
 }
 
+EtcdResult<EtcdGuardedOutcome> EtcdClient::guardedWrite(const EtcdGuardedWrite& write) {
+    etcdserverpb::TxnRequest req;
+    auto* cmp = req.add_compare();
+    cmp->set_target(etcdserverpb::Compare::MOD);
+    cmp->set_result(write.guard == EtcdGuardedWrite::Guard::ModEquals
+                        ? etcdserverpb::Compare::EQUAL
+                        : etcdserverpb::Compare::LESS);
+    cmp->set_mod_revision(write.modRevision);
+    cmp->set_key(toStd(write.key));
+    const QByteArray guardEnd =
+        write.op == EtcdGuardedWrite::Op::Delete ? write.rangeEnd : QByteArray();
+    if (!guardEnd.isEmpty())
+        cmp->set_range_end(toStd(guardEnd));
+    if (write.op == EtcdGuardedWrite::Op::Put) {
+        auto* put = req.add_success()->mutable_request_put();
+        put->set_key(toStd(write.key));
+        put->set_value(toStd(write.value));
+        put->set_lease(write.lease);
+    } else {
+        auto* del = req.add_success()->mutable_request_delete_range();
+        del->set_key(toStd(write.key));
+        if (!write.rangeEnd.isEmpty())
+            del->set_range_end(toStd(write.rangeEnd));
+    }
+    auto* back = req.add_failure()->mutable_request_range();
+    back->set_key(toStd(write.key));
+    if (!guardEnd.isEmpty())
+        back->set_range_end(toStd(guardEnd));
+    back->set_limit(std::max<qint64>(1, write.readBackLimit));
+    back->set_min_mod_revision(write.readBackMinModRevision);
+    etcdserverpb::TxnResponse resp;
+    const grpc::Status st =
+        d->unary([&](grpc::ClientContext& ctx) { return d->kv->Txn(&ctx, req, &resp); });
+    if (!st.ok())
+        return std::unexpected(toError(d->endpoint, st));
+    EtcdGuardedOutcome out;
+    out.succeeded = resp.succeeded();
+    out.revision = resp.header().revision();
+    for (const auto& r : resp.responses()) {
+        if (r.has_response_delete_range())
+            out.deleted = r.response_delete_range().deleted();
+        if (r.has_response_range()) {
+            out.foundCount = r.response_range().count();
+            for (const auto& kv : r.response_range().kvs())
+                out.found.push_back(toRecord(kv));
+        }
+    }
+    return out;
+}
+
 EtcdResult<qint64> EtcdClient::putMany(const std::vector<std::pair<QByteArray, QByteArray>>& kvs,
                                        int inFlight) {
     constexpr size_t kBatch = 128; // etcd's default --max-txn-ops

@@ -56,6 +56,34 @@ struct EtcdWatchRequest {
     bool progressNotify = true;
 };
 
+// A put or a delete done only if the keys it touches are as the user saw them: one Txn whose
+// compare is on mod_revision over [guardKey, guardRangeEnd); when it fails, the range is read
+// back in the same Txn (so the conflict shows the value that won).
+struct EtcdGuardedWrite {
+    enum class Op : quint8 { Put, Delete };
+    enum class Guard : quint8 {
+        ModEquals,   // mod_revision == modRevision (0: the key must not exist)
+        ModLessThan, // every key in the range has mod_revision < modRevision
+    };
+    Op op = Op::Put;
+    QByteArray key;
+    QByteArray rangeEnd; // Delete: empty deletes just key
+    QByteArray value;    // Put
+    qint64 lease = 0;    // Put
+    Guard guard = Guard::ModEquals;
+    qint64 modRevision = 0;
+    qint64 readBackLimit = 1;          // keys read back on failure
+    qint64 readBackMinModRevision = 0; // on failure read only keys changed since (0: all)
+};
+
+struct EtcdGuardedOutcome {
+    bool succeeded = false;
+    qint64 revision = 0;          // header revision of the Txn
+    qint64 deleted = 0;           // Delete: keys deleted
+    std::vector<KeyRecord> found; // on failure: the guarded range now (up to readBackLimit)
+    qint64 foundCount = 0;        // on failure: keys in the guarded range now
+};
+
 // One open Watch stream (hasleader metadata set: it ends when the member loses its leader).
 class EtcdWatchStream {
 public:
@@ -132,6 +160,7 @@ public:
     EtcdResult<qint64> put(const QByteArray& key, const QByteArray& value, qint64 lease = 0);
     EtcdResult<qint64> deleteRange(const QByteArray& key, const QByteArray& rangeEnd = {});
     EtcdResult<qint64> compact(qint64 revision, bool physical = true);
+    EtcdResult<EtcdGuardedOutcome> guardedWrite(const EtcdGuardedWrite& write);
     // Many puts, fast: Txn batches of up to 128 puts, up to `inFlight` batches pipelined.
     // Returns the revision of the last batch.
     EtcdResult<qint64> putMany(const std::vector<std::pair<QByteArray, QByteArray>>& kvs,
