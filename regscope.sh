@@ -18,6 +18,9 @@ PACKAGES=(
     etcd-server etcd-client openssl xvfb xauth wrk fonts-dejavu-core clang-format
     lintian appstream desktop-file-utils pandoc dpkg-dev file
     clang-16 libclang-rt-16-dev llvm-16
+    libdw-dev golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
+    golang-github-golang-protobuf-1-5-dev golang-golang-x-net-dev
+    libgstreamer1.0-0 libpam-modules libpython3.11-minimal libllvm14 util-linux
 )
 export CCACHE_BASEDIR="$PWD" CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 BUILD_DIR=${REGSCOPE_BUILD_DIR:-build}

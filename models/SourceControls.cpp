@@ -27,9 +27,10 @@ SourceControls* ControlBroker::controls() const {
     return m_current ? m_current.data() : &m_none;
 }
 
-void ControlBroker::setControls(SourceControls* controls) {
+void ControlBroker::setControls(SourceControls* controls, const QString& source) {
     disconnect(m_forward);
     m_current = controls;
+    m_source = source;
     m_forward = connect(this->controls(), &SourceControls::revisionStateReady, this,
                         &ControlBroker::revisionStateReady);
     Q_EMIT controlsChanged();

@@ -42,8 +42,10 @@ public:
 
     // Never null: a source without controls gets one that supports nothing.
     SourceControls* controls() const;
-    // The composition root sets the attached source's controls (nullptr: none).
-    void setControls(SourceControls* controls);
+    // The composition root sets the attached source's controls (nullptr: none) and its URL
+    // (the name actions and the write toggle use for it).
+    void setControls(SourceControls* controls, const QString& source = QString());
+    QString source() const { return m_source; }
 
 Q_SIGNALS:
     void controlsChanged();
@@ -53,6 +55,7 @@ Q_SIGNALS:
 private:
     mutable SourceControls m_none;
     QPointer<SourceControls> m_current;
+    QString m_source;
     QMetaObject::Connection m_forward;
 };
 

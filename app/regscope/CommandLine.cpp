@@ -91,13 +91,18 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"list-attachable"_s,
         u"Print the processes with a debug endpoint (REGSCOPE_DEBUG=1), one JSON object per "
         u"line with a \"pid\" field, and exit."_s);
+    const QCommandLineOption readOnlyOpt(
+        u"read-only"_s,
+        u"No write action on any source for this session (every source already opens "
+        u"read-only; this removes the toggle)."_s);
     parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
-                       themeOpt, inspectOpt, cookieOpt, listOpt});
+                       themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt});
     parser.process(app);
 
     CommandLine cl;
     cl.url = parser.value(connectOpt);
     cl.urlGiven = parser.isSet(connectOpt);
+    cl.readOnly = parser.isSet(readOnlyOpt);
     cl.panel = parser.value(panelOpt);
     cl.theme = parser.value(themeOpt);
     if (!cl.theme.isEmpty() && cl.theme != u"light" && cl.theme != u"dark")

@@ -27,7 +27,8 @@ struct CommandLine {
     QString inspectFile;
     QString pluginCookie; // --inspect: KEY=VALUE of a go-plugin host
     int deadlineMs = 10'000;
-    int settleMs = 0; // --dump: stay attached this long after the source is ready
+    int settleMs = 0;      // --dump: stay attached this long after the source is ready
+    bool readOnly = false; // --read-only: no source may write, whatever the toggles say
 };
 
 // Parses QCoreApplication::arguments(); --help and --version print and exit as Qt does.

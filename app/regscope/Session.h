@@ -6,6 +6,9 @@
 #include "connectors/Connector.h"
 #include "models/ConnectionProfile.h"
 #include "models/SourceControls.h"
+#include "models/actions/ActionDispatcher.h"
+#include "models/actions/ActionLog.h"
+#include "models/actions/ActionPolicy.h"
 
 #include <QObject>
 
@@ -34,17 +37,24 @@ public:
     const ConnectionProfile& profile() const { return m_profile; }
     // What views may ask of the attached source; it follows every attach and detach.
     ControlBroker* broker() { return &m_broker; }
+    // Write actions (read-only until the user allows them, per source, never remembered),
+    // logged to the action log and the timeline.
+    ActionDispatcher* actions() { return &m_actions; }
 
 Q_SIGNALS:
     void sourceAttached(const QString& url);
 
 private:
     void adopt(std::unique_ptr<Connector> next, ConnectionProfile profile);
+    void setActionsFor(const ConnectionProfile& profile, const QString& url);
 
     Store* m_store;
     ConnectionProfile m_profile;
     std::unique_ptr<Connector> m_connector;
     ControlBroker m_broker;
+    ActionPolicy m_policy;
+    ActionLog m_log;
+    ActionDispatcher m_actions{&m_policy, &m_log};
 };
 
 } // namespace regscope

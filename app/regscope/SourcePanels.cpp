@@ -14,16 +14,24 @@
 #endif
 #ifdef REGSCOPE_HAVE_ETCD
 #include "models/etcd/EtcdClusterModel.h"
+#include "models/etcd/EtcdKeyTreeModel.h"
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
 #include "models/etcd/EtcdTimeTravel.h"
+#include "views/actions/EtcdKeyActions.h"
+#include "views/etcd/EtcdKeyTreeView.h"
 #include "views/etcd/EtcdKeysView.h"
 #include "views/etcd/EtcdPanel.h"
 #endif
 
+#include "views/actions/ActionRunner.h"
+#include "views/actions/WriteToggle.h"
+
 #include <QDir>
 #include <QKeySequence>
+#include <QPointer>
 #include <QStandardPaths>
+#include <QStatusBar>
 
 using namespace Qt::StringLiterals;
 
@@ -57,7 +65,7 @@ void addPluginsPanel(MainWindow* window, Store* store) {
 #endif
 
 #ifdef REGSCOPE_HAVE_ETCD
-void addEtcdPanel(MainWindow* window, Store* store, ControlBroker* broker) {
+void addEtcdPanel(MainWindow* window, Store* store, ControlBroker* broker, ActionRunner* runner) {
     auto* keys = new EtcdKeysModel(window);
     keys->setStore(store);
     auto* cluster = new EtcdClusterModel(window);
@@ -66,13 +74,42 @@ void addEtcdPanel(MainWindow* window, Store* store, ControlBroker* broker) {
     series->setStore(store);
     auto* travel = new EtcdTimeTravel(broker, window);
     auto* panel = new EtcdPanel(store, broker, keys, cluster, series, travel, window);
+    // The key tree with its actions (edit, create, delete, folder delete, history, leases);
+    // the actions follow the attached source.
+    auto* tree = new EtcdKeyTreeModel(window);
+    tree->setStore(store);
+    EtcdKeyActions* keyActions =
+        runner ? new EtcdKeyActions(runner, broker->source(), window) : nullptr;
+    if (keyActions)
+        QObject::connect(broker, &ControlBroker::controlsChanged, keyActions,
+                         [keyActions, broker] { keyActions->setSource(broker->source()); });
+    panel->insertTab(1, new EtcdKeyTreeView(tree, keyActions, panel), u"Key tree"_s);
     window->addPanel(u"etcd"_s, panel, QKeySequence(u"Alt+9"_s));
 }
 #endif
 
+// The write toggle of the attached source, in the status bar; a new one for each source
+// (never remembered: every source opens read-only).
+void addWriteToggle(MainWindow* window, ControlBroker* broker, ActionControl* actions) {
+    auto holder = std::make_shared<QPointer<WriteToggle>>();
+    const auto place = [window, broker, actions, holder] {
+        delete holder->data();
+        if (broker->source().isEmpty())
+            return;
+        *holder = new WriteToggle(actions, broker->source(), window);
+        window->statusBar()->insertPermanentWidget(0, holder->data());
+    };
+    QObject::connect(broker, &ControlBroker::controlsChanged, window, place);
+    place();
+}
+
 } // namespace
 
-void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker) {
+void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
+                     ActionControl* actions) {
+    ActionRunner* runner = actions ? new ActionRunner(actions, window) : nullptr;
+    if (actions)
+        addWriteToggle(window, broker, actions);
 #ifdef REGSCOPE_HAVE_DISCOVERY
     window->addPanel(u"Instances"_s, new InstancesView(store, window), QKeySequence(u"Alt+7"_s));
 #endif
@@ -80,10 +117,11 @@ void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker) {
     addPluginsPanel(window, store);
 #endif
 #ifdef REGSCOPE_HAVE_ETCD
-    addEtcdPanel(window, store, broker);
+    addEtcdPanel(window, store, broker, runner);
 #endif
     Q_UNUSED(store);
     Q_UNUSED(broker);
+    Q_UNUSED(runner);
 }
 
 } // namespace regscope

@@ -4,10 +4,13 @@
 
 namespace regscope {
 
+class ActionControl;
 class ControlBroker;
 class MainWindow;
 class Store;
 
-void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker);
+// actions: the write actions of the attached source (null: a read-only window).
+void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
+                     ActionControl* actions = nullptr);
 
 } // namespace regscope

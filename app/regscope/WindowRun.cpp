@@ -114,7 +114,7 @@ int runWindow(const CommandLine& cl) {
 
     MainWindow window;
     addStandardPanels(&window, &store);
-    addSourcePanels(&window, &store, session.broker());
+    addSourcePanels(&window, &store, session.broker(), session.actions());
     window.setStore(&store);
     window.setControlBroker(session.broker());
     window.setAttachLister([] { return attach::listAttachable(); });

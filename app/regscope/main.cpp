@@ -2,8 +2,9 @@
 
 #include "app/regscope/CommandLine.h"
 #include "app/regscope/RunModes.h"
-#include "connectors/attach/AttachDiscovery.h"
 #include "connectors/Connector.h"
+#include "connectors/attach/AttachDiscovery.h"
+#include "models/actions/ActionPolicy.h"
 
 #include <QApplication>
 #include <QIcon>
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
         regscope::printError(cl.error());
         return regscope::kExitUsage;
     }
+    if (cl->readOnly)
+        regscope::ActionPolicy::forceReadOnly();
     switch (cl->mode) {
     case regscope::CommandLine::Mode::Inspect:
         return regscope::runInspectMode(*cl);

@@ -55,8 +55,8 @@ QString regscopeLoaderPath() {
         if (QFileInfo(beside).isExecutable())
             return beside;
         // Installed: <prefix>/bin/regscope finds <prefix>/libexec/regscope/regscope-loader.
-        const QString libexec = QCoreApplication::applicationDirPath() +
-                                u"/../libexec/regscope/regscope-loader"_s;
+        const QString libexec =
+            QCoreApplication::applicationDirPath() + u"/../libexec/regscope/regscope-loader"_s;
         if (QFileInfo(libexec).isExecutable())
             return QFileInfo(libexec).canonicalFilePath();
     }
