@@ -107,8 +107,8 @@ void installTableActions(QAbstractItemView* view, int keyColumn) {
     else if (auto* tree = qobject_cast<QTreeView*>(view))
         h = tree->header();
     if (h) {
-        // The key/name column fits its contents; the others keep their widths.
-        h->setStretchLastSection(false);
+        // The key/name column fits its contents; the last one takes what room is left.
+        h->setStretchLastSection(true);
         h->setSectionResizeMode(QHeaderView::Interactive);
         if (keyColumn >= 0) {
             h->setSectionResizeMode(keyColumn, QHeaderView::ResizeToContents);
