@@ -15,7 +15,7 @@ PACKAGES=(
     qt6-base-dev qt6-base-dev-tools qt6-charts-dev qt6-httpserver-dev qt6-websockets-dev libgl-dev libqt6opengl6-dev libxkbcommon-dev
     libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
     nlohmann-json3-dev libsodium-dev libelf-dev libboost-dev libbenchmark-dev
-    etcd-server etcd-client openssl xvfb xauth wrk fonts-dejavu-core clang-format
+    etcd-server etcd-client openssl xvfb xauth wrk curl fonts-dejavu-core clang-format
     lintian appstream desktop-file-utils pandoc dpkg-dev file
     clang-16 libclang-rt-16-dev llvm-16
     libdw-dev golang-go golang-github-hashicorp-go-plugin-dev golang-google-grpc-dev
