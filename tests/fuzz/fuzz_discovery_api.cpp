@@ -60,7 +60,9 @@ void checkReply(const discoveryd::ApiReply& reply) {
     if (reply.httpStatus < 200 || reply.httpStatus > 599)
         std::abort();
     if (reply.contentType.starts_with("application/json")) {
-        const auto j = nlohmann::json::parse(reply.body, nullptr, false);
+        if (!reply.body)
+            std::abort(); // a JSON reply always has a body
+        const auto j = nlohmann::json::parse(*reply.body, nullptr, false);
         if (j.is_discarded() || !j.is_object() || !j.contains("code") || !j.contains("message"))
             std::abort();
     }
