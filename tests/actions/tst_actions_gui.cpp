@@ -60,14 +60,16 @@ class TestActionsGui : public QObject {
     // The dialog an action opened (with open(): the event loop keeps running), as QTRY does.
     template <typename T>
     T* waitForDialog() {
-        QDeadlineTimer deadline(5000);
-        while (!deadline.hasExpired()) {
+        T* found = nullptr;
+        const auto visible = [&] {
             for (T* d : m_window->findChildren<T*>())
                 if (d->isVisible())
-                    return d;
-            QTest::qWait(10);
-        }
-        qFatal("no dialog opened in time");
+                    found = d;
+            return found != nullptr;
+        };
+        if (!QTest::qWaitFor(visible, 5000))
+            qFatal("no dialog opened in time");
+        return found;
     }
     static QAction* actionNamed(QMenu* menu, const QString& prefix) {
         for (QAction* a : menu->actions())

@@ -13,6 +13,7 @@
 #include <QProcess>
 #include <QSet>
 #include <QTemporaryDir>
+#include <QTest>
 #include <QThread>
 
 #include <memory>
@@ -58,13 +59,13 @@ public:
     }
     // The endpoint is listening (its socket file exists), within the deadline.
     bool waitForSocket(int ms = 10000) const {
-        QDeadlineTimer deadline(ms);
-        while (!QFileInfo::exists(socketPath())) {
-            if (deadline.hasExpired() || m_process.state() != QProcess::Running)
-                return false;
-            QThread::msleep(5);
-        }
-        return true;
+        return QTest::qWaitFor(
+                   [this] {
+                       return QFileInfo::exists(socketPath()) ||
+                              m_process.state() != QProcess::Running;
+                   },
+                   ms) &&
+               QFileInfo::exists(socketPath());
     }
 
     // Sends a command; returns its first answer line (empty on timeout).

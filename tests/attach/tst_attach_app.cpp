@@ -178,8 +178,9 @@ void TestAttachApp::killGivesDownAndReattachFollows() {
     const qint64 firstPid = host->pid();
 
     // Killed while it streams.
+    const quint64 before = a.store.eventsApplied();
     host->process().write("churn codec 5000 5\n");
-    QTest::qWait(300);
+    QTRY_VERIFY_WITH_TIMEOUT(a.store.eventsApplied() > before + 100, 10000); // it streams
     host->kill();
     const QString exited = u"process %1 (attach_test_host) exited"_s.arg(firstPid);
     QTRY_VERIFY_WITH_TIMEOUT(a.state() == int(HealthState::Down) && a.reason().contains(exited),
