@@ -5,6 +5,7 @@
 #include "views/MainWindow.h"
 
 #ifdef REGSCOPE_HAVE_DISCOVERY
+#include "views/actions/InstanceActions.h"
 #include "views/instances/InstancesView.h"
 #endif
 #ifdef REGSCOPE_HAVE_LOADER
@@ -111,7 +112,16 @@ void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
     if (actions)
         addWriteToggle(window, broker, actions);
 #ifdef REGSCOPE_HAVE_DISCOVERY
-    window->addPanel(u"Instances"_s, new InstancesView(store, window), QKeySequence(u"Alt+7"_s));
+    auto* instances = new InstancesView(store, window);
+    if (runner) {
+        // cancel / set / register for the attached source, through the same confirmation.
+        auto* instanceActions = new InstanceActions(runner, broker->source(), window);
+        QObject::connect(
+            broker, &ControlBroker::controlsChanged, instanceActions,
+            [instanceActions, broker] { instanceActions->setSource(broker->source()); });
+        instances->setActions(instanceActions);
+    }
+    window->addPanel(u"Instances"_s, instances, QKeySequence(u"Alt+7"_s));
 #endif
 #ifdef REGSCOPE_HAVE_LOADER
     addPluginsPanel(window, store);

@@ -9,8 +9,12 @@
 #include "../etcd/EtcdTestSupport.h"
 #include "ActionTestSupport.h"
 #include "connectors/discovery/DiscoveryActions.h"
+#include "connectors/discovery/DiscoveryConnector.h"
 #include "connectors/etcd/EtcdActions.h"
+#include "models/Store.h"
 #include "models/etcd/EtcdKeyTreeModel.h"
+#include "models/instances/InstanceFilterProxy.h"
+#include "models/instances/InstanceModel.h"
 #include "views/actions/ActionConfirmDialog.h"
 #include "views/actions/ActionRunner.h"
 #include "views/actions/EtcdKeyActions.h"
@@ -21,6 +25,7 @@
 #include "views/actions/LeasesDialog.h"
 #include "views/actions/WriteToggle.h"
 #include "views/etcd/EtcdKeyTreeView.h"
+#include "views/instances/InstancesView.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -259,6 +264,7 @@ private Q_SLOTS:
     }
 
     void leasesDialogRevokesWithTypedCount() {
+        QVERIFY(m_actions->setWritable(m_source, true));
         auto granted = m_etcd->etcdctl({u"lease"_s, u"grant"_s, u"300"_s});
         QVERIFY(granted);
         const QString lease = QString::fromUtf8(granted->split(' ').value(1));
@@ -270,8 +276,10 @@ private Q_SLOTS:
         m_keys->showLeases();
         QTRY_VERIFY_WITH_TIMEOUT(dialog, 5000);
         disconnect(c);
+        // The list comes off the GUI thread: the dialog opens first, its rows follow.
+        QTRY_COMPARE_WITH_TIMEOUT(dialog->table()->findItems(lease, Qt::MatchExactly).size(), 1,
+                                  5000);
         const auto rows = dialog->table()->findItems(lease, Qt::MatchExactly);
-        QCOMPARE(rows.size(), 1);
         const int row = rows.first()->row();
         QCOMPARE(dialog->table()->item(row, 3)->text(), u"2"_s);
         QVERIFY(dialog->table()->item(row, 4)->text().contains(u"/leased/a"_s));
@@ -345,6 +353,68 @@ private Q_SLOTS:
             httpGet(m_nam, m_discovery.url(u"/discovery/fetch?env=prod&status=2&appid=gui"_s))
                 .raw.contains("\"reason\":\"drain\""),
             5000);
+    }
+
+    // The Instances panel's context menu: read-only says why and sends nothing; writable, an
+    // app row's "Cancel N instances" goes through the typed count, and the panel follows the
+    // server (its poll), not a guess.
+    void instancesPanelMenuActsOnTheSelection() {
+        const QString source = m_discovery.url().toString();
+        for (const auto& h : {u"m1"_s, u"m2"_s}) {
+            QUrlQuery f;
+            for (const auto& [k, v] : {std::pair{u"zone"_s, u"z1"_s},
+                                       {u"env"_s, u"prod"_s},
+                                       {u"appid"_s, u"menu"_s},
+                                       {u"hostname"_s, h},
+                                       {u"status"_s, u"1"_s},
+                                       {u"addrs"_s, u"http://127.0.0.1:4"_s}})
+                f.addQueryItem(k, v);
+            QCOMPARE(httpPost(m_nam, m_discovery.url(u"/discovery/register"_s), f).code, 0);
+        }
+        Store store;
+        DiscoveryConnector::Options o;
+        o.snapshotRefreshMs = 200;
+        DiscoveryConnector connector(m_discovery.url(), o);
+        connect(&connector, &Connector::eventsReady, &store, &Store::apply, Qt::QueuedConnection);
+        auto* view = new InstancesView(&store, m_window.get());
+        InstanceActions actions(m_runner, source);
+        view->setActions(&actions);
+        connector.start();
+        const auto appRow = [view]() -> QModelIndex {
+            for (int i = 0; i < view->proxy()->rowCount(); ++i)
+                if (view->proxy()->index(i, 0).data(InstanceModel::AppIdRole) == u"menu"_s)
+                    return view->proxy()->index(i, 0);
+            return {};
+        };
+        QTRY_VERIFY_WITH_TIMEOUT(appRow().isValid() && view->proxy()->rowCount(appRow()) == 2,
+                                 10'000);
+        view->tree()->selectionModel()->select(appRow(), QItemSelectionModel::ClearAndSelect |
+                                                             QItemSelectionModel::Rows);
+        QCOMPARE(view->selectedInstances().size(), 2);
+
+        QVERIFY(m_actions->setWritable(source, false));
+        std::unique_ptr<QMenu> menu(view->menuForSelection());
+        QVERIFY(!menu->actions().front()->isEnabled());
+        QVERIFY(menu->actions().front()->text().contains(u"read-only"_s, Qt::CaseInsensitive));
+        QAction* cancel = actionNamed(menu.get(), u"Cancel 2 instances"_s);
+        QVERIFY(cancel);
+        QVERIFY(!cancel->isEnabled());
+
+        QVERIFY(m_actions->setWritable(source, true));
+        menu.reset(view->menuForSelection());
+        cancel = actionNamed(menu.get(), u"Cancel 2 instances"_s);
+        QVERIFY(cancel && cancel->isEnabled());
+        QVERIFY(actionNamed(menu.get(), u"Set status / metadata of 2"_s)->isEnabled());
+        cancel->trigger();
+        auto* confirm = waitForDialog<ActionConfirmDialog>();
+        QVERIFY(confirm->needsTypedCount());
+        QVERIFY(confirm->detailsView()->toPlainText().contains(u"menu m2"_s));
+        QTest::keyClicks(confirm->countEdit(), u"2"_s);
+        QTest::mouseClick(confirm->confirmButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!appRow().isValid(), 10'000);
+        connector.stop();
+        menu.reset(); // a child of the view
+        delete view;
     }
 };
 

@@ -135,6 +135,14 @@ InstanceActions::InstanceActions(ActionRunner* runner, QString source, QObject* 
     , m_runner(runner)
     , m_source(std::move(source)) {}
 
+bool InstanceActions::writable() const {
+    return m_runner->control()->isWritable(m_source);
+}
+
+QString InstanceActions::readOnlyReason() const {
+    return m_runner->control()->readOnlyReason(m_source);
+}
+
 ActionConfirmDialog* InstanceActions::cancel(const QList<InstanceRef>& instances) {
     ActionRequest r;
     r.kind = ActionKind::DiscoveryCancel;

@@ -53,6 +53,9 @@ public:
     InstanceActions(ActionRunner* runner, QString source, QObject* parent = nullptr);
 
     void setSource(const QString& source) { m_source = source; }
+    const QString& source() const { return m_source; }
+    bool writable() const;
+    QString readOnlyReason() const; // empty when writable
     ActionConfirmDialog* cancel(const QList<InstanceRef>& instances);
     InstanceFormDialog* set(const QList<InstanceRef>& instances); // null when read-only
     InstanceFormDialog* registerTest(const InstanceRef& defaults);

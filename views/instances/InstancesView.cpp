@@ -6,6 +6,7 @@
 #include "models/instances/InstanceTimelineModel.h"
 #include "models/instances/ProtectionStatus.h"
 #include "views/Theme.h"
+#include "views/actions/InstanceActions.h"
 #include "views/instances/InstanceDetail.h"
 
 #include <QCheckBox>
@@ -17,6 +18,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QSplitter>
 #include <QTabWidget>
@@ -144,6 +146,8 @@ void InstancesView::setUpTree() {
     m_tree->setUniformRowHeights(true);
     m_tree->setAlternatingRowColors(true);
     m_tree->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_tree->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
     m_tree->header()->setSectionResizeMode(QHeaderView::Interactive);
     m_tree->header()->resizeSection(InstanceModel::NameColumn, 200);
     m_tree->header()->resizeSection(InstanceModel::ZoneColumn, 70);
@@ -196,6 +200,15 @@ void InstancesView::wire() {
     });
     connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this] { refreshDetail(); });
+    connect(m_tree, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const QModelIndex at = m_tree->indexAt(pos);
+        if (at.isValid() && !m_tree->selectionModel()->isRowSelected(at.row(), at.parent()))
+            m_tree->selectionModel()->select(at, QItemSelectionModel::ClearAndSelect |
+                                                     QItemSelectionModel::Rows);
+        QMenu* menu = menuForSelection();
+        menu->setAttribute(Qt::WA_DeleteOnClose);
+        menu->popup(m_tree->viewport()->mapToGlobal(pos));
+    });
     // Ages and countdowns are derived when painted: repaint what is on screen once a second,
     // never signal every row.
     connect(&m_repaint, &QTimer::timeout, this, [this] {
@@ -205,6 +218,69 @@ void InstancesView::wire() {
         refreshFreshness();
     });
     m_repaint.start(1000);
+}
+
+QList<InstanceRef> InstancesView::selectedInstances() const {
+    QList<InstanceRef> out;
+    QSet<QString> seen;
+    const auto add = [&](const QModelIndex& proxyIndex) {
+        const InstanceRecord* r = m_model->recordAt(m_proxy->mapToSource(proxyIndex));
+        if (!r || r->source != u"discovery"_s)
+            return;
+        const QString id = r->zone + u'\n' + r->env + u'\n' + r->appid + u'\n' + r->hostname;
+        if (!seen.contains(id)) {
+            seen.insert(id);
+            out.append(InstanceRef{r->zone, r->env, r->appid, r->hostname});
+        }
+    };
+    for (const QModelIndex& row : m_tree->selectionModel()->selectedRows()) {
+        if (row.data(InstanceModel::IsAppRole).toBool()) {
+            for (int i = 0; i < m_proxy->rowCount(row); ++i)
+                add(m_proxy->index(i, 0, row));
+        } else {
+            add(row);
+        }
+    }
+    return out;
+}
+
+QMenu* InstancesView::menuForSelection() {
+    auto* menu = new QMenu(this);
+    const QList<InstanceRef> selected = selectedInstances();
+    bool fromEtcd = false;
+    for (const QModelIndex& row : m_tree->selectionModel()->selectedRows())
+        if (const InstanceRecord* r = m_model->recordAt(m_proxy->mapToSource(row)))
+            fromEtcd = fromEtcd || r->source != u"discovery"_s;
+    // Why an action is off, said first, where the eye lands.
+    QString why;
+    if (!m_actions)
+        why = tr("Actions: none for this source");
+    else if (fromEtcd && selected.isEmpty())
+        why = tr("etcd instances: edit or delete their keys in the etcd panel's Key tree");
+    else if (!m_actions->writable())
+        why = m_actions->readOnlyReason();
+    if (!why.isEmpty()) {
+        menu->addAction(why)->setEnabled(false);
+        menu->addSeparator();
+    }
+    const bool on = m_actions && m_actions->writable();
+    const auto count = selected.size();
+    QAction* cancel =
+        menu->addAction(count > 1 ? tr("Cancel %1 instances…").arg(count) : tr("Cancel instance…"),
+                        this, [this, selected] { m_actions->cancel(selected); });
+    cancel->setEnabled(on && count > 0);
+    QAction* set = menu->addAction(count > 1 ? tr("Set status / metadata of %1…").arg(count)
+                                             : tr("Set status / metadata…"),
+                                   this, [this, selected] { m_actions->set(selected); });
+    set->setEnabled(on && count > 0);
+    menu->addSeparator();
+    InstanceRef defaults;
+    if (!selected.isEmpty())
+        defaults = {selected.front().zone, selected.front().env, selected.front().appid, {}};
+    QAction* add = menu->addAction(tr("Register a test instance…"), this,
+                                   [this, defaults] { m_actions->registerTest(defaults); });
+    add->setEnabled(on && !fromEtcd);
+    return menu;
 }
 
 InstanceTimelineModel* InstancesView::timeline(const QString& category) const {

@@ -2,8 +2,12 @@
 // The on-call instances panel: filters (appid, zone, status, stale), a red banner while the
 // discovery server's self-protection is on, how fresh the data is, the app → instance tree
 // with renew ages and stale verdicts, a detail pane for the selected instance, and the
-// registers / cancels / evictions timeline.
+// registers / cancels / evictions timeline. With InstanceActions set, the tree's context menu
+// cancels the selected instances, sets their status / metadata, or registers a test instance.
 
+#include "models/actions/ActionTypes.h"
+
+#include <QList>
 #include <QSet>
 #include <QString>
 #include <QTimer>
@@ -13,6 +17,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QMenu;
 class QModelIndex;
 class QPlainTextEdit;
 class QTabWidget;
@@ -21,6 +26,7 @@ class QTreeView;
 namespace regscope {
 
 class Store;
+class InstanceActions;
 class InstanceModel;
 class InstanceFilterProxy;
 class InstanceTimelineModel;
@@ -45,6 +51,13 @@ public:
     // Groups open by themselves while the panel holds at most 20,000 instances.
     const QSet<QString>& collapsedApps() const { return m_collapsed; }
 
+    // The discovery actions of the attached source (null: none, the menu says so).
+    void setActions(InstanceActions* actions) { m_actions = actions; }
+    // The selected discovery instances; an app row stands for each of its instances shown.
+    QList<InstanceRef> selectedInstances() const;
+    // The context menu for the selection (the caller owns it; tests trigger its actions).
+    QMenu* menuForSelection();
+
 protected:
     void changeEvent(QEvent* event) override;
 
@@ -61,6 +74,7 @@ private:
     void expandInserted(const QModelIndex& parent, int first, int last);
 
     Store* m_store;
+    InstanceActions* m_actions = nullptr;
     InstanceModel* m_model;
     InstanceFilterProxy* m_proxy;
     InstanceTimelineModel* m_registers;
