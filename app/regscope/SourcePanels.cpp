@@ -25,6 +25,7 @@
 #include "views/etcd/EtcdPanel.h"
 #endif
 
+#include "views/actions/ActionProgress.h"
 #include "views/actions/ActionRunner.h"
 #include "views/actions/WriteToggle.h"
 
@@ -109,8 +110,11 @@ void addWriteToggle(MainWindow* window, ControlBroker* broker, ActionControl* ac
 void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
                      ActionControl* actions) {
     ActionRunner* runner = actions ? new ActionRunner(actions, window) : nullptr;
-    if (actions)
+    if (actions) {
         addWriteToggle(window, broker, actions);
+        // Shown while an action is out, with its Cancel.
+        window->statusBar()->insertPermanentWidget(0, new ActionProgress(runner, window));
+    }
 #ifdef REGSCOPE_HAVE_DISCOVERY
     auto* instances = new InstancesView(store, window);
     if (runner) {

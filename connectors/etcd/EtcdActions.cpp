@@ -154,6 +154,8 @@ ActionResult leaseList(EtcdClient& c, int maxLeases) {
         return fromError(ids.error());
     ActionResult res;
     res.count = static_cast<qint64>(ids->size());
+    int unread = 0;
+    QString lastError;
     for (const qint64 id : *ids) {
         if (res.leases.size() >= maxLeases) {
             res.message = u"showing "_s + QString::number(maxLeases) + u" of "_s +
@@ -164,11 +166,19 @@ ActionResult leaseList(EtcdClient& c, int maxLeases) {
         if (!info) {
             if (info.error().code == EtcdError::Code::Canceled)
                 return fromError(info.error());
-            continue; // revoked or expired between the list and this call
+            if (info.error().code == EtcdError::Code::LeaseNotFound)
+                continue; // revoked or expired between the list and this call
+            // Not dropped in silence: the message says how many could not be read, and why.
+            ++unread;
+            lastError = info.error().message;
+            continue;
         }
         if (info->ttl >= 0)
             res.leases.append(*info);
     }
+    if (unread > 0)
+        res.message += (res.message.isEmpty() ? u""_s : u"; "_s) + QString::number(unread) +
+                       u" leases could not be read ("_s + lastError + u")"_s;
     return res;
 }
 

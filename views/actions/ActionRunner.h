@@ -29,6 +29,7 @@ public:
     ActionId submit(const ActionRequest& request);
     void cancelAll();
     QList<ActionId> inFlight() const { return m_requests.keys(); }
+    ActionRequest request(ActionId id) const { return m_requests.value(id); }
     // The last failure shown (tests; the status bar).
     QMessageBox* lastNotice() const { return m_notice; }
 
