@@ -1,5 +1,7 @@
 #include "models/registry/EndpointProtocol.h"
 
+#include <nlohmann/json.hpp>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -139,6 +141,30 @@ std::expected<std::optional<std::string>, std::string> FrameDecoder::Next() {
         offset_ = 0;
     }
     return std::optional<std::string>(std::move(frame));
+}
+
+std::expected<ClientFrame, std::string> ParseClientFrame(std::string_view json) {
+    const nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
+    const auto type = j.is_object() ? j.find("type") : j.end();
+    if (j.is_discarded() || !j.is_object() || type == j.end() || !type->is_string())
+        return std::unexpected(
+            std::string("a client frame must be a JSON object with a string \"type\""));
+    ClientFrame f;
+    f.typeName = type->get<std::string>();
+    if (f.typeName == "ping") {
+        f.type = ClientFrame::Type::Ping;
+        if (const auto id = j.find("id"); id != j.end() && id->is_number_integer())
+            f.id = id->is_number_unsigned()
+                       ? static_cast<std::int64_t>(id->get<std::uint64_t>() & 0x7fffffffffffffffu)
+                       : id->get<std::int64_t>();
+    } else if (f.typeName == "resync") {
+        f.type = ClientFrame::Type::Resync;
+        if (const auto name = j.find("registry"); name != j.end() && name->is_string())
+            f.registry = name->get<std::string>();
+    } else if (f.typeName == "bye") {
+        f.type = ClientFrame::Type::Bye;
+    }
+    return f;
 }
 
 void AppendJsonString(std::string& out, std::string_view s) {

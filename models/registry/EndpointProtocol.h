@@ -61,6 +61,18 @@ private:
     std::size_t offset_ = 0;
 };
 
+// A client frame as the server reads it (a JSON object with a string "type"). Fields of the
+// wrong type read as absent, never as an exception: the bytes come from any local process.
+struct ClientFrame {
+    enum class Type { Ping, Resync, Bye, Unknown };
+    Type type = Type::Unknown;
+    std::string typeName; // as sent: the "unknown frame type" error quotes it
+    std::int64_t id = 0;  // ping: echoed in the pong (0 unless an integer)
+    std::string registry; // resync: the registry to snapshot again ("" unless a string)
+};
+// The error is the reason the client is dropped ("malformed_frame").
+std::expected<ClientFrame, std::string> ParseClientFrame(std::string_view json);
+
 // Escapes `s` as a JSON string (with quotes); invalid UTF-8 becomes U+FFFD, so the output is
 // always valid JSON whatever bytes a name holds.
 void AppendJsonString(std::string& out, std::string_view s);

@@ -3,8 +3,6 @@
 
 #include "models/registry/EndpointInternal.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -271,29 +269,31 @@ void EndpointServer::Impl::HandleLine(Client& c, std::string_view line) {
 }
 
 void EndpointServer::Impl::HandleFrame(Client& c, const std::string& json) {
-    nlohmann::json j = nlohmann::json::parse(json, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || !j.contains("type") || !j["type"].is_string()) {
-        Drop(c, "malformed_frame", "a client frame must be a JSON object with a string \"type\"");
+    const auto frame = protocol::ParseClientFrame(json);
+    if (!frame) {
+        Drop(c, "malformed_frame", frame.error());
         return;
     }
-    const std::string type = j["type"].get<std::string>();
-    if (type == "ping") {
-        const auto id = j.value("id", nlohmann::json(0));
-        c.Frame(EncodePong(id.is_number_integer() ? id.get<std::int64_t>() : 0,
-                           EpochMs(std::chrono::system_clock::now())));
-    } else if (type == "resync") {
-        const auto name = j.value("registry", std::string());
+    switch (frame->type) {
+    case protocol::ClientFrame::Type::Ping:
+        c.Frame(EncodePong(frame->id, EpochMs(std::chrono::system_clock::now())));
+        break;
+    case protocol::ClientFrame::Type::Resync: {
         auto& d = Dir();
         std::lock_guard lock(d.mutex);
         for (auto& f : c.follows)
-            if (f.reg->name == name && !f.reg->gone)
+            if (f.reg->name == frame->registry && !f.reg->gone)
                 StartSnapshot(f, "requested");
-    } else if (type == "bye") {
+        break;
+    }
+    case protocol::ClientFrame::Type::Bye:
         Audit(Who(c), "ok", "detached (bye)");
         c.phase = Client::Phase::Closing;
         c.since = Clock::now();
-    } else {
-        c.Frame(EncodeError("unknown_type", "unknown frame type \"" + type + "\""));
+        break;
+    case protocol::ClientFrame::Type::Unknown:
+        c.Frame(EncodeError("unknown_type", "unknown frame type \"" + frame->typeName + "\""));
+        break;
     }
 }
 
@@ -402,7 +402,8 @@ void EndpointServer::Impl::PumpFollow(Client& c, Follow& f) {
                 for (std::size_t i = skip; i < feed.log.size() && items.size() < 512; ++i)
                     items.push_back(feed.log[i]);
             }
-            if (const auto now = Clock::now(); now >= f.nextAudit && f.auditSeq < feed.nextAuditSeq) {
+            if (const auto now = Clock::now();
+                now >= f.nextAudit && f.auditSeq < feed.nextAuditSeq) {
                 for (const auto& a : feed.audit)
                     if (a.seq >= f.auditSeq)
                         audit.push_back(ToJsonLine(a.record));

@@ -75,6 +75,10 @@ public:
     }
     QProcess& Process() { return process_; }
     qint64 Pid() const { return process_.processId(); }
+    bool Running() {
+        process_.waitForFinished(0); // takes in a pending exit
+        return process_.state() == QProcess::Running;
+    }
     const std::string& Path() const { return path_; }
 
 private:

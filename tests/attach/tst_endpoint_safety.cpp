@@ -182,6 +182,25 @@ private slots:
             }
             QVERIFY(pong);
         }
+        { // fields of the wrong type read as absent: no exception ends the host's thread
+            Client c;
+            QVERIFY(!c.Connect(path));
+            QVERIFY(!c.Handshake());
+            for (const char* frame :
+                 {R"({"type":"resync","registry":5})", R"({"type":"resync","registry":{"a":[1]}})",
+                  R"({"type":"ping","id":"seven"})", R"({"type":"ping","id":18446744073709551615})",
+                  R"({"type":"ping","id":-1.5e300})"})
+                QVERIFY(c.SendRaw(proto::EncodeFrame(frame)));
+            QVERIFY(c.SendRaw(proto::EncodeFrame(R"({"type":"ping","id":8})")));
+            bool pong = false;
+            for (int i = 0; i < 50 && !pong; ++i) {
+                auto f = c.ReadFrame(1000ms);
+                QVERIFY(f);
+                pong = (*f)["type"] == "pong" && (*f)["id"] == 8;
+            }
+            QVERIFY(pong);
+            QVERIFY(host.Running());
+        }
         // The well-behaved client was not affected by any of it.
         QVERIFY(good.PumpUntil(
             [&] { return good.registries["codec"].snapshotDone && good.metrics > 0; }, 10s));
