@@ -74,15 +74,15 @@ tsan() {
 # library and its debug endpoint, discoveryd, the registrator — plus the libFuzzer targets,
 # which are ASan builds of the parsers too. `asan` alone is the whole suite.
 asan() {
-    local dir="${BUILD_DIR}-asan" werror=OFF scope=() skip=()
+    local dir="${BUILD_DIR}-asan" werror=OFF scope=()
+    # Tests that measure what ASan itself changes, not our code: RSS bounds and fd
+    # starvation (shadow memory, quarantine, the runtime's own descriptors), a forked
+    # child's exit under the ASan runtime, and a consumer project linked without
+    # -fsanitize against the instrumented library. They run in the main build.
+    local skip=(-E '^(tst_discoveryd_limits|tst_endpoint_safety|tst_endpoint_consumer)$')
     if [ "${1:-full}" = ci ]; then
         dir="${BUILD_DIR}-asan-ci"
         scope=(-DREGSCOPE_WITH_GUI=OFF)
-        # Tests that measure what ASan itself changes, not our code: RSS bounds and fd
-        # starvation (shadow memory, quarantine, the runtime's own descriptors), a forked
-        # child's exit under the ASan runtime, and a consumer project linked without
-        # -fsanitize against the instrumented library. They run in the main build.
-        skip=(-E '^(tst_discoveryd_limits|tst_endpoint_safety|tst_endpoint_consumer)$')
     fi
     log "AddressSanitizer + UBSan build in $dir"
     cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DREGSCOPE_ASAN=ON \
