@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFileInfo>
 
 #include <cstdio>
 
@@ -95,14 +96,25 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"read-only"_s,
         u"No write action on any source for this session (every source already opens "
         u"read-only; this removes the toggle)."_s);
+    const QCommandLineOption loadPluginOpt(
+        u"load-plugin"_s,
+        u"Load the shared object FILE in the Plugins panel at start (repeatable); a "
+        u"--screenshot waits for each verdict."_s,
+        u"FILE"_s);
     parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
-                       themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt});
+                       themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt, loadPluginOpt});
     parser.process(app);
 
     CommandLine cl;
     cl.url = parser.value(connectOpt);
     cl.urlGiven = parser.isSet(connectOpt);
     cl.readOnly = parser.isSet(readOnlyOpt);
+    for (const QString& file : parser.values(loadPluginOpt)) {
+        const QFileInfo info(file);
+        if (!info.isFile())
+            return std::unexpected(u"--load-plugin: no file '%1'"_s.arg(file));
+        cl.loadPlugins.append(info.absoluteFilePath());
+    }
     cl.panel = parser.value(panelOpt);
     cl.theme = parser.value(themeOpt);
     if (!cl.theme.isEmpty() && cl.theme != u"light" && cl.theme != u"dark")

@@ -27,8 +27,9 @@ struct CommandLine {
     QString inspectFile;
     QString pluginCookie; // --inspect: KEY=VALUE of a go-plugin host
     int deadlineMs = 10'000;
-    int settleMs = 0;      // --dump: stay attached this long after the source is ready
-    bool readOnly = false; // --read-only: no source may write, whatever the toggles say
+    int settleMs = 0;        // --dump: stay attached this long after the source is ready
+    bool readOnly = false;   // --read-only: no source may write, whatever the toggles say
+    QStringList loadPlugins; // --load-plugin: shared objects the Plugins panel loads at start
 };
 
 // Parses QCoreApplication::arguments(); --help and --version print and exit as Qt does.

@@ -42,7 +42,7 @@ namespace regscope {
 namespace {
 
 #ifdef REGSCOPE_HAVE_LOADER
-void addPluginsPanel(MainWindow* window, Store* store) {
+void addPluginsPanel(MainWindow* window, Store* store, const QStringList& loadPlugins) {
     auto* model = new PluginModel(window);
     model->setStore(store);
     SupervisorOptions options;
@@ -63,6 +63,8 @@ void addPluginsPanel(MainWindow* window, Store* store) {
     auto* panel = new PluginsPanel(model, supervisor, window);
     panel->setDemoDirectory(QStringLiteral(REGSCOPE_DEMO_PLUGIN_DIR));
     window->addPanel(u"Plugins"_s, panel, QKeySequence(u"Alt+8"_s));
+    for (const QString& path : loadPlugins)
+        supervisor->loadFile(path);
 }
 #endif
 
@@ -108,7 +110,7 @@ void addWriteToggle(MainWindow* window, ControlBroker* broker, ActionControl* ac
 } // namespace
 
 void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
-                     ActionControl* actions) {
+                     ActionControl* actions, const QStringList& loadPlugins) {
     ActionRunner* runner = actions ? new ActionRunner(actions, window) : nullptr;
     if (actions) {
         addWriteToggle(window, broker, actions);
@@ -128,7 +130,7 @@ void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
     window->addPanel(u"Instances"_s, instances, QKeySequence(u"Alt+7"_s));
 #endif
 #ifdef REGSCOPE_HAVE_LOADER
-    addPluginsPanel(window, store);
+    addPluginsPanel(window, store, loadPlugins);
 #endif
 #ifdef REGSCOPE_HAVE_ETCD
     addEtcdPanel(window, store, broker, runner);
@@ -136,6 +138,7 @@ void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
     Q_UNUSED(store);
     Q_UNUSED(broker);
     Q_UNUSED(runner);
+    Q_UNUSED(loadPlugins);
 }
 
 } // namespace regscope

@@ -2,6 +2,8 @@
 // Places the panels of the sources this build supports. Every panel is built from the Store
 // and the ControlBroker only: no connector is seen here.
 
+#include <QStringList>
+
 namespace regscope {
 
 class ActionControl;
@@ -10,7 +12,8 @@ class MainWindow;
 class Store;
 
 // actions: the write actions of the attached source (null: a read-only window).
+// loadPlugins: shared objects the Plugins panel loads at once (--load-plugin).
 void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
-                     ActionControl* actions = nullptr);
+                     ActionControl* actions = nullptr, const QStringList& loadPlugins = {});
 
 } // namespace regscope

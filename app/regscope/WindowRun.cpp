@@ -85,9 +85,19 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
     }
     window.show();
     const QString file = cl.screenshotFile;
-    // Three samples: the charts have lines, the tables have rates.
+    // Three samples: the charts have lines, the tables have rates; and every --load-plugin
+    // has its verdict.
+    const auto pluginsSettled = [&store, wanted = cl.loadPlugins.size()] {
+        if (store.plugins().size() < wanted)
+            return false;
+        for (const PluginEvent& p : store.plugins())
+            if (p.state == PluginState::Verifying || p.state == PluginState::Loading)
+                return false;
+        return true;
+    };
     whenReady(
-        &store, cl.deadlineMs, [&store] { return store.metrics().size() >= 3; },
+        &store, cl.deadlineMs,
+        [&store, pluginsSettled] { return store.metrics().size() >= 3 && pluginsSettled(); },
         [&window, file](bool) {
             QApplication::processEvents();
             const QImage image = window.grab().toImage();
@@ -114,7 +124,7 @@ int runWindow(const CommandLine& cl) {
 
     MainWindow window;
     addStandardPanels(&window, &store);
-    addSourcePanels(&window, &store, session.broker(), session.actions());
+    addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins);
     window.setStore(&store);
     window.setControlBroker(session.broker());
     window.setAttachLister([] { return attach::listAttachable(); });

@@ -54,9 +54,11 @@ wait_for() { # wait_for SECONDS COMMAND...: until COMMAND succeeds, or fail
 echo "1. the developer: the embedded demo registry and the plugin inspector" >&2
 shot entries-light.png --connect 'demo?seed=1' --panel Entries --theme light
 shot entries-dark.png --connect 'demo?seed=1' --panel Entries --theme dark
-for panel in Metrics Lookups Misses Deprecations Timeline Plugins; do
+for panel in Metrics Lookups Misses Deprecations Timeline; do
     shot "$(echo "$panel" | tr 'A-Z' 'a-z').png" --connect 'demo?seed=1' --panel "$panel" --theme light
 done
+shot plugins.png --connect 'demo?seed=1' --panel Plugins --theme light \
+    --load-plugin "$demo/codec_demo.so"
 # Verdicts name files by absolute path: show the build folder as BUILD.
 inspect() { "$app" --inspect "$1" | sed "s#$build#BUILD#g"; }
 inspect "$demo/codec_demo.so" >"$guide/inspect-codec.json"
@@ -65,6 +67,12 @@ echo "3. the demonstration: a plugin that segfaults in its constructor" >&2
 rc=0
 (set -o pipefail; inspect "$demo/fault_ctor_segv.so" >"$guide/inspect-segv.json") || rc=$?
 [ "$rc" -eq 2 ] || { echo "make-screenshots: --inspect of the segfault gave $rc, not 2" >&2; exit 1; }
+for theme in light dark; do
+    file=plugins-crash.png
+    [ "$theme" = dark ] && file=plugins-crash-dark.png
+    shot "$file" --connect 'demo?seed=1' --panel Plugins --theme "$theme" \
+        --load-plugin "$demo/codec_demo.so" --load-plugin "$demo/fault_ctor_segv.so"
+done
 
 echo "2. the on-call engineer: stale instances and self-protection on a real discoveryd" >&2
 "$discoveryd" --listen 127.0.0.1:0 --renew-interval 1s --evict-interval 4s \

@@ -1,9 +1,12 @@
-# Runs `regscope --screenshot OUT [--panel PANEL]` and checks the PNG exists, is a PNG, and is
+# Runs `regscope --screenshot OUT [--panel PANEL] [EXTRA...]` (EXTRA: a ;-list) and checks the PNG exists, is a PNG, and is
 # not blank (not tiny; a blank 1280x800 PNG compresses to a few KB).
 file(REMOVE ${OUT})
 set(args --screenshot ${OUT})
 if(PANEL)
     list(APPEND args --panel ${PANEL})
+endif()
+if(EXTRA)
+    list(APPEND args ${EXTRA})
 endif()
 execute_process(COMMAND ${REGSCOPE} ${args} RESULT_VARIABLE rc TIMEOUT 50)
 if(NOT rc EQUAL 0)
