@@ -24,6 +24,8 @@ struct SourceError {
     QString message; // a sentence naming the URL and what is wrong
 };
 
+inline constexpr int kConnectorStopDeadlineMs = 2000;
+
 class Connector : public QObject {
     Q_OBJECT
 public:
@@ -33,6 +35,10 @@ public:
     // Called on the thread that owns the connector (the GUI thread). Must not block:
     // the work runs on the connector's own thread.
     virtual void start() = 0;
+    // The one stop() contract: returns within kConnectorStopDeadlineMs whatever the worker is
+    // doing (calls in flight are canceled, waits woken); after it returns nothing reaches
+    // this connector's signals. A worker still busy at the deadline is left to finish on its
+    // own with what it holds, and cleans up after itself.
     virtual void stop() = 0;
 
     // The URL this connector was made for, as the user would type it.

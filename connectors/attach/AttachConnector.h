@@ -32,7 +32,7 @@ public:
         int batchIntervalMs = 10;
         int connectTimeoutMs = 3000;
         int reattachPollMs = 250;
-        int stopTimeoutMs = 3000;
+        int stopTimeoutMs = kConnectorStopDeadlineMs;
     };
 
     // pid://PID[?reattach=1] or unix:///path[?reattach=1]; an error sentence otherwise.

@@ -2,6 +2,8 @@
 
 #include "connectors/discovery/DiscoveryWorker.h"
 
+#include <QDeadlineTimer>
+
 using namespace Qt::StringLiterals;
 
 namespace regscope {
@@ -12,7 +14,8 @@ DiscoveryConnector::DiscoveryConnector(QUrl url, QObject* parent)
 DiscoveryConnector::DiscoveryConnector(QUrl url, Options options, QObject* parent)
     : Connector(parent)
     , m_url(std::move(url))
-    , m_options(std::move(options)) {}
+    , m_options(std::move(options))
+    , m_controls(this) {}
 
 DiscoveryConnector::~DiscoveryConnector() {
     stop();
@@ -41,11 +44,31 @@ void DiscoveryConnector::start() {
 void DiscoveryConnector::stop() {
     if (!m_thread)
         return;
+    // Nothing reaches this connector from here on, even from a slot still running.
+    QObject::disconnect(m_worker, nullptr, this, nullptr);
     m_worker = nullptr;
     m_thread->quit();
-    m_thread->wait();
-    delete m_thread;
+    // The worker's replies are asynchronous, so its loop ends at once unless a slot is parsing
+    // a big answer; that one finishes alone and the thread then deletes itself.
+    if (m_thread->wait(QDeadlineTimer(kConnectorStopDeadlineMs))) {
+        delete m_thread;
+    } else {
+        qWarning("discovery connector: worker did not stop within %d ms; left to finish",
+                 kConnectorStopDeadlineMs);
+        m_thread->setParent(nullptr);
+        QObject::connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
+    }
     m_thread = nullptr;
+}
+
+SourceControls* DiscoveryConnector::controls() {
+    return &m_controls;
+}
+
+void DiscoveryConnector::Controls::retryNow() {
+    if (m_connector->m_worker)
+        QMetaObject::invokeMethod(m_connector->m_worker, &DiscoveryWorker::retryNow,
+                                  Qt::QueuedConnection);
 }
 
 } // namespace regscope

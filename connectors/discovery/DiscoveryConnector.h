@@ -27,7 +27,7 @@ public:
         int requestTimeoutMs = 10'000; // any request but a long-poll
         int pollGraceMs = 15'000;      // a long-poll may take the server's wait plus this
         int backoffMinMs = 500;
-        int backoffMaxMs = 30'000;
+        int backoffMaxMs = 5'000; // the source the user is looking at: never longer than 5 s
         qint64 maxReplyBytes = 8 * 1024 * 1024; // bigger replies are aborted
         int appidsPerPoll = 200;                // one polls request per this many appids of an env
         QString pollHostname;                   // empty: "regscope-<hostname>"
@@ -44,11 +44,26 @@ public:
     // True for URLs this connector serves (http://host:port[/]).
     static bool accepts(const QUrl& url);
 
+    // Retry now (ends a reconnect backoff at once).
+    SourceControls* controls() override;
+
 private:
+    class Controls : public SourceControls {
+    public:
+        explicit Controls(DiscoveryConnector* connector)
+            : m_connector(connector) {}
+        bool canRetryNow() const override { return true; }
+        void retryNow() override;
+
+    private:
+        DiscoveryConnector* m_connector;
+    };
+
     QUrl m_url;
     Options m_options;
     QThread* m_thread = nullptr;
     DiscoveryWorker* m_worker = nullptr;
+    Controls m_controls;
 };
 
 } // namespace regscope

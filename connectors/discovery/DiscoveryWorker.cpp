@@ -178,6 +178,14 @@ void DiscoveryWorker::goDown(const QString& reason) {
     m_backoffMs = std::min(m_backoffMs * 2, m_options.backoffMaxMs);
 }
 
+void DiscoveryWorker::retryNow() {
+    if (!m_reconnectTimer.isActive())
+        return; // not waiting: an attempt is under way, or the source is live
+    m_reconnectTimer.stop();
+    m_backoffMs = m_options.backoffMinMs;
+    reconnect();
+}
+
 void DiscoveryWorker::reconnect() {
     setHealth(HealthState::Connecting, u"reconnecting to "_s % m_base.toString() %
                                            u" (last error: "_s % m_healthReason % u')');

@@ -32,6 +32,8 @@ public:
     ~DiscoveryWorker() override;
 
     void start();
+    // Ends a reconnect backoff now: the next attempt starts at once, the backoff starts over.
+    void retryNow();
 
 Q_SIGNALS:
     void eventsReady(regscope::EventBatchPtr batch);

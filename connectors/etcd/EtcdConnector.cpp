@@ -60,6 +60,8 @@ public:
         : m_etcd(etcd) {}
     bool canCancelLoad() const override { return true; }
     void cancelLoad() override { m_etcd->cancelSnapshot(); }
+    bool canRetryNow() const override { return true; }
+    void retryNow() override { m_etcd->retryNow(); }
     bool supportsTimeTravel() const override { return true; }
     void requestRevisionState(quint64 requestId, qint64 revision) override {
         m_etcd->requestRevisionState(requestId, revision);
@@ -214,6 +216,10 @@ SourceControls* EtcdConnector::controls() {
 
 void EtcdConnector::cancelSnapshot() {
     d->shared->snapshotCanceled = true;
+}
+
+void EtcdConnector::retryNow() {
+    d->shared->requestRetry();
 }
 
 void EtcdConnector::requestRevisionState(quint64 requestId, qint64 revision) {

@@ -31,7 +31,7 @@ public:
     // worker that outlives that is left to finish alone and never touches this object again).
     // A later start() resumes the watch from the last applied revision + 1.
     void stop() override;
-    static constexpr int kStopMs = 1500;
+    static constexpr int kStopMs = kConnectorStopDeadlineMs - 500; // within the contract
     QString url() const override;
 
     const EtcdOptions& options() const;
@@ -46,6 +46,8 @@ public:
 
     // Abandons a snapshot in progress; the connector stops and reports Down.
     void cancelSnapshot();
+    // Ends a reconnect backoff wait at once (the next endpoint is tried now).
+    void retryNow();
     // Time travel: reads the prefix as it was at `revision` (0: latest) off the GUI thread;
     // the answer comes as controls()->revisionStateReady with the same requestId.
     void requestRevisionState(quint64 requestId, qint64 revision);

@@ -45,11 +45,22 @@ struct EtcdConnectorShared {
     EtcdWatchStream* currentWatch = nullptr;
     std::map<qint64, int> leaseRefs; // lease id -> number of keys on it
 
-    // Interruptible wait: false when stopping.
+    std::atomic<bool> retryNow{false}; // the user asked to end the backoff wait
+
+    // Interruptible backoff wait: false when stopping; a retryNow request ends it at once.
     bool waitFor(int ms) {
         std::unique_lock lock(waitMutex);
-        waitCv.wait_for(lock, std::chrono::milliseconds(ms), [&] { return stopping.load(); });
+        waitCv.wait_for(lock, std::chrono::milliseconds(ms),
+                        [&] { return stopping.load() || retryNow.load(); });
+        retryNow = false;
         return !stopping;
+    }
+    void requestRetry() {
+        {
+            std::lock_guard lock(waitMutex);
+            retryNow = true;
+        }
+        waitCv.notify_all();
     }
 
     // The connector the events go to; null once stop() has given up waiting for a worker, so

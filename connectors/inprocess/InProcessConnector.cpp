@@ -48,8 +48,9 @@ void InProcessConnector::stop() {
     m_thread.quit();
     // The worker only ever runs short slots (a drain, a snapshot), so this returns promptly;
     // the deadline keeps a pathological snapshot from hanging the app's exit.
-    if (!m_thread.wait(QDeadlineTimer(5000)))
-        qWarning("inprocess connector: worker thread did not stop within 5 s");
+    if (!m_thread.wait(QDeadlineTimer(kConnectorStopDeadlineMs)))
+        qWarning("inprocess connector: worker thread did not stop within %d ms",
+                 kConnectorStopDeadlineMs);
     m_worker = nullptr;
     auto batch = std::make_shared<EventBatch>();
     batch->emplace_back(SourceHealth{HealthState::Down, u"detached"_s});

@@ -6,6 +6,7 @@
 #include "connectors/discovery/DiscoveryConnector.h"
 #include "tests/discovery/DiscoveryTestSupport.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -122,6 +123,7 @@ private Q_SLOTS:
     void initTestCase() { registerConnectorMetaTypes(); }
     void followsAFleet();
     void serverKilledMidPollThenBack();
+    void retryNowEndsTheBackoff();
     void garbageIsDown();
     void oversizeIsDown_data();
     void oversizeIsDown();
@@ -218,6 +220,37 @@ void TestDiscoveryConnector::serverKilledMidPollThenBack() {
     QTRY_COMPARE_WITH_TIMEOUT(int(c.state()), int(HealthState::Live), 10'000);
     QTRY_COMPARE_WITH_TIMEOUT(c.instances.size(), 0, 5000);
     connector.stop();
+}
+
+// The user's "Retry now": with a backoff far longer than the test, the server back on its
+// port is found at once; the default backoff is capped at 5 s for the source on screen.
+void TestDiscoveryConnector::retryNowEndsTheBackoff() {
+    QCOMPARE(DiscoveryConnector::Options().backoffMaxMs, 5000);
+    auto server = std::make_unique<DiscoverydProcess>();
+    QVERIFY(server->start());
+    const QString address = server->address();
+    DiscoveryConnector::Options o = fastOptions();
+    o.backoffMinMs = 60'000;
+    o.backoffMaxMs = 60'000;
+    DiscoveryConnector connector(server->url(), o);
+    QVERIFY(connector.controls() && connector.controls()->canRetryNow());
+    Collector c(connector);
+    connector.start();
+    QTRY_COMPARE_WITH_TIMEOUT(int(c.state()), int(HealthState::Live), 10'000);
+    server->kill();
+    QTRY_COMPARE_WITH_TIMEOUT(int(c.state()), int(HealthState::Down), 10'000);
+    server = std::make_unique<DiscoverydProcess>();
+    QVERIFY(server->start({u"--listen"_s, address}));
+    QTest::qWait(300);
+    QCOMPARE(int(c.state()), int(HealthState::Down)); // still waiting out its minute
+    QElapsedTimer t;
+    t.start();
+    connector.controls()->retryNow();
+    QTRY_COMPARE_WITH_TIMEOUT(int(c.state()), int(HealthState::Live), 5000);
+    QVERIFY2(t.elapsed() < 3000, qPrintable(QString::number(t.elapsed())));
+    t.restart();
+    connector.stop();
+    QVERIFY2(t.elapsed() < kConnectorStopDeadlineMs, qPrintable(QString::number(t.elapsed())));
 }
 
 void TestDiscoveryConnector::garbageIsDown() {

@@ -334,6 +334,27 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(w.store.count(RecordKind::Key), qsizetype(1), 5000);
     }
 
+    // "Retry now" ends a backoff far longer than the test: a member that comes up meanwhile
+    // is used at once.
+    void retryNowEndsTheBackoff() {
+        EtcdProcess later(1);
+        EtcdOptions o = testOptions(later.endpoints(), "/retry/");
+        o.retryBackoffMs = 60'000;
+        Wired w(o);
+        QVERIFY(w.connector->controls()->canRetryNow());
+        w.connector->start();
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Down), 10000);
+        QVERIFY(w.healths.last().reason.contains(u"retrying in 60 s"_s));
+        QVERIFY2(later.start(), qPrintable(later.lastError()));
+        QTest::qWait(300);
+        QCOMPARE(int(w.lastHealth()), int(HealthState::Down));
+        QElapsedTimer t;
+        t.start();
+        w.connector->controls()->retryNow();
+        QTRY_COMPARE_WITH_TIMEOUT(int(w.lastHealth()), int(HealthState::Live), 10000);
+        QVERIFY2(t.elapsed() < 5000, qPrintable(QString::number(t.elapsed())));
+    }
+
     void timeTravelEqualsEtcdctlRev() {
         auto rev = [&](const QStringList& args) -> qint64 {
             auto out = m_etcd->etcdctl(args + QStringList{u"-w"_s, u"json"_s});
