@@ -33,6 +33,13 @@ DeprecationsModel::DeprecationsModel(Store* store, Options options, QObject* par
     for (const MetricsSample& s : store->metricsHistory())
         addSample(s);
     connect(store, &Store::metricsSampled, this, &DeprecationsModel::addSample);
+    // Another source: its deprecations come with its entries and samples.
+    connect(store, &Store::cleared, this, [this] {
+        beginResetModel();
+        m_rows.clear();
+        m_index.clear();
+        endResetModel();
+    });
 }
 
 int DeprecationsModel::rowCount(const QModelIndex& parent) const {

@@ -18,6 +18,14 @@ LookupMetricsModel::LookupMetricsModel(Store* store, qsizetype maxRows, QObject*
     for (const MetricsSample& s : store->metricsHistory())
         addSample(s);
     connect(store, &Store::metricsSampled, this, &LookupMetricsModel::addSample);
+    // Another source: the last one's names must not read as this one's.
+    connect(store, &Store::cleared, this, [this] {
+        beginResetModel();
+        m_rows.clear();
+        m_index.clear();
+        m_lastSampleMs = 0;
+        endResetModel();
+    });
 }
 
 int LookupMetricsModel::rowCount(const QModelIndex& parent) const {

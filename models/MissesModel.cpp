@@ -31,6 +31,19 @@ MissesModel::MissesModel(Store* store, qsizetype maxRows, QObject* parent)
     for (const MetricsSample& s : store->metricsHistory())
         addSample(s);
     connect(store, &Store::metricsSampled, this, &MissesModel::addSample);
+    // Another source: no miss of the last one stays, and no miss rate until lookups come.
+    connect(store, &Store::cleared, this, [this] {
+        beginResetModel();
+        m_rows.clear();
+        m_index.clear();
+        m_namesDirty = true;
+        m_previous = {};
+        m_havePrevious = false;
+        m_missRatio = 0;
+        m_sawLookups = false;
+        endResetModel();
+        Q_EMIT missRatioChanged(0);
+    });
 }
 
 int MissesModel::rowCount(const QModelIndex& parent) const {

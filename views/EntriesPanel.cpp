@@ -4,6 +4,7 @@
 #include "models/EntriesModel.h"
 #include "models/RecordJson.h"
 #include "models/Store.h"
+#include "views/EmptyHint.h"
 #include "views/TableActions.h"
 #include "views/Theme.h"
 
@@ -60,6 +61,14 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
     m_view->setColumnWidth(EntriesModel::StateColumn, 150);
     m_view->setColumnWidth(EntriesModel::OriginColumn, 180);
     useStateColours(m_view); // deprecated rows, and every row muted once the source is Down
+    new EmptyHint(m_view, store, [store] {
+        if (store->count(RecordKind::Entry) > 0)
+            return u"No entry matches the filter."_s;
+        return emptySourceReason(*store, u"registry entries"_s,
+                                 u"Entries lists the names registered in an in-process registry: "
+                                 u"the demo (demo), or a program that links libregscope-registry "
+                                 u"and runs with REGSCOPE_DEBUG=1 (Ctrl+Shift+A attaches)."_s);
+    });
     // New tenants (and registries with their tenants) open so the names are visible at once.
     connect(m_proxy, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex& where, int first, int last) {

@@ -3,7 +3,9 @@
 #include "models/DeprecationsModel.h"
 #include "models/LookupMetricsModel.h"
 #include "models/MissesModel.h"
+#include "models/Store.h"
 #include "models/TimelineModel.h"
+#include "views/EmptyHint.h"
 #include "views/TableActions.h"
 #include "views/Theme.h"
 
@@ -100,6 +102,13 @@ LookupsPanel::LookupsPanel(Store* store, QWidget* parent)
                                  this));
     layout->addWidget(makeFilter(this, proxyOf(m_view), u"Filter names…"_s));
     layout->addWidget(m_view, 1);
+    new EmptyHint(m_view, store, [this, store] {
+        if (m_model->rowCount() > 0)
+            return u"No name matches the filter."_s;
+        return emptySourceReason(*store, u"lookups"_s,
+                                 u"Lookups counts hits per name in an in-process registry (the "
+                                 u"demo, or a process attached with pid://)."_s);
+    });
 }
 
 MissesPanel::MissesPanel(Store* store, QWidget* parent)
@@ -175,6 +184,15 @@ DeprecationsPanel::DeprecationsPanel(Store* store, QWidget* parent)
     m_view->setColumnWidth(DeprecationsModel::FirstSeenColumn, 90);
     m_view->setColumnWidth(DeprecationsModel::LastSeenColumn, 90);
     m_view->setColumnWidth(DeprecationsModel::QuietColumn, 100);
+    new EmptyHint(m_view, store, [this, store] {
+        if (m_model->rowCount() > 0)
+            return u"No deprecated name matches the filter."_s;
+        if (store->count(RecordKind::Entry) > 0 && store->health().state == HealthState::Live)
+            return u"No deprecated names or aliases in this registry."_s;
+        return emptySourceReason(*store, u"deprecated names"_s,
+                                 u"Deprecations lists deprecated names and aliases of an "
+                                 u"in-process registry, with who still looks them up."_s);
+    });
     auto* window = new QSpinBox(this);
     window->setRange(1, 3600);
     window->setValue(options.window);

@@ -53,6 +53,7 @@ private Q_SLOTS:
     void panelsThemeAndLayout();
     void factoryRejectsUnknownSchemes();
     void sessionSwitchesSource();
+    void emptyPanelsSayWhy();
 
 private:
     std::unique_ptr<Store> m_store;
@@ -311,6 +312,41 @@ void TestGui::sessionSwitchesSource() {
                                  m_store->count(RecordKind::Entry) > 0,
                              5000);
     QCOMPARE(session.url(), u"demo?rate=200"_s);
+}
+
+// An empty table says what the panel is for and why it is empty here; a filter that hides every
+// row says that instead; rows make the hint go.
+void TestGui::emptyPanelsSayWhy() {
+    auto* entries = qobject_cast<EntriesPanel*>(m_window->panel(u"Entries"_s));
+    auto* lookups = qobject_cast<LookupsPanel*>(m_window->panel(u"Lookups"_s));
+    QVERIFY(entries && lookups);
+    m_window->showPanel(u"Entries"_s);
+    const auto hint = [](QAbstractItemView* view) -> QString {
+        auto* label = view->viewport()->findChild<QLabel*>(u"emptyHint"_s);
+        return label && !label->isHidden() ? label->text() : QString();
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(entries->model()->entryCount() > 0, 5000);
+    QTRY_VERIFY(hint(entries->view()).isEmpty());
+    entries->filterEdit()->setText(u"no-such-name-anywhere"_s);
+    QTRY_COMPARE(hint(entries->view()), u"No entry matches the filter."_s);
+    entries->filterEdit()->clear();
+    QTRY_VERIFY(hint(entries->view()).isEmpty());
+
+    // A source with instances only (as a discovery server is): Entries and Lookups say why.
+    m_demo->stop();
+    m_store->clear();
+    auto batch = std::make_shared<EventBatch>();
+    InstanceRecord i;
+    i.appid = u"a"_s;
+    i.hostname = u"h"_s;
+    i.source = u"discovery"_s;
+    batch->emplace_back(SnapshotEvent{RecordKind::Instance, {i}, 0});
+    batch->emplace_back(SourceHealth{HealthState::Live, u"live"_s});
+    m_store->apply(batch);
+    QTRY_VERIFY(hint(entries->view()).startsWith(u"No registry entries on this source."_s));
+    QVERIFY(hint(entries->view()).contains(u"This source has instances (Instances)."_s));
+    m_window->showPanel(u"Lookups"_s);
+    QTRY_VERIFY(hint(lookups->view()).startsWith(u"No lookups on this source."_s));
 }
 
 QTEST_MAIN(TestGui)

@@ -2,9 +2,12 @@
 
 #include "models/SourceControls.h"
 #include "models/Store.h"
+#include "views/EmptyHint.h"
 #include "views/etcd/EtcdClusterView.h"
 #include "views/etcd/EtcdKeysView.h"
 #include "views/etcd/EtcdTimeTravelView.h"
+
+#include <QTableView>
 
 using namespace Qt::StringLiterals;
 
@@ -22,6 +25,13 @@ EtcdPanel::EtcdPanel(const Store* store, ControlBroker* broker, EtcdKeysModel* k
     addTab(m_travel, u"Time travel"_s);
     connect(store, &Store::progressChanged, m_keys, [this](const ProgressEvent& p) {
         m_keys->setSnapshotProgress(p.finished ? 0 : p.done, p.finished ? 0 : p.total);
+    });
+    new EmptyHint(m_keys->table(), store, [store] {
+        if (store->count(RecordKind::Key) > 0)
+            return u"No key matches the filter."_s;
+        return emptySourceReason(*store, u"etcd keys"_s,
+                                 u"The etcd panel shows the keys, cluster and history of an etcd "
+                                 u"v3 cluster: etcd://host:2379/prefix."_s);
     });
     connect(m_keys, &EtcdKeysView::cancelSnapshotRequested, broker,
             [broker] { broker->controls()->cancelLoad(); });

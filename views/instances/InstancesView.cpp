@@ -5,6 +5,7 @@
 #include "models/instances/InstanceModel.h"
 #include "models/instances/InstanceTimelineModel.h"
 #include "models/instances/ProtectionStatus.h"
+#include "views/EmptyHint.h"
 #include "views/Theme.h"
 #include "views/actions/InstanceActions.h"
 #include "views/instances/InstanceDetail.h"
@@ -32,8 +33,14 @@ namespace regscope {
 
 namespace {
 
-QTableView* timelineTable(InstanceTimelineModel* model, QWidget* parent) {
+QTableView* timelineTable(InstanceTimelineModel* model, Store* store, const QString& what,
+                          QWidget* parent) {
     auto* view = new QTableView(parent);
+    new EmptyHint(view, store, [what] {
+        return InstancesView::tr("No %1 since attached. The first fetch is the state, not a "
+                                 "burst; what changes after it is listed here.")
+            .arg(what);
+    });
     view->setModel(model);
     view->verticalHeader()->hide();
     view->horizontalHeader()->setStretchLastSection(true);
@@ -94,6 +101,14 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     filters->addWidget(m_summary);
 
     setUpTree();
+    new EmptyHint(m_tree, store, [store] {
+        if (store->count(RecordKind::Instance) > 0)
+            return tr("No instance matches the filters.");
+        return emptySourceReason(
+            *store, tr("instances"),
+            tr("Instances shows service instances of a discovery server (http://host:7171) or of "
+               "etcd keys laid out as services (etcd://host:2379/?services=/services/)."));
+    });
 
     m_detail->setObjectName(u"instanceDetail"_s);
     m_detail->setReadOnly(true);
@@ -101,9 +116,9 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     m_detail->setPlaceholderText(tr("Select an instance to see its metadata, every address, "
                                     "its timestamps and the raw record."));
 
-    m_tabs->addTab(timelineTable(m_registers, m_tabs), tr("Registers"));
-    m_tabs->addTab(timelineTable(m_cancels, m_tabs), tr("Cancels"));
-    m_tabs->addTab(timelineTable(m_evictions, m_tabs), tr("Evictions"));
+    m_tabs->addTab(timelineTable(m_registers, store, tr("registers"), m_tabs), tr("Registers"));
+    m_tabs->addTab(timelineTable(m_cancels, store, tr("cancels"), m_tabs), tr("Cancels"));
+    m_tabs->addTab(timelineTable(m_evictions, store, tr("evictions"), m_tabs), tr("Evictions"));
 
     auto* top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(m_tree);

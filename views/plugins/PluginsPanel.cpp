@@ -2,6 +2,7 @@
 
 #include "models/plugins/PluginActions.h"
 #include "models/plugins/PluginModel.h"
+#include "views/EmptyHint.h"
 #include "views/Theme.h"
 
 #include <QClipboard>
@@ -84,6 +85,11 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
 
     m_table = new QTableView(this);
     m_table->setModel(m_model);
+    new EmptyHint(m_table, nullptr, [] {
+        return tr("No plugin loaded. Load file… or Load directory… inspects shared objects in a "
+                  "sacrificial regscope-loader process; Load crashing plugin shows what happens "
+                  "when one segfaults.");
+    });
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->horizontalHeader()->setStretchLastSection(true);
