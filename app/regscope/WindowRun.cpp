@@ -2,6 +2,7 @@
 // the control broker and the panels.
 
 #include "app/regscope/ProfileStore.h"
+#include "app/regscope/QuitOnSignal.h"
 #include "app/regscope/RunModes.h"
 #include "app/regscope/Session.h"
 #include "app/regscope/SourcePanels.h"
@@ -141,6 +142,7 @@ int runWindow(const CommandLine& cl) {
     if (!cl.panel.isEmpty())
         window.showPanel(cl.panel);
     window.show();
+    quitOnTerminationSignals(); // a logout's SIGTERM quits as Ctrl+Q does
     const int rc = QApplication::exec();
     session.detach();
     return rc;

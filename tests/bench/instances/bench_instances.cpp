@@ -276,6 +276,36 @@ void BM_IdleCpu(benchmark::State& state) {
     std::fflush(stdout);
 }
 
+// What quit does with the data once the event loop has ended: the window (view, models) goes,
+// then the store. Baseline in the same run: the store alone, nobody watching.
+double teardownMs(bool withView) {
+    QElapsedTimer t;
+    auto fleet = std::make_unique<Fleet>(withView);
+    fleet->fill(g_idleInstances, 100, QDateTime::currentMSecsSinceEpoch());
+    if (withView)
+        fleet->view->tree()->expandAll();
+    QCoreApplication::processEvents();
+    t.start();
+    fleet->view.reset();
+    fleet.reset();
+    return double(t.nsecsElapsed()) / 1e6;
+}
+
+void BM_Teardown(benchmark::State& state) {
+    double view = 0;
+    double base = 0;
+    for (auto _ : state) {
+        base = teardownMs(false);
+        view = teardownMs(true);
+    }
+    state.counters["teardown_ms"] = view;
+    state.counters["baseline_store_only_ms"] = base;
+    std::printf("teardown at quit, %d instances visible: %.1f ms (the store alone %.1f ms, "
+                "%.2fx)  [target: quit < 300 ms]\n",
+                g_idleInstances, view, base, view / std::max(0.1, base));
+    std::fflush(stdout);
+}
+
 bool takeFlag(int& argc, char** argv, const char* prefix, long* value) {
     const size_t n = std::strlen(prefix);
     for (int i = 1; i < argc; ++i) {
@@ -310,6 +340,9 @@ int main(int argc, char** argv) {
         ->Iterations(1)
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark("BM_IdleCpu", BM_IdleCpu)->Iterations(1)->Unit(benchmark::kSecond);
+    benchmark::RegisterBenchmark("BM_Teardown", BM_Teardown)
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
     benchmark::Initialize(&argc, argv);
     benchmark::RunSpecifiedBenchmarks();
     benchmark::Shutdown();
