@@ -91,9 +91,18 @@ void LoadPlugin(const std::string& path, reg::Registry<PluginImpl>& registry) {
         std::cerr << "regscope-demo-host: " << path << ": unsupported plugin ABI\n";
         return;
     }
-    // Lives as long as the process: the plugin may keep the host table.
-    auto* ctx = new HostContext{&registry, path, d->name ? d->name : path};
-    auto* host = new regscope_host{REGSCOPE_PLUGIN_ABI_VERSION, ctx, RegisterImpl, Log};
+    // Lives as long as the process (the plugin may keep the host table), owned here so that
+    // nothing is leaked at exit.
+    struct Loaded {
+        std::unique_ptr<HostContext> ctx;
+        std::unique_ptr<regscope_host> host;
+    };
+    static std::vector<Loaded> loaded;
+    auto& l = loaded.emplace_back();
+    l.ctx = std::make_unique<HostContext>(HostContext{&registry, path, d->name ? d->name : path});
+    l.host = std::make_unique<regscope_host>(
+        regscope_host{REGSCOPE_PLUGIN_ABI_VERSION, l.ctx.get(), RegisterImpl, Log});
+    regscope_host* host = l.host.get();
     if (d->init(host) != 0)
         std::cerr << "regscope-demo-host: " << path << ": init failed\n";
 }

@@ -326,11 +326,11 @@ void TestGui::emptyPanelsSayWhy() {
         return label && !label->isHidden() ? label->text() : QString();
     };
     QTRY_VERIFY_WITH_TIMEOUT(entries->model()->entryCount() > 0, 5000);
-    QTRY_VERIFY(hint(entries->view()).isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(hint(entries->view()).isEmpty(), 15000);
     entries->filterEdit()->setText(u"no-such-name-anywhere"_s);
-    QTRY_COMPARE(hint(entries->view()), u"No entry matches the filter."_s);
+    QTRY_COMPARE_WITH_TIMEOUT(hint(entries->view()), u"No entry matches the filter."_s, 15000);
     entries->filterEdit()->clear();
-    QTRY_VERIFY(hint(entries->view()).isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(hint(entries->view()).isEmpty(), 15000);
 
     // A source with instances only (as a discovery server is): Entries and Lookups say why.
     m_demo->stop();
@@ -343,10 +343,12 @@ void TestGui::emptyPanelsSayWhy() {
     batch->emplace_back(SnapshotEvent{RecordKind::Instance, {i}, 0});
     batch->emplace_back(SourceHealth{HealthState::Live, u"live"_s});
     m_store->apply(batch);
-    QTRY_VERIFY(hint(entries->view()).startsWith(u"No registry entries on this source."_s));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        hint(entries->view()).startsWith(u"No registry entries on this source."_s), 15000);
     QVERIFY(hint(entries->view()).contains(u"This source has instances (Instances)."_s));
     m_window->showPanel(u"Lookups"_s);
-    QTRY_VERIFY(hint(lookups->view()).startsWith(u"No lookups on this source."_s));
+    QTRY_VERIFY_WITH_TIMEOUT(hint(lookups->view()).startsWith(u"No lookups on this source."_s),
+                             15000);
 }
 
 QTEST_MAIN(TestGui)

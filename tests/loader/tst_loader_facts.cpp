@@ -177,6 +177,13 @@ private Q_SLOTS:
     // ASan exits from the library's static initialiser: the headline says why.
     void asanRuntimeMustComeFirst() {
         const auto v = run(fixture("fixture_asan"));
+#if defined(__SANITIZE_ADDRESS__)
+        // This build's loader runs under ASan itself: its runtime is first, so the fixture
+        // loads like any library. What is checked is that it is not misread as a crash.
+        QVERIFY2(v.state != PluginState::Crashed, qPrintable(v.headline()));
+        QVERIFY(!v.headline().contains(u"the ASan runtime must come first"_s));
+        return;
+#endif
         QCOMPARE(toString(v.state), toString(PluginState::Crashed));
         QCOMPARE(v.error, loader::LoaderError::Exited);
         QVERIFY2(v.headline().contains(u"the ASan runtime must come first"_s),
