@@ -41,7 +41,7 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_url = new QComboBox(this);
     m_url->setEditable(true);
     m_url->setInsertPolicy(QComboBox::NoInsert);
-    m_url->setMinimumContentsLength(32);
+    m_url->setMinimumContentsLength(20);
     m_url->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
     m_url->setToolTip(u"demo, http://host:port, etcd://host:port[,host:port]/prefix, pid://PID or "
                       u"unix:///path/to.sock"_s);
@@ -55,11 +55,12 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     layout->addWidget(m_dialog);
     m_state = new QLabel(this);
     m_state->setObjectName(u"connectionState"_s);
-    m_state->setMinimumWidth(110);
+    m_state->setMinimumWidth(70);
     layout->addWidget(m_state);
     m_reason = new QLabel(this);
     m_reason->setObjectName(u"connectionReason"_s);
     m_reason->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    makeShrinkable(m_reason);
     layout->addWidget(m_reason, 1);
     m_progress = new QLabel(this);
     m_progress->setObjectName(u"connectionProgress"_s);
@@ -74,6 +75,7 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     layout->addWidget(m_retry);
     m_fresh = new QLabel(this);
     m_fresh->setObjectName(u"connectionFreshness"_s);
+    m_fresh->setMinimumWidth(0);
     layout->addWidget(m_fresh);
     m_forget = new QPushButton(u"Forget"_s, this);
     m_forget->setToolTip(u"Remove this URL from the source history"_s);

@@ -47,8 +47,10 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_rateLabel = new QLabel(this);
     m_sizeLabel = new QLabel(this);
+    makeShrinkable(m_sizeLabel); // entries · instances · keys · history: gives way first
+    m_sizeLabel->setMinimumWidth(120);
     statusBar()->addPermanentWidget(m_rateLabel);
-    statusBar()->addPermanentWidget(m_sizeLabel);
+    statusBar()->addPermanentWidget(m_sizeLabel, 1);
 
     QMenu* file = menuBar()->addMenu(u"&File"_s);
     QAction* focusUrl = file->addAction(u"&Connect to…"_s);

@@ -47,14 +47,15 @@ private:
 
 // A value axis from 0 with round ticks; an integral axis never labels 0.2 as "0", and an
 // all-zero chart shows 0 and 1, not "1,1,1,0,0,0".
-void setNiceRange(QValueAxis* y, double top, bool integral) {
+// intervals: how many tick steps the axis aims for (fewer on a short chart, so labels fit).
+void setNiceRange(QValueAxis* y, double top, bool integral, int intervals) {
     if (top <= 0) {
         y->setRange(0, 1);
         y->setTickType(QValueAxis::TicksFixed);
         y->setTickCount(2);
         return;
     }
-    const double raw = top * 1.15 / 4;
+    const double raw = top * 1.15 / intervals;
     const double mag = std::pow(10.0, std::floor(std::log10(raw)));
     double step = mag;
     for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
@@ -114,16 +115,20 @@ MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     bar->addWidget(m_pause);
     bar->addWidget(reset);
     m_span = new QLabel(this);
-    bar->addWidget(m_span);
-    bar->addStretch(1);
-    bar->addWidget(new QLabel(u"drag across a chart to zoom"_s, this));
+    makeShrinkable(m_span);
+    bar->addWidget(m_span, 1);
+    auto* zoomHint = new QLabel(u"drag across a chart to zoom"_s, this);
+    makeShrinkable(zoomHint);
+    zoomHint->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    bar->addWidget(zoomHint, 1);
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
     const Chart lookups = makeChart(u"Lookups per second"_s, u"lookups/s"_s, u"%.0f"_s);
-    const Chart latency = makeChart(
-        u"Lookup latency (sampled; p50/p99 are histogram bucket bounds)"_s, u"µs"_s, u"%.2f"_s);
+    const Chart latency =
+        makeChart(u"Lookup latency in µs (sampled; p50/p99 are histogram bucket bounds)"_s, u"µs"_s,
+                  u"%.2f"_s);
     const Chart entries = makeChart(u"Entries"_s, u"entries"_s, u"%.0f"_s);
     for (auto* s : {m_hits, m_misses, m_errors}) {
         lookups.chart->addSeries(s);
@@ -197,7 +202,7 @@ MetricsPanel::Chart MetricsPanel::makeChart(const QString& title, const QString&
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     auto* view = new ZoomingChartView(chart, this, [this] { setPaused(true); });
-    view->setMinimumHeight(140);
+    view->setMinimumHeight(90); // three charts still fit a 700×450 window
     Chart c{chart, view, x, y, labelFormat == u"%.0f"};
     m_charts.push_back(c);
     return c;
@@ -258,7 +263,11 @@ void MetricsPanel::rescale() {
                         : QString());
     for (const Chart& c : m_charts) {
         c.chart->zoomReset();
-        c.x->setTickCount(ticks);
+        // A small window (700×450) keeps every label whole: fewer ticks, no vertical title.
+        const int height = c.view->height();
+        const int maxXTicks = std::max(2, c.view->width() / 110);
+        c.x->setTickCount(std::min(ticks, maxXTicks));
+        c.y->setTitleVisible(height >= 150);
         c.x->setFormat(spanS >= 3 * 3600 ? u"HH:mm"_s : u"HH:mm:ss"_s);
         c.x->setRange(QDateTime::fromMSecsSinceEpoch(start), QDateTime::fromMSecsSinceEpoch(end));
         double top = 0;
@@ -272,7 +281,7 @@ void MetricsPanel::rescale() {
                 top = std::max(top, p.y());
             }
         }
-        setNiceRange(c.y, top, c.integral);
+        setNiceRange(c.y, top, c.integral, height < 140 ? 2 : 4);
     }
 }
 

@@ -97,9 +97,11 @@ LookupsPanel::LookupsPanel(Store* store, QWidget* parent)
                                                      QHeaderView::Stretch);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
-    layout->addWidget(new QLabel(u"Lookups per name since the source started, and per second "
-                                 u"over the last interval."_s,
-                                 this));
+    auto* about = new QLabel(u"Lookups per name since the source started, and per second over "
+                             u"the last interval."_s,
+                             this);
+    about->setWordWrap(true);
+    layout->addWidget(about);
     layout->addWidget(makeFilter(this, proxyOf(m_view), u"Filter names…"_s));
     layout->addWidget(m_view, 1);
     new EmptyHint(m_view, store, [this, store] {
@@ -121,6 +123,7 @@ MissesPanel::MissesPanel(Store* store, QWidget* parent)
     m_alert = new QLabel(this);
     m_alert->setObjectName(u"missAlert"_s);
     m_alert->setMargin(6);
+    m_alert->setWordWrap(true); // a long explanation wraps instead of widening the window
     m_threshold = new QSpinBox(this);
     m_threshold->setRange(1, 100);
     m_threshold->setSuffix(u" %"_s);

@@ -2,8 +2,11 @@
 
 #include <QAbstractItemView>
 #include <QApplication>
+#include <QHelpEvent>
+#include <QLabel>
 #include <QPalette>
 #include <QStyle>
+#include <QToolTip>
 
 namespace regscope::theme {
 
@@ -139,6 +142,29 @@ void StateDelegate::initStyleOption(QStyleOptionViewItem* option, const QModelIn
 
 void useStateColours(QAbstractItemView* view) {
     view->setItemDelegate(new StateDelegate(view));
+}
+
+namespace {
+// Shows a shrinkable label's whole text as its tooltip, whatever text it holds now.
+class FullTextTip : public QObject {
+public:
+    using QObject::QObject;
+    bool eventFilter(QObject* watched, QEvent* event) override {
+        if (event->type() != QEvent::ToolTip)
+            return false;
+        auto* label = static_cast<QLabel*>(watched);
+        if (!label->toolTip().isEmpty() || label->text().isEmpty())
+            return false; // its own tooltip wins
+        QToolTip::showText(static_cast<QHelpEvent*>(event)->globalPos(), label->text(), label);
+        return true;
+    }
+};
+} // namespace
+
+void makeShrinkable(QLabel* label) {
+    label->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    label->setMinimumWidth(0);
+    label->installEventFilter(new FullTextTip(label));
 }
 
 } // namespace regscope

@@ -9,6 +9,7 @@
 #include <QStyledItemDelegate>
 
 class QAbstractItemView;
+class QLabel;
 class QPalette;
 
 namespace regscope {
@@ -42,5 +43,9 @@ protected:
 
 // Installs a StateDelegate on the view (owned by the view).
 void useStateColours(QAbstractItemView* view);
+
+// A status line that gives way when the window is small (700×450 must stay usable): it takes
+// no width of its own, clips its text, and shows all of it as its tooltip.
+void makeShrinkable(QLabel* label);
 
 } // namespace regscope

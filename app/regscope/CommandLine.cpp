@@ -101,14 +101,30 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"Load the shared object FILE in the Plugins panel at start (repeatable); a "
         u"--screenshot waits for each verdict."_s,
         u"FILE"_s);
+    const QCommandLineOption sizeOpt(
+        u"size"_s,
+        u"The window's size, e.g. 700x450 (for --screenshot: how it reads when small)."_s,
+        u"WxH"_s);
     parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
-                       themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt, loadPluginOpt});
+                       themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt, loadPluginOpt,
+                       sizeOpt});
     parser.process(app);
 
     CommandLine cl;
     cl.url = parser.value(connectOpt);
     cl.urlGiven = parser.isSet(connectOpt);
     cl.readOnly = parser.isSet(readOnlyOpt);
+    if (parser.isSet(sizeOpt)) {
+        const QStringList wh = parser.value(sizeOpt).split(u'x');
+        bool okW = false;
+        bool okH = false;
+        const int w = wh.value(0).toInt(&okW);
+        const int h = wh.size() == 2 ? wh.value(1).toInt(&okH) : 0;
+        if (!okW || !okH || w < 320 || h < 240 || w > 10000 || h > 10000)
+            return std::unexpected(
+                u"--size is WIDTHxHEIGHT (320x240 or more), not '%1'"_s.arg(parser.value(sizeOpt)));
+        cl.size = QSize(w, h);
+    }
     for (const QString& file : parser.values(loadPluginOpt)) {
         const QFileInfo info(file);
         if (!info.isFile())

@@ -2,6 +2,7 @@
 // regscope's command line: one parser for the window and every headless use, so each option
 // means the same everywhere. Parsing is separate from running (main.cpp picks a run mode).
 
+#include <QSize>
 #include <QString>
 #include <QStringList>
 
@@ -30,6 +31,7 @@ struct CommandLine {
     int settleMs = 0;        // --dump: stay attached this long after the source is ready
     bool readOnly = false;   // --read-only: no source may write, whatever the toggles say
     QStringList loadPlugins; // --load-plugin: shared objects the Plugins panel loads at start
+    QSize size;              // --size WxH: the window's size (invalid: its default)
 };
 
 // Parses QCoreApplication::arguments(); --help and --version print and exit as Qt does.

@@ -84,6 +84,8 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
                                                              window.panelTitles().join(u", "_s)));
         return kExitUsage;
     }
+    if (cl.size.isValid())
+        window.resize(cl.size);
     window.show();
     const QString file = cl.screenshotFile;
     // Three samples: the charts have lines, the tables have rates; and every --load-plugin
@@ -141,6 +143,8 @@ int runWindow(const CommandLine& cl) {
         window.setTheme(cl.theme == u"dark" ? MainWindow::Theme::Dark : MainWindow::Theme::Light);
     if (!cl.panel.isEmpty())
         window.showPanel(cl.panel);
+    if (cl.size.isValid())
+        window.resize(cl.size);
     window.show();
     quitOnTerminationSignals(); // a logout's SIGTERM quits as Ctrl+Q does
     const int rc = QApplication::exec();
