@@ -84,7 +84,8 @@ QLineSeries* series(const QString& name, const QColor& color) {
 } // namespace
 
 MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
-    : QWidget(parent) {
+    : QWidget(parent)
+    , m_store(store) {
     m_hits = series(u"hits/s"_s, theme::series(theme::Series::Hits));
     m_misses = series(u"misses/s"_s, theme::series(theme::Series::Misses));
     m_errors = series(u"errors/s"_s, theme::series(theme::Series::Errors));
@@ -125,6 +126,11 @@ MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
+    m_note = new QLabel(this);
+    m_note->setObjectName(u"metricsNote"_s);
+    m_note->setWordWrap(true);
+    m_note->hide();
+    layout->addWidget(m_note);
     const Chart lookups = makeChart(u"Lookups per second"_s, u"lookups/s"_s, u"%.0f"_s);
     const Chart latency =
         makeChart(u"Lookup latency in µs (sampled; p50/p99 are histogram bucket bounds)"_s, u"µs"_s,
@@ -151,7 +157,34 @@ MetricsPanel::MetricsPanel(Store* store, QWidget* parent)
     for (const MetricsSample& s : store->metricsHistory())
         addSample(s);
     connect(store, &Store::metricsSampled, this, &MetricsPanel::addSample);
+    // Another source: the last one's lines must not read as this one's.
+    connect(store, &Store::cleared, this, [this] {
+        clearSeries();
+        refreshNote();
+    });
+    connect(store, &Store::healthChanged, this, &MetricsPanel::refreshNote);
     rescale();
+    refreshNote();
+}
+
+void MetricsPanel::clearSeries() {
+    for (QLineSeries* s : {m_hits, m_misses, m_errors, m_p50, m_p99, m_entries})
+        s->clear();
+    m_previous.reset();
+    m_lastMs = 0;
+    rescale();
+}
+
+void MetricsPanel::refreshNote() {
+    const bool registry = m_store->count(RecordKind::Entry) > 0;
+    const bool live = m_store->health().state == HealthState::Live;
+    m_note->setVisible(live && !registry);
+    m_note->setText(
+        u"These charts count the lookups of an in-process registry (the demo, or a process "
+        u"attached with pid://). This source has no registry: its figures are in Instances "
+        u"and in etcd ▸ Cluster."_s);
+    m_note->setStyleSheet(
+        u"QLabel { color: %1; }"_s.arg(theme::text(ItemState::Muted, theme::current()).name()));
 }
 
 void MetricsPanel::changeEvent(QEvent* event) {
@@ -232,6 +265,8 @@ void MetricsPanel::addSample(const MetricsSample& sample) {
         append(m_p99, t, r.p99Ms * 1000.0);
     }
     append(m_entries, t, r.entries);
+    if (m_note->isHidden() != (m_store->count(RecordKind::Entry) > 0))
+        refreshNote();
     if (!m_paused)
         rescale();
 }

@@ -63,10 +63,14 @@ private:
     QLineSeries* m_p50;
     QLineSeries* m_p99;
     QLineSeries* m_entries;
+    void clearSeries();
+    void refreshNote();
     std::vector<Chart> m_charts;
     QPushButton* m_pause;
     QComboBox* m_window;
     QLabel* m_span = nullptr;
+    QLabel* m_note = nullptr; // why the charts are flat on a source without a registry
+    Store* m_store = nullptr;
     std::optional<MetricsSample> m_previous;
     qint64 m_lastMs = 0;
     int m_windowSeconds = 300;

@@ -22,6 +22,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QChartView>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
@@ -346,6 +347,16 @@ void TestGui::emptyPanelsSayWhy() {
     QTRY_VERIFY_WITH_TIMEOUT(
         hint(entries->view()).startsWith(u"No registry entries on this source."_s), 15000);
     QVERIFY(hint(entries->view()).contains(u"This source has instances (Instances)."_s));
+    // Metrics: the demo's lines are gone, and a note says why the charts stay flat.
+    auto* metrics = qobject_cast<MetricsPanel*>(m_window->panel(u"Metrics"_s));
+    QVERIFY(metrics);
+    auto* note = metrics->findChild<QLabel*>(u"metricsNote"_s);
+    QVERIFY(note);
+    QTRY_VERIFY_WITH_TIMEOUT(!note->isHidden(), 15000);
+    QVERIFY(note->text().contains(u"This source has no registry"_s));
+    for (auto* chart : metrics->findChildren<QChartView*>())
+        for (auto* s : chart->chart()->series())
+            QCOMPARE(static_cast<QLineSeries*>(s)->count(), 0);
     m_window->showPanel(u"Lookups"_s);
     QTRY_VERIFY_WITH_TIMEOUT(hint(lookups->view()).startsWith(u"No lookups on this source."_s),
                              15000);
