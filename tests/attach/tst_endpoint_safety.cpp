@@ -31,6 +31,20 @@ int Threads(qint64 pid) {
                                 .size());
 }
 
+// Sends a ping with `id` and reads (at most 50 frames, 1 s each) until its pong comes back.
+bool answersPing(Client& c, int id) {
+    if (!c.SendRaw(proto::EncodeFrame(R"({"type":"ping","id":)" + std::to_string(id) + "}")))
+        return false;
+    for (int i = 0; i < 50; ++i) {
+        auto f = c.ReadFrame(1000ms);
+        if (!f)
+            return false;
+        if ((*f)["type"] == "pong" && (*f)["id"] == id)
+            return true;
+    }
+    return false;
+}
+
 } // namespace
 
 class TestEndpointSafety : public QObject {
@@ -173,14 +187,7 @@ private slots:
             QVERIFY(c.SendRaw(proto::EncodeFrame(R"({"type":"frobnicate"})")));
             QVERIFY(c.PumpUntil([&] { return !c.lastError.is_null(); }, 5s));
             QCOMPARE(c.lastError["code"].get<std::string>(), std::string("unknown_type"));
-            QVERIFY(c.SendRaw(proto::EncodeFrame(R"({"type":"ping","id":7})")));
-            bool pong = false;
-            for (int i = 0; i < 50 && !pong; ++i) {
-                auto f = c.ReadFrame(1000ms);
-                QVERIFY(f);
-                pong = (*f)["type"] == "pong" && (*f)["id"] == 7;
-            }
-            QVERIFY(pong);
+            QVERIFY(answersPing(c, 7));
         }
         { // fields of the wrong type read as absent: no exception ends the host's thread
             Client c;
@@ -191,14 +198,7 @@ private slots:
                   R"({"type":"ping","id":"seven"})", R"({"type":"ping","id":18446744073709551615})",
                   R"({"type":"ping","id":-1.5e300})"})
                 QVERIFY(c.SendRaw(proto::EncodeFrame(frame)));
-            QVERIFY(c.SendRaw(proto::EncodeFrame(R"({"type":"ping","id":8})")));
-            bool pong = false;
-            for (int i = 0; i < 50 && !pong; ++i) {
-                auto f = c.ReadFrame(1000ms);
-                QVERIFY(f);
-                pong = (*f)["type"] == "pong" && (*f)["id"] == 8;
-            }
-            QVERIFY(pong);
+            QVERIFY(answersPing(c, 8));
             QVERIFY(host.Running());
         }
         // The well-behaved client was not affected by any of it.
