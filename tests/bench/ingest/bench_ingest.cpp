@@ -3,7 +3,8 @@
 //      records as one snapshot through Store + EntriesModel: time each, print the ratio.
 //   2. RSS per entry once the snapshot is applied and the event batch released.
 //   3. 20,000 upserts/s for 10 s (default) from another thread through a queued signal into
-//      the store, while a 5 ms timer on the GUI thread measures its own lateness: p99 lag.
+//      the store, while a 5 ms timer on the GUI thread measures its own lateness: p99 lag,
+//      with every tick a stall swallowed counted late (expected ticks, not only fired ones).
 // Targets: ingest <= 2 s, <= 400 bytes RSS per entry, p99 lag < 50 ms.
 // Options (after Google Benchmark's): --entries=N --stream_seconds=S --rate=N
 
@@ -209,7 +210,8 @@ struct StreamResult {
     double p50Ms = 0;
     double p99Ms = 0;
     double maxMs = 0;
-    qsizetype ticks = 0;
+    qsizetype ticks = 0; // expected ticks (fired + missed)
+    qsizetype fired = 0; // ticks that did fire
 };
 
 StreamResult streamUpdates(Store& store, const std::vector<Record>& base) {
@@ -257,9 +259,18 @@ StreamResult streamUpdates(Store& store, const std::vector<Record>& base) {
     QTimer probe;
     probe.setTimerType(Qt::PreciseTimer);
     probe.setInterval(5);
+    // A stalled loop fires late and skips ticks: each tick that should have fired in the gap
+    // counts too, late by what was left of the gap at its time, so a 3 s stall weighs as the
+    // 600 ticks it swallowed, not as one sample.
+    qsizetype fired = 0;
     QObject::connect(&probe, &QTimer::timeout, &store, [&] {
         const qint64 now = clock.nsecsElapsed();
-        lags.push_back(std::max(0.0, (now - last) / 1e6 - 5.0));
+        const double gap = (now - last) / 1e6;
+        ++fired;
+        // Ticks were due at last + 5, + 10, ...: the one that fired is the first of them.
+        lags.push_back(std::max(0.0, gap - 5.0));
+        for (double due = 10.0; due <= gap; due += 5.0)
+            lags.push_back(gap - due);
         last = now;
     });
     probe.start();
@@ -281,6 +292,7 @@ StreamResult streamUpdates(Store& store, const std::vector<Record>& base) {
     r.upserts = sent.load();
     r.seconds = total.elapsed() / 1000.0;
     r.ticks = qsizetype(lags.size());
+    r.fired = fired;
     std::sort(lags.begin(), lags.end());
     if (!lags.empty()) {
         r.p50Ms = lags[lags.size() / 2];
@@ -373,10 +385,10 @@ int main(int argc, char** argv) {
     std::printf("update stream: %lld upserts in %.1f s (%.0f/s) queued from another thread\n",
                 static_cast<long long>(stream.upserts), stream.seconds,
                 double(stream.upserts) / std::max(stream.seconds, 1e-9));
-    std::printf("event-loop lag over %lld timer ticks: p50 %.2f ms, p99 %.2f ms, max %.2f ms  "
-                "[target p99 < 50 ms: %s]\n",
-                static_cast<long long>(stream.ticks), stream.p50Ms, stream.p99Ms, stream.maxMs,
-                stream.p99Ms < 50 ? "PASS" : "FAIL");
+    std::printf("event-loop lag over %lld expected 5 ms ticks (%lld fired, the missed ones "
+                "counted late): p50 %.2f ms, p99 %.2f ms, max %.2f ms  [target p99 < 50 ms: %s]\n",
+                static_cast<long long>(stream.ticks), static_cast<long long>(stream.fired),
+                stream.p50Ms, stream.p99Ms, stream.maxMs, stream.p99Ms < 50 ? "PASS" : "FAIL");
     std::printf("entries after the stream: %lld (model %lld)\n",
                 static_cast<long long>(store->count(RecordKind::Entry)),
                 static_cast<long long>(model->entryCount()));
