@@ -334,7 +334,10 @@ void TestGui::emptyPanelsSayWhy() {
     QTRY_VERIFY_WITH_TIMEOUT(hint(entries->view()).isEmpty(), 15000);
 
     // A source with instances only (as a discovery server is): Entries and Lookups say why.
+    // As Session::detach does: stop, then drop the batches it posted before stopping.
     m_demo->stop();
+    m_demo.reset();
+    QCoreApplication::removePostedEvents(m_store.get(), QEvent::MetaCall);
     m_store->clear();
     auto batch = std::make_shared<EventBatch>();
     InstanceRecord i;
