@@ -18,15 +18,14 @@
 
 #include <benchmark/benchmark.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <sys/wait.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 namespace {
@@ -40,9 +39,11 @@ struct Impl {
 
 Registry<Impl>& Host() {
     static auto* r = [] {
-        auto* reg = new Registry<Impl>({.typeName = "bench", .audit = std::make_shared<NullAuditSink>()});
+        auto* reg =
+            new Registry<Impl>({.typeName = "bench", .audit = std::make_shared<NullAuditSink>()});
         for (int i = 0; i < 1000; ++i)
-            (void)reg->Register("service.component-" + std::to_string(i), "1.0.0", std::make_shared<Impl>());
+            (void)reg->Register("service.component-" + std::to_string(i), "1.0.0",
+                                std::make_shared<Impl>());
         return reg;
     }();
     return *r;
@@ -105,6 +106,7 @@ struct ClientProcess {
                 ::_exit(2);
             std::vector<std::int64_t> lags;
             std::uint64_t changes = 0;
+            bool announced = false;
             for (;;) {
                 pollfd p{stopPipe[0], POLLIN, 0};
                 if (::poll(&p, 1, 0) > 0)
@@ -114,6 +116,11 @@ struct ClientProcess {
                     if (c.Eof())
                         break;
                     continue;
+                }
+                // Its snapshot is through: the parent may start measuring.
+                if (!announced && (*f)["type"] == "snapshot" && f->value("last", false)) {
+                    announced = true;
+                    [[maybe_unused]] auto w = ::write(resultPipe[1], "ready\n", 6);
                 }
                 if ((*f)["type"] == "change") {
                     ++changes;
@@ -125,7 +132,9 @@ struct ClientProcess {
                 }
             }
             std::sort(lags.begin(), lags.end());
-            auto q = [&](double x) { return lags.empty() ? -1 : lags[std::size_t(x * double(lags.size() - 1))]; };
+            auto q = [&](double x) {
+                return lags.empty() ? -1 : lags[std::size_t(x * double(lags.size() - 1))];
+            };
             char buf[256];
             const int n = std::snprintf(buf, sizeof buf, "%llu %llu %lld %lld %lld\n",
                                         (unsigned long long)c.Frames(), (unsigned long long)changes,
@@ -137,6 +146,12 @@ struct ClientProcess {
         ::close(resultPipe[1]);
         stopFd = stopPipe[1];
         resultFd = resultPipe[0];
+    }
+    // Until the client has its snapshot ("ready" on the result pipe), at most `ms`.
+    bool WaitReady(int ms) {
+        pollfd p{resultFd, POLLIN, 0};
+        char buf[6] = {};
+        return ::poll(&p, 1, ms) > 0 && ::read(resultFd, buf, sizeof buf) == 6;
     }
     std::string Stop() {
         [[maybe_unused]] auto w = ::write(stopFd, "x", 1);
@@ -159,7 +174,8 @@ enum class Case { NoEndpoint, Idle, Attached };
 void BM_HostLookup(benchmark::State& state, Case which) {
     auto& reg = Host();
     if (which != Case::NoEndpoint && !debug::Running()) {
-        auto p = debug::Start({.processName = "bench_attach", .socketPath = gSocket,
+        auto p = debug::Start({.processName = "bench_attach",
+                               .socketPath = gSocket,
                                .audit = std::make_shared<NullAuditSink>()});
         if (!p) {
             state.SkipWithError(p.error().message.c_str());
@@ -168,10 +184,10 @@ void BM_HostLookup(benchmark::State& state, Case which) {
     }
     if (which == Case::Attached) {
         gClient.Start(gSocket);
-        const auto deadline = Clock::now() + std::chrono::seconds(10);
-        while (debug::ClientCount() == 0 && Clock::now() < deadline)
-            std::this_thread::sleep_for(std::chrono::milliseconds(5));
-        std::this_thread::sleep_for(std::chrono::milliseconds(200)); // its snapshot is through
+        if (!gClient.WaitReady(10'000)) {
+            state.SkipWithError("the client did not get its snapshot within 10 s");
+            return;
+        }
     }
     gWriter.Start();
     std::string names[8];
@@ -263,10 +279,12 @@ void BM_AttachLargeHost(benchmark::State& state) {
 // Baseline for the attach: the host's own snapshot of 100,000 entries, in process.
 void BM_HostSnapshot100k(benchmark::State& state) {
     static auto* reg = [] {
-        auto* r = new Registry<Impl>({.typeName = "big", .audit = std::make_shared<NullAuditSink>()});
+        auto* r =
+            new Registry<Impl>({.typeName = "big", .audit = std::make_shared<NullAuditSink>()});
         std::vector<Registration<Impl>> set;
         for (int i = 0; i < 100000; ++i)
-            set.push_back({"", "codec-" + std::to_string(i), "1.0.0", std::make_shared<Impl>(), {}});
+            set.push_back(
+                {"", "codec-" + std::to_string(i), "1.0.0", std::make_shared<Impl>(), {}});
         (void)r->Reload({}, std::move(set));
         return r;
     }();
@@ -280,8 +298,9 @@ class CollectingReporter : public benchmark::ConsoleReporter {
 public:
     void ReportRuns(const std::vector<Run>& runs) override {
         for (const auto& r : runs)
-            if (!r.error_occurred && ((r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") ||
-                                      (r.run_type == Run::RT_Iteration && r.repetitions <= 1))) {
+            if (!r.error_occurred &&
+                ((r.run_type == Run::RT_Aggregate && r.aggregate_name == "median") ||
+                 (r.run_type == Run::RT_Iteration && r.repetitions <= 1))) {
                 real[r.run_name.function_name] = r.GetAdjustedRealTime();
                 cpu[r.run_name.function_name] = r.GetAdjustedCPUTime();
             }
@@ -305,16 +324,24 @@ int main(int argc, char** argv) {
     }
     int n = int(args.size());
     benchmark::Initialize(&n, args.data());
-    const auto dir = std::filesystem::temp_directory_path() / ("bench_attach-" + std::to_string(::getpid()));
+    const auto dir =
+        std::filesystem::temp_directory_path() / ("bench_attach-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     gSocket = (dir / "host.sock").string();
 
-    benchmark::RegisterBenchmark("HostLookup/a_no_endpoint", BM_HostLookup, Case::NoEndpoint)->Unit(benchmark::kNanosecond);
-    benchmark::RegisterBenchmark("HostLookup/b_endpoint_idle", BM_HostLookup, Case::Idle)->Unit(benchmark::kNanosecond);
-    benchmark::RegisterBenchmark("HostLookup/c_attached", BM_HostLookup, Case::Attached)->Unit(benchmark::kNanosecond);
+    benchmark::RegisterBenchmark("HostLookup/a_no_endpoint", BM_HostLookup, Case::NoEndpoint)
+        ->Unit(benchmark::kNanosecond);
+    benchmark::RegisterBenchmark("HostLookup/b_endpoint_idle", BM_HostLookup, Case::Idle)
+        ->Unit(benchmark::kNanosecond);
+    benchmark::RegisterBenchmark("HostLookup/c_attached", BM_HostLookup, Case::Attached)
+        ->Unit(benchmark::kNanosecond);
     benchmark::RegisterBenchmark("AttachLargeHost/100000", BM_AttachLargeHost)
-        ->Unit(benchmark::kMillisecond)->Iterations(3)->Repetitions(1)->ReportAggregatesOnly(false);
-    benchmark::RegisterBenchmark("HostSnapshot/100000", BM_HostSnapshot100k)->Unit(benchmark::kMillisecond);
+        ->Unit(benchmark::kMillisecond)
+        ->Iterations(3)
+        ->Repetitions(1)
+        ->ReportAggregatesOnly(false);
+    benchmark::RegisterBenchmark("HostSnapshot/100000", BM_HostSnapshot100k)
+        ->Unit(benchmark::kMillisecond);
 
     CollectingReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
@@ -332,7 +359,8 @@ int main(int argc, char** argv) {
     const double cc = at(reporter.cpu, "HostLookup/c_attached");
     auto ratio = [](double x, double y) { return y > 0 ? x / y : 0.0; };
     std::printf("\nHost lookups with a writer at 10,000 changes/s (medians, ns per lookup):\n");
-    std::printf("%-18s %10s %10s %12s %10s %10s\n", "case", "wall ns", "vs (a)", "lookups/s", "cpu ns", "vs (a)");
+    std::printf("%-18s %10s %10s %12s %10s %10s\n", "case", "wall ns", "vs (a)", "lookups/s",
+                "cpu ns", "vs (a)");
     const std::pair<const char*, std::pair<double, double>> rows[] = {
         {"a_no_endpoint", {a, ac}}, {"b_endpoint_idle", {b, bc}}, {"c_attached", {c, cc}}};
     for (const auto& [name, v] : rows)
@@ -341,10 +369,12 @@ int main(int argc, char** argv) {
     std::printf("Targets: (b)/(a) <= 1.02, (c)/(a) <= 1.10.\n");
     unsigned long long frames = 0, changes = 0;
     long long p50 = 0, p99 = 0, pmax = 0;
-    if (std::sscanf(gClientReport.c_str(), "%llu %llu %lld %lld %lld", &frames, &changes, &p50, &p99, &pmax) == 5)
-        std::printf("Attached client: %llu frames, %llu changes; Register -> frame parsed lag p50 %lld ms, "
-                    "p99 %lld ms, max %lld ms (ms resolution)\n",
-                    frames, changes, p50, p99, pmax);
+    if (std::sscanf(gClientReport.c_str(), "%llu %llu %lld %lld %lld", &frames, &changes, &p50,
+                    &p99, &pmax) == 5)
+        std::printf(
+            "Attached client: %llu frames, %llu changes; Register -> frame parsed lag p50 %lld ms, "
+            "p99 %lld ms, max %lld ms (ms resolution)\n",
+            frames, changes, p50, p99, pmax);
     const double attach = at(reporter.real, "AttachLargeHost/100000");
     const double snap = at(reporter.real, "HostSnapshot/100000");
     std::printf("\nAttach to a 100,000-entry host process (to the full snapshot parsed): %.0f ms "
