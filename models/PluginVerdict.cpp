@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <csignal>
+#include <cstring>
 
 using namespace Qt::StringLiterals;
 
@@ -33,32 +34,10 @@ QString toString(PluginState state) {
 }
 
 QString signalName(int sig) {
-    switch (sig) {
-    case SIGSEGV:
-        return u"SIGSEGV"_s;
-    case SIGABRT:
-        return u"SIGABRT"_s;
-    case SIGBUS:
-        return u"SIGBUS"_s;
-    case SIGILL:
-        return u"SIGILL"_s;
-    case SIGFPE:
-        return u"SIGFPE"_s;
-    case SIGKILL:
-        return u"SIGKILL"_s;
-    case SIGTERM:
-        return u"SIGTERM"_s;
-    case SIGTRAP:
-        return u"SIGTRAP"_s;
-    case SIGSYS:
-        return u"SIGSYS"_s;
-    case SIGXCPU:
-        return u"SIGXCPU"_s;
-    case SIGPIPE:
-        return u"SIGPIPE"_s;
-    default:
-        return u"signal %1"_s.arg(sig);
-    }
+    // glibc's own table ("SEGV" for 11): every signal, not a hand-kept list.
+    if (const char* abbrev = ::sigabbrev_np(sig))
+        return u"SIG"_s + QString::fromLatin1(abbrev);
+    return u"signal %1"_s.arg(sig);
 }
 
 QString fromCodes(std::string_view text) {

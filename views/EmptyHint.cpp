@@ -29,27 +29,18 @@ EmptyHint::EmptyHint(QAbstractItemView* view, const Store* store, std::function<
     again->setSingleShot(true);
     again->setInterval(0);
     connect(again, &QTimer::timeout, this, &EmptyHint::refresh);
-    const auto watch = [this, again] {
-        if (QAbstractItemModel* m = m_view->model()) {
-            connect(m, &QAbstractItemModel::rowsInserted, again, qOverload<>(&QTimer::start));
-            connect(m, &QAbstractItemModel::rowsRemoved, again, qOverload<>(&QTimer::start));
-            connect(m, &QAbstractItemModel::modelReset, again, qOverload<>(&QTimer::start));
-            connect(m, &QAbstractItemModel::layoutChanged, again, qOverload<>(&QTimer::start));
-        }
-    };
-    watch();
+    if (QAbstractItemModel* m = view->model()) {
+        connect(m, &QAbstractItemModel::rowsInserted, again, qOverload<>(&QTimer::start));
+        connect(m, &QAbstractItemModel::rowsRemoved, again, qOverload<>(&QTimer::start));
+        connect(m, &QAbstractItemModel::modelReset, again, qOverload<>(&QTimer::start));
+        connect(m, &QAbstractItemModel::layoutChanged, again, qOverload<>(&QTimer::start));
+    }
     if (store) {
         connect(store, &Store::healthChanged, again, qOverload<>(&QTimer::start));
         connect(store, &Store::cleared, again, qOverload<>(&QTimer::start));
         connect(store, &Store::snapshotApplied, again, qOverload<>(&QTimer::start));
     }
     refresh();
-}
-
-QString EmptyHint::shownText() const {
-    return m_label->isVisible() || (!m_label->isHidden() && m_view && !m_view->isVisible())
-               ? m_label->text()
-               : QString();
 }
 
 void EmptyHint::refresh() {

@@ -19,10 +19,10 @@ class Store;
 class EmptyHint : public QObject {
     Q_OBJECT
 public:
-    // text(): the sentence for an empty view now (empty: show nothing).
+    // text(): the sentence for an empty view now (empty: show nothing). The view's model is
+    // watched as it is at construction. The label is the child "emptyHint" of the viewport.
     EmptyHint(QAbstractItemView* view, const Store* store, std::function<QString()> text);
 
-    QString shownText() const; // empty when hidden (tests, screenshots)
     void refresh();
 
 protected:

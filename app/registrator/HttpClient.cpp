@@ -1,5 +1,7 @@
 #include "app/registrator/HttpClient.h"
 
+#include "models/UniqueFd.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -14,22 +16,6 @@ namespace regscope::registrator {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Fd {
-public:
-    explicit Fd(int fd)
-        : m_fd(fd) {}
-    ~Fd() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
 
 int remainingMs(Clock::time_point end) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
@@ -152,7 +138,7 @@ std::expected<HttpResponse, std::string> httpPostForm(const HttpUrl& url, const 
     auto fd = connectTo(url, end);
     if (!fd)
         return std::unexpected(fd.error());
-    Fd sock(*fd);
+    UniqueFd sock(*fd);
     std::string req = "POST " + url.basePath + path + " HTTP/1.1\r\nHost: " + url.host + ":" +
                       url.port +
                       "\r\nContent-Type: application/x-www-form-urlencoded\r\n"

@@ -1,5 +1,6 @@
 // EtcdClient: gRPC statuses and connect failures as errors a user can act on.
 #include "connectors/etcd/EtcdClientImpl.h"
+#include "models/UniqueFd.h"
 
 #include <QFile>
 
@@ -101,22 +102,6 @@ struct ProbeResult {
     QString detail; // the first line of an HTTP/1 answer, or the socket error
 };
 
-class Fd {
-public:
-    explicit Fd(int fd)
-        : m_fd(fd) {}
-    ~Fd() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return m_fd; }
-
-private:
-    int m_fd;
-};
-
 // Waits for `events` on fd in 100 ms slices until budgetMs; false on timeout or cancel.
 bool waitFd(int fd, short events, int budgetMs, const EtcdCallGroup* group) {
     for (int spent = 0; spent < budgetMs; spent += 100) {
@@ -145,7 +130,8 @@ ProbeResult probe(const QString& endpoint, bool tls, int budgetMs, const EtcdCal
     addrinfo* list = nullptr;
     if (colon < 0 || ::getaddrinfo(host.toUtf8().constData(), port.constData(), &hints, &list) != 0)
         return {Probe::Unknown, u"cannot resolve the address"_s};
-    const Fd fd(::socket(list->ai_family, list->ai_socktype | SOCK_NONBLOCK, list->ai_protocol));
+    const UniqueFd fd(
+        ::socket(list->ai_family, list->ai_socktype | SOCK_NONBLOCK, list->ai_protocol));
     const int rc = fd.get() < 0 ? -1 : ::connect(fd.get(), list->ai_addr, list->ai_addrlen);
     ::freeaddrinfo(list);
     if (fd.get() < 0 || (rc < 0 && errno != EINPROGRESS))
