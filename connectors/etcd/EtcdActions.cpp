@@ -1,6 +1,7 @@
 #include "connectors/etcd/EtcdActions.h"
 
 #include "connectors/etcd/EtcdClient.h"
+#include "models/etcd/EtcdIds.h"
 
 #include <QDateTime>
 
@@ -141,7 +142,7 @@ ActionResult leaseKeys(EtcdClient& c, qint64 lease) {
         return fromError(info.error());
     if (info->ttl < 0)
         return ActionResult::failure(Code::NotFound,
-                                     u"lease "_s + QString::number(lease, 16) + u" not found"_s);
+                                     u"lease "_s + etcdLeaseText(lease) + u" not found"_s);
     ActionResult res;
     res.count = info->keys.size();
     res.leases.append(*info);
@@ -190,7 +191,7 @@ ActionResult leaseRevoke(EtcdClient& c, qint64 lease) {
         return fromError(revoked.error());
     ActionResult res;
     res.count = before && before->ttl >= 0 ? before->keys.size() : 0;
-    res.message = u"revoked lease "_s + QString::number(lease, 16) + u"; "_s +
+    res.message = u"revoked lease "_s + etcdLeaseText(lease) + u"; "_s +
                   QString::number(res.count) + u" keys were attached"_s;
     return res;
 }
@@ -203,7 +204,7 @@ ActionResult leaseKeepAlive(EtcdClient& c, qint64 lease, int timeoutMs) {
     if (!ttl)
         return fromError(ttl.error());
     if (*ttl <= 0)
-        return ActionResult::failure(Code::NotFound, u"lease "_s + QString::number(lease, 16) +
+        return ActionResult::failure(Code::NotFound, u"lease "_s + etcdLeaseText(lease) +
                                                          u" not found (expired or revoked)"_s);
     ActionResult res;
     LeaseInfo info;
@@ -212,8 +213,8 @@ ActionResult leaseKeepAlive(EtcdClient& c, qint64 lease, int timeoutMs) {
     info.grantedTtl = *ttl;
     info.fetchedAtMs = QDateTime::currentMSecsSinceEpoch();
     res.leases.append(info);
-    res.message = u"lease "_s + QString::number(lease, 16) + u" renewed: TTL "_s +
-                  QString::number(*ttl) + u" s"_s;
+    res.message =
+        u"lease "_s + etcdLeaseText(lease) + u" renewed: TTL "_s + QString::number(*ttl) + u" s"_s;
     return res;
 }
 

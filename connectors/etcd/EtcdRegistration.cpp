@@ -1,6 +1,7 @@
 #include "connectors/etcd/EtcdRegistration.h"
 
 #include "connectors/etcd/EtcdClient.h"
+#include "models/etcd/EtcdIds.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -64,7 +65,7 @@ struct EtcdRegistration::Impl {
         }
         lease = granted->id;
         log(u"registered "_s + QString::fromUtf8(options.key) + u" with lease "_s +
-            QString::number(granted->id, 16) + u" (ttl "_s + QString::number(granted->ttl) +
+            etcdLeaseText(granted->id) + u" (ttl "_s + QString::number(granted->ttl) +
             u" s) on "_s + client->endpoint());
         return {};
     }
@@ -106,8 +107,7 @@ struct EtcdRegistration::Impl {
             }
             ka.reset();
             if (ttl) { // TTL 0: the lease expired (we were cut off too long): register again
-                log(u"lease "_s + QString::number(lease.load(), 16) +
-                    u" expired; registering again"_s);
+                log(u"lease "_s + etcdLeaseText(lease.load()) + u" expired; registering again"_s);
                 lease = 0;
             } else {
                 log(ttl.error().message + u"; moving to another endpoint"_s);
@@ -166,7 +166,7 @@ EtcdResult<void> EtcdRegistration::stop() {
             return c;
     auto r = d->client->leaseRevoke(lease);
     if (r)
-        d->log(u"revoked lease "_s + QString::number(lease, 16) + u"; "_s +
+        d->log(u"revoked lease "_s + etcdLeaseText(lease) + u"; "_s +
                QString::fromUtf8(d->options.key) + u" removed"_s);
     return r;
 }

@@ -1,5 +1,7 @@
 #include "models/actions/ActionTypes.h"
 
+#include "models/etcd/EtcdIds.h"
+
 #include <QJsonArray>
 
 #include <array>
@@ -57,7 +59,7 @@ QString instanceText(const InstanceRef& i) {
 }
 
 QString leaseText(qint64 lease) {
-    return QString::number(lease, 16);
+    return etcdLeaseText(lease);
 }
 
 QJsonObject toJson(const KeyRecord& r) {

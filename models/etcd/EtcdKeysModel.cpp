@@ -2,6 +2,7 @@
 
 #include "models/ItemRoles.h"
 #include "models/Store.h"
+#include "models/etcd/EtcdIds.h"
 
 #include <QDateTime>
 #include <QThread>
@@ -268,7 +269,7 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
         case ValueColumn:
             return etcdValuePreview(kv.value, row.kind);
         case LeaseColumn:
-            return kv.lease ? QString::number(kv.lease, 16) : QString();
+            return kv.lease ? etcdLeaseText(kv.lease) : QString();
         case TtlColumn: {
             if (!kv.lease)
                 return QString();
@@ -294,7 +295,7 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
             return etcdValuePretty(kv.value, row.kind).left(4000);
         if (index.column() == TtlColumn && kv.lease) {
             if (const LeaseInfo* l = lease(kv.lease))
-                return QString(u"lease "_s + QString::number(kv.lease, 16) + u" holds "_s +
+                return QString(u"lease "_s + etcdLeaseText(kv.lease) + u" holds "_s +
                                QString::number(l->keys.size()) + u" key(s)"_s);
         }
         return {};

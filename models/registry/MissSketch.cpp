@@ -15,7 +15,7 @@ MissSketch::MissSketch(std::uint32_t capacity)
     counts_ = std::make_unique<std::atomic<std::uint64_t>[]>(capacity_);
     heap_.reserve(capacity_);
     heapKey_.reserve(capacity_);
-    index_.assign(std::bit_ceil(std::size_t{capacity_} * 2), 0);
+    index_.assign(std::bit_ceil(std::size_t{capacity_} * 4), 0);
     mask_ = index_.size() - 1;
 }
 
@@ -23,16 +23,16 @@ void MissSketch::IndexInsert(std::uint32_t item) {
     std::size_t i = hashes_[item] & mask_;
     while (index_[i] != 0)
         i = (i + 1) & mask_;
-    index_[i] = item + 1;
+    index_[i] = Tag(hashes_[item]) | (std::uint64_t{item} + 1);
 }
 
 void MissSketch::IndexErase(std::uint32_t item) {
     std::size_t i = hashes_[item] & mask_;
-    while (index_[i] != item + 1)
+    while (static_cast<std::uint32_t>(index_[i]) != item + 1)
         i = (i + 1) & mask_;
     // Backward-shift deletion keeps probe sequences unbroken without tombstones.
     for (std::size_t j = (i + 1) & mask_; index_[j] != 0; j = (j + 1) & mask_) {
-        const std::size_t home = hashes_[index_[j] - 1] & mask_;
+        const std::size_t home = hashes_[static_cast<std::uint32_t>(index_[j]) - 1] & mask_;
         if (((j - home) & mask_) >= ((j - i) & mask_)) {
             index_[i] = index_[j];
             i = j;

@@ -46,12 +46,16 @@ public:
     std::uint32_t Find(std::string_view name, std::size_t hash) const {
         if (capacity_ == 0)
             return kNone;
+        const std::uint64_t tag = Tag(hash);
         for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
-            const auto slot = index_[i];
-            if (slot == 0)
+            const std::uint64_t e = index_[i];
+            if (e == 0)
                 return kNone;
-            if (hashes_[slot - 1] == hash && names_[slot - 1] == name)
-                return slot - 1;
+            if ((e & kTagMask) == tag) { // the bytes are compared only on a 32-bit tag match
+                const auto item = static_cast<std::uint32_t>(e) - 1;
+                if (names_[item] == name)
+                    return item;
+            }
         }
     }
     // Owner thread, no lock: one more miss of a tracked item.
@@ -89,7 +93,12 @@ private:
     std::vector<std::size_t> hashes_;
     std::unique_ptr<std::atomic<std::uint64_t>[]> counts_;
     std::vector<std::uint64_t> errors_;
-    std::vector<std::uint32_t> index_; // open addressing, linear probing: item + 1, 0 empty
+    // Open addressing, linear probing, load <= 1/4: (hash's high 32 bits << 32) | (item + 1),
+    // 0 empty. The slot comes from the hash's low bits, the tag from its high bits, so a miss
+    // of an untracked name is decided in the index alone (about 1.2 probes, no name bytes).
+    static constexpr std::uint64_t kTagMask = ~std::uint64_t{0xffff'ffff};
+    static std::uint64_t Tag(std::size_t hash) { return std::uint64_t{hash} & kTagMask; }
+    std::vector<std::uint64_t> index_;
     std::size_t mask_ = 0;
     // A min-heap of items by heapKey_, a count each item had at some point. Counts only grow
     // (Count runs without the lock and does not touch the heap), so a key is a lower bound of

@@ -161,8 +161,12 @@ public:
 private:
     // Builds the result in place: one move of the handle or the error, not three.
     static std::expected<Handle<T>, Error> Wrap(std::expected<RawHandle, Error> raw) {
-        if (!raw)
+        if (!raw) {
+            if (raw.error().message.empty()) // the hot miss (LookupRaw): named here, in place
+                return std::expected<Handle<T>, Error>(std::unexpect, raw.error().code,
+                                                       kNotRegisteredMessage);
             return std::expected<Handle<T>, Error>(std::unexpect, std::move(raw.error()));
+        }
         return std::expected<Handle<T>, Error>(std::in_place, std::move(*raw));
     }
 };

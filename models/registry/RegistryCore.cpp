@@ -1,6 +1,5 @@
-#include "models/registry/RegistryInternal.h"
-
 #include "models/registry/DebugEndpoint.h"
+#include "models/registry/RegistryInternal.h"
 
 #include <iostream>
 

@@ -90,7 +90,7 @@ struct RegistryOptions {
     // least counted name (1: every such miss, classic space-saving). Names in the table are
     // counted exactly either way. Keeps a flood of distinct missing names cheap;
     // lookup_total{miss} stays exact. See MetricsSnapshot::topMisses for what the counts mean.
-    std::uint32_t missSampleEvery = 32;
+    std::uint32_t missSampleEvery = 64;
     // Wall clock for timestamps (audit, events, registeredAt); injectable for tests.
     std::function<std::chrono::system_clock::time_point()> clock{};
 };
@@ -189,6 +189,9 @@ private:
     bool viaAlias_ = false;
 };
 
+// The message of a plain Lookup miss (ErrorCode::NotFound).
+inline constexpr char kNotRegisteredMessage[] = "not registered";
+
 class RegistryCore {
 public:
     explicit RegistryCore(RegistryOptions options = {});
@@ -253,6 +256,8 @@ protected:
     std::expected<void, Error> RegisterRaw(const Context& ctx, std::string_view name,
                                            std::string_view version, std::shared_ptr<void> impl,
                                            EntryInfo info, const void* caller = nullptr);
+    // A plain miss (NotFound) comes back with an empty message, for the typed wrapper to
+    // write kNotRegisteredMessage in place; every other error carries its message.
     std::expected<RawHandle, Error> LookupRaw(const Context& ctx, std::string_view name) const;
     std::expected<RawHandle, Error> LookupRaw(const Context& ctx, std::string_view name,
                                               const Constraint& constraint) const;

@@ -1,6 +1,5 @@
-#include "models/registry/RegistryInternal.h"
-
 #include "models/registry/DebugEndpoint.h"
+#include "models/registry/RegistryInternal.h"
 
 #include <algorithm>
 #include <set>
@@ -369,8 +368,7 @@ std::expected<void, Error> RegistryCore::RemoveAlias(const Context& ctx, std::st
 RegistryCore::ReloadRaw(const Context& ctx, std::vector<ReloadItem> items,
                         std::vector<ReloadAlias> aliases, const void* caller) {
     auto& s = *shared_;
-    const std::string callerObject =
-        SharedObjectOf(caller ? caller : __builtin_return_address(0));
+    const std::string callerObject = SharedObjectOf(caller ? caller : __builtin_return_address(0));
     for (auto& item : items)
         if (item.info.registeredBy.empty())
             item.info.registeredBy = callerObject;

@@ -6,6 +6,7 @@
 #include "connectors/etcd/EtcdServiceLayout.h"
 #include "connectors/etcd/EtcdSettings.h"
 #include "models/ItemRoles.h"
+#include "models/etcd/EtcdIds.h"
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
 #include "models/etcd/EtcdRevisionDiff.h"
@@ -84,6 +85,14 @@ private Q_SLOTS:
         QVERIFY(back->tls.enabled);
         EtcdSettingsStore other{dir.filePath(u"other-key"_s)};
         QVERIFY(!other.load(settings, u"etcd/main"_s));
+    }
+
+    // etcdctl prints lease ids as %016x: a lease whose id starts with a zero nibble (1 cluster
+    // in 16) must read the same in regscope, or a pasted id matches nothing.
+    void leaseIdsReadAsEtcdctlPrintsThem() {
+        QCOMPARE(etcdLeaseText(0x1234), u"0000000000001234"_s);
+        QCOMPARE(etcdLeaseText(0x694d7b2ab1e4d40a), u"694d7b2ab1e4d40a"_s);
+        QCOMPARE(etcdLeaseText(-1), u"ffffffffffffffff"_s);
     }
 
     void prefixRangeEnds() {

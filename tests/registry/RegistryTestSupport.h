@@ -76,7 +76,7 @@ inline RegistryOptions Quiet(std::shared_ptr<AuditSink> sink = std::make_shared<
     o.typeName = "codec";
     o.audit = std::move(sink);
     o.clock = [] { return kFixedTime; };
-    o.missSampleEvery = 1; // exact most-missed counts (the default samples 1 in 32)
+    o.missSampleEvery = 1; // exact most-missed counts (the default samples 1 in 64)
     return o;
 }
 

@@ -77,7 +77,7 @@ private slots:
     // the default sampling; names in the table are counted exactly.
     void missCountsHonest() {
         auto opts = Quiet();
-        opts.missSampleEvery = 8; // a sampling rate (the default is 32)
+        opts.missSampleEvery = 8; // a sampling rate (the default is 64)
         opts.missTopK = 4;
         Registry<Impl> reg(opts);
         Fill(reg);

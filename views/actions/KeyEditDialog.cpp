@@ -1,5 +1,6 @@
 #include "views/actions/KeyEditDialog.h"
 
+#include "models/etcd/EtcdIds.h"
 #include "views/actions/EtcdValueEditor.h"
 
 #include <QDialogButtonBox>
@@ -36,7 +37,7 @@ KeyEditDialog::KeyEditDialog(QString source, const KeyRecord& existing, const QB
                                 this));
         if (existing.lease)
             form->addRow(u"Lease"_s,
-                         new QLabel(u"keeps lease "_s + QString::number(existing.lease, 16), this));
+                         new QLabel(u"keeps lease "_s + etcdLeaseText(existing.lease), this));
     }
     layout->addLayout(form);
     m_editor = new EtcdValueEditor(this);

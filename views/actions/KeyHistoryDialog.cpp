@@ -1,5 +1,7 @@
 #include "views/actions/KeyHistoryDialog.h"
 
+#include "models/etcd/EtcdIds.h"
+
 #include <QComboBox>
 #include <QFontDatabase>
 #include <QHBoxLayout>
@@ -74,8 +76,8 @@ KeyHistoryDialog::KeyHistoryDialog(QByteArray key, const ActionResult& history, 
         const KeyRecord& kv = m_history[size_t(row)];
         m_table->setItem(row, 0, new QTableWidgetItem(QString::number(kv.modRevision)));
         m_table->setItem(row, 1, new QTableWidgetItem(QString::number(kv.version)));
-        m_table->setItem(
-            row, 2, new QTableWidgetItem(kv.lease ? QString::number(kv.lease, 16) : QString()));
+        m_table->setItem(row, 2,
+                         new QTableWidgetItem(kv.lease ? etcdLeaseText(kv.lease) : QString()));
         m_table->setItem(row, 3, new QTableWidgetItem(QString::fromUtf8(kv.value.left(200))));
         const QString label = u"rev "_s + QString::number(kv.modRevision) + u" (v"_s +
                               QString::number(kv.version) + u')';

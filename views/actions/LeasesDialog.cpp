@@ -1,5 +1,6 @@
 #include "views/actions/LeasesDialog.h"
 
+#include "models/etcd/EtcdIds.h"
 #include "views/actions/EtcdKeyActions.h"
 
 #include <QDialogButtonBox>
@@ -38,7 +39,7 @@ LeasesDialog::LeasesDialog(EtcdKeyActions* actions, const ActionResult& list, QW
         QStringList keys;
         for (const QByteArray& k : l.keys)
             keys << QString::fromUtf8(k);
-        m_table->setItem(row, 0, new QTableWidgetItem(QString::number(l.id, 16)));
+        m_table->setItem(row, 0, new QTableWidgetItem(etcdLeaseText(l.id)));
         m_table->setItem(row, 1, new QTableWidgetItem(QString::number(l.ttl)));
         m_table->setItem(row, 2, new QTableWidgetItem(QString::number(l.grantedTtl)));
         m_table->setItem(row, 3, new QTableWidgetItem(QString::number(l.keys.size())));
