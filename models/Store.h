@@ -1,6 +1,6 @@
 #pragma once
 // The single truth on the GUI thread: applies the connectors' events, coalesces them into
-// flushes (every ~50 ms, or at once when a lot is pending), keeps bounded history, and tells
+// flushes (within 25 ms, or at once when a lot is pending), keeps bounded history, and tells
 // item models which records changed — once per kind per flush, never a reset.
 
 #include "models/MetricHistory.h"
@@ -24,7 +24,9 @@ class Store : public QObject {
     Q_OBJECT
 public:
     struct Options {
-        int flushIntervalMs = 50;
+        // The longest a pending event waits: 40 flushes a second at most, and a change reaches
+        // its row within 50 ms p99 at 10,000 changes/s (bench_attach_app; 62 ms at 50).
+        int flushIntervalMs = 25;
         qsizetype flushAtPendingEvents = 20000; // flush at once past this many events
         // Metric history: 1 s for an hour, 10 s for a day, 1 min for a week, in a budget.
         MetricHistory::Options metricHistory;

@@ -9,7 +9,7 @@
 //      registration, measured with the host's own registered_at (same clock). Baseline: the
 //      lag to the moment the batch reaches the GUI thread (transport only). Target p99 < 50 ms.
 // Options (after Google Benchmark's): --entries=N --rate=N --stream_seconds=S
-// --store_flush_ms=N (default: the Store's own, 50)
+// --store_flush_ms=N (default: the Store's own, 25)
 
 #include "AttachHost.h"
 #include "connectors/attach/AttachConnector.h"
