@@ -101,25 +101,35 @@ public:
     }
 
     void Build(const NameTable& names) {
-        Reset(names.empty() ? 0 : std::bit_ceil(names.size() * 2));
-        for (const auto& [key, slot] : names) {
-            const std::size_t h = StringHash{}(key);
-            std::size_t i = h & mask_;
-            while (tags_[i] != 0)
-                i = (i + 1) & mask_;
-            tags_[i] = Tag(h);
-            auto& f = slots_[i];
-            f.hash = h;
-            f.bestImpl = slot.bestImpl;
-            f.length = static_cast<std::uint32_t>(key.size());
-            f.nameId = slot.nameId;
-            f.plainHit = slot.best && !slot.alias && !slot.bestDeprecated;
-            if (key.size() <= kInlineKey)
-                std::char_traits<char>::copy(f.key, key.data(), key.size());
-            else
-                f.longKey = key.data();
-            cold_[i] = ColdSlot{&slot, slot.best};
-        }
+        const NameTable* one[] = {&names};
+        Build(one);
+    }
+    // Indexes the names of several tables (a shard's parts); `tables` holds pointers.
+    template <typename Tables>
+    void Build(const Tables& tables) {
+        std::size_t count = 0;
+        for (const auto& t : tables)
+            count += t->size();
+        Reset(count == 0 ? 0 : std::bit_ceil(count * 2));
+        for (const auto& t : tables)
+            for (const auto& [key, slot] : *t) {
+                const std::size_t h = StringHash{}(key);
+                std::size_t i = h & mask_;
+                while (tags_[i] != 0)
+                    i = (i + 1) & mask_;
+                tags_[i] = Tag(h);
+                auto& f = slots_[i];
+                f.hash = h;
+                f.bestImpl = slot.bestImpl;
+                f.length = static_cast<std::uint32_t>(key.size());
+                f.nameId = slot.nameId;
+                f.plainHit = slot.best && !slot.alias && !slot.bestDeprecated;
+                if (key.size() <= kInlineKey)
+                    std::char_traits<char>::copy(f.key, key.data(), key.size());
+                else
+                    f.longKey = key.data();
+                cold_[i] = ColdSlot{&slot, slot.best};
+            }
         if (mask_ != 0)
             for (std::size_t j = 0; j < kGroup; ++j) // the mirror: a group never wraps
                 tags_[mask_ + 1 + j] = tags_[(mask_ + 1 + j) & mask_];
@@ -195,18 +205,43 @@ private:
     std::vector<std::uint8_t> tagStore_;
 };
 
-// A layer is split into shards by name hash, so a write copies and re-indexes one shard
-// (1/256 of the names), not the whole layer, and readers keep the other shards warm in cache.
+// A layer is split into 256 shards by name hash, and each shard's names into 16 parts: a
+// write copies one part (1/4096 of the names: 24 at 100,000 entries) and re-indexes its
+// shard (1/256), not the whole layer, and readers keep the other shards warm in cache. Parts
+// are shared between the layers that did not write them.
 inline constexpr std::size_t kShards = 256;
-// The top 8 bits pick the shard; the flat index probes with the low bits.
+inline constexpr std::size_t kShardParts = 16;
+// The top 8 bits pick the shard and bits 44..47 its part (below the flat index's tag, bits
+// 48..54); the flat index probes with the low bits.
 inline std::size_t ShardOf(std::size_t hash) {
     return hash >> 56;
+}
+inline std::size_t PartOf(std::size_t hash) {
+    return (hash >> 44) & (kShardParts - 1);
 }
 static_assert(kShards == 256, "ShardOf takes 8 bits");
 
 struct alignas(64) Shard {
     FlatIndex index; // first: its hot members share the shard's first cache line
-    NameTable names;
+    std::array<std::shared_ptr<NameTable>, kShardParts> parts; // never null
+    std::uint16_t dirtyParts = 0; // parts copied by an unpublished layer, until Seal
+
+    Shard() {
+        static const auto empty = std::make_shared<NameTable>(); // never written: copied first
+        parts.fill(empty);
+    }
+    // A copy to write to: shares every part, re-indexed at Seal.
+    Shard(const Shard& o)
+        : parts(o.parts) {}
+    Shard& operator=(const Shard&) = delete;
+
+    const NameTable& Part(std::size_t hash) const { return *parts[PartOf(hash)]; }
+    template <typename F>
+    void ForEach(F&& f) const {
+        for (const auto& part : parts)
+            for (const auto& [name, slot] : *part)
+                f(name, slot);
+    }
 };
 
 struct Layer {
@@ -224,30 +259,40 @@ struct Layer {
         , aliases(o.aliases) {}
     Layer& operator=(const Layer&) = delete;
 
-    // The writable table of `name`'s shard: the first write in this (unpublished) layer
-    // copies the shard.
+    // The writable table of `name`'s part: the first write in this (unpublished) layer
+    // copies the shard's header and that part.
     NameTable& Names(std::string_view name) {
-        const auto i = ShardOf(StringHash{}(name));
+        const std::size_t hash = StringHash{}(name);
+        const auto i = ShardOf(hash);
         if (!dirty_[i]) {
-            auto copy = std::make_shared<Shard>();
-            copy->names = shards[i]->names;
-            shards[i] = std::move(copy);
+            shards[i] = std::make_shared<Shard>(*shards[i]);
             dirty_[i] = true;
         }
-        return shards[i]->names;
+        Shard& shard = *shards[i];
+        const auto p = PartOf(hash);
+        if (!(shard.dirtyParts & (1u << p))) {
+            shard.parts[p] = std::make_shared<NameTable>(*shard.parts[p]);
+            shard.dirtyParts = static_cast<std::uint16_t>(shard.dirtyParts | (1u << p));
+        }
+        return *shard.parts[p];
     }
     // Re-indexes the shards written to; the layer is read-only afterwards.
     void Seal() {
         for (std::size_t i = 0; i < kShards; ++i)
             if (dirty_[i]) {
-                for (auto& [name, slot] : shards[i]->names)
-                    slot.Recompute();
-                shards[i]->index.Build(shards[i]->names);
+                Shard& shard = *shards[i];
+                for (std::size_t p = 0; p < kShardParts; ++p)
+                    if (shard.dirtyParts & (1u << p))
+                        for (auto& [name, slot] : *shard.parts[p])
+                            slot.Recompute();
+                shard.dirtyParts = 0;
+                shard.index.Build(shard.parts);
                 dirty_[i] = false;
             }
     }
     const NameSlot* Find(std::string_view name) const {
-        const auto& names = shards[ShardOf(StringHash{}(name))]->names;
+        const std::size_t hash = StringHash{}(name);
+        const auto& names = shards[ShardOf(hash)]->Part(hash);
         auto it = names.find(name);
         return it == names.end() ? nullptr : &it->second;
     }
@@ -255,8 +300,7 @@ struct Layer {
     template <typename F>
     void ForEach(F&& f) const {
         for (const auto& shard : shards)
-            for (const auto& [name, slot] : shard->names)
-                f(name, slot);
+            shard->ForEach(f);
     }
 
 private:
