@@ -64,6 +64,64 @@ private slots:
         QVERIFY(index.Find("x", StringHash{}("x")) == nullptr);
     }
 
+    // Layers as writers make them: each round copies the last layer, adds and removes names,
+    // seals (shard indexes updated in place, or built again when they fill or empty), and
+    // every layer still alive must resolve exactly its own names to its own slots.
+    void layerIndexesStayExactAcrossWrites() {
+        std::mt19937 rng(11);
+        constexpr int kPool = 6000;
+        auto nameOf = [](int k) {
+            return (k % 5 == 0 ? "a-long-registry-name-past-the-inline-key-" : "n-") +
+                   std::to_string(k);
+        };
+        struct Version {
+            std::shared_ptr<Layer> layer;
+            std::set<int> names;
+        };
+        std::vector<Version> alive; // the newest last; a few older ones, as readers hold them
+        alive.push_back({std::make_shared<Layer>(), {}});
+        auto verify = [&](const Version& v) {
+            for (int k = 0; k < kPool; ++k) {
+                const std::string name = nameOf(k);
+                const std::size_t h = StringHash{}(name);
+                const FlatSlot* f = v.layer->shards[ShardOf(h)]->index.Find(name, h);
+                const bool expected = v.names.contains(k);
+                if (!expected) {
+                    QVERIFY2(f == nullptr, name.c_str());
+                    continue;
+                }
+                QVERIFY2(f != nullptr, name.c_str());
+                QCOMPARE(v.layer->shards[ShardOf(h)]->index.Cold(f).slot, v.layer->Find(name));
+            }
+        };
+        for (int round = 0; round < 120; ++round) {
+            Version next{std::make_shared<Layer>(*alive.back().layer), alive.back().names};
+            // Early rounds grow (indexes fill and are built again), late rounds shrink.
+            const int ops = round < 60 ? 200 : 150;
+            for (int op = 0; op < ops; ++op) {
+                const int k = std::uniform_int_distribution<int>(0, kPool - 1)(rng);
+                const bool add = round < 60 ? rng() % 4 != 0 : rng() % 4 == 0;
+                const std::string name = nameOf(k);
+                auto& table = next.layer->Names(name);
+                if (add) {
+                    table[name].nameId = static_cast<std::uint32_t>(k);
+                    next.names.insert(k);
+                } else {
+                    table.erase(name);
+                    next.names.erase(k);
+                }
+            }
+            next.layer->Seal();
+            alive.push_back(std::move(next));
+            if (alive.size() > 4)
+                alive.erase(alive.begin());
+            for (const auto& v : alive)
+                verify(v);
+            if (QTest::currentTestFailed())
+                return;
+        }
+    }
+
     void missSketchFindAgreesWithTrackedNames_data() {
         QTest::addColumn<int>("capacity");
         for (int k : {1, 2, 3, 8, 64, 256})
