@@ -121,6 +121,30 @@ struct InvokeResult {
     double roundTripMs = 0; // as the app saw it
 };
 
+// One payload sent to the running build and to a reload's new build side by side (shadow).
+struct ShadowResult {
+    QString name;
+    qsizetype payloadBytes = 0;
+    InvokeResult before; // the running build's answer
+    InvokeResult after;  // the new build's answer
+    bool done = false;   // both answered
+    // Both answered and they differ: success, error code or output bytes.
+    bool diverged() const {
+        return done && (before.ok != after.ok || before.errorCode != after.errorCode ||
+                        before.output != after.output);
+    }
+};
+
+// A reload's new build, loaded and ready beside the running one: it replaces it only when the
+// user accepts (PluginActions::acceptReload), after reading the diff and any shadow results.
+struct ReloadCandidate {
+    PluginVerdict verdict;            // the new build's
+    QString diff;                     // reloadDiff(running, new), empty: nothing visible changed
+    std::vector<ShadowResult> shadow; // newest last, bounded
+    int divergences = 0;              // among the finished shadow results
+    bool crashed = false;             // the new build died while shadowing (verdict says how)
+};
+
 // Invokes observed by the app, per plugin: calls, errors, a latency histogram, restarts.
 struct PluginCallStats {
     // Upper bounds of the latency buckets in ms; the last bucket is open.

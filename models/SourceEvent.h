@@ -220,6 +220,9 @@ struct PluginEvent {
     bool deterministic = false; // the same crash twice: not retried
     QString note;
     PluginCallStats calls;
+    // A reload waiting for the user's accept (null: none). Shared: rows copy it cheaply.
+    std::shared_ptr<const ReloadCandidate> candidate;
+    int recordedPayloads = 0; // recent invokes kept for a shadow replay
 };
 
 using SourceEvent =

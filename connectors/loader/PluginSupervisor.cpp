@@ -6,8 +6,8 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QFutureWatcher>
-#include <QJsonDocument>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
 #include <QtConcurrent/QtConcurrentRun>
@@ -60,10 +60,9 @@ QString reloadDiff(const PluginVerdict& before, const PluginVerdict& after,
                              listFrom(after.facts.value("needed"_L1)), {}));
     add(u"registrations"_s, setDiff(regsBefore, regsAfter, registryNames));
     if (before.pluginVersion != after.pluginVersion)
-        parts << u"version %1 → %2"_s.arg(before.pluginVersion.isEmpty() ? u"none"_s
-                                                                         : before.pluginVersion,
-                                           after.pluginVersion.isEmpty() ? u"none"_s
-                                                                         : after.pluginVersion);
+        parts << u"version %1 → %2"_s.arg(
+            before.pluginVersion.isEmpty() ? u"none"_s : before.pluginVersion,
+            after.pluginVersion.isEmpty() ? u"none"_s : after.pluginVersion);
     return parts.isEmpty() ? QString() : u"reloaded: "_s + parts.join(u"; "_s);
 }
 
@@ -90,6 +89,7 @@ PluginSupervisor::~PluginSupervisor() {
     for (auto& slot : m_slots) {
         delete slot.active;
         delete slot.pending;
+        delete slot.candidate;
     }
     m_logThread.quit();
     m_logThread.wait(5000); // bounded: the writer only appends short lines
@@ -180,6 +180,7 @@ void PluginSupervisor::unload(const QString& path) {
     it->unloading = true;
     if (it->pending)
         it->pending->kill();
+    dropCandidate(*it);
     if (it->active && it->active->running())
         it->active->unload();
     record(path, u"unload"_s, u"unload requested"_s);
@@ -200,6 +201,7 @@ void PluginSupervisor::invoke(const QString& path, const QString& name, const QB
         return;
     }
     record(path, u"invoke"_s, u"%1 (%2 bytes)"_s.arg(name).arg(payload.size()));
+    recordPayload(*it, name, payload);
     it->active->invoke(name, payload);
 }
 
@@ -247,6 +249,11 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
     connect(client, &LoaderClient::invokeFinished, this,
             [this, client, path](const InvokeResult& result) {
                 Slot& s = m_slots[path];
+                if (client == s.candidate ||
+                    (client == s.active && s.shadowBefore.contains(result.id))) {
+                    onShadowAnswer(path, result, client == s.candidate);
+                    return;
+                }
                 if (client != s.active)
                     return;
                 s.row.lastInvoke = std::make_shared<const InvokeResult>(result);
@@ -260,29 +267,18 @@ void PluginSupervisor::startLoader(const QString& path, bool asReload) {
 void PluginSupervisor::onReady(LoaderClient* client, const QString& path,
                                const PluginVerdict& verdict) {
     Slot& slot = m_slots[path];
-    QString diff;
     if (client == slot.pending) {
-        if (slot.row.verdict)
-            diff = reloadDiff(*slot.row.verdict, verdict,
-                              m_knownNames ? m_knownNames() : QStringList());
-        LoaderClient* old = std::exchange(slot.active, client);
+        // The new build waits beside the running one until the user accepts it.
         slot.pending = nullptr;
-        if (old) {
-            // It exits on its own (its deadline kills it otherwise); onFinished deletes it.
-            if (old->running())
-                old->unload();
-            else
-                old->deleteLater();
-        }
-    } else if (client != slot.active) {
+        offerCandidate(slot, client, path, verdict);
         return;
     }
+    if (client != slot.active)
+        return;
     setVerdict(path, verdict);
-    slot.row.note = diff;
+    slot.row.note.clear();
     publish(path);
     record(path, u"ready"_s, verdict.headline());
-    if (!diff.isEmpty())
-        record(path, u"reload"_s, diff);
 }
 
 void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,
@@ -295,6 +291,10 @@ void PluginSupervisor::onFinished(LoaderClient* client, const QString& path,
         slot.row.note = u"reload failed: %1"_s.arg(verdict.headline());
         publish(path);
         record(path, u"reload failed"_s, verdict.headline());
+        return;
+    }
+    if (client == slot.candidate) {
+        onCandidateFinished(slot, path, verdict);
         return;
     }
     if (client != slot.active) {

@@ -50,6 +50,10 @@ public:
     void loadDirectory(const QString& path) override;
     void retry(const QString& path, bool longerDeadline) override;
     void reload(const QString& path) override;
+    void acceptReload(const QString& path) override;
+    void discardReload(const QString& path) override;
+    void shadowInvoke(const QString& path, const QString& name, const QByteArray& payload) override;
+    void shadowReplay(const QString& path) override;
     void unload(const QString& path) override;
     void invoke(const QString& path, const QString& name, const QByteArray& payload) override;
     void setPluginCookie(const QString& key, const QString& value) override {
@@ -74,7 +78,14 @@ private:
     std::function<QStringList()> m_knownNames;
     struct Slot {
         LoaderClient* active = nullptr;
-        LoaderClient* pending = nullptr; // a reload waiting to become ready
+        LoaderClient* pending = nullptr;   // a reload loading beside the running build
+        LoaderClient* candidate = nullptr; // a reload ready, waiting for accept or discard
+        // Shadow answers in flight: invoke id (per client) -> sequence number of the result.
+        QHash<qint64, qint64> shadowBefore, shadowAfter;
+        qint64 shadowFirstSeq = 0; // sequence number of row.candidate->shadow.front()
+        // Recent invokes (name, payload), for a shadow replay; bounded in count and bytes.
+        std::deque<std::pair<QString, QByteArray>> recorded;
+        qint64 recordedBytes = 0;
         std::deque<qint64> crashes;
         bool stopped = false;   // crash loop: no automatic retries
         bool unloading = false; // an unload was asked for: no retry
@@ -93,6 +104,15 @@ private:
     void startLoader(const QString& path, bool asReload);
     void onReady(LoaderClient* client, const QString& path, const PluginVerdict& verdict);
     void onFinished(LoaderClient* client, const QString& path, const PluginVerdict& verdict);
+    // PluginReview.cpp: the reload's review (candidate, shadow).
+    void offerCandidate(Slot& slot, LoaderClient* client, const QString& path,
+                        const PluginVerdict& verdict);
+    void onShadowAnswer(const QString& path, const InvokeResult& result, bool fromCandidate);
+    void onCandidateFinished(Slot& slot, const QString& path, const PluginVerdict& verdict);
+    void dropCandidate(Slot& slot);
+    void recordPayload(Slot& slot, const QString& name, const QByteArray& payload);
+    // A copy of the candidate to change (rows hold the published one, never changed).
+    ReloadCandidate& editCandidate(Slot& slot);
     void scanDirectories();
     void onScanned(const QString& dir, const std::vector<FileStamp>& files);
     void record(const QString& path, const QString& event, const QString& text);

@@ -27,6 +27,8 @@ PluginRow rowFrom(const PluginEvent& e) {
     r.deterministic = e.deterministic;
     r.note = e.note;
     r.calls = e.calls;
+    r.candidate = e.candidate;
+    r.recordedPayloads = e.recordedPayloads;
     return r;
 }
 

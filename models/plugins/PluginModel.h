@@ -27,6 +27,8 @@ struct PluginRow {
     bool deterministic = false; // the same crash twice: not retried
     QString note;               // e.g. "reload failed: ..."
     PluginCallStats calls;
+    std::shared_ptr<const ReloadCandidate> candidate; // a reload waiting for accept
+    int recordedPayloads = 0;                         // recent invokes a shadow can replay
 };
 
 class PluginModel : public QAbstractTableModel {

@@ -9,6 +9,7 @@
 #include <QSignalSpy>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 
 using namespace Qt::StringLiterals;
@@ -58,15 +59,20 @@ private Q_SLOTS:
 
         // A changed plugin is reloaded: the new loader replaces the old one once ready.
         copyInto(*dir, fixture("fixture_no_entry"), u"codec.so"_s);
-        QTRY_VERIFY_WITH_TIMEOUT(!model.find(codec)->verdict.entryPoint, 10000);
-        QCOMPARE(toString(stateOf(model, codec)), toString(PluginState::Ready));
-        // The panel shows what the reload changed.
-        const QString note = model.find(codec)->note;
+        // The new build waits beside the running one, with what it changes, until accepted.
+        QTRY_VERIFY_WITH_TIMEOUT(model.find(codec)->candidate, 10000);
+        QVERIFY(model.find(codec)->verdict.entryPoint); // still the running build
+        const QString note = model.find(codec)->candidate->diff;
         QVERIFY2(note.contains(u"exports "_s) && note.contains(u"−regscope_plugin_entry"_s),
                  qPrintable(note));
         QVERIFY2(note.contains(u"NEEDED +libm.so.6"_s), qPrintable(note));
         QVERIFY2(note.contains(u"registrations −rot13"_s), qPrintable(note));
         QVERIFY2(note.contains(u"version "_s), qPrintable(note));
+        supervisor.acceptReload(codec);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.find(codec)->verdict.entryPoint, 10000);
+        QVERIFY(!model.find(codec)->candidate);
+        QCOMPARE(model.find(codec)->note, note);
+        QCOMPARE(toString(stateOf(model, codec)), toString(PluginState::Ready));
 
         QVERIFY(!timeline.isEmpty());
         const auto first = timeline.first().first().value<QList<TimelineEvent>>().first();
@@ -167,6 +173,118 @@ private Q_SLOTS:
         supervisor.unload(path);
         QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Unloaded),
                                   10000);
+    }
+
+    // A reload does not switch on its own: the new build (hex turns upper-case) waits, the
+    // running one keeps serving, both get the same payloads (typed and the recorded recent
+    // invokes) and the divergence is named; only accept switches.
+    void reloadWaitsForAcceptAndShadowsBothBuilds() {
+        auto dir = privateDir();
+        const QString path = copyInto(*dir, fixture("fixture_codec"), u"codec.so"_s);
+        auto opts = options();
+        opts.autoRetry = false;
+        PluginHarness h(opts);
+        auto& model = h.model;
+        auto& supervisor = h.supervisor;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        supervisor.loadFile(path);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Ready),
+                                  10000);
+        QSignalSpy results(&supervisor, &PluginSupervisor::invokeFinished);
+        supervisor.invoke(path, u"hex"_s, "AB");
+        supervisor.invoke(path, u"rot13"_s, "Hello");
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), 2, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(model.find(path)->recordedPayloads, 2, 5000);
+
+        copyInto(*dir, fixture("fixture_codec_v2"), u"codec.so"_s);
+        supervisor.reload(path);
+        QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate, 10000);
+        const auto waiting = model.find(path)->candidate;
+        QCOMPARE(waiting->verdict.pluginVersion, u"2.0.0"_s);
+        QCOMPARE(model.find(path)->verdict.pluginVersion, u"1.0.0"_s); // not switched
+        QVERIFY2(waiting->diff.contains(u"version 1.0.0 → 2.0.0"_s), qPrintable(waiting->diff));
+        // The running build still answers the app's invokes.
+        results.clear();
+        supervisor.invoke(path, u"hex"_s, "\xab");
+        QVERIFY(results.wait(10000));
+        QCOMPARE(results.first().at(1).value<InvokeResult>().output, QByteArray("ab"));
+
+        supervisor.shadowInvoke(path, u"hex"_s, "\xab");
+        QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate->shadow.size() == 1 &&
+                                     model.find(path)->candidate->shadow[0].done,
+                                 10000);
+        {
+            const ShadowResult& r = model.find(path)->candidate->shadow[0];
+            QCOMPARE(r.before.output, QByteArray("ab"));
+            QCOMPARE(r.after.output, QByteArray("AB"));
+            QVERIFY(r.diverged());
+            QCOMPARE(model.find(path)->candidate->divergences, 1);
+        }
+        // Replay: the recorded invokes (now three: hex "AB", rot13, hex 0xab) to both builds.
+        supervisor.shadowReplay(path);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            [&] {
+                const auto& c = *model.find(path)->candidate;
+                return c.shadow.size() == 4 &&
+                       std::all_of(c.shadow.begin(), c.shadow.end(),
+                                   [](const ShadowResult& r) { return r.done; });
+            }(),
+            10000);
+        const auto& c = *model.find(path)->candidate;
+        QCOMPARE(c.shadow[1].before.output, QByteArray("4142")); // digits: the same in both
+        QVERIFY(!c.shadow[1].diverged());
+        QCOMPARE(c.shadow[2].after.output, QByteArray("Uryyb"));
+        QVERIFY(!c.shadow[2].diverged());
+        QVERIFY(c.shadow[3].diverged());
+        QCOMPARE(c.divergences, 2);
+        QCOMPARE(model.find(path)->verdict.pluginVersion, u"1.0.0"_s); // still not switched
+
+        supervisor.acceptReload(path);
+        QTRY_COMPARE_WITH_TIMEOUT(model.find(path)->verdict.pluginVersion, u"2.0.0"_s, 5000);
+        QVERIFY(!model.find(path)->candidate);
+        results.clear();
+        supervisor.invoke(path, u"hex"_s, "\xab");
+        QVERIFY(results.wait(10000));
+        QCOMPARE(results.first().at(1).value<InvokeResult>().output, QByteArray("AB"));
+    }
+
+    // Discard stops the new build; one that dies while waiting cannot be accepted.
+    void discardedOrCrashedReloadKeepsTheRunningBuild() {
+        auto dir = privateDir();
+        const QString path = copyInto(*dir, fixture("fixture_codec"), u"p.so"_s);
+        auto opts = options();
+        opts.autoRetry = false;
+        PluginHarness h(opts);
+        auto& model = h.model;
+        auto& supervisor = h.supervisor;
+        supervisor.loadFile(path);
+        QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Ready),
+                                  10000);
+        copyInto(*dir, fixture("fixture_codec_v2"), u"p.so"_s);
+        supervisor.reload(path);
+        QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate, 10000);
+        supervisor.discardReload(path);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.find(path)->candidate, 5000);
+        QVERIFY(model.find(path)->note.startsWith(u"reload discarded"_s));
+        QCOMPARE(model.find(path)->verdict.pluginVersion, u"1.0.0"_s);
+
+        // A new build that segfaults in process(): the shadow call kills it, not the app, and
+        // there is nothing left to accept.
+        copyInto(*dir, fixture("fixture_process_segv"), u"p.so"_s);
+        supervisor.reload(path);
+        QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate, 10000);
+        supervisor.shadowInvoke(path, u"fault-process-segv"_s, "x");
+        QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate->crashed, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate->shadow.at(0).done, 10000);
+        const ShadowResult& r = model.find(path)->candidate->shadow.at(0);
+        QCOMPARE(r.before.errorCode, u"unknown_name"_s); // the running codec has no such method
+        QCOMPARE(r.after.errorCode, u"crashed"_s);
+        supervisor.acceptReload(path); // nothing to accept: no switch
+        QCOMPARE(model.find(path)->verdict.pluginVersion, u"1.0.0"_s);
+        QCOMPARE(toString(stateOf(model, path)), toString(PluginState::Ready));
+        supervisor.discardReload(path);
+        QTRY_VERIFY_WITH_TIMEOUT(!model.find(path)->candidate, 5000);
     }
 
     // A removed registration that the attached registry still uses is flagged.

@@ -4,6 +4,7 @@
 #include "models/plugins/PluginModel.h"
 #include "views/EmptyHint.h"
 #include "views/Theme.h"
+#include "views/plugins/ReloadReview.h"
 
 #include <QClipboard>
 #include <QComboBox>
@@ -128,11 +129,19 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     m_output->setReadOnly(true);
     m_output->setMaximumBlockCount(2000);
 
+    m_review = new ReloadReview(
+        m_actions,
+        [this] {
+            return std::pair{m_invokeName->currentText(), m_payload->text().toUtf8()};
+        },
+        this);
+
     auto* right = new QWidget(this);
     auto* rightLayout = new QVBoxLayout(right);
     rightLayout->setContentsMargins(0, 0, 0, 0);
     rightLayout->addWidget(m_headline);
     rightLayout->addLayout(verdictButtons);
+    rightLayout->addWidget(m_review, 2);
     rightLayout->addWidget(m_details, 3);
     rightLayout->addLayout(invokeRow);
     rightLayout->addWidget(m_output, 1);
@@ -324,6 +333,7 @@ void PluginsPanel::refreshDetails() {
     m_retry->setVisible(failed);
     // A longer deadline helps only what ran out of time.
     m_retryLonger->setVisible(have && row->state == PluginState::TimedOut);
+    m_review->show(row);
     if (!have) {
         m_headline->setText(tr("Load a plugin: it runs in its own regscope-loader process, so "
                                "a crash cannot take regscope down."));

@@ -1,8 +1,9 @@
 #pragma once
 // The Plugins panel: the list of plugins (PluginModel) beside a detail pane with stages,
 // registrations, symbols, needed libraries, signature and stderr tail; a crash verdict with
-// retry / longer deadline / copy report; invoke with a typed or file payload; reload and
-// unload. It asks PluginActions for everything and never blocks the GUI thread.
+// retry / longer deadline / copy report; invoke with a typed or file payload; reload (reviewed
+// in ReloadReview before it switches) and unload. It asks PluginActions for everything and never
+// blocks the GUI thread.
 
 #include <QWidget>
 
@@ -18,6 +19,7 @@ namespace regscope {
 
 class PluginActions;
 class PluginModel;
+class ReloadReview;
 struct PluginRow;
 
 class PluginsPanel : public QWidget {
@@ -31,6 +33,7 @@ public:
     void selectPath(const QString& path);
     // The selected plugin's verdict as indented JSON (what "Copy report" puts on the clipboard).
     QString reportText() const;
+    ReloadReview* review() const { return m_review; }
 
 public Q_SLOTS:
     void loadDemoCrash();
@@ -61,6 +64,7 @@ private:
     QLineEdit* m_payload;
     QPushButton* m_invoke;
     QPlainTextEdit* m_output;
+    ReloadReview* m_review;
 };
 
 } // namespace regscope

@@ -1,5 +1,7 @@
 /* A well-behaved demo plugin: two codecs with process() functions. It is what a plugin
- * author copies; the fault plugins beside it show what the loader survives. */
+ * author copies; the fault plugins beside it show what the loader survives. Built with
+ * REGSCOPE_CODEC_V2 it is its own next release: hex turns upper-case, the rest stays, which is
+ * what a reload's shadow run should catch. */
 #include "regscope_plugin.h"
 
 #include <stdint.h>
@@ -24,7 +26,11 @@ static int rot13(const uint8_t* in, size_t n, regscope_output_fn out, void* ctx)
 }
 
 static int hex(const uint8_t* in, size_t n, regscope_output_fn out, void* ctx) {
+#ifdef REGSCOPE_CODEC_V2
+    static const char digits[] = "0123456789ABCDEF";
+#else
     static const char digits[] = "0123456789abcdef";
+#endif
     uint8_t buf[256];
     size_t used = 0;
     for (size_t i = 0; i < n; ++i) {
@@ -42,7 +48,11 @@ static int hex(const uint8_t* in, size_t n, regscope_output_fn out, void* ctx) {
 static int init(const regscope_host* host) {
     static const regscope_impl impls[] = {
         {"codec", "rot13", "1.0.0", "Caesar shift by 13, its own inverse", rot13},
+#ifdef REGSCOPE_CODEC_V2
+        {"codec", "hex", "2.0.0", "upper-case hexadecimal encoding", hex},
+#else
         {"codec", "hex", "1.1.0", "lower-case hexadecimal encoding", hex},
+#endif
         {"codec", "identity", "0.9.0", "registered without a process function", 0},
     };
     for (size_t i = 0; i < sizeof impls / sizeof impls[0]; ++i)
@@ -52,7 +62,12 @@ static int init(const regscope_host* host) {
 }
 
 REGSCOPE_PLUGIN_EXPORT const regscope_plugin_descriptor* regscope_plugin_entry(void) {
+#ifdef REGSCOPE_CODEC_V2
+    static const regscope_plugin_descriptor descriptor = {REGSCOPE_PLUGIN_ABI_VERSION, "codec-demo",
+                                                          "2.0.0", init};
+#else
     static const regscope_plugin_descriptor descriptor = {REGSCOPE_PLUGIN_ABI_VERSION, "codec-demo",
                                                           "1.0.0", init};
+#endif
     return &descriptor;
 }
