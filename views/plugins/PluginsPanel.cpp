@@ -61,6 +61,9 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     m_demoCrash = new QPushButton(tr("Load crashing plugin"), this);
     m_demoCrash->setObjectName(u"loadCrashingPlugin"_s);
     m_reload = new QPushButton(tr("Reload"), this);
+    m_reload->setObjectName(u"reloadPlugin"_s);
+    m_reload->setToolTip(tr("Load the file again beside the running build; it switches only "
+                            "when you accept it"));
     m_unload = new QPushButton(tr("Unload"), this);
     m_demoAll->setVisible(false);
     m_demoCrash->setVisible(false);

@@ -62,7 +62,10 @@ ReloadReview::ReloadReview(PluginActions* actions,
     m_table->setObjectName(u"shadowResults"_s);
     m_table->setHorizontalHeaderLabels(
         {tr("Method (bytes)"), tr("Running build"), tr("New build"), tr("Verdict")});
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(2, QHeaderView::Stretch);
+    m_table->horizontalHeader()->setSectionResizeMode(3, QHeaderView::ResizeToContents);
     m_table->verticalHeader()->setVisible(false);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setMinimumHeight(90);
@@ -112,10 +115,14 @@ void ReloadReview::show(const PluginRow* row) {
         return;
     }
     m_path = row->path;
-    QString text = c->diff.isEmpty()
-                       ? tr("The new build is loaded beside the running one; "
-                            "nothing visible changed.")
-                       : tr("The new build is loaded beside the running one: %1.").arg(c->diff);
+    QString changes = c->diff;
+    if (changes.startsWith(u"reloaded: "_s))
+        changes = changes.mid(10);
+    QString text =
+        changes.isEmpty()
+            ? tr("The new build is loaded beside the running one; nothing visible "
+                 "changed.")
+            : tr("The new build is loaded beside the running one. It changes: %1.").arg(changes);
     if (c->crashed)
         text = tr("The new build ended while waiting: %1. The running build stays; discard it.")
                    .arg(c->verdict.headline());
@@ -126,7 +133,9 @@ void ReloadReview::show(const PluginRow* row) {
     m_shadow->setEnabled(!c->crashed);
     m_shadowFile->setEnabled(!c->crashed);
     m_replay->setEnabled(!c->crashed && row->recordedPayloads > 0);
-    m_replay->setText(tr("Replay %n recent invoke(s)", nullptr, row->recordedPayloads));
+    m_replay->setText(row->recordedPayloads > 0
+                          ? tr("Replay %n recent invoke(s)", nullptr, row->recordedPayloads)
+                          : tr("No recent invokes to replay"));
 
     m_table->setRowCount(int(c->shadow.size()));
     for (int i = 0; i < int(c->shadow.size()); ++i) {
