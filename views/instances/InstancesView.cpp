@@ -185,14 +185,18 @@ void InstancesView::wire() {
     connect(m_staleOnly, &QCheckBox::toggled, m_proxy, &InstanceFilterProxy::setStaleOnly);
     connect(m_store, &Store::metricsSampled, this, &InstancesView::onMetrics);
     connect(m_store, &Store::cleared, this, &InstancesView::onStoreCleared);
+    // The freshness line shows only while there are instances: a count that leaves or reaches
+    // zero changes it as much as a new sample does (which may come first, in its own flush).
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex& where) {
         if (!where.isValid())
             refreshZones();
         refreshSummary();
+        refreshFreshness();
     });
     connect(m_model, &QAbstractItemModel::rowsRemoved, this, [this] {
         refreshZones();
         refreshSummary();
+        refreshFreshness();
     });
     connect(m_model, &QAbstractItemModel::dataChanged, this, [this] { refreshDetail(); });
     connect(m_model, &InstanceModel::freshnessChanged, this, &InstancesView::refreshFreshness);
