@@ -17,6 +17,20 @@ constexpr std::size_t kMaxShadowResults = 64;
 constexpr std::size_t kMaxRecordedPayloads = 32;
 constexpr qint64 kMaxRecordedBytes = 1 << 20;
 
+// A loader leaving. One still running reports through finished() (gently: it unloads, else
+// it is killed) and onFinished then deletes it, a client it no longer knows; one that already
+// ended has nothing more to report and is deleted now.
+void retire(LoaderClient* client, bool gently) {
+    if (!client)
+        return;
+    if (!client->running())
+        client->deleteLater();
+    else if (gently)
+        client->unload();
+    else
+        client->kill();
+}
+
 } // namespace
 
 ReloadCandidate& PluginSupervisor::editCandidate(Slot& slot) {
@@ -52,17 +66,8 @@ void PluginSupervisor::acceptReload(const QString& path) {
         return;
     Slot& slot = *it;
     const QString diff = slot.row.candidate ? slot.row.candidate->diff : QString();
-    LoaderClient* old = std::exchange(slot.active, std::exchange(slot.candidate, nullptr));
-    if (old) {
-        // It exits on its own (its deadline kills it otherwise); onFinished deletes it.
-        if (old->running())
-            old->unload();
-        else
-            old->deleteLater();
-    }
-    slot.shadowBefore.clear();
-    slot.shadowAfter.clear();
-    slot.row.candidate.reset();
+    retire(std::exchange(slot.active, std::exchange(slot.candidate, nullptr)), true);
+    dropCandidate(slot); // the review: nothing left to kill
     setVerdict(path, slot.active->verdict());
     slot.row.note = diff.isEmpty() ? u"reloaded"_s : diff;
     publish(path);
@@ -80,14 +85,7 @@ void PluginSupervisor::discardReload(const QString& path) {
 }
 
 void PluginSupervisor::dropCandidate(Slot& slot) {
-    if (LoaderClient* c = std::exchange(slot.candidate, nullptr)) {
-        // kill() reports through finished(); onFinished then deletes a client it no longer
-        // knows. One that already ended has nothing to report: delete it now.
-        if (c->running())
-            c->kill();
-        else
-            c->deleteLater();
-    }
+    retire(std::exchange(slot.candidate, nullptr), false);
     slot.shadowBefore.clear();
     slot.shadowAfter.clear();
     slot.row.candidate.reset();

@@ -6,6 +6,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -30,6 +31,27 @@ PluginState stateOf(const PluginModel& model, const QString& path) {
     const PluginRow* row = model.find(path);
     return row ? row->state : PluginState::Verifying;
 }
+
+// The demo codec copied into a private directory (so a test can replace the file) and
+// loading, with automatic retries off: where the reload tests start.
+struct LoadingCodec {
+    explicit LoadingCodec(const QString& name)
+        : dir(privateDir())
+        , path(copyInto(*dir, fixture("fixture_codec"), name))
+        , h([] {
+            auto o = options();
+            o.autoRetry = false;
+            return o;
+        }()) {
+        h.supervisor.loadFile(path);
+    }
+    void replaceWith(const char* fixtureName) const {
+        copyInto(*dir, fixture(fixtureName), QFileInfo(path).fileName());
+    }
+    std::unique_ptr<QTemporaryDir> dir;
+    QString path;
+    PluginHarness h;
+};
 
 } // namespace
 
@@ -146,17 +168,13 @@ private Q_SLOTS:
     }
 
     void failedReloadKeepsTheRunningLoader() {
-        auto dir = privateDir();
-        const QString path = copyInto(*dir, fixture("fixture_codec"), u"p.so"_s);
-        auto opts = options();
-        opts.autoRetry = false;
-        PluginHarness h(opts);
-        auto& model = h.model;
-        auto& supervisor = h.supervisor;
-        supervisor.loadFile(path);
+        LoadingCodec codec(u"p.so"_s);
+        const QString& path = codec.path;
+        auto& model = codec.h.model;
+        auto& supervisor = codec.h.supervisor;
         QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Ready),
                                   10000);
-        copyInto(*dir, fixture("fixture_ctor_segv"), u"p.so"_s);
+        codec.replaceWith("fixture_ctor_segv");
         supervisor.reload(path);
         QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->note.startsWith(u"reload failed"_s), 10000);
         QCOMPARE(toString(stateOf(model, path)), toString(PluginState::Ready));
@@ -179,16 +197,12 @@ private Q_SLOTS:
     // running one keeps serving, both get the same payloads (typed and the recorded recent
     // invokes) and the divergence is named; only accept switches.
     void reloadWaitsForAcceptAndShadowsBothBuilds() {
-        auto dir = privateDir();
-        const QString path = copyInto(*dir, fixture("fixture_codec"), u"codec.so"_s);
-        auto opts = options();
-        opts.autoRetry = false;
-        PluginHarness h(opts);
-        auto& model = h.model;
-        auto& supervisor = h.supervisor;
+        LoadingCodec codec(u"codec.so"_s);
+        const QString& path = codec.path;
+        auto& model = codec.h.model;
+        auto& supervisor = codec.h.supervisor;
         QAbstractItemModelTester tester(&model,
                                         QAbstractItemModelTester::FailureReportingMode::QtTest);
-        supervisor.loadFile(path);
         QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Ready),
                                   10000);
         QSignalSpy results(&supervisor, &PluginSupervisor::invokeFinished);
@@ -197,7 +211,7 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(results.size(), 2, 10000);
         QTRY_COMPARE_WITH_TIMEOUT(model.find(path)->recordedPayloads, 2, 5000);
 
-        copyInto(*dir, fixture("fixture_codec_v2"), u"codec.so"_s);
+        codec.replaceWith("fixture_codec_v2");
         supervisor.reload(path);
         QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate, 10000);
         const auto waiting = model.find(path)->candidate;
@@ -251,17 +265,13 @@ private Q_SLOTS:
 
     // Discard stops the new build; one that dies while waiting cannot be accepted.
     void discardedOrCrashedReloadKeepsTheRunningBuild() {
-        auto dir = privateDir();
-        const QString path = copyInto(*dir, fixture("fixture_codec"), u"p.so"_s);
-        auto opts = options();
-        opts.autoRetry = false;
-        PluginHarness h(opts);
-        auto& model = h.model;
-        auto& supervisor = h.supervisor;
-        supervisor.loadFile(path);
+        LoadingCodec codec(u"p.so"_s);
+        const QString& path = codec.path;
+        auto& model = codec.h.model;
+        auto& supervisor = codec.h.supervisor;
         QTRY_COMPARE_WITH_TIMEOUT(toString(stateOf(model, path)), toString(PluginState::Ready),
                                   10000);
-        copyInto(*dir, fixture("fixture_codec_v2"), u"p.so"_s);
+        codec.replaceWith("fixture_codec_v2");
         supervisor.reload(path);
         QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate, 10000);
         supervisor.discardReload(path);
@@ -271,7 +281,7 @@ private Q_SLOTS:
 
         // A new build that segfaults in process(): the shadow call kills it, not the app, and
         // there is nothing left to accept.
-        copyInto(*dir, fixture("fixture_process_segv"), u"p.so"_s);
+        codec.replaceWith("fixture_process_segv");
         supervisor.reload(path);
         QTRY_VERIFY_WITH_TIMEOUT(model.find(path)->candidate, 10000);
         supervisor.shadowInvoke(path, u"fault-process-segv"_s, "x");
