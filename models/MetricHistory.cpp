@@ -2,6 +2,8 @@
 
 #include <QStringBuilder>
 
+#include <algorithm>
+
 namespace regscope {
 
 namespace {
@@ -22,6 +24,31 @@ MetricHistory::MetricHistory()
 MetricHistory::MetricHistory(Options options)
     : m_options(std::move(options))
     , m_tiers(m_options.tiers.size()) {}
+
+// `newer` into `bucket`, the sample kept for one bucket of time: every series either saw,
+// with the newer reading where both have it (points are sorted by series id). A source that
+// sends several kinds of sample in one second (server figures, then an as-of stamp) keeps
+// them all; counters keep their last reading.
+void MetricHistory::mergeInto(Compact& bucket, Compact&& newer) {
+    std::vector<Point> merged;
+    merged.reserve(bucket.points.size() + newer.points.size());
+    auto a = bucket.points.cbegin();
+    auto b = newer.points.cbegin();
+    while (a != bucket.points.cend() || b != newer.points.cend()) {
+        if (b == newer.points.cend() || (a != bucket.points.cend() && a->series < b->series))
+            merged.push_back(*a++);
+        else {
+            if (a != bucket.points.cend() && a->series == b->series)
+                ++a;
+            merged.push_back(*b++);
+        }
+    }
+    merged.shrink_to_fit();
+    m_bytes -= costOf(bucket);
+    bucket.timestampMs = newer.timestampMs;
+    bucket.points = std::move(merged);
+    m_bytes += costOf(bucket);
+}
 
 qint64 MetricHistory::costOf(const Compact& c) {
     return kSampleOverhead + qint64(c.points.capacity() * sizeof(Point));
@@ -59,9 +86,17 @@ void MetricHistory::append(const MetricsSample& sample) {
         else
             ++m_droppedPoints;
     }
-    m_bytes += costOf(c);
-    m_tiers.front().push_back(std::move(c));
-    ++m_count;
+    std::sort(c.points.begin(), c.points.end(),
+              [](const Point& x, const Point& y) { return x.series < y.series; });
+    auto& first = m_tiers.front();
+    const qint64 res = m_options.tiers.empty() ? 0 : m_options.tiers.front().resolutionMs;
+    if (res > 0 && !first.empty() && first.back().timestampMs / res == c.timestampMs / res) {
+        mergeInto(first.back(), std::move(c)); // a source faster than the resolution
+    } else {
+        m_bytes += costOf(c);
+        first.push_back(std::move(c));
+        ++m_count;
+    }
     m_latest = sample;
     cascade();
     enforceBudget();
@@ -84,9 +119,9 @@ void MetricHistory::cascade() {
             auto& next = m_tiers[t + 1];
             const qint64 res = std::max<qint64>(1, m_options.tiers[t + 1].resolutionMs);
             if (!next.empty() && next.back().timestampMs / res == c.timestampMs / res) {
-                m_bytes -= costOf(next.back());
+                m_bytes -= costOf(c);
                 --m_count;
-                next.back() = std::move(c); // same bucket: keep the newer reading
+                mergeInto(next.back(), std::move(c)); // same bucket: the newer readings win
             } else {
                 next.push_back(std::move(c));
             }

@@ -1,6 +1,6 @@
 #pragma once
 // Metric history kept the way time-series stores keep it: numeric samples against interned
-// series (name + labels stored once), full resolution for the last hour, then downsampled
+// series (name + labels stored once), 1 s resolution for the last hour, then downsampled
 // (10 s buckets for a day, 1 min buckets for a week), all under one memory budget. Counters
 // stay cumulative, so a downsampled bucket keeps its last reading and rates stay right.
 
@@ -16,12 +16,15 @@ namespace regscope {
 class MetricHistory {
 public:
     struct Tier {
-        qint64 resolutionMs; // one sample per bucket of this width (0: every sample)
-        qint64 spanMs;       // samples older than this (from the newest) move to the next tier
+        // One sample per bucket of this width (0: every sample). Samples that share a bucket
+        // merge: every series either had, the newer reading winning. A source that samples
+        // faster than 1 s (discovery does, on every change) costs 1 sample a second.
+        qint64 resolutionMs;
+        qint64 spanMs; // samples older than this (from the newest) move to the next tier
     };
     struct Options {
         std::vector<Tier> tiers{
-            {0, 3600'000}, {10'000, 24 * 3600'000LL}, {60'000, 7 * 24 * 3600'000LL}};
+            {1000, 3600'000}, {10'000, 24 * 3600'000LL}, {60'000, 7 * 24 * 3600'000LL}};
         qint64 budgetBytes = 48LL << 20; // the store adds the timeline's share (64 MB in all)
         qsizetype maxSeries = 50'000;    // new series past this are counted, not kept
     };
@@ -57,6 +60,7 @@ private:
         std::vector<Point> points;
     };
     static qint64 costOf(const Compact& c);
+    void mergeInto(Compact& bucket, Compact&& newer);
     quint32 seriesOf(const MetricPoint& p, bool* ok);
     void cascade();
     void enforceBudget();

@@ -67,6 +67,7 @@ private Q_SLOTS:
     void tableSurvivesChurn();
     void historyIsBounded();
     void historyOverAWeekStaysInBudget();
+    void historyKeepsOneSampleASecond();
     void bytesEscapeWithoutLoss();
     void timelineIsInTimeOrderAndRetriesAreOneLine();
     void healthChangesOnlyWhenItMoves();
@@ -347,6 +348,42 @@ void TestStore::historyOverAWeekStaysInBudget() {
     }
     QCOMPARE(small.latest()->timestampMs, 9999 * 1000);
     QVERIFY(small.size() < 10000);
+}
+
+// A source faster than 1 s (discovery samples on every change) costs one sample a second, and
+// the kept sample has every series the second saw, with the newest readings.
+void TestStore::historyKeepsOneSampleASecond() {
+    MetricHistory h;
+    for (int i = 0; i < 10; ++i) {
+        MetricsSample s;
+        s.timestampMs = 5000 + i * 100; // ten in second 5
+        s.points.push_back(MetricPoint{u"as_of"_s, {}, double(i)});
+        if (i == 3)
+            s.points.push_back(MetricPoint{u"self_protection"_s, {}, 1});
+        h.append(s);
+    }
+    QCOMPARE(h.size(), 1);
+    QCOMPARE(h.latest()->timestampMs, 5900); // the newest as it arrived
+    auto all = h.samples();
+    QCOMPARE(all.size(), size_t(1));
+    QCOMPARE(all[0].timestampMs, 5900);
+    QCOMPARE(all[0].points.size(), qsizetype(2));
+    for (const MetricPoint& p : all[0].points)
+        QCOMPARE(p.value, p.name == u"as_of"_s ? 9.0 : 1.0);
+    MetricsSample next;
+    next.timestampMs = 6000;
+    next.points.push_back(MetricPoint{u"as_of"_s, {}, 10});
+    h.append(next);
+    QCOMPARE(h.size(), 2);
+    all = h.samples();
+    QCOMPARE(all.back().points.size(), qsizetype(1));
+    const qint64 bytes = h.bytes();
+    for (int i = 1; i < 100; ++i) { // more of second 6: no growth past the merged points
+        next.timestampMs = 6000 + i;
+        h.append(next);
+    }
+    QCOMPARE(h.size(), 2);
+    QCOMPARE(h.bytes(), bytes);
 }
 
 // Keys are bytes: the escaped text is readable, unique and maps back to the exact bytes.
