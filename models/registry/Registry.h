@@ -30,8 +30,9 @@
 // only when the registry's generation moves (then it holds a mutex for one shared_ptr copy,
 // once per change). Metrics are counted per thread (plain relaxed stores); lookup latency is
 // timed on 1 lookup in latencySampleEvery (64) per thread, not on every call. Writers copy
-// the part they change (one of 256 name shards of one tenant layer), re-index it and
-// publish a new snapshot, one writer at a time; they never wait for readers.
+// the part they change (a sixteenth of one of 256 name shards of one tenant layer), update
+// that shard's index in place and publish a new snapshot, one writer at a time; they never
+// wait for readers.
 //
 // Handle lifetime rule: a Handle pins the snapshot it came from through a per-thread pin
 // count (no shared reference count is touched per lookup). It therefore
