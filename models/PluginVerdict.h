@@ -9,6 +9,7 @@
 #include <QString>
 #include <QStringList>
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 #include <vector>
@@ -127,11 +128,13 @@ struct ShadowResult {
     qsizetype payloadBytes = 0;
     InvokeResult before; // the running build's answer
     InvokeResult after;  // the new build's answer
-    bool done = false;   // both answered
+    bool beforeAnswered = false;
+    bool afterAnswered = false;
+    bool done() const { return beforeAnswered && afterAnswered; }
     // Both answered and they differ: success, error code or output bytes.
     bool diverged() const {
-        return done && (before.ok != after.ok || before.errorCode != after.errorCode ||
-                        before.output != after.output);
+        return done() && (before.ok != after.ok || before.errorCode != after.errorCode ||
+                          before.output != after.output);
     }
 };
 
@@ -141,8 +144,11 @@ struct ReloadCandidate {
     PluginVerdict verdict;            // the new build's
     QString diff;                     // reloadDiff(running, new), empty: nothing visible changed
     std::vector<ShadowResult> shadow; // newest last, bounded
-    int divergences = 0;              // among the finished shadow results
     bool crashed = false;             // the new build died while shadowing (verdict says how)
+    int divergences() const {
+        return int(std::count_if(shadow.begin(), shadow.end(),
+                                 [](const ShadowResult& r) { return r.diverged(); }));
+    }
 };
 
 // Invokes observed by the app, per plugin: calls, errors, a latency histogram, restarts.

@@ -6,8 +6,6 @@
 
 #include "connectors/loader/PluginSupervisor.h"
 
-#include <algorithm>
-
 using namespace Qt::StringLiterals;
 
 namespace regscope {
@@ -98,20 +96,12 @@ void PluginSupervisor::onCandidateFinished(Slot& slot, const QString& path,
     ReloadCandidate& review = editCandidate(slot);
     review.verdict = verdict;
     review.crashed = true;
-    const auto waiting = [](const QHash<qint64, qint64>& m, qint64 seq) {
-        return std::find(m.cbegin(), m.cend(), seq) != m.cend();
-    };
-    for (std::size_t i = 0; i < review.shadow.size(); ++i) {
-        ShadowResult& r = review.shadow[i];
-        const qint64 seq = slot.shadowFirstSeq + qint64(i);
-        if (r.done || !waiting(slot.shadowAfter, seq))
-            continue; // the new build had answered this one
-        r.after.errorCode = u"crashed"_s;
-        r.after.message = verdict.headline();
-        r.done = !waiting(slot.shadowBefore, seq);
-        if (r.done && r.diverged())
-            ++review.divergences;
-    }
+    for (ShadowResult& r : review.shadow)
+        if (!r.afterAnswered) { // it never will now
+            r.after.errorCode = u"crashed"_s;
+            r.after.message = verdict.headline();
+            r.afterAnswered = true;
+        }
     slot.shadowAfter.clear();
     slot.row.note =
         u"the new build ended while waiting: %1; the running build stays"_s.arg(verdict.headline());
@@ -152,8 +142,6 @@ void PluginSupervisor::shadowInvoke(const QString& path, const QString& name,
     review.shadow.push_back(std::move(r));
     const qint64 seq = slot.shadowFirstSeq + qint64(review.shadow.size()) - 1;
     while (review.shadow.size() > kMaxShadowResults) {
-        if (review.shadow.front().diverged())
-            --review.divergences;
         review.shadow.erase(review.shadow.begin());
         ++slot.shadowFirstSeq;
     }
@@ -167,7 +155,7 @@ void PluginSupervisor::shadowReplay(const QString& path) {
     auto it = m_slots.find(path);
     if (it == m_slots.end())
         return;
-    const auto recorded = it->recorded; // shadowInvoke may publish; the list stays as it was
+    const auto& recorded = it->recorded; // shadowInvoke adds no slot and records nothing
     if (recorded.empty()) {
         it->row.note = u"no recent invokes to replay: invoke the running build first"_s;
         publish(path);
@@ -179,7 +167,10 @@ void PluginSupervisor::shadowReplay(const QString& path) {
 
 void PluginSupervisor::onShadowAnswer(const QString& path, const InvokeResult& result,
                                       bool fromCandidate) {
-    Slot& slot = m_slots[path];
+    auto it = m_slots.find(path);
+    if (it == m_slots.end())
+        return;
+    Slot& slot = *it;
     auto& ids = fromCandidate ? slot.shadowAfter : slot.shadowBefore;
     const auto found = ids.find(result.id);
     if (found == ids.end() || !slot.row.candidate)
@@ -192,12 +183,7 @@ void PluginSupervisor::onShadowAnswer(const QString& path, const InvokeResult& r
     ReloadCandidate& review = editCandidate(slot);
     ShadowResult& r = review.shadow[std::size_t(at)];
     (fromCandidate ? r.after : r.before) = result;
-    const auto waiting = [&](const QHash<qint64, qint64>& m) {
-        return std::find(m.cbegin(), m.cend(), seq) != m.cend();
-    };
-    r.done = !waiting(slot.shadowBefore) && !waiting(slot.shadowAfter);
-    if (r.done && r.diverged())
-        ++review.divergences;
+    (fromCandidate ? r.afterAnswered : r.beforeAnswered) = true;
     publish(path);
 }
 

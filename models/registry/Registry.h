@@ -163,9 +163,9 @@ private:
     // Builds the result in place: one move of the handle or the error, not three.
     static std::expected<Handle<T>, Error> Wrap(std::expected<RawHandle, Error> raw) {
         if (!raw) {
-            if (raw.error().message.empty()) // the hot miss (LookupRaw): named here, in place
-                return std::expected<Handle<T>, Error>(std::unexpect, raw.error().code,
-                                                       kNotRegisteredMessage);
+            if (raw.error().code == ErrorCode::NotFound && raw.error().message.empty())
+                return std::expected<Handle<T>, Error>(std::unexpect, ErrorCode::NotFound,
+                                                       kNotRegisteredMessage); // the hot miss
             return std::expected<Handle<T>, Error>(std::unexpect, std::move(raw.error()));
         }
         return std::expected<Handle<T>, Error>(std::in_place, std::move(*raw));

@@ -297,6 +297,7 @@ inline std::size_t PartOf(std::size_t hash) {
     return (hash >> 44) & (kShardParts - 1);
 }
 static_assert(kShards == 256, "ShardOf takes 8 bits");
+static_assert(kShardParts <= 16, "Shard::dirtyParts is 16 bits");
 
 struct alignas(64) Shard {
     FlatIndex index; // first: its hot members share the shard's first cache line

@@ -336,7 +336,7 @@ void PluginsPanel::refreshDetails() {
     m_retry->setVisible(failed);
     // A longer deadline helps only what ran out of time.
     m_retryLonger->setVisible(have && row->state == PluginState::TimedOut);
-    m_review->show(row);
+    m_review->setRow(row);
     if (!have) {
         m_headline->setText(tr("Load a plugin: it runs in its own regscope-loader process, so "
                                "a crash cannot take regscope down."));

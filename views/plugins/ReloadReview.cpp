@@ -107,7 +107,7 @@ void ReloadReview::shadowFile() {
     }));
 }
 
-void ReloadReview::show(const PluginRow* row) {
+void ReloadReview::setRow(const PluginRow* row) {
     const ReloadCandidate* c = row ? row->candidate.get() : nullptr;
     setVisible(c != nullptr);
     if (!c) {
@@ -127,7 +127,8 @@ void ReloadReview::show(const PluginRow* row) {
         text = tr("The new build ended while waiting: %1. The running build stays; discard it.")
                    .arg(c->verdict.headline());
     else if (!c->shadow.empty())
-        text += tr(" Shadow: %1 of %2 answers diverge.").arg(c->divergences).arg(c->shadow.size());
+        text +=
+            tr(" Shadow: %1 of %2 answers diverge.").arg(c->divergences()).arg(c->shadow.size());
     m_summary->setText(text);
     m_accept->setEnabled(!c->crashed);
     m_shadow->setEnabled(!c->crashed);
@@ -140,15 +141,13 @@ void ReloadReview::show(const PluginRow* row) {
     m_table->setRowCount(int(c->shadow.size()));
     for (int i = 0; i < int(c->shadow.size()); ++i) {
         const ShadowResult& r = c->shadow[std::size_t(i)];
-        const bool beforeIn = r.done || r.before.id != 0 || !r.before.errorCode.isEmpty();
-        const bool afterIn = r.done || r.after.id != 0 || !r.after.errorCode.isEmpty();
-        const QString verdict = !r.done        ? tr("waiting")
+        const QString verdict = !r.done()      ? tr("waiting")
                                 : r.diverged() ? tr("diverged")
                                                : tr("same");
         const QStringList cells = {u"%1 (%2)"_s.arg(r.name).arg(r.payloadBytes),
-                                   answerText(r.before, beforeIn), answerText(r.after, afterIn),
-                                   verdict};
-        const ItemState state = !r.done        ? ItemState::Unknown
+                                   answerText(r.before, r.beforeAnswered),
+                                   answerText(r.after, r.afterAnswered), verdict};
+        const ItemState state = !r.done()      ? ItemState::Unknown
                                 : r.diverged() ? ItemState::Warning
                                                : ItemState::Healthy;
         for (int col = 0; col < cells.size(); ++col) {

@@ -26,7 +26,7 @@ public:
                  QWidget* parent = nullptr);
 
     // Shows `row`'s waiting reload, or hides itself when there is none.
-    void show(const PluginRow* row);
+    void setRow(const PluginRow* row);
 
     QPushButton* acceptButton() const { return m_accept; }
     QPushButton* discardButton() const { return m_discard; }
