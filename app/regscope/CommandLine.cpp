@@ -22,7 +22,8 @@ void preferOffscreenWhenHeadless(int argc, char** argv) {
     for (int i = 1; i < argc; ++i) {
         const QByteArrayView arg(argv[i]);
         const bool headless = arg == "--version" || arg == "-v" || arg == "--help" || arg == "-h" ||
-                              arg == "--dump" || arg == "--inspect" || arg == "--list-attachable";
+                              arg == "--dump" || arg == "--inspect" || arg == "--list-attachable" ||
+                              arg == "--follow" || arg == "--diff";
         if (headless || (!hasDisplay && arg == "--screenshot")) {
             qputenv("QT_QPA_PLATFORM", "offscreen");
             return;
@@ -105,14 +106,41 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"size"_s,
         u"The window's size, e.g. 700x450 (for --screenshot: how it reads when small)."_s,
         u"WxH"_s);
+    const QCommandLineOption outputOpt(
+        u"output"_s, u"With --dump: write to FILE (atomically) instead of stdout."_s, u"FILE"_s);
+    const QCommandLineOption followOpt(
+        u"follow"_s,
+        u"Stream the source as FORMAT (jsonl): the snapshot as upserts, a synced line, then "
+        u"every change, until SIGINT/SIGTERM or --for. Exit 3: unreachable at start; 4: lost "
+        u"and not regained within --deadline."_s,
+        u"FORMAT"_s);
+    const QCommandLineOption forOpt(u"for"_s, u"With --follow: stop after SECONDS."_s, u"SECONDS"_s,
+                                    u"0"_s);
+    const QCommandLineOption diffOpt(
+        u"diff"_s,
+        u"--diff A B: compare two snapshots, or a snapshot and a source URL. Exit 0: equal, "
+        u"1: they differ, 2: an error."_s,
+        u"A"_s);
+    const QCommandLineOption formatOpt(u"format"_s, u"With --diff: text (default) or json."_s,
+                                       u"FORMAT"_s, u"text"_s);
+    const QCommandLineOption probeOpt(
+        u"probe"_s, u"Probe every registered instance address (off unless asked: the hosts "
+                    u"have not asked to be probed); each instance then carries a probe verdict."_s);
     parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
                        themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt, loadPluginOpt,
-                       sizeOpt});
+                       sizeOpt, outputOpt, followOpt, forOpt, diffOpt, formatOpt, probeOpt});
+    parser.addPositionalArgument(u"B"_s, u"With --diff: the second snapshot or URL."_s, u"[B]"_s);
     parser.process(app);
 
     CommandLine cl;
     cl.url = parser.value(connectOpt);
+    cl.urls = parser.isSet(connectOpt) ? parser.values(connectOpt) : QStringList{cl.url};
     cl.urlGiven = parser.isSet(connectOpt);
+    cl.probe = parser.isSet(probeOpt);
+    cl.outputFile = parser.value(outputOpt);
+    cl.format = parser.value(formatOpt);
+    if (cl.format != u"text" && cl.format != u"json")
+        return std::unexpected(u"--format is text or json, not '%1'"_s.arg(cl.format));
     cl.readOnly = parser.isSet(readOnlyOpt);
     if (parser.isSet(sizeOpt)) {
         const QStringList wh = parser.value(sizeOpt).split(u'x');
@@ -143,8 +171,24 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     if (!settle)
         return std::unexpected(settle.error());
     cl.settleMs = *settle;
+    const auto forMs = seconds(parser, forOpt, true);
+    if (!forMs)
+        return std::unexpected(forMs.error());
+    cl.forMs = *forMs;
     if (parser.isSet(listOpt)) {
         cl.mode = CommandLine::Mode::ListAttachable;
+    } else if (parser.isSet(diffOpt)) {
+        cl.mode = CommandLine::Mode::Diff;
+        cl.diffA = parser.value(diffOpt);
+        if (parser.positionalArguments().size() != 1)
+            return std::unexpected(u"--diff wants two operands: --diff A B"_s);
+        cl.diffB = parser.positionalArguments().constFirst();
+    } else if (parser.isSet(followOpt)) {
+        if (parser.value(followOpt) != u"jsonl")
+            return std::unexpected(
+                u"--follow supports only jsonl, not '%1'"_s.arg(parser.value(followOpt)));
+        cl.mode = CommandLine::Mode::Follow;
+        cl.followFormat = parser.value(followOpt);
     } else if (parser.isSet(inspectOpt)) {
         cl.mode = CommandLine::Mode::Inspect;
         cl.inspectFile = parser.value(inspectOpt);
@@ -162,6 +206,15 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     }
     if (parser.isSet(settleOpt) && cl.mode != CommandLine::Mode::Dump)
         return std::unexpected(u"--settle goes with --dump"_s);
+    if (parser.isSet(outputOpt) && cl.mode != CommandLine::Mode::Dump)
+        return std::unexpected(u"--output goes with --dump"_s);
+    if (parser.isSet(forOpt) && cl.mode != CommandLine::Mode::Follow)
+        return std::unexpected(u"--for goes with --follow"_s);
+    if (parser.isSet(formatOpt) && cl.mode != CommandLine::Mode::Diff)
+        return std::unexpected(u"--format goes with --diff"_s);
+    if (!parser.positionalArguments().isEmpty() && cl.mode != CommandLine::Mode::Diff)
+        return std::unexpected(
+            u"unexpected argument '%1'"_s.arg(parser.positionalArguments().constFirst()));
     return cl;
 }
 

@@ -9,5 +9,7 @@ namespace regscope {
 int runWindow(const CommandLine& cl);
 int runDump(const CommandLine& cl);
 int runInspectMode(const CommandLine& cl);
+int runFollow(const CommandLine& cl); // FollowRun.cpp
+int runDiff(const CommandLine& cl);   // DiffRun.cpp
 
 } // namespace regscope

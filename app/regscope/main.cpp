@@ -35,6 +35,10 @@ int main(int argc, char** argv) {
         return regscope::runInspectMode(*cl);
     case regscope::CommandLine::Mode::ListAttachable:
         return regscope::attach::printAttachable(stdout);
+    case regscope::CommandLine::Mode::Follow:
+        return regscope::runFollow(*cl);
+    case regscope::CommandLine::Mode::Diff:
+        return regscope::runDiff(*cl);
     case regscope::CommandLine::Mode::Dump:
         return regscope::runDump(*cl);
     case regscope::CommandLine::Mode::Window:
