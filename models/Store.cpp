@@ -68,16 +68,23 @@ void Store::apply(EventBatchPtr batch) {
         return;
     qsizetype weight = 0;
     bool plugin = false;
+    bool local = true; // only the app's own alert lines: not a delivery of the source
     for (const SourceEvent& e : *batch) {
         if (const auto* s = std::get_if<SnapshotEvent>(&e))
             weight += qsizetype(s->records.size());
         else
             ++weight;
         plugin = plugin || std::holds_alternative<PluginEvent>(e);
+        const auto* line = std::get_if<TimelineEvent>(&e);
+        local = local && line && line->category == u"alert";
     }
     m_pending.push_back(std::move(batch));
     m_pendingEvents += weight;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    if (local) {
+        scheduleFlush();
+        return;
+    }
     if (m_lastDeliveryMs > 0 && now - m_lastDeliveryMs >= 50) { // bursts count as one
         m_deliveryGaps.push_back(now - m_lastDeliveryMs);
         if (m_deliveryGaps.size() > 15)

@@ -34,8 +34,8 @@ public:
         qint64 historyBudgetBytes = 64LL << 20; // metrics + timeline + cluster samples
         qsizetype maxLeases = 100000;           // lease TTLs kept (the latest per lease)
         qsizetype maxClusterSamples = 900;      // 30 min at one poll per 2 s
-        qsizetype maxPlugins = 1024;      // latest PluginEvent per path
-        qsizetype maxPluginHistory = 256; // recent PluginEvents, all paths
+        qsizetype maxPlugins = 1024;            // latest PluginEvent per path
+        qsizetype maxPluginHistory = 256;       // recent PluginEvents, all paths
     };
 
     explicit Store(QObject* parent = nullptr);
@@ -43,7 +43,8 @@ public:
     ~Store() override;
 
 public Q_SLOTS:
-    // Queued from connectors; the events are applied on the next flush.
+    // Queued from connectors; the events are applied on the next flush. A batch of only
+    // "alert" timeline lines (models/alerts) is the app's own: it does not make the source fresh.
     void apply(regscope::EventBatchPtr batch);
     // Applies everything pending now (tests, shutdown, --dump).
     void flush();

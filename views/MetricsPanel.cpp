@@ -1,6 +1,7 @@
 #include "views/MetricsPanel.h"
 
 #include "models/Store.h"
+#include "views/ChartExport.h"
 #include "views/Theme.h"
 
 #include <QApplication>
@@ -235,6 +236,7 @@ MetricsPanel::Chart MetricsPanel::makeChart(const QString& title, const QString&
     chart->addAxis(x, Qt::AlignBottom);
     chart->addAxis(y, Qt::AlignLeft);
     auto* view = new ZoomingChartView(chart, this, [this] { setPaused(true); });
+    installChartExport(view);   // right-click: Save chart as PNG…
     view->setMinimumHeight(90); // three charts still fit a 700×450 window
     Chart c{chart, view, x, y, labelFormat == u"%.0f"};
     m_charts.push_back(c);

@@ -1,5 +1,7 @@
 #include "views/TableActions.h"
 
+#include "views/ExportUi.h"
+
 #include <QAbstractItemView>
 #include <QAction>
 #include <QApplication>
@@ -83,22 +85,32 @@ void installTableActions(QAbstractItemView* view, int keyColumn) {
         else if (view->currentIndex().isValid())
             copy(rowsAsText(view->model(), {view->currentIndex()}));
     });
+    // Ctrl+S: the whole table as CSV (the Save as menus also offer the selection and JSON).
+    auto* save = new QAction(u"Save all rows as CSV…"_s, view);
+    save->setShortcut(QKeySequence::Save);
+    save->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    view->addAction(save);
+    QObject::connect(save, &QAction::triggered, view, [view] {
+        exportRows(view, ExportScope::AllRows, ExportFormat::Csv, ExportTarget::File);
+    });
     QObject::connect(view, &QWidget::customContextMenuRequested, view, [view](const QPoint& at) {
         const QModelIndex index = view->indexAt(at);
-        if (!index.isValid())
-            return;
         QMenu menu(view);
-        menu.addAction(u"Copy cell"_s, view, [index] { copy(cellText(index)); });
-        menu.addAction(u"Copy row as JSON"_s, view, [view, index] {
-            copy(QString::fromUtf8(QJsonDocument(rowAsJson(view->model(), index)).toJson()));
-        });
-        menu.addAction(u"Copy value"_s, view, [index] {
-            const QString tip = index.data(Qt::ToolTipRole).toString();
-            copy(tip.isEmpty() ? cellText(index) : tip);
-        });
-        menu.addAction(u"Copy selected rows"_s, view, [view] {
-            copy(rowsAsText(view->model(), view->selectionModel()->selectedIndexes()));
-        });
+        if (index.isValid()) { // below the last row only the whole-table exports apply
+            menu.addAction(u"Copy cell"_s, view, [index] { copy(cellText(index)); });
+            menu.addAction(u"Copy row as JSON"_s, view, [view, index] {
+                copy(QString::fromUtf8(QJsonDocument(rowAsJson(view->model(), index)).toJson()));
+            });
+            menu.addAction(u"Copy value"_s, view, [index] {
+                const QString tip = index.data(Qt::ToolTipRole).toString();
+                copy(tip.isEmpty() ? cellText(index) : tip);
+            });
+            menu.addAction(u"Copy selected rows"_s, view, [view] {
+                copy(rowsAsText(view->model(), view->selectionModel()->selectedIndexes()));
+            });
+            menu.addSeparator();
+        }
+        addExportMenus(&menu, view);
         menu.exec(view->viewport()->mapToGlobal(at));
     });
     QHeaderView* h = nullptr;

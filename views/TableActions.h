@@ -1,8 +1,9 @@
 #pragma once
 // What every table and tree in regscope offers: Ctrl+C copies the selected rows (tab
 // separated, header first), a context menu copies the cell, the row as JSON or the cell's
-// full value, and the key/name column sizes to fit its contents instead of the last column
-// taking the width.
+// full value, Copy as / Save as CSV or JSON of the selection or all rows (Ctrl+S saves all rows
+// as CSV; views/ExportUi), and the key/name column sizes to fit its contents instead of the last
+// column taking the width.
 
 #include <QJsonObject>
 #include <QModelIndexList>

@@ -9,9 +9,11 @@
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
 #include "models/Store.h"
+#include "models/alerts/AlertEngine.h"
 #include "views/ConnectionBar.h"
 #include "views/MainWindow.h"
 #include "views/StandardPanels.h"
+#include "views/alerts/AlertsUi.h"
 
 #include <QApplication>
 #include <QImage>
@@ -134,6 +136,11 @@ int runWindow(const CommandLine& cl) {
     window.connectionBar()->setUrl(cl.url);
     window.setProfiles(loadProfiles(profileStore));
     wireProfiles(window, session, store, profileStore);
+    // Alerts: the rules the user saved (Settings ▸ Alerts…), judged from the store.
+    QSettings settings;
+    AlertEngine alerts(&store, AlertRules::load(settings));
+    alerts.setSourceName([&session] { return session.url(); });
+    installAlerts(&window, &alerts);
 
     if (cl.mode == CommandLine::Mode::Screenshot)
         return runScreenshot(cl, window, store);

@@ -2,6 +2,7 @@
 
 #include "models/etcd/EtcdClusterModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
+#include "views/ChartExport.h"
 #include "views/TableActions.h"
 #include "views/Theme.h"
 
@@ -13,8 +14,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
-#include <QSplitter>
 #include <QSortFilterProxyModel>
+#include <QSplitter>
 #include <QTableView>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -52,6 +53,7 @@ EtcdClusterView::EtcdClusterView(EtcdClusterModel* members, EtcdMetricSeries* se
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chartView = new QChartView(m_chart, chartBox);
     m_chartView->setRenderHint(QPainter::Antialiasing);
+    installChartExport(m_chartView); // right-click: Save chart as PNG…
     chartLayout->addWidget(m_choose);
     chartLayout->addWidget(m_chartView, 1);
 
