@@ -38,8 +38,8 @@ qsizetype selectedRowCount(const QAbstractItemView* view) {
     qsizetype n = 0;
     for (const QItemSelectionRange& r : selection)
         n += r.height();
-    if (view->selectionBehavior() == QAbstractItemView::SelectRows || n > 100000)
-        return n; // whole-row ranges do not overlap
+    if (n > 100000)
+        return n; // a big selection is whole rows (Ctrl+A): no overlap to count out
     // A cell selection has several ranges over the same rows: count each row once.
     QSet<std::pair<int, quintptr>> rows;
     for (const QItemSelectionRange& r : selection)

@@ -1,6 +1,7 @@
 #include "views/etcd/EtcdKeyTreeView.h"
 
 #include "models/etcd/EtcdKeyTreeModel.h"
+#include "views/ExportUi.h"
 #include "views/actions/EtcdKeyActions.h"
 
 #include <QHeaderView>
@@ -30,8 +31,11 @@ EtcdKeyTreeView::EtcdKeyTreeView(EtcdKeyTreeModel* model, EtcdKeyActions* action
     connect(m_tree, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
         const QModelIndex index = m_tree->indexAt(pos).siblingAtColumn(0);
         QMenu* menu = menuFor(index);
-        if (!menu)
-            return;
+        if (menu)
+            menu->addSeparator();
+        else
+            menu = new QMenu(this);
+        addExportMenus(menu, m_tree); // Copy as / Save as CSV or JSON
         menu->setAttribute(Qt::WA_DeleteOnClose);
         menu->popup(m_tree->viewport()->mapToGlobal(pos));
     });

@@ -6,6 +6,8 @@
 #include "models/instances/InstanceTimelineModel.h"
 #include "models/instances/ProtectionStatus.h"
 #include "views/EmptyHint.h"
+#include "views/ExportUi.h"
+#include "views/TableActions.h"
 #include "views/Theme.h"
 #include "views/actions/InstanceActions.h"
 #include "views/instances/InstanceDetail.h"
@@ -47,6 +49,7 @@ QTableView* timelineTable(InstanceTimelineModel* model, Store* store, const QStr
     view->setSelectionBehavior(QAbstractItemView::SelectRows);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     view->setWordWrap(false);
+    installTableActions(view, 0);
     return view;
 }
 
@@ -225,6 +228,8 @@ void InstancesView::wire() {
             m_tree->selectionModel()->select(at, QItemSelectionModel::ClearAndSelect |
                                                      QItemSelectionModel::Rows);
         QMenu* menu = menuForSelection();
+        menu->addSeparator();
+        addExportMenus(menu, m_tree); // Copy as / Save as CSV or JSON
         menu->setAttribute(Qt::WA_DeleteOnClose);
         menu->popup(m_tree->viewport()->mapToGlobal(pos));
     });

@@ -3,6 +3,7 @@
 #include "models/plugins/PluginActions.h"
 #include "models/plugins/PluginModel.h"
 #include "views/EmptyHint.h"
+#include "views/TableActions.h"
 #include "views/Theme.h"
 #include "views/plugins/ReloadReview.h"
 
@@ -98,6 +99,7 @@ PluginsPanel::PluginsPanel(PluginModel* model, PluginActions* actions, QWidget* 
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_table->verticalHeader()->setVisible(false);
+    installTableActions(m_table, 0); // copy, Copy as / Save as CSV or JSON
     useStateColours(m_table);
 
     m_headline = new QLabel(this);
