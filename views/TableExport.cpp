@@ -278,6 +278,7 @@ void TableExport::readSlice() {
         for (int i = 0; i < 64 && more; ++i)
             more = readOne();
     }
+    m_longestSliceMs = std::max(m_longestSliceMs, clock.elapsed());
     Q_EMIT progress(qsizetype(m_rows.size()));
     if (more)
         QTimer::singleShot(0, this, &TableExport::readSlice);
@@ -291,7 +292,9 @@ void TableExport::serialize() {
     m_model.clear();
     auto* watcher = new QFutureWatcher<Result>(this);
     connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher] {
-        Q_EMIT finished(watcher->result());
+        Result r = watcher->result();
+        r.longestSliceMs = m_longestSliceMs;
+        Q_EMIT finished(r);
         deleteLater();
     });
     watcher->setFuture(QtConcurrent::run(

@@ -39,9 +39,10 @@ public:
         bool ok = false;
         qsizetype rows = 0;
         qsizetype bytes = 0;
-        QString error; // why it failed, in words for the user
-        QString file;  // empty: the text went to `text`
-        QString text;  // the serialized rows when exporting to the clipboard
+        QString error;             // why it failed, in words for the user
+        QString file;              // empty: the text went to `text`
+        QString text;              // the serialized rows when exporting to the clipboard
+        qint64 longestSliceMs = 0; // the longest the GUI thread spent reading in one turn
     };
 
     // selection null: all rows (depth first through a tree). file empty: the serialized text
@@ -86,6 +87,7 @@ private:
     bool m_restartWanted = false;
     int m_restarts = 0;
     int m_columns = 0;
+    qint64 m_longestSliceMs = 0;
 };
 
 } // namespace regscope

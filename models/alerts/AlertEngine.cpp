@@ -94,9 +94,11 @@ void AlertEngine::setCondition(AlertRuleId rule, const QString& key, bool holds,
         it = m_slots.emplace(k, Slot{}).first;
     }
     Slot& slot = it->second;
+    // The condition held until now, when we learned it ended: the hold counts from here.
+    if (holds || slot.condition)
+        slot.lastTrueMs = now();
     slot.condition = holds;
     if (holds) {
-        slot.lastTrueMs = now();
         slot.subject = subject;
         slot.message = message;
         if (slot.alert) // the active list shows the latest figure

@@ -42,7 +42,8 @@ void AlertBadge::refresh() {
 
 void AlertBadge::changeEvent(QEvent* event) {
     QToolButton::changeEvent(event);
-    if (event->type() == QEvent::PaletteChange)
+    // A widget with a style sheet keeps its own palette: the application's change is the cue.
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
         applyTheme();
 }
 

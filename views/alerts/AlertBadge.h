@@ -15,6 +15,8 @@ public:
 
     // The lines the click shows, one per active alert, oldest first.
     QStringList lines() const;
+    // Re-reads the theme's warning colours (MainWindow::themeChanged).
+    void applyTheme();
 
 Q_SIGNALS:
     void settingsRequested();
@@ -24,7 +26,6 @@ protected:
 
 private:
     void refresh();
-    void applyTheme();
     void showList();
 
     AlertEngine* m_engine;

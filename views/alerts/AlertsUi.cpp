@@ -63,6 +63,7 @@ AlertSettingsDialog* openAlertSettings(MainWindow* window, AlertEngine* engine) 
 void installAlerts(MainWindow* window, AlertEngine* engine) {
     auto* badge = new AlertBadge(engine, window);
     window->statusBar()->insertPermanentWidget(0, badge);
+    QObject::connect(window, &MainWindow::themeChanged, badge, &AlertBadge::applyTheme);
     QObject::connect(badge, &AlertBadge::settingsRequested, window,
                      [window, engine] { openAlertSettings(window, engine); });
     // Settings ▸ Alerts…, before Help.
