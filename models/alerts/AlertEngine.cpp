@@ -48,8 +48,14 @@ AlertEngine::AlertEngine(Store* store, AlertRules rules, Options options, QObjec
         if (i.staleness == Staleness::Stale)
             m_stale.insert(recordId(i));
     });
-    onPlugins(QList<PluginEvent>(store->plugins().begin(), store->plugins().end()));
-    onHealth(store->health());
+    // What already holds is judged on the next turn of the event loop, so whoever connects to
+    // raised() right after construction hears of it too.
+    QTimer::singleShot(0, this, [this] {
+        onPlugins(QList<PluginEvent>(m_store->plugins().begin(), m_store->plugins().end()));
+        onHealth(m_store->health());
+        judgeStale();
+        settle();
+    });
     m_tick.setInterval(std::max(m_options.tickMs, 10));
     connect(&m_tick, &QTimer::timeout, this, &AlertEngine::evaluate);
     m_tick.start();
@@ -64,6 +70,7 @@ QString AlertEngine::sourceName() const {
 
 void AlertEngine::setRules(const AlertRules& rules) {
     m_rules = rules;
+    judgeStale(); // the others are judged at their next sample or tick
     evaluate();
 }
 
@@ -80,7 +87,6 @@ QList<Alert> AlertEngine::active() const {
 void AlertEngine::evaluate() {
     judgeLeases();
     judgeDown();
-    judgeStale();
     settle();
 }
 
@@ -191,17 +197,23 @@ void AlertEngine::onRecords(RecordKind kind, const QStringList& upserted,
                             const QStringList& removed) {
     if (kind != RecordKind::Instance)
         return;
+    const qsizetype before = m_stale.size();
+    bool changed = false;
     for (const QString& id : removed)
-        m_stale.remove(id);
+        changed = m_stale.remove(id) || changed;
     const std::vector<const Record*>& records = m_store->changedRecords(kind);
     for (qsizetype i = 0; i < upserted.size(); ++i) {
         const Record* r =
             size_t(i) < records.size() ? records[size_t(i)] : m_store->find(kind, upserted[i]);
-        if (r && std::get<InstanceRecord>(*r).staleness == Staleness::Stale)
+        if (r && std::get<InstanceRecord>(*r).staleness == Staleness::Stale) {
+            changed = changed || !m_stale.contains(upserted[i]);
             m_stale.insert(upserted[i]);
-        else
-            m_stale.remove(upserted[i]);
+        } else {
+            changed = m_stale.remove(upserted[i]) || changed;
+        }
     }
+    if (!changed && m_stale.size() == before)
+        return;
     judgeStale();
     settle();
 }
@@ -212,10 +224,17 @@ void AlertEngine::judgeStale() {
         setCondition(AlertRuleId::StaleInstances, {}, false, {}, {});
         return;
     }
-    QStringList names(m_stale.begin(), m_stale.end());
-    std::sort(names.begin(), names.end());
-    const qsizetype more = names.size() - kNamesInMessage;
-    names = names.mid(0, kNamesInMessage);
+    // The first few by name, in one pass (there may be a hundred thousand).
+    QStringList names;
+    for (const QString& id : m_stale) {
+        const auto at = std::lower_bound(names.begin(), names.end(), id);
+        if (names.size() < kNamesInMessage || at != names.end()) {
+            names.insert(at, id);
+            if (names.size() > kNamesInMessage)
+                names.removeLast();
+        }
+    }
+    const qsizetype more = m_stale.size() - names.size();
     setCondition(AlertRuleId::StaleInstances, {}, true, sourceName(),
                  u"%1 stale instances (more than %2): %3%4"_s.arg(m_stale.size())
                      .arg(limit)

@@ -14,7 +14,8 @@
 //   engine->setSourceName([&session] { return session.url(); });
 //   connect(engine, &AlertEngine::raised, ..., [](const Alert& a) { print(toJson(a)); });
 //   connect(engine, &AlertEngine::cleared, ..., [](const Alert& a) { print(toJson(a)); });
-// Every raise and clear is also put on the Store's timeline (category "alert"). GUI thread only.
+// Every raise and clear is also put on the Store's timeline (category "alert"). What holds when
+// the engine is made is raised on the next turn of the event loop. GUI thread only.
 
 #include "models/alerts/Alert.h"
 

@@ -8,56 +8,51 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
+namespace {
+
+struct RuleText {
+    const char16_t* key;
+    const char16_t* title;
+    const char16_t* unit; // empty: no threshold
+    const char16_t* help;
+};
+
+// In AlertRuleId order.
+constexpr RuleText kTexts[kAlertRuleCount] = {
+    {u"miss_rate", u"Lookup misses above", u"misses/s",
+     u"lookups of names that are not registered, per second (clears under 80 %)"},
+    {u"self_protection", u"Discovery self-protection on", u"",
+     u"the discovery server holds evictions: renews fell below its threshold"},
+    {u"stale_instances", u"Stale instances, more than", u"instances",
+     u"instances whose renew is overdue, as the server's clock says"},
+    {u"lease_expiring", u"A lease expires within", u"s",
+     u"an etcd lease's remaining TTL, counted down from its last reading"},
+    {u"plugin_crash", u"A plugin crashed", u"",
+     u"a plugin crashed, hung or stopped in a crash loop (one alert per plugin)"},
+    {u"source_down", u"Source down for at least", u"s",
+     u"the attached source stayed down (reconnect attempts included)"},
+};
+
+const RuleText& texts(AlertRuleId rule) {
+    return kTexts[std::min<size_t>(size_t(rule), kAlertRuleCount - 1)];
+}
+
+} // namespace
+
 QString ruleKey(AlertRuleId rule) {
-    switch (rule) {
-    case AlertRuleId::MissRate:
-        return u"miss_rate"_s;
-    case AlertRuleId::SelfProtection:
-        return u"self_protection"_s;
-    case AlertRuleId::StaleInstances:
-        return u"stale_instances"_s;
-    case AlertRuleId::LeaseExpiring:
-        return u"lease_expiring"_s;
-    case AlertRuleId::PluginCrash:
-        return u"plugin_crash"_s;
-    case AlertRuleId::SourceDown:
-        return u"source_down"_s;
-    }
-    return {};
+    return QString::fromUtf16(texts(rule).key);
 }
 
 QString ruleTitle(AlertRuleId rule) {
-    switch (rule) {
-    case AlertRuleId::MissRate:
-        return u"Lookup misses above"_s;
-    case AlertRuleId::SelfProtection:
-        return u"Discovery self-protection on"_s;
-    case AlertRuleId::StaleInstances:
-        return u"Stale instances, more than"_s;
-    case AlertRuleId::LeaseExpiring:
-        return u"A lease expires within"_s;
-    case AlertRuleId::PluginCrash:
-        return u"A plugin crashed"_s;
-    case AlertRuleId::SourceDown:
-        return u"Source down for at least"_s;
-    }
-    return {};
+    return QString::fromUtf16(texts(rule).title);
 }
 
 QString thresholdUnit(AlertRuleId rule) {
-    switch (rule) {
-    case AlertRuleId::MissRate:
-        return u"misses/s"_s;
-    case AlertRuleId::StaleInstances:
-        return u"instances"_s;
-    case AlertRuleId::LeaseExpiring:
-    case AlertRuleId::SourceDown:
-        return u"s"_s;
-    case AlertRuleId::SelfProtection:
-    case AlertRuleId::PluginCrash:
-        return {};
-    }
-    return {};
+    return QString::fromUtf16(texts(rule).unit);
+}
+
+QString ruleHelp(AlertRuleId rule) {
+    return QString::fromUtf16(texts(rule).help);
 }
 
 AlertRules AlertRules::load(QSettings& settings) {

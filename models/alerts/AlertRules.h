@@ -25,6 +25,8 @@ inline constexpr int kAlertRuleCount = 6;
 QString ruleKey(AlertRuleId rule);
 // Words for the dialog and the badge's list: "Miss rate above", "Self-protection on"...
 QString ruleTitle(AlertRuleId rule);
+// What the rule watches, in a sentence (the dialog's tooltip).
+QString ruleHelp(AlertRuleId rule);
 // The threshold's unit ("misses/s", "instances", "s"); empty: the rule has no threshold.
 QString thresholdUnit(AlertRuleId rule);
 inline bool hasThreshold(AlertRuleId rule) {

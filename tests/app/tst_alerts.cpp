@@ -111,6 +111,7 @@ private Q_SLOTS:
     void flickerDoesNotFlap();
     void switchedOffRuleClears();
     void sourceSwitchClearsSourceAlerts();
+    void whatHoldsAtStartIsRaised();
     void followLine();
     void rulesPersist();
     void badgeAndDialog();
@@ -284,6 +285,18 @@ void TestAlerts::sourceSwitchClearsSourceAlerts() {
     QCOMPARE(rig.cleared->count(), 1);
     QCOMPARE(rig.lastCleared().rule, AlertRuleId::SelfProtection);
     QCOMPARE(rig.engine->activeCount(), 1); // plugins are not per source
+}
+
+void TestAlerts::whatHoldsAtStartIsRaised() {
+    Store store;
+    store.apply(std::make_shared<EventBatch>(
+        EventBatch{plugin(u"/p/fault.so"_s, PluginState::Crashed),
+                   UpsertEvent{instance(u"a"_s, Staleness::Stale), 1}}));
+    store.flush();
+    AlertEngine engine(&store, AlertRules{});
+    QSignalSpy raised(&engine, &AlertEngine::raised); // connected after construction: not late
+    QTRY_COMPARE(raised.count(), 2);
+    QCOMPARE(engine.activeCount(), 2);
 }
 
 void TestAlerts::followLine() {

@@ -13,28 +13,6 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
-namespace {
-
-QString ruleHelp(AlertRuleId rule) {
-    switch (rule) {
-    case AlertRuleId::MissRate:
-        return u"lookups of names that are not registered, per second (clears under 80 %)"_s;
-    case AlertRuleId::SelfProtection:
-        return u"the discovery server holds evictions: renews fell below its threshold"_s;
-    case AlertRuleId::StaleInstances:
-        return u"instances whose renew is overdue, as the server's clock says"_s;
-    case AlertRuleId::LeaseExpiring:
-        return u"an etcd lease's remaining TTL, counted down from its last reading"_s;
-    case AlertRuleId::PluginCrash:
-        return u"a plugin crashed, hung or stopped in a crash loop (one alert per plugin)"_s;
-    case AlertRuleId::SourceDown:
-        return u"the attached source stayed down (reconnect attempts included)"_s;
-    }
-    return {};
-}
-
-} // namespace
-
 AlertSettingsDialog::AlertSettingsDialog(const AlertRules& rules, QWidget* parent)
     : QDialog(parent) {
     setObjectName(u"alertSettingsDialog"_s);
