@@ -60,9 +60,16 @@ PluginEvent plugin(const QString& path, PluginState state) {
     return e;
 }
 
+// The defaults with misses above 100/s.
+AlertRules testRules() {
+    AlertRules rules;
+    rules[AlertRuleId::MissRate].threshold = 100;
+    return rules;
+}
+
 // A store, an engine on a fake clock, and spies on both of its signals.
 struct Rig {
-    explicit Rig(AlertRules rules = {}) {
+    explicit Rig(AlertRules rules = testRules()) {
         AlertEngine::Options o;
         o.nowMs = [this] { return now; };
         o.tickMs = 3'600'000; // the test drives evaluate() itself
