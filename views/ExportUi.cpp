@@ -119,7 +119,10 @@ TableExport* exportRows(QAbstractItemView* view, ExportScope scope, ExportFormat
 
 void addExportMenus(QMenu* menu, QAbstractItemView* view) {
     const qsizetype selected = selectedRowCount(view);
-    const int all = view->model() ? view->model()->rowCount() : 0;
+    const QAbstractItemModel* model = view->model();
+    const int all = model ? model->rowCount() : 0;
+    // A tree exports its children too: its top-level count would not be the rows saved.
+    const bool tree = all > 0 && model->hasChildren(model->index(0, 0));
     const std::pair<ExportTarget, ExportFormat> kinds[] = {
         {ExportTarget::Clipboard, ExportFormat::Csv},
         {ExportTarget::Clipboard, ExportFormat::Json},
@@ -137,7 +140,7 @@ void addExportMenus(QMenu* menu, QAbstractItemView* view) {
             });
         some->setEnabled(selected > 0);
         sub->addAction(
-            u"All rows (%1)"_s.arg(QLocale().toString(all)), view,
+            tree ? u"All rows"_s : u"All rows (%1)"_s.arg(QLocale().toString(all)), view,
             [view, target, format] { exportRows(view, ExportScope::AllRows, format, target); });
     }
 }

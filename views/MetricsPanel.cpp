@@ -14,6 +14,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
+#include <QMouseEvent>
 #include <QPushButton>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -38,6 +39,10 @@ public:
 
 protected:
     void mouseReleaseEvent(QMouseEvent* event) override {
+        if (event->button() == Qt::RightButton) { // the context menu's, not a zoom out
+            event->accept();
+            return;
+        }
         QChartView::mouseReleaseEvent(event);
         m_onZoom();
     }

@@ -26,6 +26,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
+#include <QTreeView>
 
 using namespace Qt::StringLiterals;
 using namespace regscope;
@@ -106,6 +107,7 @@ private Q_SLOTS:
     void savesFile();
     void saveErrorIsClear();
     void menusOfEveryTable();
+    void treeDepthFirst();
     void millionRowsKeepTheGuiResponsive();
     void rowsInsertedWhileReading();
     void chartAsPng();
@@ -223,6 +225,27 @@ void TestExport::menusOfEveryTable() {
     for (QAction* a : view.actions())
         save = save || a->shortcut() == QKeySequence(QKeySequence::Save);
     QVERIFY(save);
+}
+
+void TestExport::treeDepthFirst() {
+    QStandardItemModel model(0, 2);
+    model.setHorizontalHeaderLabels({u"App"_s, u"Host"_s});
+    for (const QString& app : {u"shop"_s, u"cart"_s}) {
+        auto* parent = new QStandardItem(app);
+        for (int i = 0; i < 2; ++i)
+            parent->appendRow({new QStandardItem(app + u"-i"_s + QString::number(i)),
+                               new QStandardItem(u"h%1"_s.arg(i))});
+        model.appendRow({parent, new QStandardItem()});
+    }
+    TableExport::Result r = run(TableExport::start(&model, nullptr, ExportFormat::Csv, {}));
+    QVERIFY(r.ok);
+    QCOMPARE(r.text, u"App,Host\r\nshop,\r\nshop-i0,h0\r\nshop-i1,h1\r\ncart,\r\ncart-i0,h0\r\n"
+                     u"cart-i1,h1\r\n"_s);
+    QTreeView view;
+    view.setModel(&model);
+    QMenu menu;
+    addExportMenus(&menu, &view);
+    QCOMPARE(menu.actions().first()->menu()->actions().at(1)->text(), u"All rows"_s);
 }
 
 void TestExport::millionRowsKeepTheGuiResponsive() {
