@@ -71,6 +71,12 @@ void EntryMatchesModel::scanSlice() {
                                        const auto& e = std::get<EntryRecord>(r);
                                        if (!matches(e, m_terms))
                                            return;
+                                       // Past the listed rows, with no change to
+                                       // skip, a match is only counted: no id made.
+                                       if (found.size() >= room && m_handled.isEmpty()) {
+                                           ++m_matchCount;
+                                           return;
+                                       }
                                        QString id = recordId(e);
                                        if (m_handled.contains(id))
                                            return; // counted when its change arrived
