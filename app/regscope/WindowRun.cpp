@@ -6,15 +6,19 @@
 #include "app/regscope/RunModes.h"
 #include "app/regscope/Session.h"
 #include "app/regscope/SourcePanels.h"
+#include "app/regscope/SourceSet.h"
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
+#include "views/DriftPanel.h"
 #include "views/MainWindow.h"
+#include "views/SourcesPanel.h"
 #include "views/StandardPanels.h"
 
 #include <QApplication>
 #include <QImage>
+#include <QLabel>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -73,6 +77,37 @@ void wireProfiles(MainWindow& window, Session& session, Store& store,
                          profileStore.remove(settings, name);
                          window.setProfiles(loadProfiles(profileStore));
                      });
+}
+
+// Sources (every source with its health; more are watched from here or --connect) and
+// Drift (their reconciliation), with the drift counts in the status bar.
+void addSourceSetPanels(MainWindow& window, SourceSet& set, Store& store) {
+    SourcesPanel::Actions actions{
+        .watch =
+            [&set](const QString& url) {
+                auto watched = set.watch(url);
+                return watched ? QString() : watched.error().message;
+            },
+        .unwatch = [&set](int row) { set.unwatch(row); },
+        .showInPanels =
+            [&set, &window](int row) {
+                const QString url = set.sources()->urlAt(row);
+                set.showInPanels(row);
+                window.connectionBar()->setUrl(url);
+            },
+    };
+    window.addPanel(u"Sources"_s, new SourcesPanel(set.sources(), std::move(actions), &window));
+    window.addPanel(u"Drift"_s, new DriftPanel(set.drift(), &store, &window));
+    auto* drift = new QLabel(&window);
+    drift->setObjectName(u"driftCounts"_s);
+    drift->hide();
+    window.statusBar()->addPermanentWidget(drift);
+    QObject::connect(set.drift(), &DriftModel::countsChanged, drift, [drift, &set] {
+        const DriftModel* d = set.drift();
+        drift->setVisible(set.watchedCount() > 0);
+        drift->setText(
+            u"drift: %1 only in one · %2 differ"_s.arg(d->onlyInOne()).arg(d->differing()));
+    });
 }
 
 int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
@@ -134,6 +169,14 @@ int runWindow(const CommandLine& cl) {
     window.connectionBar()->setUrl(cl.url);
     window.setProfiles(loadProfiles(profileStore));
     wireProfiles(window, session, store, profileStore);
+    SourceSet sources(&store, &session);
+    for (qsizetype i = 1; i < cl.urls.size(); ++i) {
+        if (auto watched = sources.watch(cl.urls[i]); !watched) {
+            printError(watched.error().message);
+            return kExitUsage;
+        }
+    }
+    addSourceSetPanels(window, sources, store);
 
     if (cl.mode == CommandLine::Mode::Screenshot)
         return runScreenshot(cl, window, store);
