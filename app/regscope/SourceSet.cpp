@@ -41,10 +41,21 @@ SourceSet::~SourceSet() {
 }
 
 std::expected<void, SourceError> SourceSet::watch(const QString& url) {
+    ConnectionProfile profile;
+    profile.url = url;
+    return watch(profile);
+}
+
+void SourceSet::unwatchAll() {
+    while (!m_watched.empty())
+        unwatch(int(m_watched.size()));
+}
+
+std::expected<void, SourceError> SourceSet::watch(const ConnectionProfile& profile) {
     auto w = std::make_unique<Watched>();
-    if (auto attached = w->session->attach(url); !attached)
+    if (auto attached = w->session->attach(profile); !attached)
         return std::unexpected(attached.error());
-    m_sources.addSource(url, w->store.get(), false);
+    m_sources.addSource(profile.url, w->store.get(), false);
     m_watchStore(w->store.get());
     m_watched.push_back(std::move(w));
     instancesChanged();

@@ -7,6 +7,7 @@
 // a second, into the Drift model.
 
 #include "connectors/Connector.h"
+#include "models/ConnectionProfile.h"
 #include "models/DriftModel.h"
 #include "models/SourcesModel.h"
 
@@ -31,6 +32,9 @@ public:
     ~SourceSet() override;
 
     std::expected<void, SourceError> watch(const QString& url);
+    // The same with a saved profile's TLS files and credentials (a workspace's sources).
+    std::expected<void, SourceError> watch(const ConnectionProfile& profile);
+    void unwatchAll();
     void unwatch(int row);      // a watched row (row 0 is the panels' source: not removable)
     void showInPanels(int row); // the panels attach that URL; it is watched no more, the
                                 // panels' previous source is watched in its place

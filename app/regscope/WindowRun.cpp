@@ -110,6 +110,58 @@ void addSourceSetPanels(MainWindow& window, SourceSet& set, Store& store) {
     });
 }
 
+// Workspaces: a named set of sources. Each is a saved profile's name (its TLS files and sealed
+// password apply) or a URL; the first goes in the panels, the others are watched.
+void wireWorkspaces(MainWindow& window, Session& session, Store& store, SourceSet& set,
+                    const ProfileStore& profileStore) {
+    const auto reload = [&window, &profileStore] {
+        QSettings settings;
+        window.setWorkspaces(profileStore.loadWorkspaces(settings));
+    };
+    reload();
+    window.setCurrentSourcesProvider([&set, &session] {
+        QStringList sources;
+        for (int row = 0; row < set.sources()->rowCount(); ++row)
+            sources.append(row == 0 && !session.profile().name.isEmpty()
+                               ? session.profile().name
+                               : set.sources()->urlAt(row));
+        return sources;
+    });
+    QObject::connect(&window, &MainWindow::workspaceSaveRequested, &window,
+                     [&window, &profileStore, reload](const Workspace& w) {
+                         QSettings settings;
+                         if (auto saved = profileStore.saveWorkspace(settings, w); !saved)
+                             window.statusBar()->showMessage(saved.error().message, 15000);
+                         reload();
+                     });
+    QObject::connect(&window, &MainWindow::workspaceDeleteRequested, &window,
+                     [&profileStore, reload](const QString& name) {
+                         QSettings settings;
+                         profileStore.removeWorkspace(settings, name);
+                         reload();
+                     });
+    QObject::connect(&window, &MainWindow::workspaceOpenRequested, &window,
+                     [&window, &session, &store, &set, &profileStore](const Workspace& w) {
+                         const QList<ConnectionProfile> saved = loadProfiles(profileStore);
+                         const auto resolve = [&saved](const QString& source) {
+                             for (const ConnectionProfile& p : saved)
+                                 if (p.displayName() == source)
+                                     return p;
+                             ConnectionProfile typed;
+                             typed.url = source;
+                             return typed;
+                         };
+                         attachFromUser(session, window, store, resolve(w.sources.value(0)));
+                         set.unwatchAll();
+                         QStringList refused;
+                         for (qsizetype i = 1; i < w.sources.size(); ++i)
+                             if (auto watched = set.watch(resolve(w.sources[i])); !watched)
+                                 refused.append(watched.error().message);
+                         if (!refused.isEmpty())
+                             window.statusBar()->showMessage(refused.join(u"; "_s), 15000);
+                     });
+}
+
 int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
     // Deterministic pictures: the default layout and the asked theme, never saved.
     window.setTheme(cl.theme == u"dark" ? MainWindow::Theme::Dark : MainWindow::Theme::Light,
@@ -177,6 +229,7 @@ int runWindow(const CommandLine& cl) {
         }
     }
     addSourceSetPanels(window, sources, store);
+    wireWorkspaces(window, session, store, sources, profileStore);
 
     if (cl.mode == CommandLine::Mode::Screenshot)
         return runScreenshot(cl, window, store);
