@@ -4,6 +4,7 @@
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -57,6 +58,11 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_state->setObjectName(u"connectionState"_s);
     m_state->setMinimumWidth(70);
     layout->addWidget(m_state);
+    m_badge = new QLabel(this);
+    m_badge->setObjectName(u"snapshotBadge"_s);
+    m_badge->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_badge->hide();
+    layout->addWidget(m_badge);
     m_reason = new QLabel(this);
     m_reason->setObjectName(u"connectionReason"_s);
     m_reason->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -112,8 +118,39 @@ void ConnectionBar::forget(const QString& url) {
     m_url->setCurrentText(url);
 }
 
+void ConnectionBar::setBadge(const QString& text) {
+    m_badge->setText(text);
+    m_badge->setToolTip(text.isEmpty() ? QString()
+                                       : text + u"\nA snapshot is read-only: File ▸ Compare with "
+                                                u"snapshot… compares one with a live source."_s);
+    m_badge->setVisible(!text.isEmpty());
+    styleBadge();
+    if (!text.isEmpty()) {
+        m_fresh->clear();
+        m_reason->clear(); // the badge says it
+    }
+}
+
+QString ConnectionBar::badgeText() const {
+    return !m_badge->isHidden() ? m_badge->text() : QString();
+}
+
+void ConnectionBar::styleBadge() {
+    m_badge->setStyleSheet(u"QLabel#snapshotBadge { background: %1; color: %2; border: 1px solid "
+                           u"%2; border-radius: 4px; padding: 1px 6px; font-weight: bold; }"_s.arg(
+                               theme::background(ItemState::Info).name(),
+                               theme::text(ItemState::Info).name()));
+}
+
+void ConnectionBar::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::PaletteChange ||
+        event->type() == QEvent::ApplicationPaletteChange)
+        styleBadge();
+    QWidget::changeEvent(event);
+}
+
 void ConnectionBar::setFreshness(qint64 lastDeliveryMs, qint64 nowMs, bool stale) {
-    if (lastDeliveryMs <= 0) {
+    if (lastDeliveryMs <= 0 || !m_badge->isHidden()) {
         m_fresh->clear();
         return;
     }
@@ -164,7 +201,8 @@ void ConnectionBar::setHealth(const SourceHealth& health) {
     m_state->setText(u"<span style='color:%1'>&#9679;</span> %2"_s.arg(stateColor(health.state),
                                                                        toString(health.state)));
     m_state->setProperty("plainState", toString(health.state));
-    m_reason->setText(health.reason);
+    m_reason->setText(!m_badge->isHidden() && health.reason == m_badge->text() ? QString()
+                                                                              : health.reason);
 }
 
 void ConnectionBar::showRefused(const QString& url, const QString& why,

@@ -66,6 +66,7 @@ MainWindow::MainWindow(QWidget* parent)
     attachAction->setObjectName(u"attachDialogAction"_s);
     attachAction->setShortcut(QKeySequence(u"Ctrl+Shift+A"_s));
     connect(attachAction, &QAction::triggered, this, &MainWindow::openAttachDialog);
+    addSnapshotActions(file);
     QAction* quit = file->addAction(u"&Quit"_s);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -207,6 +208,8 @@ void MainWindow::setStore(Store* store) {
             Qt::UniqueConnection);
     connect(store, &Store::progressChanged, m_connectionBar, &ConnectionBar::setProgress,
             Qt::UniqueConnection);
+    connect(store, &Store::healthChanged, this, &MainWindow::updateBadge, Qt::UniqueConnection);
+    updateBadge();
     updateStatus();
 }
 

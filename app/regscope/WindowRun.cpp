@@ -128,6 +128,8 @@ int runWindow(const CommandLine& cl) {
     MainWindow window;
     addStandardPanels(&window, &store);
     addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins);
+    window.setSourceUrl(session.url());
+    QObject::connect(&session, &Session::sourceAttached, &window, &MainWindow::setSourceUrl);
     window.setStore(&store);
     window.setControlBroker(session.broker());
     window.setAttachLister([] { return attach::listAttachable(); });
