@@ -70,7 +70,7 @@ QJsonObject toJson(const InstanceRecord& r) {
 // UTF-8), and when the bytes are not valid UTF-8 "key_b64" / "value_b64" carry them exactly.
 QJsonObject toJson(const KeyRecord& r) {
     QJsonObject o{{u"key"_s, escapeBytes(r.key)},
-                  {u"value"_s, QString::fromUtf8(r.value)},
+                  {u"value"_s, utf8Text(r.value)},
                   {u"create_revision"_s, r.createRevision},
                   {u"mod_revision"_s, r.modRevision},
                   {u"version"_s, r.version},

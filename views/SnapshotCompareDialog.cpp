@@ -6,6 +6,7 @@
 #include "views/Theme.h"
 
 #include <QDateTime>
+#include <QEvent>
 #include <QDialogButtonBox>
 #include <QFileInfo>
 #include <QHeaderView>
@@ -70,6 +71,7 @@ void SnapshotCompareDialog::refresh() {
     m_refresh->setEnabled(false);
     m_title->setText(u"Snapshot <b>%1</b> (old) against the live source <b>%2</b> (new)"_s.arg(
         m_path.toHtmlEscaped(), m_liveUrl.toHtmlEscaped()));
+    m_error.clear();
     m_summary->setText(u"reading the snapshot…"_s);
     // Only the records are copied here (their strings are shared); the rest runs on a worker.
     auto live = copyRecords(*m_store);
@@ -91,17 +93,30 @@ void SnapshotCompareDialog::refresh() {
 
 void SnapshotCompareDialog::showResult(Result r) {
     m_refresh->setEnabled(true);
+    m_error = r.error;
     if (!r.error.isEmpty()) {
-        m_summary->setText(u"<span style='color:%1'>cannot compare: %2</span>"_s.arg(
-            theme::text(ItemState::Down).name(), r.error.toHtmlEscaped()));
         m_model->setDiff({}, {}, {});
-        Q_EMIT compared();
+    } else {
+        m_title->setText(u"<b>%1</b> — %2 (old) against the live source <b>%3</b> (new)"_s.arg(
+            QFileInfo(m_path).fileName().toHtmlEscaped(), r.snapshotLabel.toHtmlEscaped(),
+            m_liveUrl.toHtmlEscaped()));
+        m_model->setDiff(std::move(r.diff), u"Snapshot"_s, u"Live"_s);
+        m_table->resizeColumnsToContents();
+    }
+    showSummary();
+    Q_EMIT compared();
+}
+
+// Coloured with the theme in use (again when it changes).
+void SnapshotCompareDialog::showSummary() {
+    if (!m_error.isEmpty()) {
+        m_summary->setText(u"<span style='color:%1'>cannot compare: %2</span>"_s.arg(
+            theme::text(ItemState::Down).name(), m_error.toHtmlEscaped()));
         return;
     }
-    m_title->setText(u"<b>%1</b> — %2 (old) against the live source <b>%3</b> (new)"_s.arg(
-        QFileInfo(m_path).fileName().toHtmlEscaped(), r.snapshotLabel.toHtmlEscaped(),
-        m_liveUrl.toHtmlEscaped()));
-    const SnapshotDiff& d = r.diff;
+    if (m_watcher.isRunning())
+        return;
+    const SnapshotDiff& d = m_model->diff();
     m_summary->setText(
         d.equal() ? u"<span style='color:%1'>equal: the live source has the same records</span>"_s
                         .arg(theme::text(ItemState::Healthy).name())
@@ -113,9 +128,13 @@ void SnapshotCompareDialog::showResult(Result r) {
                         .arg(d.removed)
                         .arg(theme::text(ItemState::Changed).name())
                         .arg(d.changed));
-    m_model->setDiff(std::move(r.diff), u"Snapshot"_s, u"Live"_s);
-    m_table->resizeColumnsToContents();
-    Q_EMIT compared();
+}
+
+void SnapshotCompareDialog::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::ApplicationPaletteChange ||
+        event->type() == QEvent::PaletteChange)
+        showSummary();
+    QDialog::changeEvent(event);
 }
 
 QString SnapshotCompareDialog::summaryText() const {

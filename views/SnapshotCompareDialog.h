@@ -33,6 +33,9 @@ public:
 Q_SIGNALS:
     void compared(); // after each comparison (or its error)
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     struct Result {
         QString error;
@@ -40,10 +43,12 @@ private:
         SnapshotDiff diff;
     };
     void showResult(Result result);
+    void showSummary();
 
     Store* m_store;
     QString m_liveUrl;
     QString m_path;
+    QString m_error; // the last comparison's, empty when it worked
     QLabel* m_title = nullptr;
     QLabel* m_summary = nullptr;
     QTableView* m_table = nullptr;
