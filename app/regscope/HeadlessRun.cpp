@@ -80,7 +80,7 @@ int runDump(const CommandLine& cl) {
     return QApplication::exec();
 }
 
-int runInspectMode(const CommandLine& cl) {
+int runInspectMode([[maybe_unused]] const CommandLine& cl) { // unused without the loader
 #ifdef REGSCOPE_HAVE_LOADER
     QTextStream out(stdout);
     LoaderOptions options;

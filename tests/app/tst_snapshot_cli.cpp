@@ -58,7 +58,7 @@ private Q_SLOTS:
                                              u"--output"_s, b, u"--deadline"_s, u"20"_s});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         const QJsonObject again = readJson(b);
-        for (const auto field : {u"entries"_s, u"instances"_s, u"keys"_s, u"metric_history"_s})
+        for (const QString& field : {u"entries"_s, u"instances"_s, u"keys"_s, u"metric_history"_s})
             QVERIFY2(again.value(field) == m_snapshot.value(field), qPrintable(field));
         // The timeline is the snapshot's, then the file source going live.
         const QJsonArray before = m_snapshot.value(u"timeline"_s).toArray();
