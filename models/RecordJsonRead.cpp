@@ -114,8 +114,8 @@ QByteArray bytesOf(Fields& f, const char* textKey, const char* b64Key, bool esca
     QString b64;
     f.text(b64Key, b64);
     if (!b64.isEmpty()) {
-        auto decoded = QByteArray::fromBase64Encoding(b64.toLatin1(),
-                                                      QByteArray::AbortOnBase64DecodingErrors);
+        auto decoded =
+            QByteArray::fromBase64Encoding(b64.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
         if (!decoded)
             f.fail(b64Key, "base64");
         return *decoded;
@@ -243,8 +243,8 @@ std::expected<SourceHealth, QString> healthFromJson(const QJsonObject& o) {
     f.text("state", state);
     f.text("reason", h.reason);
     bool known = false;
-    for (HealthState s : {HealthState::Connecting, HealthState::Live, HealthState::Degraded,
-                          HealthState::Down}) {
+    for (HealthState s :
+         {HealthState::Connecting, HealthState::Live, HealthState::Degraded, HealthState::Down}) {
         if (state == toString(s)) {
             h.state = s;
             known = true;

@@ -22,7 +22,7 @@ inline constexpr auto kSnapshotSchema = "regscope-snapshot";
 inline constexpr int kSnapshotSchemaVersion = 1; // the newest this build writes and reads
 
 struct SourceSnapshot {
-    QString source;      // the URL it was taken from
+    QString source;       // the URL it was taken from
     qint64 takenAtMs = 0; // wall clock, ms since the epoch (UTC)
     SourceHealth health;
     std::array<std::vector<Record>, 3> records; // by RecordKind, sorted by recordId

@@ -162,21 +162,19 @@ QString diffText(const SnapshotDiff& diff, const QString& nameA, const QString& 
             out += u"  ~ %1: %2 %3 → %4\n"_s.arg(c.id, f.field, shortValue(f.before),
                                                  shortValue(f.after));
     }
-    out += diff.equal()
-               ? u"equal: %1 and %2 have the same records\n"_s.arg(nameA, nameB)
-               : u"%1 → %2: %3 added, %4 removed, %5 changed\n"_s.arg(nameA, nameB)
-                     .arg(diff.added)
-                     .arg(diff.removed)
-                     .arg(diff.changed);
+    out += diff.equal() ? u"equal: %1 and %2 have the same records\n"_s.arg(nameA, nameB)
+                        : u"%1 → %2: %3 added, %4 removed, %5 changed\n"_s.arg(nameA, nameB)
+                              .arg(diff.added)
+                              .arg(diff.removed)
+                              .arg(diff.changed);
     return out;
 }
 
 QJsonObject diffJson(const SnapshotDiff& diff, const QString& nameA, const QString& nameB) {
     QJsonArray changes;
     for (const RecordChange& c : diff.changes) {
-        QJsonObject o{{u"kind"_s, kindName(c.kind)},
-                      {u"change"_s, changeName(c.type)},
-                      {u"id"_s, c.id}};
+        QJsonObject o{
+            {u"kind"_s, kindName(c.kind)}, {u"change"_s, changeName(c.type)}, {u"id"_s, c.id}};
         if (c.type == RecordChange::Type::Changed) {
             QJsonArray fields;
             for (const FieldChange& f : c.fields)
@@ -187,9 +185,12 @@ QJsonObject diffJson(const SnapshotDiff& diff, const QString& nameA, const QStri
         }
         changes.append(o);
     }
-    return QJsonObject{{u"a"_s, nameA},           {u"b"_s, nameB},
-                       {u"equal"_s, diff.equal()}, {u"added"_s, diff.added},
-                       {u"removed"_s, diff.removed}, {u"changed"_s, diff.changed},
+    return QJsonObject{{u"a"_s, nameA},
+                       {u"b"_s, nameB},
+                       {u"equal"_s, diff.equal()},
+                       {u"added"_s, diff.added},
+                       {u"removed"_s, diff.removed},
+                       {u"changed"_s, diff.changed},
                        {u"changes"_s, changes}};
 }
 

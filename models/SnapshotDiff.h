@@ -48,7 +48,7 @@ inline SnapshotDiff diffSnapshots(const SourceSnapshot& a, const SourceSnapshot&
     return diffRecords(a.records, b.records, options);
 }
 
-QString kindName(RecordKind kind); // "entries", "instances", "keys"
+QString kindName(RecordKind kind);           // "entries", "instances", "keys"
 QString changeName(RecordChange::Type type); // "added", "removed", "changed"
 // A value as one line: strings quoted, absent as "(none)", long values shortened.
 QString shortValue(const QJsonValue& value, qsizetype max = 120);

@@ -12,8 +12,15 @@ namespace regscope {
 class SnapshotDiffModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { KindColumn, ChangeColumn, IdColumn, FieldColumn, OldColumn, NewColumn,
-                  ColumnCount };
+    enum Column {
+        KindColumn,
+        ChangeColumn,
+        IdColumn,
+        FieldColumn,
+        OldColumn,
+        NewColumn,
+        ColumnCount
+    };
 
     explicit SnapshotDiffModel(QObject* parent = nullptr);
 

@@ -16,7 +16,9 @@ namespace regscope {
 namespace {
 
 constexpr std::array<std::pair<RecordKind, const char*>, 3> kKindFields{
-    {{RecordKind::Entry, "entries"}, {RecordKind::Instance, "instances"}, {RecordKind::Key, "keys"}}};
+    {{RecordKind::Entry, "entries"},
+     {RecordKind::Instance, "instances"},
+     {RecordKind::Key, "keys"}}};
 
 template <typename T>
 QJsonArray arrayOf(const std::vector<T>& items) {
@@ -28,8 +30,7 @@ QJsonArray arrayOf(const std::vector<T>& items) {
 
 // Reads one array of objects with `read`, naming the element that is wrong.
 template <typename T, typename Read>
-std::expected<std::vector<T>, QString> readArray(const QJsonObject& o, const char* key,
-                                                 Read read) {
+std::expected<std::vector<T>, QString> readArray(const QJsonObject& o, const char* key, Read read) {
     const QJsonValue v = o.value(QLatin1StringView(key));
     std::vector<T> out;
     if (v.isUndefined() || v.isNull())
@@ -58,8 +59,8 @@ std::expected<SourceSnapshot, QString> readSource(const QJsonObject& o) {
     if (taken.isString()) {
         const QDateTime at = QDateTime::fromString(taken.toString(), Qt::ISODateWithMs);
         if (!at.isValid())
-            return std::unexpected(u"taken_at: expected an ISO-8601 time, not '%1'"_s.arg(
-                taken.toString()));
+            return std::unexpected(
+                u"taken_at: expected an ISO-8601 time, not '%1'"_s.arg(taken.toString()));
         s.takenAtMs = at.toMSecsSinceEpoch();
     }
     if (const QJsonValue h = o.value(u"health"_s); h.isObject()) {
@@ -99,7 +100,8 @@ std::expected<void, QString> checkSchema(const QJsonObject& o) {
     if (schema.toString() != QLatin1StringView(kSnapshotSchema))
         return std::unexpected(
             schema.isUndefined()
-                ? u"not a regscope snapshot: no \"schema\": \"%1\""_s.arg(QLatin1StringView(kSnapshotSchema))
+                ? u"not a regscope snapshot: no \"schema\": \"%1\""_s.arg(
+                      QLatin1StringView(kSnapshotSchema))
                 : u"not a regscope snapshot: its schema is '%1', expected '%2'"_s.arg(
                       schema.toVariant().toString(), QLatin1StringView(kSnapshotSchema)));
     const QJsonValue version = o.value(u"schema_version"_s);
@@ -124,17 +126,18 @@ QJsonObject toJson(const SourceSnapshot& s) {
     const QJsonObject counts{{u"entries"_s, qint64(s.of(RecordKind::Entry).size())},
                              {u"instances"_s, qint64(s.of(RecordKind::Instance).size())},
                              {u"keys"_s, qint64(s.of(RecordKind::Key).size())}};
-    QJsonObject o{{u"schema"_s, QLatin1StringView(kSnapshotSchema)},
-                  {u"schema_version"_s, kSnapshotSchemaVersion},
-                  {u"taken_at"_s, isoUtc(s.takenAtMs)},
-                  {u"source"_s, s.source},
-                  {u"health"_s, toJson(s.health)},
-                  {u"counts"_s, counts},
-                  // The latest sample, as --dump always printed it; the history follows.
-                  {u"metrics"_s, s.metrics.empty() ? QJsonValue() : QJsonValue(toJson(s.metrics.back()))},
-                  {u"metric_history"_s, arrayOf(s.metrics)},
-                  {u"timeline"_s, arrayOf(s.timeline)},
-                  {u"plugins"_s, s.plugins}};
+    QJsonObject o{
+        {u"schema"_s, QLatin1StringView(kSnapshotSchema)},
+        {u"schema_version"_s, kSnapshotSchemaVersion},
+        {u"taken_at"_s, isoUtc(s.takenAtMs)},
+        {u"source"_s, s.source},
+        {u"health"_s, toJson(s.health)},
+        {u"counts"_s, counts},
+        // The latest sample, as --dump always printed it; the history follows.
+        {u"metrics"_s, s.metrics.empty() ? QJsonValue() : QJsonValue(toJson(s.metrics.back()))},
+        {u"metric_history"_s, arrayOf(s.metrics)},
+        {u"timeline"_s, arrayOf(s.timeline)},
+        {u"plugins"_s, s.plugins}};
     for (const auto& [kind, key] : kKindFields) {
         QJsonArray records;
         for (const Record& r : s.of(kind))
@@ -148,8 +151,8 @@ std::expected<std::vector<SourceSnapshot>, QString> readSnapshot(const QByteArra
     QJsonParseError error;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &error);
     if (doc.isNull())
-        return std::unexpected(u"not JSON: %1 at offset %2"_s.arg(error.errorString())
-                                   .arg(error.offset));
+        return std::unexpected(
+            u"not JSON: %1 at offset %2"_s.arg(error.errorString()).arg(error.offset));
     if (!doc.isObject())
         return std::unexpected(u"not a regscope snapshot: expected a JSON object"_s);
     const QJsonObject top = doc.object();
@@ -168,10 +171,10 @@ std::expected<std::vector<SourceSnapshot>, QString> readSnapshot(const QByteArra
         return std::unexpected(u"\"sources\": expected a non-empty array of sources"_s);
     const QJsonArray array = sources.toArray();
     for (qsizetype i = 0; i < array.size(); ++i) {
-        auto one = array[i].isObject()
-                       ? readSource(array[i].toObject())
-                       : std::expected<SourceSnapshot, QString>(
-                             std::unexpected(u"expected an object"_s));
+        auto one =
+            array[i].isObject()
+                ? readSource(array[i].toObject())
+                : std::expected<SourceSnapshot, QString>(std::unexpected(u"expected an object"_s));
         if (!one)
             return std::unexpected(u"sources[%1]: %2"_s.arg(i).arg(one.error()));
         if (one->takenAtMs == 0) // a source without its own time was taken with the document

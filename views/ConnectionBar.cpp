@@ -136,15 +136,14 @@ QString ConnectionBar::badgeText() const {
 }
 
 void ConnectionBar::styleBadge() {
-    m_badge->setStyleSheet(u"QLabel#snapshotBadge { background: %1; color: %2; border: 1px solid "
-                           u"%2; border-radius: 4px; padding: 1px 6px; font-weight: bold; }"_s.arg(
-                               theme::background(ItemState::Info).name(),
-                               theme::text(ItemState::Info).name()));
+    m_badge->setStyleSheet(
+        u"QLabel#snapshotBadge { background: %1; color: %2; border: 1px solid "
+        u"%2; border-radius: 4px; padding: 1px 6px; font-weight: bold; }"_s.arg(
+            theme::background(ItemState::Info).name(), theme::text(ItemState::Info).name()));
 }
 
 void ConnectionBar::changeEvent(QEvent* event) {
-    if (event->type() == QEvent::PaletteChange ||
-        event->type() == QEvent::ApplicationPaletteChange)
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
         styleBadge();
     QWidget::changeEvent(event);
 }
@@ -202,7 +201,7 @@ void ConnectionBar::setHealth(const SourceHealth& health) {
                                                                        toString(health.state)));
     m_state->setProperty("plainState", toString(health.state));
     m_reason->setText(!m_badge->isHidden() && health.reason == m_badge->text() ? QString()
-                                                                              : health.reason);
+                                                                               : health.reason);
 }
 
 void ConnectionBar::showRefused(const QString& url, const QString& why,

@@ -45,7 +45,8 @@ Written writeSnapshot(SnapshotCapture capture, const QString& path) {
     return w;
 }
 
-QFileDialog* snapshotFileDialog(QWidget* parent, const QString& title, QFileDialog::AcceptMode mode) {
+QFileDialog* snapshotFileDialog(QWidget* parent, const QString& title,
+                                QFileDialog::AcceptMode mode) {
     auto* dialog = new QFileDialog(parent, title);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     dialog->setAcceptMode(mode);
@@ -105,14 +106,14 @@ void MainWindow::saveSnapshot(const QString& path) {
             statusBar()->showMessage(u"could not save the snapshot to %1: %2"_s.arg(path, w.error),
                                      30000);
         else
-            statusBar()->showMessage(
-                u"snapshot saved to %1 (%2 records, %3 KB)"_s.arg(path)
-                    .arg(QLocale().toString(w.records))
-                    .arg(QLocale().toString((w.bytes + 1023) / 1024)),
-                15000);
+            statusBar()->showMessage(u"snapshot saved to %1 (%2 records, %3 KB)"_s.arg(path)
+                                         .arg(QLocale().toString(w.records))
+                                         .arg(QLocale().toString((w.bytes + 1023) / 1024)),
+                                     15000);
         Q_EMIT snapshotSaved(path, w.error);
     });
-    watcher->setFuture(QtConcurrent::run(writeSnapshot, captureSnapshot(*m_store, m_sourceUrl), path));
+    watcher->setFuture(
+        QtConcurrent::run(writeSnapshot, captureSnapshot(*m_store, m_sourceUrl), path));
 }
 
 SnapshotCompareDialog* MainWindow::openCompare(const QString& snapshotPath) {

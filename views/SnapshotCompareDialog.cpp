@@ -6,15 +6,15 @@
 #include "views/Theme.h"
 
 #include <QDateTime>
-#include <QEvent>
 #include <QDialogButtonBox>
+#include <QEvent>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QTableView>
 #include <QTimeZone>
-#include <QRegularExpression>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
 
@@ -118,21 +118,21 @@ void SnapshotCompareDialog::showSummary() {
         return;
     const SnapshotDiff& d = m_model->diff();
     m_summary->setText(
-        d.equal() ? u"<span style='color:%1'>equal: the live source has the same records</span>"_s
-                        .arg(theme::text(ItemState::Healthy).name())
-                  : u"<span style='color:%1'>%2 added</span> · <span style='color:%3'>%4 "
-                    u"removed</span> · <span style='color:%5'>%6 changed</span> since the snapshot"_s
-                        .arg(theme::text(ItemState::Added).name())
-                        .arg(d.added)
-                        .arg(theme::text(ItemState::Removed).name())
-                        .arg(d.removed)
-                        .arg(theme::text(ItemState::Changed).name())
-                        .arg(d.changed));
+        d.equal()
+            ? u"<span style='color:%1'>equal: the live source has the same records</span>"_s.arg(
+                  theme::text(ItemState::Healthy).name())
+            : u"<span style='color:%1'>%2 added</span> · <span style='color:%3'>%4 "
+              u"removed</span> · <span style='color:%5'>%6 changed</span> since the snapshot"_s
+                  .arg(theme::text(ItemState::Added).name())
+                  .arg(d.added)
+                  .arg(theme::text(ItemState::Removed).name())
+                  .arg(d.removed)
+                  .arg(theme::text(ItemState::Changed).name())
+                  .arg(d.changed));
 }
 
 void SnapshotCompareDialog::changeEvent(QEvent* event) {
-    if (event->type() == QEvent::ApplicationPaletteChange ||
-        event->type() == QEvent::PaletteChange)
+    if (event->type() == QEvent::ApplicationPaletteChange || event->type() == QEvent::PaletteChange)
         showSummary();
     QDialog::changeEvent(event);
 }

@@ -4,10 +4,10 @@
 // removed, changed: views/Theme). The file is read and the diff computed off the GUI thread;
 // only the records are copied on it. Refresh compares again with the store as it is now.
 
+#include "models/SnapshotDiff.h"
+
 #include <QDialog>
 #include <QFutureWatcher>
-
-#include "models/SnapshotDiff.h"
 
 class QLabel;
 class QPushButton;

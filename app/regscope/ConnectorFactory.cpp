@@ -91,11 +91,10 @@ ConnectorResult makeConnector(const QString& url) {
             u"unsupported source '%1': the scheme %2:// is not supported (expected demo, "
             u"http://host:port, etcd://host:port[,host:port]/prefix, pid://PID, unix:///path or file:///snapshot.json)"_s
                 .arg(trimmed, trimmed.first(colon)));
-    return sourceError(
-        SourceError::Code::UnsupportedScheme,
-        u"unsupported source '%1': expected demo, http://host:port, "
-        u"etcd://host:port[,host:port]/prefix, pid://PID, unix:///path or "
-        u"file:///snapshot.json"_s.arg(trimmed));
+    return sourceError(SourceError::Code::UnsupportedScheme,
+                       u"unsupported source '%1': expected demo, http://host:port, "
+                       u"etcd://host:port[,host:port]/prefix, pid://PID, unix:///path or "
+                       u"file:///snapshot.json"_s.arg(trimmed));
 }
 
 ConnectorResult makeConnector(const ConnectionProfile& profile) {

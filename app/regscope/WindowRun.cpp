@@ -102,8 +102,8 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
         &store, cl.deadlineMs,
         [&store, pluginsSettled, snapshot = cl.url.trimmed().startsWith(u"file://")] {
             // A snapshot (file://) has all it will ever have once it is live.
-            const bool charted = snapshot ? store.health().state == HealthState::Live
-                                          : store.metrics().size() >= 3;
+            const bool charted =
+                snapshot ? store.health().state == HealthState::Live : store.metrics().size() >= 3;
             return charted && pluginsSettled();
         },
         [&window, file](bool) {

@@ -46,14 +46,14 @@ std::expected<QString, QString> SnapshotConnector::pathOf(const QString& url) {
     if (!parsed.isValid() || !parsed.isLocalFile() ||
         !(parsed.host().isEmpty() || parsed.host() == u"localhost") ||
         !parsed.path().startsWith(u'/'))
-        return std::unexpected(u"not a snapshot URL: '%1' (expected file:///absolute/path.json)"_s
-                                   .arg(url.trimmed()));
+        return std::unexpected(
+            u"not a snapshot URL: '%1' (expected file:///absolute/path.json)"_s.arg(url.trimmed()));
     return parsed.toLocalFile();
 }
 
 QString SnapshotConnector::badge(const QString& source, qint64 takenAtMs) {
-    const QString at =
-        QDateTime::fromMSecsSinceEpoch(takenAtMs, QTimeZone::utc()).toString(u"yyyy-MM-dd HH:mm:ss"_s);
+    const QString at = QDateTime::fromMSecsSinceEpoch(takenAtMs, QTimeZone::utc())
+                           .toString(u"yyyy-MM-dd HH:mm:ss"_s);
     return u"snapshot of %1 taken at %2 UTC"_s.arg(source.isEmpty() ? u"?"_s : source, at);
 }
 
@@ -80,9 +80,9 @@ void SnapshotConnector::stop() {
     std::unique_lock lock(m_shared->mutex);
     m_shared->target = nullptr;
     // A parse still busy at the deadline finishes alone (it holds its own share of the state).
-    const bool finished =
-        m_shared->finishedChanged.wait_for(lock, std::chrono::milliseconds(kConnectorStopDeadlineMs),
-                                           [this] { return m_shared->finished; });
+    const bool finished = m_shared->finishedChanged.wait_for(
+        lock, std::chrono::milliseconds(kConnectorStopDeadlineMs),
+        [this] { return m_shared->finished; });
     lock.unlock();
     if (finished)
         m_thread.join();

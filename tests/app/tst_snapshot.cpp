@@ -63,9 +63,14 @@ SourceSnapshot sample() {
     s.of(RecordKind::Entry) = {entry(u"gzip"_s), entry(u"zstd"_s)};
     s.of(RecordKind::Instance) = {instance(u"node-1"_s)};
     s.of(RecordKind::Key) = {key("/svc/a", "plain"), key("/bin/\xff\x00\x80", "\xc3\x28\x00\xfe"),
-                             key("/back\\slash", "\xef\xbb\xbf" "bom"), key("\xef\xbb\xbf" "/bom", "x")};
-    s.metrics = {MetricsSample{1000, {MetricPoint{u"lookup_total"_s, {{u"outcome"_s, u"hit"_s}}, 42}}},
-                 MetricsSample{2000, {MetricPoint{u"entries"_s, {}, 0.25}}}};
+                             key("/back\\slash", "\xef\xbb\xbf"
+                                                 "bom"),
+                             key("\xef\xbb\xbf"
+                                 "/bom",
+                                 "x")};
+    s.metrics = {
+        MetricsSample{1000, {MetricPoint{u"lookup_total"_s, {{u"outcome"_s, u"hit"_s}}, 42}}},
+        MetricsSample{2000, {MetricPoint{u"entries"_s, {}, 0.25}}}};
     s.timeline = {TimelineEvent{1500, u"register"_s, u"acme/gzip@1.0.0"_s, u"registered"_s}};
     return s;
 }
@@ -146,9 +151,8 @@ private Q_SLOTS:
         QTest::newRow("bad version")
             << edited(s, [](QJsonObject& o) { o[u"schema_version"_s] = u"one"_s; })
             << u"schema_version: expected a positive integer"_s;
-        QTest::newRow("entries not array")
-            << edited(s, [](QJsonObject& o) { o[u"entries"_s] = 5; })
-            << u"\"entries\": expected an array"_s;
+        QTest::newRow("entries not array") << edited(s, [](QJsonObject& o) { o[u"entries"_s] = 5; })
+                                           << u"\"entries\": expected an array"_s;
         QTest::newRow("record not object")
             << edited(s, [](QJsonObject& o) { o[u"keys"_s] = QJsonArray{1}; })
             << u"keys[0]: expected an object"_s;
@@ -166,12 +170,12 @@ private Q_SLOTS:
             k[0] = first;
             o[u"keys"_s] = k;
         }) << u"keys[0].value_b64: expected base64"_s;
-        QTest::newRow("bad time")
-            << edited(s, [](QJsonObject& o) { o[u"taken_at"_s] = u"yesterday"_s; })
-            << u"taken_at: expected an ISO-8601 time"_s;
-        QTest::newRow("bad health")
-            << edited(s, [](QJsonObject& o) { o[u"health"_s] = QJsonObject{{u"state"_s, u"x"_s}}; })
-            << u"health.state"_s;
+        QTest::newRow("bad time") << edited(s, [](QJsonObject& o) {
+            o[u"taken_at"_s] = u"yesterday"_s;
+        }) << u"taken_at: expected an ISO-8601 time"_s;
+        QTest::newRow("bad health") << edited(s, [](QJsonObject& o) {
+            o[u"health"_s] = QJsonObject{{u"state"_s, u"x"_s}};
+        }) << u"health.state"_s;
     }
 
     void readerErrorsSayWhatIsWrong() {
@@ -195,7 +199,7 @@ private Q_SLOTS:
         SourceSnapshot a = sample();
         SourceSnapshot b = sample();
         b.of(RecordKind::Entry).erase(b.of(RecordKind::Entry).begin()); // gzip removed
-        b.of(RecordKind::Entry).push_back(entry(u"brotli"_s));         // brotli added
+        b.of(RecordKind::Entry).push_back(entry(u"brotli"_s));          // brotli added
         std::get<KeyRecord>(b.of(RecordKind::Key)[0]).value = "changed";
         std::get<KeyRecord>(b.of(RecordKind::Key)[0]).modRevision += 1;
         const SnapshotDiff d = diffSnapshots(a, b);

@@ -42,8 +42,8 @@ private Q_SLOTS:
     void initTestCase() {
         QVERIFY(m_dir.isValid());
         m_a = m_dir.filePath(u"a.json"_s);
-        const RegscopeRun run = runRegscope(
-            {u"--dump"_s, u"json"_s, u"--output"_s, m_a, u"--deadline"_s, u"20"_s});
+        const RegscopeRun run =
+            runRegscope({u"--dump"_s, u"json"_s, u"--output"_s, m_a, u"--deadline"_s, u"20"_s});
         QVERIFY2(run.exitCode == 0, run.err.constData());
         QVERIFY(run.out.isEmpty()); // the snapshot went to the file
         m_snapshot = readJson(m_a);

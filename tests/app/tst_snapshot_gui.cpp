@@ -115,11 +115,10 @@ private Q_SLOTS:
         QVERIFY(session.attach(QUrl::fromLocalFile(saved).toString()));
         window.setSourceUrl(session.url());
         QTRY_VERIFY_WITH_TIMEOUT(store.health().state == HealthState::Live, 10000);
-        QTRY_VERIFY(window.connectionBar()->badgeText().startsWith(u"snapshot of demo taken at "_s));
-        QCOMPARE(store.count(RecordKind::Entry), qsizetype(snapshot.value(u"counts"_s)
-                                                               .toObject()
-                                                               .value(u"entries"_s)
-                                                               .toInt()));
+        QTRY_VERIFY(
+            window.connectionBar()->badgeText().startsWith(u"snapshot of demo taken at "_s));
+        QCOMPARE(store.count(RecordKind::Entry),
+                 qsizetype(snapshot.value(u"counts"_s).toObject().value(u"entries"_s).toInt()));
         grabBoth(window.connectionBar(), u"snapshot-badge"_s, window);
         // Back to a live source: the badge goes.
         QVERIFY(session.attach(u"demo"_s));
