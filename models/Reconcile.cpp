@@ -103,7 +103,9 @@ Reconciliation reconcile(const SourceInstances& a, const SourceInstances& b) {
                        .sourceB = b.source,
                        .appid = ia.appid,
                        .hostname = ia.hostname,
-                       .addr = addr};
+                       .hostnameB = {},
+                       .addr = addr,
+                       .fields = {}};
         if (j < 0) {
             f.kind = DriftFinding::Kind::OnlyInA;
             f.addr = ia.addrs.value(0);
@@ -132,7 +134,9 @@ Reconciliation reconcile(const SourceInstances& a, const SourceInstances& b) {
                             .sourceB = b.source,
                             .appid = ib.appid,
                             .hostname = ib.hostname,
-                            .addr = ib.addrs.value(0)});
+                            .hostnameB = {},
+                            .addr = ib.addrs.value(0),
+                            .fields = {}});
         ++r.onlyInB;
     }
     sortFindings(findings);

@@ -43,6 +43,10 @@ int writeFile(const QString& path, const QByteArray& bytes) {
 
 } // namespace
 
+int writeDump(const QString& outputFile, const QByteArray& json) {
+    return outputFile.isEmpty() ? writeStdout(json) : writeFile(outputFile, json);
+}
+
 int runDump(const CommandLine& cl) {
     if (cl.urls.size() > 1)
         return runDumpSources(cl);
@@ -75,8 +79,7 @@ int runDump(const CommandLine& cl) {
                 store.flush();
                 const QByteArray json = QJsonDocument(dumpJson(store, cl.url)).toJson();
                 session.detach();
-                QApplication::exit(cl.outputFile.isEmpty() ? writeStdout(json)
-                                                           : writeFile(cl.outputFile, json));
+                QApplication::exit(writeDump(cl.outputFile, json));
             });
         });
     return QApplication::exec();
