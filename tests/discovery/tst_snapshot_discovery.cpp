@@ -72,7 +72,7 @@ private Q_SLOTS:
                                                                        u"node-1"_s)),
                  0);
         run = runRegscope({u"--diff"_s, golden, url, u"--deadline"_s, u"20"_s});
-        QVERIFY2(run.exitCode == 0, run.out + run.err);
+        QVERIFY2(run.exitCode == 0, QByteArray(run.out + run.err).constData());
 
         // The snapshot as a source dumps the same instances, to the nanosecond.
         const QString again = dir.filePath(u"again.json"_s);
