@@ -44,8 +44,8 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_url->setInsertPolicy(QComboBox::NoInsert);
     m_url->setMinimumContentsLength(20);
     m_url->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_url->setToolTip(u"demo, http://host:port, etcd://host:port[,host:port]/prefix, pid://PID or "
-                      u"unix:///path/to.sock"_s);
+    m_url->setToolTip(u"demo, http://host:port, etcd://host:port[,host:port]/prefix, pid://PID, "
+                      u"unix:///path/to.sock or file:///path/snapshot.json"_s);
     m_url->addItems(QSettings().value(kSavedKey).toStringList());
     layout->addWidget(m_url);
     m_connect = new QPushButton(u"Connect"_s, this);

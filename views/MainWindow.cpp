@@ -262,7 +262,8 @@ void MainWindow::addHelpMenu() {
             u"http://host:port — a discovery server (bilibili/discovery API)\n"
             u"etcd://host:port[,host:port]/prefix[?services=/services/] — an etcd v3 "
             u"cluster; services= maps /services/<app>/<instance> keys to Instances\n"
-            u"etcds://… — the same over TLS (certificates in File ▸ Connection…)\n\n"
+            u"etcds://… — the same over TLS (certificates in File ▸ Connection…)\n"
+            u"file:///path/snap.json — a snapshot (File ▸ Save snapshot…), read-only\n\n"
             u"Type one in the Source bar (Ctrl+L), or use File ▸ Connection… for TLS and "
             u"credentials. The README lists them all."_s);
     });
