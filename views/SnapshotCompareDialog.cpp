@@ -61,9 +61,8 @@ SnapshotCompareDialog::SnapshotCompareDialog(Store* store, QString liveUrl, QStr
     refresh();
 }
 
-SnapshotCompareDialog::~SnapshotCompareDialog() {
-    m_watcher.waitForFinished(); // a read in flight holds nothing of ours but its result
-}
+// A read still in flight is not waited for: it holds copies only, and its result is dropped.
+SnapshotCompareDialog::~SnapshotCompareDialog() = default;
 
 void SnapshotCompareDialog::refresh() {
     if (m_watcher.isRunning())

@@ -68,9 +68,9 @@ private Q_SLOTS:
         QCOMPARE(instancesOf(golden).size(), 2);
 
         // Renews move the stamps, nothing else: equal.
-        QCOMPARE(post(nam, server, u"/discovery/renew"_s, instanceForm(u"payments.api"_s,
-                                                                       u"node-1"_s)),
-                 0);
+        QCOMPARE(
+            post(nam, server, u"/discovery/renew"_s, instanceForm(u"payments.api"_s, u"node-1"_s)),
+            0);
         run = runRegscope({u"--diff"_s, golden, url, u"--deadline"_s, u"20"_s});
         QVERIFY2(run.exitCode == 0, QByteArray(run.out + run.err).constData());
 
@@ -86,9 +86,9 @@ private Q_SLOTS:
         third.addQueryItem(u"status"_s, u"1"_s);
         third.addQueryItem(u"addrs"_s, u"http://127.0.0.1:8001"_s);
         QCOMPARE(post(nam, server, u"/discovery/register"_s, third), 0);
-        QCOMPARE(post(nam, server, u"/discovery/cancel"_s,
-                      instanceForm(u"payments.api"_s, u"node-2"_s)),
-                 0);
+        QCOMPARE(
+            post(nam, server, u"/discovery/cancel"_s, instanceForm(u"payments.api"_s, u"node-2"_s)),
+            0);
         QUrlQuery set = instanceForm(u"payments.api"_s, u"node-1"_s);
         set.addQueryItem(u"status"_s, u"2"_s);
         QCOMPARE(post(nam, server, u"/discovery/set"_s, set), 0);
