@@ -12,6 +12,7 @@
 #include "views/SnapshotCompareDialog.h"
 #include "views/Theme.h"
 
+#include <QAbstractItemModelTester>
 #include <QApplication>
 #include <QFile>
 #include <QJsonArray>
@@ -92,6 +93,8 @@ private Q_SLOTS:
 
         SnapshotCompareDialog* dialog = window.openCompare(old);
         QVERIFY(dialog);
+        QAbstractItemModelTester tester(dialog->model(),
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy compared(dialog, &SnapshotCompareDialog::compared);
         QVERIFY(compared.wait(10000));
         SnapshotDiffModel* model = dialog->model();
