@@ -62,7 +62,9 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_badge->setObjectName(u"snapshotBadge"_s);
     m_badge->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_badge->hide();
-    layout->addWidget(m_badge);
+    makeShrinkable(m_badge); // a small window clips it (the tooltip has it all)
+    m_badge->setMinimumWidth(130);
+    layout->addWidget(m_badge, 1);
     m_reason = new QLabel(this);
     m_reason->setObjectName(u"connectionReason"_s);
     m_reason->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -125,6 +127,8 @@ void ConnectionBar::setBadge(const QString& text) {
                                                 u"snapshot… compares one with a live source."_s);
     m_badge->setVisible(!text.isEmpty());
     styleBadge();
+    // Never wider than its text: the stretch only lets it give way when the bar is short.
+    m_badge->setMaximumWidth(m_badge->fontMetrics().horizontalAdvance(text) + 32);
     if (!text.isEmpty()) {
         m_fresh->clear();
         m_reason->clear(); // the badge says it
