@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QEvent>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -70,6 +71,7 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_reason->setTextInteractionFlags(Qt::TextSelectableByMouse);
     makeShrinkable(m_reason);
     layout->addWidget(m_reason, 1);
+    layout->addStretch(0); // what a capped badge leaves: not spread between the buttons
     m_progress = new QLabel(this);
     m_progress->setObjectName(u"connectionProgress"_s);
     m_progress->hide();
@@ -128,11 +130,12 @@ void ConnectionBar::setBadge(const QString& text) {
     m_badge->setVisible(!text.isEmpty());
     styleBadge();
     // Never wider than its text: the stretch only lets it give way when the bar is short.
-    m_badge->setMaximumWidth(m_badge->fontMetrics().horizontalAdvance(text) + 32);
-    if (!text.isEmpty()) {
+    QFont bold = m_badge->font(); // the style sheet makes it bold
+    bold.setBold(true);
+    m_badge->setMaximumWidth(QFontMetrics(bold).horizontalAdvance(text) + 40);
+    m_reason->setVisible(text.isEmpty()); // the badge says it (and takes its room)
+    if (!text.isEmpty())
         m_fresh->clear();
-        m_reason->clear(); // the badge says it
-    }
 }
 
 QString ConnectionBar::badgeText() const {
@@ -210,6 +213,7 @@ void ConnectionBar::setHealth(const SourceHealth& health) {
 
 void ConnectionBar::showRefused(const QString& url, const QString& why,
                                 const QString& stillAttached) {
+    m_reason->show(); // also next to a snapshot's badge
     m_reason->setText(stillAttached.isEmpty() ? u"refused '%1': %2"_s.arg(url, why)
                                               : u"refused '%1': %2 — still attached to %3"_s.arg(
                                                     url, why, stillAttached));
