@@ -67,6 +67,7 @@ MainWindow::MainWindow(QWidget* parent)
     attachAction->setObjectName(u"attachDialogAction"_s);
     attachAction->setShortcut(QKeySequence(u"Ctrl+Shift+A"_s));
     connect(attachAction, &QAction::triggered, this, &MainWindow::openAttachDialog);
+    addSnapshotActions(file);
     QAction* quit = file->addAction(u"&Quit"_s);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -224,6 +225,8 @@ void MainWindow::setStore(Store* store) {
             Qt::UniqueConnection);
     connect(store, &Store::progressChanged, m_connectionBar, &ConnectionBar::setProgress,
             Qt::UniqueConnection);
+    connect(store, &Store::healthChanged, this, &MainWindow::updateBadge, Qt::UniqueConnection);
+    updateBadge();
     updateStatus();
 }
 
@@ -276,7 +279,8 @@ void MainWindow::addHelpMenu() {
             u"http://host:port — a discovery server (bilibili/discovery API)\n"
             u"etcd://host:port[,host:port]/prefix[?services=/services/] — an etcd v3 "
             u"cluster; services= maps /services/<app>/<instance> keys to Instances\n"
-            u"etcds://… — the same over TLS (certificates in File ▸ Connection…)\n\n"
+            u"etcds://… — the same over TLS (certificates in File ▸ Connection…)\n"
+            u"file:///path/snap.json — a snapshot (File ▸ Save snapshot…), read-only\n\n"
             u"Type one in the Source bar (Ctrl+L), or use File ▸ Connection… for TLS and "
             u"credentials. The README lists them all."_s);
     });

@@ -12,12 +12,14 @@
 
 class QTabWidget;
 class QLabel;
+class QMenu;
 
 namespace regscope {
 
 class ConnectionBar;
 class ConnectionDialog;
 class ControlBroker;
+class SnapshotCompareDialog;
 class Store;
 
 class MainWindow : public QMainWindow {
@@ -40,6 +42,14 @@ public:
     void setStore(Store* store);
     // The attached source's controls: the bar's Cancel load and Retry now go through it.
     void setControlBroker(ControlBroker* broker);
+    // The attached source's URL (the app sets it on every attach): a snapshot names it, and a
+    // file:// source shows its "snapshot of SOURCE taken at TIME" badge in the bar.
+    void setSourceUrl(const QString& url);
+    // File ▸ Save snapshot…: the store is copied here (cheap), serialized and written
+    // atomically on a worker; the status bar says how it went, and snapshotSaved tells.
+    void saveSnapshot(const QString& path);
+    // File ▸ Compare with snapshot…: the differences with the live store (open(), not exec()).
+    SnapshotCompareDialog* openCompare(const QString& snapshotPath);
     // The Help ▸ Keyboard shortcuts text (also shown by "?").
     QString shortcutsText() const;
 
@@ -80,6 +90,8 @@ Q_SIGNALS:
     void workspaceDeleteRequested(const QString& name);
     // After the palette changed: charts and painted widgets re-read their theme colours.
     void themeChanged();
+    // A File ▸ Save snapshot… finished: error is empty when the file was written.
+    void snapshotSaved(const QString& path, const QString& error);
 
 protected:
     void closeEvent(class QCloseEvent* event) override;
@@ -88,12 +100,15 @@ private:
     void updateStatus();
     void addHelpMenu();
     void focusFilter();
+    void addSnapshotActions(QMenu* file); // MainWindowSnapshot.cpp
+    void updateBadge();
 
     ConnectionBar* m_connectionBar = nullptr;
     QTabWidget* m_tabs = nullptr;
     QLabel* m_rateLabel = nullptr;
     QLabel* m_sizeLabel = nullptr;
     Store* m_store = nullptr;
+    QString m_sourceUrl;
     ControlBroker* m_broker = nullptr;
     QList<ConnectionProfile> m_profiles;
     QList<Workspace> m_workspaces;

@@ -7,9 +7,11 @@
 #include "app/regscope/Session.h"
 #include "app/regscope/WhenReady.h"
 #include "models/Reconcile.h"
+#include "models/Snapshot.h"
 #include "models/Store.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
@@ -45,7 +47,13 @@ QJsonObject dumpAll(const std::vector<std::unique_ptr<Attached>>& sources) {
         dumps.append(dumpJson(*a->store, a->url));
         instances.push_back(instancesOf(*a));
     }
-    return QJsonObject{{u"sources"_s, dumps}, {u"reconciliation"_s, toJson(reconcile(instances))}};
+    // One snapshot document of several sources (docs/snapshot-schema.md): file:// and --diff
+    // read it too.
+    return QJsonObject{{u"schema"_s, QLatin1StringView(kSnapshotSchema)},
+                       {u"schema_version"_s, kSnapshotSchemaVersion},
+                       {u"taken_at"_s, isoUtc(QDateTime::currentMSecsSinceEpoch())},
+                       {u"sources"_s, dumps},
+                       {u"reconciliation"_s, toJson(reconcile(instances))}};
 }
 
 } // namespace
@@ -63,7 +71,7 @@ int runDumpSources(const CommandLine& cl) {
     }
     auto waiting = std::make_shared<qsizetype>(qsizetype(sources.size()));
     auto finish = [&sources, &cl] {
-        QTimer::singleShot(cl.settleMs, qApp, [&sources] {
+        QTimer::singleShot(cl.settleMs, qApp, [&sources, &cl] {
             const QByteArray json = QJsonDocument(dumpAll(sources)).toJson();
             int code = 0;
             for (const auto& a : sources) {
@@ -76,9 +84,7 @@ int runDumpSources(const CommandLine& cl) {
                     code = kExitUnreachable; // the others are in the output all the same
                 }
             }
-            if (std::fwrite(json.constData(), 1, size_t(json.size()), stdout) !=
-                    size_t(json.size()) ||
-                std::fflush(stdout) != 0)
+            if (writeDump(cl.outputFile, json) != 0)
                 code = kExitIo;
             QApplication::exit(code);
         });
@@ -88,8 +94,9 @@ int runDumpSources(const CommandLine& cl) {
         Attached* self = a.get();
         whenReady(
             store, cl.deadlineMs,
-            [store] {
-                return store->health().state == HealthState::Live && !store->metrics().empty();
+            [store, snapshot = self->url.trimmed().startsWith(u"file://")] {
+                return store->health().state == HealthState::Live &&
+                       (snapshot || !store->metrics().empty()); // a snapshot: live is complete
             },
             [self, waiting, finish](bool reached) {
                 self->reached = reached;

@@ -1,5 +1,5 @@
 #pragma once
-// `regscope --dump json`: the attached source's records, health and latest metrics.
+// `regscope --dump json`: the attached source as a snapshot (docs/snapshot-schema.md).
 
 #include <QJsonObject>
 
@@ -7,8 +7,9 @@ namespace regscope {
 
 class Store;
 
-// {"source", "health", "counts", "entries", "instances", "keys", "metrics", "timeline"};
-// records sorted by id so two dumps of the same state compare equal.
+// {"schema", "schema_version", "taken_at", "source", "health", "counts", "entries",
+// "instances", "keys", "metrics" (the latest sample), "metric_history", "timeline",
+// "plugins"}; records sorted by id so two dumps of the same state compare equal.
 QJsonObject dumpJson(const Store& store, const QString& url);
 
 } // namespace regscope

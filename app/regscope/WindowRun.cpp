@@ -189,7 +189,12 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
     };
     whenReady(
         &store, cl.deadlineMs,
-        [&store, pluginsSettled] { return store.metrics().size() >= 3 && pluginsSettled(); },
+        [&store, pluginsSettled, snapshot = cl.url.trimmed().startsWith(u"file://")] {
+            // A snapshot (file://) has all it will ever have once it is live.
+            const bool charted =
+                snapshot ? store.health().state == HealthState::Live : store.metrics().size() >= 3;
+            return charted && pluginsSettled();
+        },
         [&window, file](bool) {
             QApplication::processEvents();
             const QImage image = window.grab().toImage();
@@ -217,6 +222,8 @@ int runWindow(const CommandLine& cl) {
     MainWindow window;
     addStandardPanels(&window, &store);
     addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins);
+    window.setSourceUrl(session.url());
+    QObject::connect(&session, &Session::sourceAttached, &window, &MainWindow::setSourceUrl);
     window.setStore(&store);
     window.setControlBroker(session.broker());
     window.setAttachLister([] { return attach::listAttachable(); });
