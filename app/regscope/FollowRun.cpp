@@ -10,6 +10,7 @@
 #include "models/Store.h"
 
 #include <QCoreApplication>
+#include <QEvent>
 #include <QTimer>
 
 #include <csignal>
@@ -105,7 +106,10 @@ int runFollow(const CommandLine& cl) {
 
     const int code = QCoreApplication::exec();
     if (code == 0 && writer.failure() == FollowWriter::Failure::None) {
-        store.flush(); // what the source sent before the stop is written too
+        // What the source sent before the stop is written too: the batches already posted
+        // to the Store, then the Store's pending flush.
+        QCoreApplication::sendPostedEvents(&store, QEvent::MetaCall);
+        store.flush();
         session.detach();
         if (!writer.drain(std::max(2000, cl.deadlineMs)) &&
             writer.failure() != FollowWriter::Failure::ReaderGone) {
