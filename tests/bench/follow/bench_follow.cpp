@@ -45,6 +45,7 @@ regscope::test::EtcdProcess* g_etcd = nullptr;
 struct Result {
     double linesPerS = 0, putsPerS = 0, p50 = 0, p99 = 0, max = 0;
     long rssKb = 0;
+    double cpuS = 0;
     int seen = 0, total = 0, failures = 0;
 };
 Result g_baseline;
@@ -64,6 +65,19 @@ long rssKb(pid_t pid) {
         if (line.startsWith("VmRSS:"))
             return line.mid(6).trimmed().split(' ').first().toLong();
     return 0;
+}
+
+// CPU seconds (user + system) the process has used so far.
+double cpuSeconds(pid_t pid) {
+    QFile f(u"/proc/%1/stat"_s.arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return 0;
+    const QByteArray stat = f.readAll();
+    const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields.size() < 13)
+        return 0;
+    return double(fields[11].toLongLong() + fields[12].toLongLong()) /
+           double(sysconf(_SC_CLK_TCK));
 }
 
 // A follower child with its stdout on a pipe we read.
@@ -195,6 +209,7 @@ Result runFollower(const std::vector<std::string>& args, const QByteArray& prefi
     while (seenCount < r.total - failures && Clock::now() < waitBy)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
     r.rssKb = rssKb(child.pid);
+    r.cpuS = cpuSeconds(child.pid);
     ::kill(child.pid, SIGTERM);
     int status = 0;
     ::waitpid(child.pid, &status, 0);
@@ -226,10 +241,12 @@ void report(benchmark::State& state, const char* who, const Result& r) {
     state.counters["rss_mb"] = double(r.rssKb) / 1024.0;
     state.counters["seen"] = r.seen;
     state.counters["achieved_puts_per_s"] = r.putsPerS;
+    state.counters["cpu_s"] = r.cpuS;
     state.counters["put_failures"] = r.failures;
     std::printf("%s: %d/%d puts seen (put at %.0f/s), %.0f lines/s, lag p50 %.1f ms, p99 %.1f ms, max %.1f ms, "
-                "RSS %.1f MiB at the end\n",
-                who, r.seen, r.total, r.putsPerS, r.linesPerS, r.p50, r.p99, r.max, double(r.rssKb) / 1024.0);
+                "RSS %.1f MiB and %.1f s of CPU at the end\n",
+                who, r.seen, r.total, r.putsPerS, r.linesPerS, r.p50, r.p99, r.max, double(r.rssKb) / 1024.0,
+                r.cpuS);
 }
 
 void BM_EtcdctlWatch(benchmark::State& state) {
