@@ -92,8 +92,8 @@ void FollowStream::onRecordsChanged(RecordKind kind, const QStringList& upserted
     for (const QString& id : removed)
         m_changes.push_back(changeLine(u"remove"_s, kind, id));
     for (qsizetype i = 0; i < upserted.size(); ++i) {
-        const Record* r = size_t(i) < records.size() ? records[size_t(i)]
-                                                     : m_store->find(kind, upserted.at(i));
+        const Record* r =
+            size_t(i) < records.size() ? records[size_t(i)] : m_store->find(kind, upserted.at(i));
         if (!r)
             continue;
         QJsonObject o = changeLine(u"upsert"_s, kind, upserted.at(i));

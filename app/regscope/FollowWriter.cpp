@@ -34,9 +34,8 @@ bool FollowWriter::write(QByteArray bytes) {
     // it took nothing for stallMs.
     while (m_queued > m_options.boundBytes && failure() == Failure::None) {
         const qint64 before = m_written.load();
-        m_drain.wait_for(lock, std::chrono::milliseconds(m_options.stallMs), [&] {
-            return m_written.load() != before || failure() != Failure::None;
-        });
+        m_drain.wait_for(lock, std::chrono::milliseconds(m_options.stallMs),
+                         [&] { return m_written.load() != before || failure() != Failure::None; });
         if (m_written.load() == before && failure() == Failure::None) {
             lock.unlock();
             fail(Failure::Stalled, 0);
@@ -68,7 +67,7 @@ QString FollowWriter::failureText() const {
     case Failure::Stalled:
         return u"stdout: the reader took nothing for %1 s with more than %2 MiB of lines "
                u"waiting; stopping"_s.arg(m_options.stallMs / 1000.0)
-            .arg(m_options.boundBytes >> 20);
+                   .arg(m_options.boundBytes >> 20);
     case Failure::Error:
         return u"stdout: cannot write: "_s + QString::fromLocal8Bit(std::strerror(m_errno.load()));
     }

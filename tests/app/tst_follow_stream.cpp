@@ -78,8 +78,8 @@ private Q_SLOTS:
                  QByteArray("/p/\xff", 4));
         QCOMPARE(bin.value(u"kind").toString(), u"key"_s);
 
-        store.apply(batch({RemoveEvent{RecordKind::Key, u"/p/a"_s, 9},
-                           UpsertEvent{key("/p/b", "3", 10), 10}}));
+        store.apply(batch(
+            {RemoveEvent{RecordKind::Key, u"/p/a"_s, 9}, UpsertEvent{key("/p/b", "3", 10), 10}}));
         store.flush();
         QCOMPARE(lines.ops().mid(4), (QStringList{u"remove"_s, u"upsert"_s}));
         QCOMPARE(lines.all.at(4).value(u"key").toString(), u"/p/a"_s);
@@ -101,8 +101,8 @@ private Q_SLOTS:
         SnapshotEvent snap{RecordKind::Key, {}, 20};
         snap.records.emplace_back(key("/p/a", "1", 5));  // unchanged: no line
         snap.records.emplace_back(key("/p/c", "9", 18)); // new; /p/b is gone
-        store.apply(batch({std::move(snap),
-                           TimelineEvent{1, u"resync"_s, u"/p/"_s, u"watch was compacted"_s}}));
+        store.apply(batch(
+            {std::move(snap), TimelineEvent{1, u"resync"_s, u"/p/"_s, u"watch was compacted"_s}}));
         store.flush();
         const QList<QJsonObject> after = lines.all.mid(before);
         QCOMPARE(after.size(), 3);
@@ -140,15 +140,15 @@ private Q_SLOTS:
         Store store;
         Lines lines;
         FollowStream stream(&store, u"demo"_s, lines.sink());
-        store.apply(batch({UpsertEvent{key("/p/a", "1", 5), 5},
-                           SourceHealth{HealthState::Live, u"live"_s}}));
+        store.apply(batch(
+            {UpsertEvent{key("/p/a", "1", 5), 5}, SourceHealth{HealthState::Live, u"live"_s}}));
         store.flush();
-        connect(&store, &Store::recordsChanged, &stream,
-                [&stream] { stream.writeAlert(QJsonObject{{u"rule"_s, u"gone"_s}}); });
+        connect(&store, &Store::recordsChanged, &stream, [&stream] {
+            stream.writeAlert(QJsonObject{{u"rule"_s, u"gone"_s}});
+        });
         store.apply(batch({RemoveEvent{RecordKind::Key, u"/p/a"_s, 6}}));
         store.flush();
-        QCOMPARE(lines.ops().mid(lines.ops().size() - 2),
-                 (QStringList{u"remove"_s, u"alert"_s}));
+        QCOMPARE(lines.ops().mid(lines.ops().size() - 2), (QStringList{u"remove"_s, u"alert"_s}));
         QCOMPARE(lines.all.last().value(u"rule").toString(), u"gone"_s);
         QCOMPARE(lines.all.last().value(u"source").toString(), u"demo"_s);
         const int calls = lines.calls;

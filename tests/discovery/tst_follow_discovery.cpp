@@ -146,8 +146,8 @@ private Q_SLOTS:
     }
 
     void serverNotThereIsExitThree() {
-        FollowProcess follow({u"--connect"_s, u"http://127.0.0.1:%1"_s.arg(freePort()),
-                              u"--deadline"_s, u"2"_s});
+        FollowProcess follow(
+            {u"--connect"_s, u"http://127.0.0.1:%1"_s.arg(freePort()), u"--deadline"_s, u"2"_s});
         QCOMPARE(follow.waitExit(15'000), 3);
         QVERIFY(follow.replay().lines.isEmpty());
         QVERIFY2(follow.stderrText().contains("cannot reach"), follow.stderrText().constData());

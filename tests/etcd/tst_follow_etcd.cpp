@@ -105,9 +105,11 @@ private Q_SLOTS:
         // Member restart: same data dir and port; changes while it is down are impossible,
         // changes after it are resumed from the follower's revision.
         etcd.killMember(0);
-        QVERIFY(follow.waitFor([&] { return replay.health.contains(u"down"_s) ||
-                                             replay.health.contains(u"degraded"_s); },
-                               10'000));
+        QVERIFY(follow.waitFor(
+            [&] {
+                return replay.health.contains(u"down"_s) || replay.health.contains(u"degraded"_s);
+            },
+            10'000));
         QVERIFY2(etcd.startMember(0), qPrintable(etcd.lastError()));
         EtcdClient again(etcd.endpoint(0), testOptions(etcd.endpoints(), {}));
         QVERIFY(again.connect());
@@ -202,8 +204,8 @@ private Q_SLOTS:
         QCOMPARE(::pipe(fds), 0); // its stdout: never read
         QProcess p;
         p.setChildProcessModifier([w = fds[1]] { ::dup2(w, STDOUT_FILENO); });
-        p.start(QStringLiteral(REGSCOPE_APP), QStringList{u"--follow"_s, u"jsonl"_s} +
-                                                  followArgs(etcd, u"2"_s));
+        p.start(QStringLiteral(REGSCOPE_APP),
+                QStringList{u"--follow"_s, u"jsonl"_s} + followArgs(etcd, u"2"_s));
         ::close(fds[1]);
         // Its first bytes (synced, on an empty prefix) say the watch is up; nothing is read.
         pollfd pfd{fds[0], POLLIN, 0};

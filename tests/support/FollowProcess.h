@@ -91,9 +91,8 @@ class FollowProcess {
 public:
     explicit FollowProcess(const QStringList& args) {
         QObject::connect(&m_process, &QProcess::readyReadStandardOutput, [this] { pump(); });
-        m_process.start(QStringLiteral(REGSCOPE_APP), QStringList{QStringLiteral("--follow"),
-                                                                  QStringLiteral("jsonl")} +
-                                                          args);
+        m_process.start(QStringLiteral(REGSCOPE_APP),
+                        QStringList{QStringLiteral("--follow"), QStringLiteral("jsonl")} + args);
     }
     ~FollowProcess() {
         if (m_process.state() != QProcess::NotRunning) {

@@ -76,8 +76,7 @@ double cpuSeconds(pid_t pid) {
     const QList<QByteArray> fields = stat.mid(stat.lastIndexOf(')') + 2).split(' ');
     if (fields.size() < 13)
         return 0;
-    return double(fields[11].toLongLong() + fields[12].toLongLong()) /
-           double(sysconf(_SC_CLK_TCK));
+    return double(fields[11].toLongLong() + fields[12].toLongLong()) / double(sysconf(_SC_CLK_TCK));
 }
 
 // A follower child with its stdout on a pipe we read.
@@ -108,10 +107,9 @@ Child spawn(const std::vector<std::string>& args) {
 
 // Reads lines; each with needle followed by 8 digits stamps that sequence (first sighting);
 // ready is set on the first line with needle + "ready".
-void readLines(int fd, const QByteArray& needle,
-               std::atomic<bool>& ready, std::vector<Clock::time_point>& at,
-               std::vector<std::atomic<bool>>& seen, std::atomic<int>& seenCount,
-               std::atomic<qint64>& lines) {
+void readLines(int fd, const QByteArray& needle, std::atomic<bool>& ready,
+               std::vector<Clock::time_point>& at, std::vector<std::atomic<bool>>& seen,
+               std::atomic<int>& seenCount, std::atomic<qint64>& lines) {
     QByteArray buf;
     char chunk[65536];
     while (true) {
@@ -158,8 +156,8 @@ Result runFollower(const std::vector<std::string>& args, const QByteArray& prefi
     const Child child = spawn(args);
     if (child.pid == 0)
         return r;
-    std::thread reader(readLines, child.out, needle, std::ref(ready), std::ref(at),
-                       std::ref(seen), std::ref(seenCount), std::ref(lines));
+    std::thread reader(readLines, child.out, needle, std::ref(ready), std::ref(at), std::ref(seen),
+                       std::ref(seenCount), std::ref(lines));
     {
         // Ready when a marker key put now shows up: the follower's watch is live.
         EtcdClient c(g_etcd->endpoint(0), EtcdOptions{});
@@ -201,10 +199,10 @@ Result runFollower(const std::vector<std::string>& args, const QByteArray& prefi
         });
     for (auto& w : writers)
         w.join();
-    r.putsPerS = r.total / std::max(1e-9, std::chrono::duration<double>(
-                                              *std::max_element(replied.begin(), replied.end()) -
-                                              start)
-                                              .count());
+    r.putsPerS =
+        r.total / std::max(1e-9, std::chrono::duration<double>(
+                                     *std::max_element(replied.begin(), replied.end()) - start)
+                                     .count());
     const auto waitBy = Clock::now() + std::chrono::seconds(20);
     while (seenCount < r.total - failures && Clock::now() < waitBy)
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -243,10 +241,11 @@ void report(benchmark::State& state, const char* who, const Result& r) {
     state.counters["achieved_puts_per_s"] = r.putsPerS;
     state.counters["cpu_s"] = r.cpuS;
     state.counters["put_failures"] = r.failures;
-    std::printf("%s: %d/%d puts seen (put at %.0f/s), %.0f lines/s, lag p50 %.1f ms, p99 %.1f ms, max %.1f ms, "
+    std::printf("%s: %d/%d puts seen (put at %.0f/s), %.0f lines/s, lag p50 %.1f ms, p99 %.1f ms, "
+                "max %.1f ms, "
                 "RSS %.1f MiB and %.1f s of CPU at the end\n",
-                who, r.seen, r.total, r.putsPerS, r.linesPerS, r.p50, r.p99, r.max, double(r.rssKb) / 1024.0,
-                r.cpuS);
+                who, r.seen, r.total, r.putsPerS, r.linesPerS, r.p50, r.p99, r.max,
+                double(r.rssKb) / 1024.0, r.cpuS);
 }
 
 void BM_EtcdctlWatch(benchmark::State& state) {
