@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include <csignal>
+#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -193,6 +194,40 @@ private Q_SLOTS:
         QCOMPARE(follow.waitExit(15'000), 0);
         QCOMPARE(follow.replay().synced, 1);
         QCOMPARE(follow.replay().ofKind(u"key"_s).size(), size_t(1));
+    }
+
+    // The reader closes the pipe (as `| head` does): the next write is EPIPE, and the
+    // follower ends quietly with 0.
+    void aClosedPipeEndsItQuietly() {
+        EtcdProcess etcd(1);
+        QVERIFY2(etcd.start(), qPrintable(etcd.lastError()));
+        int fds[2];
+        QCOMPARE(::pipe2(fds, O_CLOEXEC), 0); // its stdout, a pipe we close after "synced"
+        QProcess p;
+        p.setChildProcessModifier([w = fds[1]] { ::dup2(w, STDOUT_FILENO); });
+        p.start(QStringLiteral(REGSCOPE_APP),
+                QStringList{u"--follow"_s, u"jsonl"_s} + followArgs(etcd));
+        ::close(fds[1]);
+        QByteArray seen;
+        pollfd pfd{fds[0], POLLIN, 0};
+        while (!seen.contains("\"op\":\"synced\"") && ::poll(&pfd, 1, 20'000) == 1) {
+            char buf[4096];
+            const ssize_t n = ::read(fds[0], buf, sizeof buf);
+            if (n <= 0)
+                break;
+            seen.append(buf, n);
+        }
+        QVERIFY(seen.contains("\"op\":\"synced\""));
+        ::close(fds[0]);
+        EtcdClient client(etcd.endpoint(0), testOptions(etcd.endpoints(), {}));
+        QVERIFY(client.connect());
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(client.put("/f/after" + QByteArray::number(i), "x"));
+        QVERIFY(p.waitForFinished(10'000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        const QByteArray err = p.readAllStandardError();
+        QVERIFY2(!err.contains("regscope:"), err.constData());
     }
 
     // A reader that never reads: the follower fills its bound, waits --deadline for progress,
