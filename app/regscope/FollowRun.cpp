@@ -76,6 +76,10 @@ Store::Options followStoreOptions() {
 } // namespace
 
 int runFollow(const CommandLine& cl) {
+    if (cl.urls.size() > 1) {
+        printError(u"--follow follows one source; got %1 --connect"_s.arg(cl.urls.size()));
+        return kExitUsage;
+    }
     std::signal(SIGPIPE, SIG_IGN); // a closed reader is EPIPE, seen by the writer
     Store store(followStoreOptions());
     Session session(&store);
