@@ -34,8 +34,8 @@ public:
         qint64 historyBudgetBytes = 64LL << 20; // metrics + timeline + cluster samples
         qsizetype maxLeases = 100000;           // lease TTLs kept (the latest per lease)
         qsizetype maxClusterSamples = 900;      // 30 min at one poll per 2 s
-        qsizetype maxPlugins = 1024;      // latest PluginEvent per path
-        qsizetype maxPluginHistory = 256; // recent PluginEvents, all paths
+        qsizetype maxPlugins = 1024;            // latest PluginEvent per path
+        qsizetype maxPluginHistory = 256;       // recent PluginEvents, all paths
     };
 
     explicit Store(QObject* parent = nullptr);
@@ -54,6 +54,11 @@ public:
     const Record* find(RecordKind kind, const QString& id) const;
     qsizetype count(RecordKind kind) const;
     void forEach(RecordKind kind, const std::function<void(const Record&)>& fn) const;
+    // A slice of a scan over every record of a kind (RecordTable::scan): from 0, then the
+    // returned position, until -1. For work too long for one event-loop turn.
+    qsizetype scan(RecordKind kind, qsizetype from, qsizetype count,
+                   const std::function<void(const Record&)>& fn) const;
+    qsizetype scanLength(RecordKind kind) const; // the slots a whole scan visits
     SourceHealth health() const { return m_health; }
     // The highest revision (or generation) any applied snapshot, upsert or remove of this kind
     // carried; 0 before any (or when the source gives none). The state is as of this revision.

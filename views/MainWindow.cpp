@@ -5,6 +5,7 @@
 #include "views/ConnectionBar.h"
 #include "views/ConnectionDialog.h"
 #include "views/Theme.h"
+#include "views/WorkspaceBox.h"
 
 #include <QAction>
 #include <QApplication>
@@ -114,6 +115,12 @@ void MainWindow::setProfiles(const QList<ConnectionProfile>& profiles) {
         open->setProfiles(m_profiles);
 }
 
+void MainWindow::setWorkspaces(const QList<Workspace>& workspaces) {
+    m_workspaces = workspaces;
+    if (auto* open = findChild<ConnectionDialog*>(); open && open->isVisible())
+        open->workspaceBox()->setWorkspaces(m_workspaces);
+}
+
 AttachDialog* MainWindow::openAttachDialog() {
     if (auto* open = findChild<AttachDialog*>(); open && open->isVisible()) {
         open->raise();
@@ -149,6 +156,16 @@ ConnectionDialog* MainWindow::openConnectionDialog() {
     connect(dialog, &ConnectionDialog::profileAccepted, this, &MainWindow::profileConnectRequested);
     connect(dialog, &ConnectionDialog::profileDeleteRequested, this,
             &MainWindow::profileDeleteRequested);
+    WorkspaceBox* workspaces = dialog->workspaceBox();
+    workspaces->setWorkspaces(m_workspaces);
+    workspaces->setCurrentSources(m_currentSources ? m_currentSources() : QStringList{url});
+    connect(workspaces, &WorkspaceBox::saveRequested, this, &MainWindow::workspaceSaveRequested);
+    connect(workspaces, &WorkspaceBox::deleteRequested, this,
+            &MainWindow::workspaceDeleteRequested);
+    connect(workspaces, &WorkspaceBox::openRequested, dialog, [this, dialog](const Workspace& w) {
+        Q_EMIT workspaceOpenRequested(w);
+        dialog->reject(); // the workspace is attached: nothing left to do here
+    });
     dialog->open();
     return dialog;
 }

@@ -8,6 +8,8 @@
 #include <QKeySequence>
 #include <QMainWindow>
 
+#include <functional>
+
 class QTabWidget;
 class QLabel;
 
@@ -44,6 +46,11 @@ public:
     // The saved profiles the connection dialog lists (the app loads and saves them).
     void setProfiles(const QList<ConnectionProfile>& profiles);
     QList<ConnectionProfile> profiles() const { return m_profiles; }
+    // The workspaces the dialog lists, and what a Save there keeps (the window's sources).
+    void setWorkspaces(const QList<Workspace>& workspaces);
+    void setCurrentSourcesProvider(std::function<QStringList()> provider) {
+        m_currentSources = std::move(provider);
+    }
     // Opens the connection dialog (window-modal, open() not exec()) filled with the current
     // URL; answers come as profileConnectRequested / profileDeleteRequested.
     ConnectionDialog* openConnectionDialog();
@@ -67,6 +74,10 @@ Q_SIGNALS:
     // The connection dialog was accepted (validated); save: keep it as a profile.
     void profileConnectRequested(const regscope::ConnectionProfile& profile, bool save);
     void profileDeleteRequested(const QString& name);
+    // The dialog's workspaces: open one, keep the current sources under a name, delete one.
+    void workspaceOpenRequested(const regscope::Workspace& workspace);
+    void workspaceSaveRequested(const regscope::Workspace& workspace);
+    void workspaceDeleteRequested(const QString& name);
     // After the palette changed: charts and painted widgets re-read their theme colours.
     void themeChanged();
 
@@ -85,6 +96,8 @@ private:
     Store* m_store = nullptr;
     ControlBroker* m_broker = nullptr;
     QList<ConnectionProfile> m_profiles;
+    QList<Workspace> m_workspaces;
+    std::function<QStringList()> m_currentSources;
     AttachDialog::Lister m_attachLister;
     Theme m_theme = Theme::Light;
     quint64 m_lastEvents = 0;

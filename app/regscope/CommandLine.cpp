@@ -133,8 +133,10 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     parser.process(app);
 
     CommandLine cl;
-    cl.url = parser.value(connectOpt);
-    cl.urls = parser.isSet(connectOpt) ? parser.values(connectOpt) : QStringList{cl.url};
+    // value() is the last of a repeated option: the panels' source is the first one.
+    cl.urls = parser.isSet(connectOpt) ? parser.values(connectOpt)
+                                       : QStringList{parser.value(connectOpt)};
+    cl.url = cl.urls.constFirst();
     cl.urlGiven = parser.isSet(connectOpt);
     cl.probe = parser.isSet(probeOpt);
     cl.outputFile = parser.value(outputOpt);

@@ -33,6 +33,8 @@ int writeStdout(const QByteArray& bytes) {
 } // namespace
 
 int runDump(const CommandLine& cl) {
+    if (cl.urls.size() > 1)
+        return runDumpSources(cl);
     Store store;
     Session session(&store);
     if (auto attached = session.attach(cl.url); !attached) {

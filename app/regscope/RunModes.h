@@ -8,6 +8,7 @@ namespace regscope {
 
 int runWindow(const CommandLine& cl);
 int runDump(const CommandLine& cl);
+int runDumpSources(const CommandLine& cl); // several --connect: DumpSources.cpp
 int runInspectMode(const CommandLine& cl);
 int runFollow(const CommandLine& cl); // FollowRun.cpp
 int runDiff(const CommandLine& cl);   // DiffRun.cpp

@@ -6,15 +6,19 @@
 #include "app/regscope/RunModes.h"
 #include "app/regscope/Session.h"
 #include "app/regscope/SourcePanels.h"
+#include "app/regscope/SourceSet.h"
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
+#include "views/DriftPanel.h"
 #include "views/MainWindow.h"
+#include "views/SourcesPanel.h"
 #include "views/StandardPanels.h"
 
 #include <QApplication>
 #include <QImage>
+#include <QLabel>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -72,6 +76,89 @@ void wireProfiles(MainWindow& window, Session& session, Store& store,
                          QSettings settings;
                          profileStore.remove(settings, name);
                          window.setProfiles(loadProfiles(profileStore));
+                     });
+}
+
+// Sources (every source with its health; more are watched from here or --connect) and
+// Drift (their reconciliation), with the drift counts in the status bar.
+void addSourceSetPanels(MainWindow& window, SourceSet& set, Store& store) {
+    SourcesPanel::Actions actions{
+        .watch =
+            [&set](const QString& url) {
+                auto watched = set.watch(url);
+                return watched ? QString() : watched.error().message;
+            },
+        .unwatch = [&set](int row) { set.unwatch(row); },
+        .showInPanels =
+            [&set, &window](int row) {
+                const QString url = set.sources()->urlAt(row);
+                set.showInPanels(row);
+                window.connectionBar()->setUrl(url);
+            },
+    };
+    window.addPanel(u"Sources"_s, new SourcesPanel(set.sources(), std::move(actions), &window));
+    window.addPanel(u"Drift"_s, new DriftPanel(set.drift(), &store, &window));
+    auto* drift = new QLabel(&window);
+    drift->setObjectName(u"driftCounts"_s);
+    drift->hide();
+    window.statusBar()->addPermanentWidget(drift);
+    QObject::connect(set.drift(), &DriftModel::countsChanged, drift, [drift, &set] {
+        const DriftModel* d = set.drift();
+        drift->setVisible(set.watchedCount() > 0);
+        drift->setText(
+            u"drift: %1 only in one · %2 differ"_s.arg(d->onlyInOne()).arg(d->differing()));
+    });
+}
+
+// Workspaces: a named set of sources. Each is a saved profile's name (its TLS files and sealed
+// password apply) or a URL; the first goes in the panels, the others are watched.
+void wireWorkspaces(MainWindow& window, Session& session, Store& store, SourceSet& set,
+                    const ProfileStore& profileStore) {
+    const auto reload = [&window, &profileStore] {
+        QSettings settings;
+        window.setWorkspaces(profileStore.loadWorkspaces(settings));
+    };
+    reload();
+    window.setCurrentSourcesProvider([&set, &session] {
+        QStringList sources;
+        for (int row = 0; row < set.sources()->rowCount(); ++row)
+            sources.append(row == 0 && !session.profile().name.isEmpty()
+                               ? session.profile().name
+                               : set.sources()->urlAt(row));
+        return sources;
+    });
+    QObject::connect(&window, &MainWindow::workspaceSaveRequested, &window,
+                     [&window, &profileStore, reload](const Workspace& w) {
+                         QSettings settings;
+                         if (auto saved = profileStore.saveWorkspace(settings, w); !saved)
+                             window.statusBar()->showMessage(saved.error().message, 15000);
+                         reload();
+                     });
+    QObject::connect(&window, &MainWindow::workspaceDeleteRequested, &window,
+                     [&profileStore, reload](const QString& name) {
+                         QSettings settings;
+                         profileStore.removeWorkspace(settings, name);
+                         reload();
+                     });
+    QObject::connect(&window, &MainWindow::workspaceOpenRequested, &window,
+                     [&window, &session, &store, &set, &profileStore](const Workspace& w) {
+                         const QList<ConnectionProfile> saved = loadProfiles(profileStore);
+                         const auto resolve = [&saved](const QString& source) {
+                             for (const ConnectionProfile& p : saved)
+                                 if (p.displayName() == source)
+                                     return p;
+                             ConnectionProfile typed;
+                             typed.url = source;
+                             return typed;
+                         };
+                         attachFromUser(session, window, store, resolve(w.sources.value(0)));
+                         set.unwatchAll();
+                         QStringList refused;
+                         for (qsizetype i = 1; i < w.sources.size(); ++i)
+                             if (auto watched = set.watch(resolve(w.sources[i])); !watched)
+                                 refused.append(watched.error().message);
+                         if (!refused.isEmpty())
+                             window.statusBar()->showMessage(refused.join(u"; "_s), 15000);
                      });
 }
 
@@ -134,6 +221,15 @@ int runWindow(const CommandLine& cl) {
     window.connectionBar()->setUrl(cl.url);
     window.setProfiles(loadProfiles(profileStore));
     wireProfiles(window, session, store, profileStore);
+    SourceSet sources(&store, &session);
+    for (qsizetype i = 1; i < cl.urls.size(); ++i) {
+        if (auto watched = sources.watch(cl.urls[i]); !watched) {
+            printError(watched.error().message);
+            return kExitUsage;
+        }
+    }
+    addSourceSetPanels(window, sources, store);
+    wireWorkspaces(window, session, store, sources, profileStore);
 
     if (cl.mode == CommandLine::Mode::Screenshot)
         return runScreenshot(cl, window, store);
