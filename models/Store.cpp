@@ -122,6 +122,10 @@ void Store::flush() {
     QList<PluginEvent> plugins;
     bool healthMoved = false;
     bool progressMoved = false;
+    const auto noteRevision = [this](RecordKind kind, qint64 revision) {
+        qint64& r = m_revisions[int(kind)];
+        r = std::max(r, revision);
+    };
     qsizetype largestSnapshot = 0;
     const auto appendTimeline = [&](const TimelineEvent& e) {
         // Kept in time order whatever order the sources report in (a late event slots in).
@@ -147,12 +151,19 @@ void Store::flush() {
             std::visit(Overloaded{
                            [&](const SnapshotEvent& e) {
                                table(e.kind).mergeSnapshot(e.records);
+                               noteRevision(e.kind, e.revision);
                                snapshotted[int(e.kind)] = true;
                                largestSnapshot =
                                    std::max(largestSnapshot, qsizetype(e.records.size()));
                            },
-                           [&](const UpsertEvent& e) { table(kindOf(e.record)).upsert(e.record); },
-                           [&](const RemoveEvent& e) { table(e.kind).remove(e.id); },
+                           [&](const UpsertEvent& e) {
+                               table(kindOf(e.record)).upsert(e.record);
+                               noteRevision(kindOf(e.record), e.revision);
+                           },
+                           [&](const RemoveEvent& e) {
+                               table(e.kind).remove(e.id);
+                               noteRevision(e.kind, e.revision);
+                           },
                            [&](const MetricsSample& e) {
                                m_metrics.append(e);
                                samples.push_back(e);
@@ -276,6 +287,7 @@ void Store::clear() {
     m_cluster.clear();
     m_leases.clear();
     m_progress = ProgressEvent{};
+    m_revisions = {};
     m_health = SourceHealth{};
     Q_EMIT healthChanged(m_health);
     Q_EMIT progressChanged(m_progress);

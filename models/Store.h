@@ -61,6 +61,9 @@ public:
                    const std::function<void(const Record&)>& fn) const;
     qsizetype scanLength(RecordKind kind) const; // the slots a whole scan visits
     SourceHealth health() const { return m_health; }
+    // The highest revision (or generation) any applied snapshot, upsert or remove of this kind
+    // carried; 0 before any (or when the source gives none). The state is as of this revision.
+    qint64 revision(RecordKind kind) const { return m_revisions[static_cast<int>(kind)]; }
     // While recordsChanged(kind, ...) is being emitted: the upserted records, in the order of
     // upsertedIds (saves a find() per id in big flushes). Empty at any other time.
     const std::vector<const Record*>& changedRecords(RecordKind kind) const;
@@ -123,6 +126,7 @@ private:
 
     Options m_options;
     std::array<std::unique_ptr<RecordTable>, kKinds> m_tables;
+    std::array<qint64, kKinds> m_revisions{};
     std::vector<EventBatchPtr> m_pending;
     qsizetype m_pendingEvents = 0;
     QTimer m_flushTimer;

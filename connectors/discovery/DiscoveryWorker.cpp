@@ -274,7 +274,13 @@ void DiscoveryWorker::applySnapshot(std::vector<InstanceRecord> records) {
     m_snapshotInFlight = false;
     EventBatch batch;
     const auto obs = observation();
+    // Back after being down: this full read replaces whatever changed meanwhile. Said in the
+    // same batch as its upserts and removes, so a follower marks exactly them as the resync.
+    const bool resync = m_state.hasSnapshot() && !m_live;
     settleRemovals(m_state.replaceAll(std::move(records), obs, removals(), batch), true);
+    if (resync)
+        batch.push_back(TimelineEvent{obs.localNowMs, u"resync"_s, m_base.toString(),
+                                      u"reconnected: reloaded %1 instances"_s.arg(m_state.size())});
     m_lastObservedMs = obs.localNowMs;
     if (!m_metricsAvailable) {
         MetricsSample freshness{obs.localNowMs, {}};
