@@ -8,9 +8,11 @@
 #include "app/regscope/Session.h"
 #include "models/FollowStream.h"
 #include "models/Store.h"
+#include "models/alerts/AlertEngine.h"
 
 #include <QCoreApplication>
 #include <QEvent>
+#include <QSettings>
 #include <QTimer>
 
 #include <csignal>
@@ -104,6 +106,14 @@ int runFollow(const CommandLine& cl) {
         },
         Qt::QueuedConnection);
     FollowWatch watch(&store, &stream, cl);
+    // The window's alert rules (Settings ▸ Alerts…), raised and cleared as {"op":"alert"}
+    // lines; made after the stream, so an alert of a flush follows that flush's changes.
+    QSettings settings;
+    AlertEngine alerts(&store, AlertRules::load(settings));
+    alerts.setSourceName([&cl] { return cl.url; });
+    for (const auto signal : {&AlertEngine::raised, &AlertEngine::cleared})
+        QObject::connect(&alerts, signal, &stream,
+                         [&stream](const Alert& a) { stream.writeAlert(toJson(a)); });
     quitOnTerminationSignals();
     if (cl.forMs > 0)
         QTimer::singleShot(cl.forMs, &store, [] { QCoreApplication::exit(0); });
