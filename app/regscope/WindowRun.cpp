@@ -5,9 +5,13 @@
 #include "app/regscope/QuitOnSignal.h"
 #include "app/regscope/RunModes.h"
 #include "app/regscope/Session.h"
+#ifdef REGSCOPE_HAVE_PROBE
+#include "app/regscope/ProbeFeeder.h"
+#endif
 #include "app/regscope/SourcePanels.h"
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
+#include "models/ProbeControl.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
 #include "views/MainWindow.h"
@@ -17,6 +21,8 @@
 #include <QImage>
 #include <QSettings>
 #include <QStatusBar>
+
+#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -75,7 +81,8 @@ void wireProfiles(MainWindow& window, Session& session, Store& store,
                      });
 }
 
-int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
+int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store,
+                  const std::function<bool()>& probed) {
     // Deterministic pictures: the default layout and the asked theme, never saved.
     window.setTheme(cl.theme == u"dark" ? MainWindow::Theme::Dark : MainWindow::Theme::Light,
                     MainWindow::Remember::No);
@@ -100,7 +107,9 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
     };
     whenReady(
         &store, cl.deadlineMs,
-        [&store, pluginsSettled] { return store.metrics().size() >= 3 && pluginsSettled(); },
+        [&store, pluginsSettled, probed] {
+            return store.metrics().size() >= 3 && pluginsSettled() && probed();
+        },
         [&window, file](bool) {
             QApplication::processEvents();
             const QImage image = window.grab().toImage();
@@ -127,7 +136,17 @@ int runWindow(const CommandLine& cl) {
 
     MainWindow window;
     addStandardPanels(&window, &store);
-    addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins);
+#ifdef REGSCOPE_HAVE_PROBE
+    // Off unless --probe (per session, never remembered: the hosts did not ask for it).
+    ProbeFeeder probes(&store, cl.probeLimits);
+    ProbeControl* probeControl = &probes;
+    const std::function<bool()> probed = [&probes, &cl] { return !cl.probe || probes.allProbed(); };
+#else
+    ProbeControl* probeControl = nullptr;
+    const std::function<bool()> probed = [] { return true; };
+#endif
+    addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins,
+                    probeControl);
     window.setStore(&store);
     window.setControlBroker(session.broker());
     window.setAttachLister([] { return attach::listAttachable(); });
@@ -135,8 +154,10 @@ int runWindow(const CommandLine& cl) {
     window.setProfiles(loadProfiles(profileStore));
     wireProfiles(window, session, store, profileStore);
 
+    if (cl.probe && probeControl)
+        probeControl->setProbing(true);
     if (cl.mode == CommandLine::Mode::Screenshot)
-        return runScreenshot(cl, window, store);
+        return runScreenshot(cl, window, store, probed);
 
     window.restoreLayout();
     if (!cl.theme.isEmpty())
