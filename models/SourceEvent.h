@@ -243,9 +243,9 @@ struct ProbeEvent {
     friend bool operator==(const ProbeEvent&, const ProbeEvent&) = default;
 };
 
-using SourceEvent = std::variant<SnapshotEvent, UpsertEvent, RemoveEvent, MetricsSample,
-                                 SourceHealth, TimelineEvent, LeasesEvent, ClusterSample,
-                                 ProgressEvent, PluginEvent, ProbeEvent>;
+using SourceEvent =
+    std::variant<SnapshotEvent, UpsertEvent, RemoveEvent, MetricsSample, SourceHealth,
+                 TimelineEvent, LeasesEvent, ClusterSample, ProgressEvent, PluginEvent, ProbeEvent>;
 using EventBatch = std::vector<SourceEvent>;
 using EventBatchPtr = std::shared_ptr<const EventBatch>;
 

@@ -9,8 +9,8 @@
 #include <QElapsedTimer>
 #include <QHash>
 #include <QList>
-#include <QSet>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <array>
@@ -35,9 +35,9 @@ public:
         qint64 historyBudgetBytes = 64LL << 20; // metrics + timeline + cluster samples
         qsizetype maxLeases = 100000;           // lease TTLs kept (the latest per lease)
         qsizetype maxClusterSamples = 900;      // 30 min at one poll per 2 s
-        qsizetype maxPlugins = 1024;      // latest PluginEvent per path
-        qsizetype maxPluginHistory = 256; // recent PluginEvents, all paths
-        qsizetype maxProbedInstances = 250000; // instances with probe verdicts kept
+        qsizetype maxPlugins = 1024;            // latest PluginEvent per path
+        qsizetype maxPluginHistory = 256;       // recent PluginEvents, all paths
+        qsizetype maxProbedInstances = 250000;  // instances with probe verdicts kept
     };
 
     explicit Store(QObject* parent = nullptr);

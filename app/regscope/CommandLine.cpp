@@ -131,10 +131,10 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"The probe's bounds, KEY=VALUE,...: path=/ (what http(s) GETs), rate=50 (per second), "
         u"in-flight=32, timeout=1 and interval=30 (seconds)."_s,
         u"OPTIONS"_s);
-    parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
-                       themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt, loadPluginOpt,
-                       sizeOpt, outputOpt, followOpt, forOpt, diffOpt, formatOpt, probeOpt,
-                       probeOptionsOpt});
+    parser.addOptions({connectOpt,  dumpOpt,       settleOpt,  screenshotOpt, panelOpt,
+                       deadlineOpt, themeOpt,      inspectOpt, cookieOpt,     listOpt,
+                       readOnlyOpt, loadPluginOpt, sizeOpt,    outputOpt,     followOpt,
+                       forOpt,      diffOpt,       formatOpt,  probeOpt,      probeOptionsOpt});
     parser.addPositionalArgument(u"B"_s, u"With --diff: the second snapshot or URL."_s, u"[B]"_s);
     parser.process(app);
 

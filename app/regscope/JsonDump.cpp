@@ -19,7 +19,7 @@ QJsonValue probeJson(const Store& store, const QString& id) {
     const ProbeEvent* p = store.probeSummary(id);
     if (!p)
         return QJsonValue(); // not probed yet (the deadline came first)
-    QJsonArray addrs; // every address's verdict; the object speaks for the worst
+    QJsonArray addrs;        // every address's verdict; the object speaks for the worst
     for (const ProbeEvent& a : *store.probes(id))
         addrs.append(QJsonObject{{u"addr"_s, a.addr},
                                  {u"state"_s, toString(a.state)},
@@ -28,7 +28,8 @@ QJsonValue probeJson(const Store& store, const QString& id) {
     return QJsonObject{
         {u"state"_s, toString(p->state)},
         {u"latency_ms"_s, std::round(p->latencyMs * 10) / 10},
-        {u"at"_s, QDateTime::fromMSecsSinceEpoch(p->atMs, QTimeZone::UTC).toString(Qt::ISODateWithMs)},
+        {u"at"_s,
+         QDateTime::fromMSecsSinceEpoch(p->atMs, QTimeZone::UTC).toString(Qt::ISODateWithMs)},
         {u"addr"_s, p->addr},
         {u"detail"_s, p->detail},
         {u"addrs"_s, addrs},

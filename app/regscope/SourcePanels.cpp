@@ -31,8 +31,8 @@
 #include "views/actions/WriteToggle.h"
 
 #include <QDir>
-#include <QLabel>
 #include <QKeySequence>
+#include <QLabel>
 #include <QPointer>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -129,8 +129,7 @@ void addProbeBadge(MainWindow* window, ProbeControl* probes) {
 } // namespace
 
 void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
-                     ActionControl* actions, const QStringList& loadPlugins,
-                     ProbeControl* probes) {
+                     ActionControl* actions, const QStringList& loadPlugins, ProbeControl* probes) {
     ActionRunner* runner = actions ? new ActionRunner(actions, window) : nullptr;
     if (actions) {
         addWriteToggle(window, broker, actions);

@@ -1,6 +1,6 @@
 #pragma once
-// Filters the InstanceModel tree by appid (substring), zone, status, stale and unreachable; an app row
-// stays while any of its instances passes. Filtering reads the records directly (no QVariant
+// Filters the InstanceModel tree by appid (substring), zone, status, stale and unreachable; an app
+// row stays while any of its instances passes. Filtering reads the records directly (no QVariant
 // per row); sorting is the model's own, so the proxy keeps the model's order and passes a
 // burst on as one insert or one removal.
 

@@ -174,7 +174,7 @@ private:
     QHash<QString, QString> m_appOfId; // record id → appid
     QMap<QString, int> m_zoneCounts;
     int m_staleRecords = 0;
-    QHash<QString, QString> m_unreachable;   // record id → appid, probed unreachable now
+    QHash<QString, QString> m_unreachable;  // record id → appid, probed unreachable now
     QHash<QString, int> m_unreachableByApp; // appid → how many
     qint64 m_asOfMs = 0;
     bool m_wasTooOld = false;

@@ -99,9 +99,8 @@ QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     static const QStringList titles{
-        u"App / hostname"_s, u"Zone"_s,       u"Env"_s,        u"Addrs"_s, u"Version"_s,
-        u"Status"_s,         u"Registered"_s, u"Last renew"_s, u"Stale"_s, u"Eviction"_s,
-        u"Probe"_s};
+        u"App / hostname"_s, u"Zone"_s,       u"Env"_s,   u"Addrs"_s,    u"Version"_s, u"Status"_s,
+        u"Registered"_s,     u"Last renew"_s, u"Stale"_s, u"Eviction"_s, u"Probe"_s};
     return titles.value(section);
 }
 

@@ -227,10 +227,10 @@ void InstancesView::refreshProbing() {
     m_probeIndicator->setVisible(on);
     if (on) {
         const ProbeLimits l = m_probes->limits();
-        m_probeIndicator->setText(tr("Probing %n address(es) (%1/s, %2 at once)", nullptr,
-                                     m_probes->addressCount())
-                                      .arg(l.ratePerSecond)
-                                      .arg(l.maxInFlight));
+        m_probeIndicator->setText(
+            tr("Probing %n address(es) (%1/s, %2 at once)", nullptr, m_probes->addressCount())
+                .arg(l.ratePerSecond)
+                .arg(l.maxInFlight));
         m_probeIndicator->setStyleSheet(
             u"QLabel { background: %1; color: %2; font-weight: bold; padding: 2px 6px;"
             " border-radius: 3px; }"_s.arg(css(theme::background(ItemState::Info)),
