@@ -5,7 +5,6 @@
 
 #include <QDateTime>
 #include <QJsonArray>
-#include <QTimeZone>
 
 #include <algorithm>
 #include <cmath>
@@ -29,7 +28,7 @@ QJsonValue probeJson(const Store& store, const QString& id) {
         {u"state"_s, toString(p->state)},
         {u"latency_ms"_s, std::round(p->latencyMs * 10) / 10},
         {u"at"_s,
-         QDateTime::fromMSecsSinceEpoch(p->atMs, QTimeZone::UTC).toString(Qt::ISODateWithMs)},
+         QDateTime::fromMSecsSinceEpoch(p->atMs, Qt::UTC).toString(Qt::ISODateWithMs)},
         {u"addr"_s, p->addr},
         {u"detail"_s, p->detail},
         {u"addrs"_s, addrs},

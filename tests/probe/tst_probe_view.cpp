@@ -82,11 +82,11 @@ void TestProbeView::storeKeepsTheLatestPerAddressWhileItIsRegistered() {
     send(store, {verdict(a, u"http://h:1"_s, ProbeState::Up),
                  verdict(a, u"grpc://h:2"_s, ProbeState::Unhealthy)});
     QCOMPARE(store.probes(recordId(a))->size(), 2);
-    QCOMPARE(store.probeSummary(recordId(a))->state, ProbeState::Unhealthy); // the worst
+    QVERIFY(store.probeSummary(recordId(a))->state == ProbeState::Unhealthy); // the worst
     QCOMPARE(changed, QStringList{recordId(a)});
     send(store, {verdict(a, u"http://h:1"_s, ProbeState::Timeout)});
     QCOMPARE(store.probes(recordId(a))->size(), 2); // replaced, not appended
-    QCOMPARE(store.probeSummary(recordId(a))->state, ProbeState::Timeout);
+    QVERIFY(store.probeSummary(recordId(a))->state == ProbeState::Timeout);
     // The address goes: its verdict with it.
     InstanceRecord moved = a;
     moved.addrs = {u"grpc://h:2"_s};
