@@ -81,7 +81,7 @@ void TestDumpProbe::everyInstanceCarriesItsVerdict() {
         const QJsonObject probe = byHost.value(hostname).toObject().value(u"probe"_s).toObject();
         QVERIFY2(!probe.isEmpty(), qPrintable(hostname));
         QVERIFY2(probe.value(u"state"_s).toString() == want,
-                 qPrintable(hostname + u": "_s + QJsonDocument(probe).toJson()));
+                 qPrintable(hostname + u": "_s + QString::fromUtf8(QJsonDocument(probe).toJson())));
         QVERIFY(probe.value(u"latency_ms"_s).isDouble());
         const QDateTime at =
             QDateTime::fromString(probe.value(u"at"_s).toString(), Qt::ISODateWithMs);
