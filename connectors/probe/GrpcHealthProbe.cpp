@@ -4,6 +4,7 @@
 
 #include <QMetaObject>
 
+#include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -62,6 +63,12 @@ struct GrpcHealthProbes::Impl {
 
 GrpcHealthProbes::GrpcHealthProbes(QObject* context)
     : d(std::make_shared<Impl>()) {
+    // gRPC stays initialised for the process: with a channel per probe, its library count
+    // would otherwise fall to zero after each probe, and the shutdown that follows (run on
+    // one of gRPC's own threads when the last channel goes there) races the next probe's
+    // init: "ref_counted.h: assertion failed: prior > 0" at exit.
+    static std::once_flag once;
+    std::call_once(once, [] { grpc_init(); });
     d->context = context;
 }
 
@@ -104,9 +111,12 @@ void GrpcHealthProbes::start(const ProbeAddress& address, int timeoutMs, ProbeDo
             if (!impl->context)
                 return; // the owner is gone (and took the list with it)
             impl->inFlight.erase(slot);
+            // The call (its channel) is let go on the prober's thread, not on gRPC's.
             QMetaObject::invokeMethod(
                 impl->context,
-                [done = std::move(done), state, detail = std::move(detail)] {
+                [done = std::move(done), state, detail = std::move(detail),
+                 call = std::move(call)]() mutable {
+                    call.reset();
                     done(state, detail);
                 },
                 Qt::QueuedConnection);
