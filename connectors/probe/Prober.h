@@ -3,7 +3,7 @@
 // verdict as a ProbeEvent in EventBatches, like a connector. By scheme: http(s):// GETs the
 // health path (below 500: up, else unhealthy), grpc:// calls grpc.health.v1.Health/Check,
 // anything else is a TCP connect. Bounded: at most maxInFlight probes at once and
-// ratePerSecond started (a token bucket of one: evenly paced, never a burst), a timeout per
+// ratePerSecond started (a token bucket of one token plus 1 ms worth: evenly paced), a timeout per
 // probe, each address probed again intervalMs after its last probe started. I/O is
 // non-blocking (Qt sockets and gRPC's callback API on the prober's thread): nothing here
 // runs on the GUI thread. Keeps the Connector stop() contract.

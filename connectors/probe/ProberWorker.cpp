@@ -108,7 +108,10 @@ void ProberWorker::pump() {
         return;
     }
     m_pumping = true;
-    const double burst = std::max(1.0, m_limits.ratePerSecond / 50.0); // 20 ms worth
+    // The bucket holds one token and what one millisecond of timer granularity owes (timers
+    // wake on whole milliseconds, a little late): that much lateness is made up, so the rate
+    // reached is the rate asked, while a second holds at most rate + 1 starts.
+    const double burst = 1.0 + m_limits.ratePerSecond / 1000.0;
     do {
         m_pumpAgain = false;
         while (!m_due.empty() && m_inFlight < m_limits.maxInFlight) {
