@@ -3,6 +3,7 @@
 #include "health.grpc.pb.h"
 
 #include <QMetaObject>
+#include <QStringList>
 
 #include <grpc/grpc.h>
 #include <grpcpp/grpcpp.h>
@@ -41,8 +42,20 @@ std::pair<ProbeState, QString> verdict(const grpc::Status& status, const Call& c
                 statusName(call.response.status())};
     case grpc::StatusCode::DEADLINE_EXCEEDED:
         return {ProbeState::Timeout, u"no answer by the deadline"_s};
-    case grpc::StatusCode::UNAVAILABLE:
-        return {ProbeState::Refused, message};
+    case grpc::StatusCode::UNAVAILABLE: {
+        // No connection at all is refused; a connection that then failed HTTP/2 (an HTTP/1
+        // server, a TLS port) answered, badly.
+        static const QStringList noConnection{u"Failed to connect to remote host"_s,
+                                              u"Connection refused"_s,
+                                              u"DNS resolution failed"_s,
+                                              u"No route to host"_s,
+                                              u"Network is unreachable"_s,
+                                              u"Name or service not known"_s};
+        for (const QString& words : noConnection)
+            if (message.contains(words, Qt::CaseInsensitive))
+                return {ProbeState::Refused, message};
+        return {ProbeState::Unhealthy, u"connected, not gRPC: "_s + message};
+    }
     case grpc::StatusCode::UNIMPLEMENTED:
         return {ProbeState::Unhealthy, u"answers gRPC, but not grpc.health.v1.Health"_s};
     case grpc::StatusCode::CANCELLED:

@@ -103,7 +103,9 @@ void TestProber::verdictsFromRealListeners() {
     const quint16 failing = host.listen(ListenerHost::Kind::Http503);
     const quint16 silent = host.listen(ListenerHost::Kind::Silent);
     const quint16 closed = ListenerHost::closedPort();
-    QVERIFY(ok && failing && silent && closed);
+    ListenerHost other; // its paths are gRPC's preface, not ours
+    const quint16 http1 = other.listen(ListenerHost::Kind::Http200);
+    QVERIFY(ok && failing && silent && closed && http1);
     GrpcHealthServer serving;
     GrpcHealthServer notServing;
     QVERIFY(serving.start(true));
@@ -121,6 +123,8 @@ void TestProber::verdictsFromRealListeners() {
          u"NOT_SERVING"_s},
         {u"grpc-silent"_s, local(u"grpc"_s, silent), ProbeState::Timeout, QString()},
         {u"grpc-closed"_s, local(u"grpc"_s, closed), ProbeState::Refused, QString()},
+        // It connects, but HTTP/1.1 is not gRPC: it answered, badly.
+        {u"grpc-at-http"_s, local(u"grpc"_s, http1), ProbeState::Unhealthy, u"not gRPC"_s},
         {u"bad"_s, u"grpc://nowhere"_s, ProbeState::Refused, u"bad address (no port)"_s},
     };
     ProbeLimits limits;

@@ -194,7 +194,10 @@ void InstancesView::setUpTree() {
     m_tree->header()->resizeSection(InstanceModel::RenewAgeColumn, 80);
     m_tree->header()->resizeSection(InstanceModel::StaleColumn, 150);
     m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 150);
-    m_tree->header()->resizeSection(InstanceModel::ProbeColumn, 110);
+    m_tree->header()->resizeSection(InstanceModel::ProbeColumn, 120);
+    // Shown beside the addresses it checked (the model keeps it last: column numbers stay).
+    m_tree->header()->moveSection(m_tree->header()->visualIndex(InstanceModel::ProbeColumn),
+                                  InstanceModel::AddrsColumn + 1);
     m_tree->setColumnHidden(InstanceModel::ProbeColumn, true); // until probing is on
 }
 
