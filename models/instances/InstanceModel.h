@@ -101,6 +101,7 @@ public:
     // Probe verdicts (the Store's): the one that speaks for an instance (its worst address),
     // and whether it says "registered but unreachable" (refused or timeout).
     const ProbeEvent* probe(const InstanceRecord& r) const;
+    const QList<ProbeEvent>* probes(const InstanceRecord& r) const; // per address; null: none
     bool unreachable(const InstanceRecord& r) const;
     int unreachableCount() const { return int(m_unreachable.size()); }
 

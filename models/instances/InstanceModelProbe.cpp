@@ -31,6 +31,10 @@ const ProbeEvent* InstanceModel::probe(const InstanceRecord& r) const {
     return m_store->probedInstances() == 0 ? nullptr : m_store->probeSummary(recordId(r));
 }
 
+const QList<ProbeEvent>* InstanceModel::probes(const InstanceRecord& r) const {
+    return m_store->probedInstances() == 0 ? nullptr : m_store->probes(recordId(r));
+}
+
 bool InstanceModel::unreachable(const InstanceRecord& r) const {
     return !m_unreachable.isEmpty() && m_unreachable.contains(recordId(r));
 }
@@ -102,8 +106,7 @@ QVariant InstanceModel::probeText(const InstanceRecord& r) const {
 }
 
 QVariant InstanceModel::probeToolTip(const InstanceRecord& r) const {
-    const QList<ProbeEvent>* all =
-        m_store->probedInstances() == 0 ? nullptr : m_store->probes(recordId(r));
+    const QList<ProbeEvent>* all = probes(r);
     if (!all || all->isEmpty())
         return u"Not probed (turn on \"Probe registered addresses\")"_s;
     QStringList lines;

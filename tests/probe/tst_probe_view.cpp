@@ -175,6 +175,10 @@ void TestProbeView::panelShowsProbingOnlyWhileOn() {
     QVERIFY(!view.unreachableOnly()->isHidden());
     send(store, {verdict(gone, u"http://h:2"_s, ProbeState::Refused)});
     QVERIFY2(view.summaryText().contains(u"1 unreachable"_s), qPrintable(view.summaryText()));
+    // The detail pane has each address's last verdict.
+    view.tree()->setCurrentIndex(view.proxy()->index(1, 0, view.proxy()->index(0, 0)));
+    QVERIFY2(view.detailText().contains(u"http://h:2   probe: refused, 1.5 ms"_s),
+             qPrintable(view.detailText()));
     control.setProbing(false);
     QVERIFY(!view.probeToggle()->isChecked());
     QVERIFY(view.tree()->isColumnHidden(InstanceModel::ProbeColumn));
