@@ -1,5 +1,7 @@
 #include "models/ByteText.h"
 
+#include <QStringDecoder>
+
 namespace regscope {
 
 namespace {
@@ -42,6 +44,12 @@ constexpr char16_t kHex[] = u"0123456789abcdef";
 
 } // namespace
 
+// QString::fromUtf8 drops a leading byte order mark: "\xef\xbb\xbfk" would read as "k".
+QString utf8Text(QByteArrayView bytes) {
+    QStringDecoder decode(QStringDecoder::Utf8, QStringDecoder::Flag::ConvertInitialBom);
+    return decode(bytes);
+}
+
 bool isValidUtf8(const QByteArray& bytes) {
     const auto* p = reinterpret_cast<const unsigned char*>(bytes.constData());
     const auto* end = p + bytes.size();
@@ -56,7 +64,7 @@ bool isValidUtf8(const QByteArray& bytes) {
 
 QString escapeBytes(const QByteArray& bytes) {
     if (!bytes.contains('\\') && isValidUtf8(bytes))
-        return QString::fromUtf8(bytes);
+        return utf8Text(bytes);
     QString out;
     out.reserve(bytes.size() + 8);
     const auto* begin = reinterpret_cast<const unsigned char*>(bytes.constData());
@@ -65,7 +73,7 @@ QString escapeBytes(const QByteArray& bytes) {
     const unsigned char* run = p; // start of the current valid run
     const auto flush = [&](const unsigned char* upTo) {
         if (upTo > run)
-            out += QString::fromUtf8(reinterpret_cast<const char*>(run), upTo - run);
+            out += utf8Text(QByteArrayView(reinterpret_cast<const char*>(run), upTo - run));
     };
     while (p < end) {
         const int n = sequenceLength(p, end);

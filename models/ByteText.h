@@ -15,5 +15,8 @@ QString escapeBytes(const QByteArray& bytes);
 // The inverse of escapeBytes; nullopt for text escapeBytes cannot produce.
 std::optional<QByteArray> unescapeBytes(const QString& text);
 bool isValidUtf8(const QByteArray& bytes);
+// The bytes as text, a leading byte order mark kept (QString::fromUtf8 drops it), so that
+// toUtf8() gives valid UTF-8 back exactly.
+QString utf8Text(QByteArrayView bytes);
 
 } // namespace regscope

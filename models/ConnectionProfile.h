@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <expected>
 
@@ -35,6 +36,16 @@ struct ConnectionProfile {
 };
 
 QString toString(ConnectionProfile::Kind kind);
+
+// A named set of sources, opened together: the first in the panels, the others watched. Each
+// source is a saved profile's displayName() (its TLS files and sealed password apply) or a
+// URL; a workspace holds no secret of its own.
+struct Workspace {
+    QString name;
+    QStringList sources;
+
+    friend bool operator==(const Workspace&, const Workspace&) = default;
+};
 
 struct ProfileError {
     enum class Code {

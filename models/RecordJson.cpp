@@ -67,17 +67,23 @@ QJsonObject toJson(const InstanceRecord& r) {
 }
 
 // Keys and values are bytes: "key" is the lossless escaped text (\xNN for bytes that are not
-// UTF-8), and when the bytes are not valid UTF-8 "key_b64" / "value_b64" carry them exactly.
+// UTF-8), and when the bytes are not valid UTF-8 (or start with a byte order mark) "key_b64" /
+// "value_b64" carry them exactly.
 QJsonObject toJson(const KeyRecord& r) {
     QJsonObject o{{u"key"_s, escapeBytes(r.key)},
-                  {u"value"_s, QString::fromUtf8(r.value)},
+                  {u"value"_s, utf8Text(r.value)},
                   {u"create_revision"_s, r.createRevision},
                   {u"mod_revision"_s, r.modRevision},
                   {u"version"_s, r.version},
                   {u"lease"_s, r.lease}};
-    if (!isValidUtf8(r.key))
+    // A JSON reader (Qt's among them) drops a byte order mark that starts a string: those
+    // bytes need their base64 too.
+    const auto textLoses = [](const QByteArray& b) {
+        return !isValidUtf8(b) || b.startsWith("\xef\xbb\xbf");
+    };
+    if (textLoses(r.key))
         o.insert(u"key_b64"_s, QString::fromLatin1(r.key.toBase64()));
-    if (!isValidUtf8(r.value))
+    if (textLoses(r.value))
         o.insert(u"value_b64"_s, QString::fromLatin1(r.value.toBase64()));
     return o;
 }

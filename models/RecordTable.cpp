@@ -1,5 +1,6 @@
 #include "models/RecordTable.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 
@@ -104,6 +105,16 @@ void RecordTable::forEach(const std::function<void(const Record&)>& fn) const {
         if (m_flags[i] & kAlive)
             fn(m_slots[i]);
     }
+}
+
+qsizetype RecordTable::scan(qsizetype from, qsizetype count,
+                            const std::function<void(const Record&)>& fn) const {
+    const size_t end = std::min(m_slots.size(), size_t(std::max<qsizetype>(0, from + count)));
+    for (size_t i = size_t(std::max<qsizetype>(0, from)); i < end; ++i) {
+        if (m_flags[i] & kAlive)
+            fn(m_slots[i]);
+    }
+    return end >= m_slots.size() ? -1 : qsizetype(end);
 }
 
 void RecordTable::reserve(qsizetype n) {

@@ -17,6 +17,13 @@ public:
     const Record* find(QStringView id) const;
     qsizetype size() const { return m_live; }
     void forEach(const std::function<void(const Record&)>& fn) const;
+    // Visits the live records in slots [from, from + count): a scan that runs in slices
+    // between event-loop turns. Returns where the next slice starts, -1 past the last slot.
+    // Slots are stable, so a slice never skips a record that was there all along; a record
+    // changed between slices is reported through takeChanges() as usual.
+    qsizetype scan(qsizetype from, qsizetype count,
+                   const std::function<void(const Record&)>& fn) const;
+    qsizetype slotCount() const { return qsizetype(m_slots.size()); }
     void reserve(qsizetype n);
 
     // Mutations record what changed until takeChanges().

@@ -421,4 +421,13 @@ void Store::forEach(RecordKind kind, const std::function<void(const Record&)>& f
     table(kind).forEach(fn);
 }
 
+qsizetype Store::scan(RecordKind kind, qsizetype from, qsizetype count,
+                      const std::function<void(const Record&)>& fn) const {
+    return table(kind).scan(from, count, fn);
+}
+
+qsizetype Store::scanLength(RecordKind kind) const {
+    return table(kind).slotCount();
+}
+
 } // namespace regscope

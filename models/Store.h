@@ -58,6 +58,11 @@ public:
     const Record* find(RecordKind kind, const QString& id) const;
     qsizetype count(RecordKind kind) const;
     void forEach(RecordKind kind, const std::function<void(const Record&)>& fn) const;
+    // A slice of a scan over every record of a kind (RecordTable::scan): from 0, then the
+    // returned position, until -1. For work too long for one event-loop turn.
+    qsizetype scan(RecordKind kind, qsizetype from, qsizetype count,
+                   const std::function<void(const Record&)>& fn) const;
+    qsizetype scanLength(RecordKind kind) const; // the slots a whole scan visits
     SourceHealth health() const { return m_health; }
     // While recordsChanged(kind, ...) is being emitted: the upserted records, in the order of
     // upsertedIds (saves a find() per id in big flushes). Empty at any other time.

@@ -4,6 +4,8 @@
 
 #include <QComboBox>
 #include <QDateTime>
+#include <QEvent>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -43,8 +45,8 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_url->setInsertPolicy(QComboBox::NoInsert);
     m_url->setMinimumContentsLength(20);
     m_url->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    m_url->setToolTip(u"demo, http://host:port, etcd://host:port[,host:port]/prefix, pid://PID or "
-                      u"unix:///path/to.sock"_s);
+    m_url->setToolTip(u"demo, http://host:port, etcd://host:port[,host:port]/prefix, pid://PID, "
+                      u"unix:///path/to.sock or file:///path/snapshot.json"_s);
     m_url->addItems(QSettings().value(kSavedKey).toStringList());
     layout->addWidget(m_url);
     m_connect = new QPushButton(u"Connect"_s, this);
@@ -57,11 +59,19 @@ ConnectionBar::ConnectionBar(QWidget* parent)
     m_state->setObjectName(u"connectionState"_s);
     m_state->setMinimumWidth(70);
     layout->addWidget(m_state);
+    m_badge = new QLabel(this);
+    m_badge->setObjectName(u"snapshotBadge"_s);
+    m_badge->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_badge->hide();
+    makeShrinkable(m_badge); // a small window clips it (the tooltip has it all)
+    m_badge->setMinimumWidth(130);
+    layout->addWidget(m_badge, 1);
     m_reason = new QLabel(this);
     m_reason->setObjectName(u"connectionReason"_s);
     m_reason->setTextInteractionFlags(Qt::TextSelectableByMouse);
     makeShrinkable(m_reason);
     layout->addWidget(m_reason, 1);
+    layout->addStretch(0); // what a capped badge leaves: not spread between the buttons
     m_progress = new QLabel(this);
     m_progress->setObjectName(u"connectionProgress"_s);
     m_progress->hide();
@@ -112,8 +122,41 @@ void ConnectionBar::forget(const QString& url) {
     m_url->setCurrentText(url);
 }
 
+void ConnectionBar::setBadge(const QString& text) {
+    m_badge->setText(text);
+    m_badge->setToolTip(text.isEmpty() ? QString()
+                                       : text + u"\nA snapshot is read-only: File ▸ Compare with "
+                                                u"snapshot… compares one with a live source."_s);
+    m_badge->setVisible(!text.isEmpty());
+    styleBadge();
+    // Never wider than its text: the stretch only lets it give way when the bar is short.
+    QFont bold = m_badge->font(); // the style sheet makes it bold
+    bold.setBold(true);
+    m_badge->setMaximumWidth(QFontMetrics(bold).horizontalAdvance(text) + 40);
+    m_reason->setVisible(text.isEmpty()); // the badge says it (and takes its room)
+    if (!text.isEmpty())
+        m_fresh->clear();
+}
+
+QString ConnectionBar::badgeText() const {
+    return !m_badge->isHidden() ? m_badge->text() : QString();
+}
+
+void ConnectionBar::styleBadge() {
+    m_badge->setStyleSheet(
+        u"QLabel#snapshotBadge { background: %1; color: %2; border: 1px solid "
+        u"%2; border-radius: 4px; padding: 1px 6px; font-weight: bold; }"_s.arg(
+            theme::background(ItemState::Info).name(), theme::text(ItemState::Info).name()));
+}
+
+void ConnectionBar::changeEvent(QEvent* event) {
+    if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange)
+        styleBadge();
+    QWidget::changeEvent(event);
+}
+
 void ConnectionBar::setFreshness(qint64 lastDeliveryMs, qint64 nowMs, bool stale) {
-    if (lastDeliveryMs <= 0) {
+    if (lastDeliveryMs <= 0 || !m_badge->isHidden()) {
         m_fresh->clear();
         return;
     }
@@ -164,11 +207,13 @@ void ConnectionBar::setHealth(const SourceHealth& health) {
     m_state->setText(u"<span style='color:%1'>&#9679;</span> %2"_s.arg(stateColor(health.state),
                                                                        toString(health.state)));
     m_state->setProperty("plainState", toString(health.state));
-    m_reason->setText(health.reason);
+    m_reason->setText(!m_badge->isHidden() && health.reason == m_badge->text() ? QString()
+                                                                               : health.reason);
 }
 
 void ConnectionBar::showRefused(const QString& url, const QString& why,
                                 const QString& stillAttached) {
+    m_reason->show(); // also next to a snapshot's badge
     m_reason->setText(stillAttached.isEmpty() ? u"refused '%1': %2"_s.arg(url, why)
                                               : u"refused '%1': %2 — still attached to %3"_s.arg(
                                                     url, why, stillAttached));

@@ -34,6 +34,10 @@ public:
     void setRetryAvailable(bool available);
     QString freshnessText() const;
     QString progressText() const;
+    // A snapshot source (file://): a badge "snapshot of SOURCE taken at TIME" next to the state,
+    // and no freshness (a snapshot never updates). Empty: no badge.
+    void setBadge(const QString& text);
+    QString badgeText() const;
     // Forgets a URL from the saved list (the "forget" button does this for the current one).
     void forget(const QString& url);
 
@@ -46,14 +50,19 @@ Q_SIGNALS:
     // The "Connection…" button: the window opens the connection dialog.
     void dialogRequested();
 
+protected:
+    void changeEvent(QEvent* event) override;
+
 private:
     void remember(const QString& url);
+    void styleBadge();
 
     QComboBox* m_url = nullptr;
     QPushButton* m_connect = nullptr;
     QPushButton* m_dialog = nullptr;
     QLabel* m_state = nullptr;
     QLabel* m_reason = nullptr;
+    QLabel* m_badge = nullptr;
     QLabel* m_fresh = nullptr;
     QLabel* m_progress = nullptr;
     QPushButton* m_cancel = nullptr;

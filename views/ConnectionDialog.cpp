@@ -1,5 +1,7 @@
 #include "views/ConnectionDialog.h"
 
+#include "views/WorkspaceBox.h"
+
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -32,6 +34,8 @@ ConnectionDialog::ConnectionDialog(QWidget* parent)
     m_delete->setObjectName(u"deleteProfile"_s);
     m_delete->setEnabled(false);
     savedBox->addWidget(m_delete);
+    m_workspaces = new WorkspaceBox(this);
+    savedBox->addWidget(m_workspaces, 1);
 
     auto* form = new QFormLayout;
     m_name = addLine(form, this, u"&Name:"_s, u"name"_s, u"optional; the URL otherwise"_s);

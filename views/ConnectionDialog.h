@@ -19,6 +19,8 @@ class QPushButton;
 
 namespace regscope {
 
+class WorkspaceBox;
+
 class ConnectionDialog : public QDialog {
     Q_OBJECT
 public:
@@ -33,6 +35,8 @@ public:
     ConnectionProfile profile() const;
     bool saveRequested() const;
     void setSaveRequested(bool save);
+    // The named sets of sources under the saved profiles.
+    WorkspaceBox* workspaceBox() const { return m_workspaces; }
     // The validation message shown, empty when none.
     QString errorText() const;
 
@@ -70,6 +74,7 @@ private:
     QCheckBox* m_save = nullptr;
     QLabel* m_message = nullptr;
     QDialogButtonBox* m_buttons = nullptr;
+    WorkspaceBox* m_workspaces = nullptr;
 };
 
 } // namespace regscope

@@ -2,6 +2,7 @@
 
 #include "models/EntriesFilterProxy.h"
 #include "models/EntriesModel.h"
+#include "models/EntryMatchesModel.h"
 #include "models/RecordJson.h"
 #include "models/Store.h"
 #include "views/EmptyHint.h"
@@ -19,6 +20,8 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
 #include <QTextBrowser>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -31,19 +34,19 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
     : QWidget(parent)
     , m_store(store)
     , m_model(new EntriesModel(store, this))
-    , m_proxy(new EntriesFilterProxy(this)) {
+    , m_proxy(new EntriesFilterProxy(this))
+    , m_matches(new EntryMatchesModel(store, this)) {
     m_proxy->setSourceModel(m_model);
 
     m_filter = new QLineEdit(this);
     m_filter->setObjectName(u"filter"_s);
     m_filter->setPlaceholderText(u"Filter names, versions, types… (Ctrl+F)"_s);
     m_filter->setClearButtonEnabled(true);
-    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString& text) {
-        m_proxy->setFilterText(text);
-        // Matching versions in view; past a size, expanding everything costs too much.
-        if (!text.isEmpty() && m_proxy->rowCount() > 0 && m_model->entryCount() < 20000)
-            m_view->expandAll();
-    });
+    connect(m_filter, &QLineEdit::textChanged, this, &EntriesPanel::applyFilter);
+    m_matchStatus = new QLabel(this);
+    m_matchStatus->setObjectName(u"matchStatus"_s);
+    m_matchStatus->hide();
+    connect(m_matches, &EntryMatchesModel::progressChanged, this, &EntriesPanel::updateMatchStatus);
 
     m_view = new QTreeView(this);
     m_view->setModel(m_proxy);
@@ -111,8 +114,43 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
     detailLayout->addWidget(m_detail);
     detailLayout->addWidget(m_copy, 0, Qt::AlignRight);
 
+    m_matchesView = new QTableView(this);
+    m_matchesView->setObjectName(u"entryMatches"_s);
+    m_matchesView->setModel(m_matches);
+    useStateColours(m_matchesView);
+    m_matchesView->setAlternatingRowColors(true);
+    m_matchesView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_matchesView->verticalHeader()->hide();
+    m_matchesView->verticalHeader()->setDefaultSectionSize(m_matchesView->fontMetrics().height() +
+                                                           6);
+    m_matchesView->horizontalHeader()->setStretchLastSection(true);
+    installTableActions(m_matchesView, EntryMatchesModel::NameColumn);
+    // Up to 50,000 rows arrive in slices: fixed widths, not a measure of every row each time.
+    m_matchesView->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
+    for (const auto& [column, width] : {std::pair{EntryMatchesModel::NameColumn, 240},
+                                        {EntryMatchesModel::VersionColumn, 90},
+                                        {EntryMatchesModel::TenantColumn, 90},
+                                        {EntryMatchesModel::TypeColumn, 80},
+                                        {EntryMatchesModel::StateColumn, 90}})
+        m_matchesView->setColumnWidth(column, width);
+    connect(m_matchesView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &EntriesPanel::showDetail);
+    auto* matchesHint = new EmptyHint(m_matchesView, store, [this] {
+        return m_matches->scanning() ? u"Searching…"_s : u"No entry matches the filter."_s;
+    });
+    connect(m_matches, &EntryMatchesModel::progressChanged, matchesHint, &EmptyHint::refresh);
+    m_views = new QStackedWidget(this);
+    m_views->addWidget(m_view);
+    m_views->addWidget(m_matchesView);
+
+    auto* listBox = new QWidget(this);
+    auto* listLayout = new QVBoxLayout(listBox);
+    listLayout->setContentsMargins(0, 0, 0, 0);
+    listLayout->addWidget(m_views, 1);
+    listLayout->addWidget(m_matchStatus);
+
     auto* split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(m_view);
+    split->addWidget(listBox);
     split->addWidget(detailBox);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 2);
@@ -125,13 +163,53 @@ EntriesPanel::EntriesPanel(Store* store, QWidget* parent)
         u"<p style='color:gray'>Select an entry to see everything known about it.</p>"_s);
 }
 
+bool EntriesPanel::showsMatches() const {
+    return m_views->currentWidget() == m_matchesView;
+}
+
+void EntriesPanel::applyFilter(const QString& text) {
+    // A big registry: the matches as a flat list, found in slices (no keystroke blocks).
+    const bool flat = !text.trimmed().isEmpty() && m_model->entryCount() >= kFlatFilterAbove;
+    m_matches->setFilterText(flat ? text : QString());
+    m_views->setCurrentWidget(flat ? static_cast<QWidget*>(m_matchesView) : m_view);
+    m_matchStatus->setVisible(flat);
+    if (flat) {
+        updateMatchStatus(); // the first slice may have found everything already
+        return;
+    }
+    m_proxy->setFilterText(text);
+    // Matching versions in view (small registries only: see kFlatFilterAbove).
+    if (!text.isEmpty() && m_proxy->rowCount() > 0)
+        m_view->expandAll();
+}
+
+void EntriesPanel::updateMatchStatus() {
+    if (!showsMatches())
+        return;
+    QString text = m_matches->truncated()
+                       ? u"%L1 matches, the first %L2 listed: type more to narrow"_s
+                             .arg(m_matches->matchCount())
+                             .arg(m_matches->rowCount())
+                       : u"%L1 matches"_s.arg(m_matches->matchCount());
+    if (m_matches->scanning())
+        text += u" · searching %1%…"_s.arg(int(m_matches->scannedFraction() * 100));
+    m_matchStatus->setText(text);
+}
+
+std::vector<EntryRecord> EntriesPanel::selectedRecords() const {
+    if (showsMatches()) {
+        const EntryRecord* e = m_matches->recordAt(m_matchesView->currentIndex().row());
+        return e ? std::vector<EntryRecord>{*e} : std::vector<EntryRecord>{};
+    }
+    return m_model->recordsAt(m_proxy->mapToSource(m_view->currentIndex()));
+}
+
 QString EntriesPanel::detailText() const {
     return m_detail->toPlainText();
 }
 
 QString EntriesPanel::selectionJson() const {
-    const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
-    const std::vector<EntryRecord> records = m_model->recordsAt(current);
+    const std::vector<EntryRecord> records = selectedRecords();
     if (records.size() == 1)
         return QString::fromUtf8(QJsonDocument(toJson(records.front())).toJson());
     QJsonArray array;
@@ -145,8 +223,7 @@ void EntriesPanel::copyJson() const {
 }
 
 void EntriesPanel::showDetail() {
-    const QModelIndex current = m_proxy->mapToSource(m_view->currentIndex());
-    const std::vector<EntryRecord> records = m_model->recordsAt(current);
+    const std::vector<EntryRecord> records = selectedRecords();
     m_copy->setEnabled(!records.empty());
     if (records.empty()) {
         m_detail->clear();

@@ -5,6 +5,7 @@
 #include "views/ConnectionBar.h"
 #include "views/ConnectionDialog.h"
 #include "views/Theme.h"
+#include "views/WorkspaceBox.h"
 
 #include <QAction>
 #include <QApplication>
@@ -66,6 +67,7 @@ MainWindow::MainWindow(QWidget* parent)
     attachAction->setObjectName(u"attachDialogAction"_s);
     attachAction->setShortcut(QKeySequence(u"Ctrl+Shift+A"_s));
     connect(attachAction, &QAction::triggered, this, &MainWindow::openAttachDialog);
+    addSnapshotActions(file);
     QAction* quit = file->addAction(u"&Quit"_s);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
@@ -114,6 +116,12 @@ void MainWindow::setProfiles(const QList<ConnectionProfile>& profiles) {
         open->setProfiles(m_profiles);
 }
 
+void MainWindow::setWorkspaces(const QList<Workspace>& workspaces) {
+    m_workspaces = workspaces;
+    if (auto* open = findChild<ConnectionDialog*>(); open && open->isVisible())
+        open->workspaceBox()->setWorkspaces(m_workspaces);
+}
+
 AttachDialog* MainWindow::openAttachDialog() {
     if (auto* open = findChild<AttachDialog*>(); open && open->isVisible()) {
         open->raise();
@@ -149,6 +157,16 @@ ConnectionDialog* MainWindow::openConnectionDialog() {
     connect(dialog, &ConnectionDialog::profileAccepted, this, &MainWindow::profileConnectRequested);
     connect(dialog, &ConnectionDialog::profileDeleteRequested, this,
             &MainWindow::profileDeleteRequested);
+    WorkspaceBox* workspaces = dialog->workspaceBox();
+    workspaces->setWorkspaces(m_workspaces);
+    workspaces->setCurrentSources(m_currentSources ? m_currentSources() : QStringList{url});
+    connect(workspaces, &WorkspaceBox::saveRequested, this, &MainWindow::workspaceSaveRequested);
+    connect(workspaces, &WorkspaceBox::deleteRequested, this,
+            &MainWindow::workspaceDeleteRequested);
+    connect(workspaces, &WorkspaceBox::openRequested, dialog, [this, dialog](const Workspace& w) {
+        Q_EMIT workspaceOpenRequested(w);
+        dialog->reject(); // the workspace is attached: nothing left to do here
+    });
     dialog->open();
     return dialog;
 }
@@ -207,6 +225,8 @@ void MainWindow::setStore(Store* store) {
             Qt::UniqueConnection);
     connect(store, &Store::progressChanged, m_connectionBar, &ConnectionBar::setProgress,
             Qt::UniqueConnection);
+    connect(store, &Store::healthChanged, this, &MainWindow::updateBadge, Qt::UniqueConnection);
+    updateBadge();
     updateStatus();
 }
 
@@ -259,7 +279,8 @@ void MainWindow::addHelpMenu() {
             u"http://host:port — a discovery server (bilibili/discovery API)\n"
             u"etcd://host:port[,host:port]/prefix[?services=/services/] — an etcd v3 "
             u"cluster; services= maps /services/<app>/<instance> keys to Instances\n"
-            u"etcds://… — the same over TLS (certificates in File ▸ Connection…)\n\n"
+            u"etcds://… — the same over TLS (certificates in File ▸ Connection…)\n"
+            u"file:///path/snap.json — a snapshot (File ▸ Save snapshot…), read-only\n\n"
             u"Type one in the Source bar (Ctrl+L), or use File ▸ Connection… for TLS and "
             u"credentials. The README lists them all."_s);
     });

@@ -8,14 +8,18 @@
 #include <QKeySequence>
 #include <QMainWindow>
 
+#include <functional>
+
 class QTabWidget;
 class QLabel;
+class QMenu;
 
 namespace regscope {
 
 class ConnectionBar;
 class ConnectionDialog;
 class ControlBroker;
+class SnapshotCompareDialog;
 class Store;
 
 class MainWindow : public QMainWindow {
@@ -38,12 +42,25 @@ public:
     void setStore(Store* store);
     // The attached source's controls: the bar's Cancel load and Retry now go through it.
     void setControlBroker(ControlBroker* broker);
+    // The attached source's URL (the app sets it on every attach): a snapshot names it, and a
+    // file:// source shows its "snapshot of SOURCE taken at TIME" badge in the bar.
+    void setSourceUrl(const QString& url);
+    // File ▸ Save snapshot…: the store is copied here (cheap), serialized and written
+    // atomically on a worker; the status bar says how it went, and snapshotSaved tells.
+    void saveSnapshot(const QString& path);
+    // File ▸ Compare with snapshot…: the differences with the live store (open(), not exec()).
+    SnapshotCompareDialog* openCompare(const QString& snapshotPath);
     // The Help ▸ Keyboard shortcuts text (also shown by "?").
     QString shortcutsText() const;
 
     // The saved profiles the connection dialog lists (the app loads and saves them).
     void setProfiles(const QList<ConnectionProfile>& profiles);
     QList<ConnectionProfile> profiles() const { return m_profiles; }
+    // The workspaces the dialog lists, and what a Save there keeps (the window's sources).
+    void setWorkspaces(const QList<Workspace>& workspaces);
+    void setCurrentSourcesProvider(std::function<QStringList()> provider) {
+        m_currentSources = std::move(provider);
+    }
     // Opens the connection dialog (window-modal, open() not exec()) filled with the current
     // URL; answers come as profileConnectRequested / profileDeleteRequested.
     ConnectionDialog* openConnectionDialog();
@@ -67,8 +84,14 @@ Q_SIGNALS:
     // The connection dialog was accepted (validated); save: keep it as a profile.
     void profileConnectRequested(const regscope::ConnectionProfile& profile, bool save);
     void profileDeleteRequested(const QString& name);
+    // The dialog's workspaces: open one, keep the current sources under a name, delete one.
+    void workspaceOpenRequested(const regscope::Workspace& workspace);
+    void workspaceSaveRequested(const regscope::Workspace& workspace);
+    void workspaceDeleteRequested(const QString& name);
     // After the palette changed: charts and painted widgets re-read their theme colours.
     void themeChanged();
+    // A File ▸ Save snapshot… finished: error is empty when the file was written.
+    void snapshotSaved(const QString& path, const QString& error);
 
 protected:
     void closeEvent(class QCloseEvent* event) override;
@@ -77,14 +100,19 @@ private:
     void updateStatus();
     void addHelpMenu();
     void focusFilter();
+    void addSnapshotActions(QMenu* file); // MainWindowSnapshot.cpp
+    void updateBadge();
 
     ConnectionBar* m_connectionBar = nullptr;
     QTabWidget* m_tabs = nullptr;
     QLabel* m_rateLabel = nullptr;
     QLabel* m_sizeLabel = nullptr;
     Store* m_store = nullptr;
+    QString m_sourceUrl;
     ControlBroker* m_broker = nullptr;
     QList<ConnectionProfile> m_profiles;
+    QList<Workspace> m_workspaces;
+    std::function<QStringList()> m_currentSources;
     AttachDialog::Lister m_attachLister;
     Theme m_theme = Theme::Light;
     quint64 m_lastEvents = 0;

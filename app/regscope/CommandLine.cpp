@@ -56,7 +56,9 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"                                          runs with REGSCOPE_DEBUG=1\n"
         u"  etcd://host:port[,host:port]/prefix[?services=/services/]\n"
         u"                                          an etcd v3 cluster; services= maps\n"
-        u"                                          /services/<app>/<instance> keys to Instances"_s);
+        u"                                          /services/<app>/<instance> keys to Instances\n"
+        u"  file:///path/snap.json                  a snapshot (--dump --output, File > Save\n"
+        u"                                          snapshot), read-only"_s);
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption connectOpt(u"connect"_s, u"The source to attach to (see above)."_s,
@@ -119,7 +121,8 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     const QCommandLineOption diffOpt(
         u"diff"_s,
         u"--diff A B: compare two snapshots, or a snapshot and a source URL. Exit 0: equal, "
-        u"1: they differ, 2: an error."_s,
+        u"1: they differ, 2: an error. Instance fields that move with renews alone "
+        u"(renew_timestamp, renew_age_ms, observed_at_ms, latest_timestamp) are not compared."_s,
         u"A"_s);
     const QCommandLineOption formatOpt(u"format"_s, u"With --diff: text (default) or json."_s,
                                        u"FORMAT"_s, u"text"_s);
@@ -139,8 +142,10 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     parser.process(app);
 
     CommandLine cl;
-    cl.url = parser.value(connectOpt);
-    cl.urls = parser.isSet(connectOpt) ? parser.values(connectOpt) : QStringList{cl.url};
+    // value() is the last of a repeated option: the panels' source is the first one.
+    cl.urls = parser.isSet(connectOpt) ? parser.values(connectOpt)
+                                       : QStringList{parser.value(connectOpt)};
+    cl.url = cl.urls.constFirst();
     cl.urlGiven = parser.isSet(connectOpt);
     cl.probe = parser.isSet(probeOpt);
     if (const auto limits = parseProbeLimits(parser.value(probeOptionsOpt)); limits)

@@ -2,6 +2,7 @@
 
 #include "connectors/attach/AttachConnector.h"
 #include "connectors/inprocess/DemoConnector.h"
+#include "connectors/snapshot/SnapshotConnector.h"
 #ifdef REGSCOPE_HAVE_DISCOVERY
 #include "connectors/discovery/DiscoveryConnector.h"
 #endif
@@ -10,6 +11,7 @@
 #include "connectors/etcd/EtcdSettings.h"
 #endif
 
+#include <QFileInfo>
 #include <QUrl>
 
 using namespace Qt::StringLiterals;
@@ -53,6 +55,17 @@ ConnectorResult makeConnector(const QString& url) {
             return sourceError(SourceError::Code::BadUrl, options.error());
         return std::make_unique<AttachConnector>(std::move(*options));
     }
+    if (SnapshotConnector::accepts(trimmed)) {
+        auto path = SnapshotConnector::pathOf(trimmed);
+        if (!path)
+            return sourceError(SourceError::Code::BadUrl, path.error());
+        // A missing file is refused at once (the attached source stays); the rest of what can
+        // be wrong with it is found while it is read, off the GUI thread.
+        if (!QFileInfo(*path).isFile())
+            return sourceError(SourceError::Code::BadUrl,
+                               u"no snapshot file at %1 (from '%2')"_s.arg(*path, trimmed));
+        return std::make_unique<SnapshotConnector>(trimmed, *path);
+    }
 #ifdef REGSCOPE_HAVE_DISCOVERY
     if (trimmed.startsWith(u"http://") || trimmed.startsWith(u"https://")) {
         const QUrl parsed(trimmed, QUrl::StrictMode);
@@ -76,12 +89,12 @@ ConnectorResult makeConnector(const QString& url) {
         return sourceError(
             SourceError::Code::UnsupportedScheme,
             u"unsupported source '%1': the scheme %2:// is not supported (expected demo, "
-            u"http://host:port, etcd://host:port[,host:port]/prefix, pid://PID or unix:///path)"_s
+            u"http://host:port, etcd://host:port[,host:port]/prefix, pid://PID, unix:///path or file:///snapshot.json)"_s
                 .arg(trimmed, trimmed.first(colon)));
-    return sourceError(
-        SourceError::Code::UnsupportedScheme,
-        u"unsupported source '%1': expected demo, http://host:port, "
-        u"etcd://host:port[,host:port]/prefix, pid://PID or unix:///path"_s.arg(trimmed));
+    return sourceError(SourceError::Code::UnsupportedScheme,
+                       u"unsupported source '%1': expected demo, http://host:port, "
+                       u"etcd://host:port[,host:port]/prefix, pid://PID, unix:///path or "
+                       u"file:///snapshot.json"_s.arg(trimmed));
 }
 
 ConnectorResult makeConnector(const ConnectionProfile& profile) {

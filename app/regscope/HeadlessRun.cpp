@@ -15,6 +15,7 @@
 
 #include <QApplication>
 #include <QJsonDocument>
+#include <QSaveFile>
 #include <QTextStream>
 #include <QTimer>
 
@@ -33,16 +34,32 @@ int writeStdout(const QByteArray& bytes) {
     return 0;
 }
 
+// --output FILE: all or nothing (QSaveFile renames a complete file over the old one).
+int writeFile(const QString& path, const QByteArray& bytes) {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit()) {
+        printError(u"cannot write %1: %2"_s.arg(path, file.errorString()));
+        return kExitIo;
+    }
+    return 0;
+}
+
 void dumpNow(Store& store, Session& session, const CommandLine& cl) {
     store.flush();
     const QByteArray json = QJsonDocument(dumpJson(store, cl.url, cl.probe)).toJson();
     session.detach();
-    QApplication::exit(writeStdout(json));
+    QApplication::exit(writeDump(cl.outputFile, json));
 }
 
 } // namespace
 
+int writeDump(const QString& outputFile, const QByteArray& json) {
+    return outputFile.isEmpty() ? writeStdout(json) : writeFile(outputFile, json);
+}
+
 int runDump(const CommandLine& cl) {
+    if (cl.urls.size() > 1)
+        return runDumpSources(cl);
     Store store;
     Session session(&store);
 #ifdef REGSCOPE_HAVE_PROBE
@@ -73,7 +90,11 @@ int runDump(const CommandLine& cl) {
     // Ready: attached, the first snapshot applied and one metrics sample in.
     whenReady(
         &store, cl.deadlineMs,
-        [&store] { return store.health().state == HealthState::Live && !store.metrics().empty(); },
+        // A snapshot (file://) is complete once live, metrics or not.
+        [&store, snapshot = cl.url.trimmed().startsWith(u"file://")] {
+            return store.health().state == HealthState::Live &&
+                   (snapshot || !store.metrics().empty());
+        },
         [&store, &cl, afterSettle](bool reached) {
             if (!reached) {
                 store.flush();
@@ -90,7 +111,7 @@ int runDump(const CommandLine& cl) {
     return QApplication::exec();
 }
 
-int runInspectMode(const CommandLine& cl) {
+int runInspectMode([[maybe_unused]] const CommandLine& cl) { // unused without the loader
 #ifdef REGSCOPE_HAVE_LOADER
     QTextStream out(stdout);
     LoaderOptions options;

@@ -116,4 +116,65 @@ bool ProfileStore::remove(QSettings& settings, const QString& name) const {
     return true;
 }
 
+namespace {
+constexpr auto kWorkspacesKey = "connections/workspaces";
+
+void writeWorkspaces(QSettings& settings, const QList<Workspace>& list) {
+    settings.remove(QString::fromLatin1(kWorkspacesKey));
+    settings.beginWriteArray(QString::fromLatin1(kWorkspacesKey), int(list.size()));
+    for (int i = 0; i < int(list.size()); ++i) {
+        settings.setArrayIndex(i);
+        settings.setValue(u"name"_s, list[i].name);
+        settings.setValue(u"sources"_s, list[i].sources);
+    }
+    settings.endArray();
+    settings.sync();
+}
+} // namespace
+
+ProfileResult<void> ProfileStore::saveWorkspace(QSettings& settings,
+                                                const Workspace& workspace) const {
+    Workspace w{workspace.name.trimmed(), {}};
+    for (const QString& source : workspace.sources)
+        if (!source.trimmed().isEmpty())
+            w.sources.append(source.trimmed());
+    if (w.name.isEmpty() || w.sources.isEmpty())
+        return std::unexpected(ProfileError{ProfileError::Code::EmptyUrl, u"name"_s,
+                                            u"a workspace needs a name and at least one source"_s});
+    QList<Workspace> list = loadWorkspaces(settings);
+    list.removeIf([&w](const Workspace& o) { return o.name == w.name; });
+    list.prepend(w);
+    while (list.size() > kMaxProfiles)
+        list.removeLast();
+    writeWorkspaces(settings, list);
+    if (settings.status() != QSettings::NoError)
+        return std::unexpected(
+            ProfileError{ProfileError::Code::SaveFailed,
+                         {},
+                         u"cannot write the settings file %1"_s.arg(settings.fileName())});
+    return {};
+}
+
+QList<Workspace> ProfileStore::loadWorkspaces(QSettings& settings) const {
+    QList<Workspace> list;
+    const int n = settings.beginReadArray(QString::fromLatin1(kWorkspacesKey));
+    for (int i = 0; i < n; ++i) {
+        settings.setArrayIndex(i);
+        Workspace w{settings.value(u"name"_s).toString(),
+                    settings.value(u"sources"_s).toStringList()};
+        if (!w.name.isEmpty() && !w.sources.isEmpty())
+            list.append(w);
+    }
+    settings.endArray();
+    return list;
+}
+
+bool ProfileStore::removeWorkspace(QSettings& settings, const QString& name) const {
+    QList<Workspace> list = loadWorkspaces(settings);
+    if (list.removeIf([&name](const Workspace& o) { return o.name == name; }) == 0)
+        return false;
+    writeWorkspaces(settings, list);
+    return true;
+}
+
 } // namespace regscope

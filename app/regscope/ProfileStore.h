@@ -28,6 +28,12 @@ struct ProfileStore {
     // false when no profile has that name.
     bool remove(QSettings& settings, const QString& name) const;
 
+    // Workspaces under "connections/workspaces", in saved order; save replaces the same name
+    // and moves it to the front.
+    ProfileResult<void> saveWorkspace(QSettings& settings, const Workspace& workspace) const;
+    QList<Workspace> loadWorkspaces(QSettings& settings) const;
+    bool removeWorkspace(QSettings& settings, const QString& name) const;
+
     static constexpr int kMaxProfiles = 50;
 };
 

@@ -70,6 +70,10 @@ void Session::setActionsFor(const ConnectionProfile& profile, const QString& url
         return;
 #endif
     default:
+        if (url.startsWith(u"file://")) {
+            m_policy.pinReadOnly(url, u"a snapshot is a record of the past: it is read-only"_s);
+            return;
+        }
         m_policy.pinReadOnly(url, u"nothing writes into another process's registry: the "
                                   u"in-process registry (the demo or an attached process) is "
                                   u"read-only on purpose"_s);

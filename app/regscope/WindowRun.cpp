@@ -9,16 +9,20 @@
 #include "app/regscope/ProbeFeeder.h"
 #endif
 #include "app/regscope/SourcePanels.h"
+#include "app/regscope/SourceSet.h"
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
 #include "models/ProbeControl.h"
 #include "models/Store.h"
 #include "views/ConnectionBar.h"
+#include "views/DriftPanel.h"
 #include "views/MainWindow.h"
+#include "views/SourcesPanel.h"
 #include "views/StandardPanels.h"
 
 #include <QApplication>
 #include <QImage>
+#include <QLabel>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -81,6 +85,89 @@ void wireProfiles(MainWindow& window, Session& session, Store& store,
                      });
 }
 
+// Sources (every source with its health; more are watched from here or --connect) and
+// Drift (their reconciliation), with the drift counts in the status bar.
+void addSourceSetPanels(MainWindow& window, SourceSet& set, Store& store) {
+    SourcesPanel::Actions actions{
+        .watch =
+            [&set](const QString& url) {
+                auto watched = set.watch(url);
+                return watched ? QString() : watched.error().message;
+            },
+        .unwatch = [&set](int row) { set.unwatch(row); },
+        .showInPanels =
+            [&set, &window](int row) {
+                const QString url = set.sources()->urlAt(row);
+                set.showInPanels(row);
+                window.connectionBar()->setUrl(url);
+            },
+    };
+    window.addPanel(u"Sources"_s, new SourcesPanel(set.sources(), std::move(actions), &window));
+    window.addPanel(u"Drift"_s, new DriftPanel(set.drift(), &store, &window));
+    auto* drift = new QLabel(&window);
+    drift->setObjectName(u"driftCounts"_s);
+    drift->hide();
+    window.statusBar()->addPermanentWidget(drift);
+    QObject::connect(set.drift(), &DriftModel::countsChanged, drift, [drift, &set] {
+        const DriftModel* d = set.drift();
+        drift->setVisible(set.watchedCount() > 0);
+        drift->setText(
+            u"drift: %1 only in one · %2 differ"_s.arg(d->onlyInOne()).arg(d->differing()));
+    });
+}
+
+// Workspaces: a named set of sources. Each is a saved profile's name (its TLS files and sealed
+// password apply) or a URL; the first goes in the panels, the others are watched.
+void wireWorkspaces(MainWindow& window, Session& session, Store& store, SourceSet& set,
+                    const ProfileStore& profileStore) {
+    const auto reload = [&window, &profileStore] {
+        QSettings settings;
+        window.setWorkspaces(profileStore.loadWorkspaces(settings));
+    };
+    reload();
+    window.setCurrentSourcesProvider([&set, &session] {
+        QStringList sources;
+        for (int row = 0; row < set.sources()->rowCount(); ++row)
+            sources.append(row == 0 && !session.profile().name.isEmpty()
+                               ? session.profile().name
+                               : set.sources()->urlAt(row));
+        return sources;
+    });
+    QObject::connect(&window, &MainWindow::workspaceSaveRequested, &window,
+                     [&window, &profileStore, reload](const Workspace& w) {
+                         QSettings settings;
+                         if (auto saved = profileStore.saveWorkspace(settings, w); !saved)
+                             window.statusBar()->showMessage(saved.error().message, 15000);
+                         reload();
+                     });
+    QObject::connect(&window, &MainWindow::workspaceDeleteRequested, &window,
+                     [&profileStore, reload](const QString& name) {
+                         QSettings settings;
+                         profileStore.removeWorkspace(settings, name);
+                         reload();
+                     });
+    QObject::connect(&window, &MainWindow::workspaceOpenRequested, &window,
+                     [&window, &session, &store, &set, &profileStore](const Workspace& w) {
+                         const QList<ConnectionProfile> saved = loadProfiles(profileStore);
+                         const auto resolve = [&saved](const QString& source) {
+                             for (const ConnectionProfile& p : saved)
+                                 if (p.displayName() == source)
+                                     return p;
+                             ConnectionProfile typed;
+                             typed.url = source;
+                             return typed;
+                         };
+                         attachFromUser(session, window, store, resolve(w.sources.value(0)));
+                         set.unwatchAll();
+                         QStringList refused;
+                         for (qsizetype i = 1; i < w.sources.size(); ++i)
+                             if (auto watched = set.watch(resolve(w.sources[i])); !watched)
+                                 refused.append(watched.error().message);
+                         if (!refused.isEmpty())
+                             window.statusBar()->showMessage(refused.join(u"; "_s), 15000);
+                     });
+}
+
 int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store,
                   const std::function<bool()>& probed) {
     // Deterministic pictures: the default layout and the asked theme, never saved.
@@ -107,8 +194,11 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store,
     };
     whenReady(
         &store, cl.deadlineMs,
-        [&store, pluginsSettled, probed] {
-            return store.metrics().size() >= 3 && pluginsSettled() && probed();
+        [&store, pluginsSettled, probed, snapshot = cl.url.trimmed().startsWith(u"file://")] {
+            // A snapshot (file://) has all it will ever have once it is live.
+            const bool charted =
+                snapshot ? store.health().state == HealthState::Live : store.metrics().size() >= 3;
+            return charted && pluginsSettled() && probed();
         },
         [&window, file](bool) {
             QApplication::processEvents();
@@ -147,12 +237,23 @@ int runWindow(const CommandLine& cl) {
 #endif
     addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins,
                     probeControl);
+    window.setSourceUrl(session.url());
+    QObject::connect(&session, &Session::sourceAttached, &window, &MainWindow::setSourceUrl);
     window.setStore(&store);
     window.setControlBroker(session.broker());
     window.setAttachLister([] { return attach::listAttachable(); });
     window.connectionBar()->setUrl(cl.url);
     window.setProfiles(loadProfiles(profileStore));
     wireProfiles(window, session, store, profileStore);
+    SourceSet sources(&store, &session);
+    for (qsizetype i = 1; i < cl.urls.size(); ++i) {
+        if (auto watched = sources.watch(cl.urls[i]); !watched) {
+            printError(watched.error().message);
+            return kExitUsage;
+        }
+    }
+    addSourceSetPanels(window, sources, store);
+    wireWorkspaces(window, session, store, sources, profileStore);
 
     if (cl.probe && probeControl)
         probeControl->setProbing(true);

@@ -11,6 +11,7 @@
 #include "views/ConnectionBar.h"
 #include "views/ConnectionDialog.h"
 #include "views/MainWindow.h"
+#include "views/WorkspaceBox.h"
 #ifdef REGSCOPE_HAVE_ETCD
 #include "connectors/etcd/EtcdConnector.h"
 #endif
@@ -108,6 +109,8 @@ private Q_SLOTS:
     void dialogRefusesMissingCaFile();
     void dialogAcceptReachesSession();
     void dialogPicksAndDeletesSavedProfiles();
+    void workspacesReplaceAndRemove();
+    void dialogOpensAndSavesWorkspaces();
     void screenshot();
 
 private:
@@ -455,8 +458,57 @@ void TestConnection::dialogPicksAndDeletesSavedProfiles() {
     QVERIFY(!remove->isEnabled());
 }
 
+// A workspace names its sources (saved profile names or URLs) and holds no secret.
+void TestConnection::workspacesReplaceAndRemove() {
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    QSettings settings(dir.filePath(u"w.conf"_s), QSettings::IniFormat);
+    const ProfileStore store{.secretKeyFile = dir.filePath(u"k"_s)};
+    const Workspace migration{u"migration"_s,
+                              {u"prod (eu)"_s, u"http://127.0.0.1:7171"_s, u"  "_s}};
+    const Workspace pair{u"pair"_s, {u"http://127.0.0.1:7171"_s, u"http://127.0.0.1:7172"_s}};
+    QVERIFY(store.saveWorkspace(settings, migration));
+    QVERIFY(store.saveWorkspace(settings, pair));
+    QList<Workspace> loaded = store.loadWorkspaces(settings);
+    QCOMPARE(loaded.size(), 2);
+    QCOMPARE(loaded.at(0), pair); // the newest first
+    QCOMPARE(loaded.at(1).sources, (QStringList{u"prod (eu)"_s, u"http://127.0.0.1:7171"_s}));
+    QVERIFY(store.saveWorkspace(settings, Workspace{u"migration"_s, {u"demo"_s}}));
+    loaded = store.loadWorkspaces(settings);
+    QCOMPARE(loaded.size(), 2);
+    QCOMPARE(loaded.at(0).sources, QStringList{u"demo"_s});
+    QVERIFY(store.removeWorkspace(settings, u"pair"_s));
+    QVERIFY(!store.removeWorkspace(settings, u"pair"_s));
+    QCOMPARE(store.loadWorkspaces(settings).size(), 1);
+    QVERIFY(!store.saveWorkspace(settings, Workspace{u"empty"_s, {}}));
+    QVERIFY(!store.saveWorkspace(settings, Workspace{{}, {u"demo"_s}}));
+}
+
+void TestConnection::dialogOpensAndSavesWorkspaces() {
+    MainWindow window;
+    window.setWorkspaces({Workspace{u"pair"_s, {u"demo"_s, u"http://127.0.0.1:7172"_s}}});
+    window.setCurrentSourcesProvider([] { return QStringList{u"demo"_s, u"http://x:1"_s}; });
+    QSignalSpy saved(&window, &MainWindow::workspaceSaveRequested);
+    QSignalSpy opened(&window, &MainWindow::workspaceOpenRequested);
+    ConnectionDialog* dialog = window.openConnectionDialog();
+    WorkspaceBox* box = dialog->workspaceBox();
+    QCOMPARE(box->list()->count(), 1);
+    box->nameEdit()->setText(u"now"_s);
+    box->saveCurrent();
+    QCOMPARE(saved.size(), 1);
+    const auto w = saved.at(0).at(0).value<Workspace>();
+    QCOMPARE(w.name, u"now"_s);
+    QCOMPARE(w.sources, (QStringList{u"demo"_s, u"http://x:1"_s}));
+    box->list()->setCurrentRow(0);
+    box->openSelected();
+    QCOMPARE(opened.size(), 1);
+    QCOMPARE(opened.at(0).at(0).value<Workspace>().name, u"pair"_s);
+    QVERIFY(!dialog->isVisible()); // opening a workspace closes the dialog
+}
+
 void TestConnection::screenshot() {
     MainWindow window;
+    window.setWorkspaces({Workspace{u"migration"_s, {u"prod (eu)"_s, u"http://127.0.0.1:8500"_s}}});
     window.setProfiles(
         {profileOf(u"local demo"_s, u"demo"_s),
          profileOf(u"prod (eu)"_s, u"etcds://10.0.0.1:2379,10.0.0.2:2379/services/"_s),

@@ -8,6 +8,7 @@
 #include "models/DeprecationsModel.h"
 #include "models/EntriesFilterProxy.h"
 #include "models/EntriesModel.h"
+#include "models/EntryMatchesModel.h"
 #include "models/LookupMetricsModel.h"
 #include "models/MissesModel.h"
 #include "models/Store.h"
@@ -55,6 +56,7 @@ private Q_SLOTS:
     void factoryRejectsUnknownSchemes();
     void sessionSwitchesSource();
     void emptyPanelsSayWhy();
+    void bigRegistryFilterListsMatchesFlat();
 
 private:
     std::unique_ptr<Store> m_store;
@@ -363,6 +365,40 @@ void TestGui::emptyPanelsSayWhy() {
     m_window->showPanel(u"Lookups"_s);
     QTRY_VERIFY_WITH_TIMEOUT(hint(lookups->view()).startsWith(u"No lookups on this source."_s),
                              15000);
+}
+
+// Past 20,000 entries the filter shows the sliced scan's flat matches (the tree's proxy would
+// walk every row on each keystroke); below, the tree as before. Selecting a match shows it.
+void TestGui::bigRegistryFilterListsMatchesFlat() {
+    Store store;
+    SnapshotEvent snap{.kind = RecordKind::Entry, .records = {}, .revision = 1};
+    for (int i = 0; i < int(EntriesPanel::kFlatFilterAbove) + 500; ++i) {
+        EntryRecord e;
+        e.name = u"svc.%1"_s.arg(i);
+        e.version = u"1.0.%1"_s.arg(i % 5);
+        e.type = u"codec"_s;
+        snap.records.emplace_back(e);
+    }
+    store.apply(std::make_shared<const EventBatch>(EventBatch{std::move(snap)}));
+    store.flush();
+    EntriesPanel panel(&store);
+    panel.resize(900, 500);
+    panel.show();
+    QVERIFY(!panel.showsMatches());
+    panel.filterEdit()->setText(u"svc.1234"_s);
+    QVERIFY(panel.showsMatches());
+    QVERIFY(QTest::qWaitFor([&] { return !panel.matches()->scanning(); }, 10'000));
+    QCOMPARE(panel.matches()->matchCount(), 11); // svc.1234, svc.12340 … svc.12349
+    QCOMPARE(panel.matchesView()->model()->rowCount(), 11);
+    const QLabel* status = panel.findChild<QLabel*>(u"matchStatus"_s);
+    QVERIFY(status && status->isVisible());
+    QVERIFY2(status->text().startsWith(u"11 matches"_s), qPrintable(status->text()));
+    panel.matchesView()->setCurrentIndex(panel.matchesView()->model()->index(0, 0));
+    QVERIFY2(panel.detailText().contains(u"svc.1234"_s), qPrintable(panel.detailText()));
+    if (const QString out = qEnvironmentVariable("REGSCOPE_ENTRIES_SCREENSHOT"); !out.isEmpty())
+        QVERIFY(panel.grab().save(out));
+    panel.filterEdit()->clear();
+    QVERIFY(!panel.showsMatches());
 }
 
 QTEST_MAIN(TestGui)

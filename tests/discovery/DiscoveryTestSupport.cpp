@@ -37,9 +37,11 @@ bool DiscoverydProcess::start(const QStringList& extraArgs) {
 bool DiscoverydProcess::restart() {
     if (!m_process || m_address.isEmpty())
         return false;
-    m_process->terminate();
-    if (!m_process->waitForFinished(10'000))
-        return false;
+    if (m_process->state() != QProcess::NotRunning) { // after kill() it is gone already
+        m_process->terminate();
+        if (!m_process->waitForFinished(10'000))
+            return false;
+    }
     const QString address = m_address;
     return launch(address) && m_address == address;
 }

@@ -29,7 +29,8 @@ public:
     // Starts it with --listen 127.0.0.1:0 plus extra flags; waits (10 s max) for the bound
     // address on its first stdout line.
     bool start(const QStringList& extraArgs = {});
-    // SIGTERM, wait, and start it again with the same flags on the same address.
+    // SIGTERM, wait (unless it is not running), and start it again with the same flags on the
+    // same address.
     bool restart();
     void kill(); // SIGKILL, wait
     bool isRunning() const;
