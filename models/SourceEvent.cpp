@@ -20,6 +20,20 @@ QString toString(HealthState state) {
     return u"unknown"_s;
 }
 
+QString toString(ProbeState state) {
+    switch (state) {
+    case ProbeState::Up:
+        return u"up"_s;
+    case ProbeState::Refused:
+        return u"refused"_s;
+    case ProbeState::Timeout:
+        return u"timeout"_s;
+    case ProbeState::Unhealthy:
+        return u"unhealthy"_s;
+    }
+    return u"refused"_s;
+}
+
 RecordKind kindOf(const Record& record) {
     return static_cast<RecordKind>(record.index());
 }

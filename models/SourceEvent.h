@@ -225,9 +225,27 @@ struct PluginEvent {
     int recordedPayloads = 0; // recent invokes kept for a shadow replay
 };
 
+// What probing one registered address of an instance found (opt-in, connectors/probe):
+// up (answered well), refused (no connection: refused, unroutable, a bad address),
+// timeout (nothing within the probe timeout) or unhealthy (answered, badly). The Store
+// keeps the latest per instance and address while the instance is there.
+enum class ProbeState : quint8 { Up, Refused, Timeout, Unhealthy };
+QString toString(ProbeState state); // "up", "refused", "timeout", "unhealthy"
+
+struct ProbeEvent {
+    QString instanceId; // recordId(InstanceRecord)
+    QString addr;       // as registered: scheme://host:port
+    ProbeState state = ProbeState::Refused;
+    double latencyMs = 0; // from the start of the probe to its verdict
+    qint64 atMs = 0;      // wall clock when the probe started
+    QString detail;       // "HTTP 200 OK", "SERVING", the error...
+
+    friend bool operator==(const ProbeEvent&, const ProbeEvent&) = default;
+};
+
 using SourceEvent =
     std::variant<SnapshotEvent, UpsertEvent, RemoveEvent, MetricsSample, SourceHealth,
-                 TimelineEvent, LeasesEvent, ClusterSample, ProgressEvent, PluginEvent>;
+                 TimelineEvent, LeasesEvent, ClusterSample, ProgressEvent, PluginEvent, ProbeEvent>;
 using EventBatch = std::vector<SourceEvent>;
 using EventBatchPtr = std::shared_ptr<const EventBatch>;
 

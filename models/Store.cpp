@@ -120,6 +120,7 @@ void Store::flush() {
     QList<LeaseInfo> leases;
     std::vector<ClusterSample> clusterSamples;
     QList<PluginEvent> plugins;
+    QSet<QString> probed;
     bool healthMoved = false;
     bool progressMoved = false;
     const auto noteRevision = [this](RecordKind kind, qint64 revision) {
@@ -205,6 +206,7 @@ void Store::flush() {
                                }
                            },
                            [&](const PluginEvent& e) { applyPlugin(e, plugins); },
+                           [&](const ProbeEvent& e) { applyProbe(e, probed); },
                        },
                        event);
         }
@@ -218,6 +220,8 @@ void Store::flush() {
         QStringList upserted;
         QStringList removed;
         t.takeChanges(&upserted, &removed, &m_changedRecords);
+        if (RecordKind(k) == RecordKind::Instance && !m_probes.isEmpty())
+            pruneProbes(upserted, removed, probed);
         m_changedKind = RecordKind(k);
         if (!upserted.isEmpty() || !removed.isEmpty())
             Q_EMIT recordsChanged(RecordKind(k), upserted, removed);
@@ -244,6 +248,8 @@ void Store::flush() {
         Q_EMIT progressChanged(m_progress);
     if (!plugins.isEmpty())
         Q_EMIT pluginsChanged(plugins);
+    if (!probed.isEmpty())
+        Q_EMIT probesChanged(QStringList(probed.cbegin(), probed.cend()));
 #ifdef __GLIBC__
     // A big snapshot leaves its transient id lists freed between long-lived rows; hand
     // those pages back so RSS reflects what is alive.
@@ -266,9 +272,95 @@ void Store::applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed) {
     changed.append(e);
 }
 
+void Store::applyProbe(const ProbeEvent& e, QSet<QString>& changed) {
+    const Record* rec = table(RecordKind::Instance).find(e.instanceId);
+    const auto* instance = rec ? std::get_if<InstanceRecord>(rec) : nullptr;
+    if (!instance || !instance->addrs.contains(e.addr))
+        return; // late: the instance (or that address) went while the probe ran
+    auto it = m_probes.find(e.instanceId);
+    if (it == m_probes.end()) {
+        if (m_probes.size() >= m_options.maxProbedInstances)
+            return;
+        it = m_probes.insert(e.instanceId, {});
+    }
+    const auto at = std::find_if(it->begin(), it->end(),
+                                 [&e](const ProbeEvent& p) { return p.addr == e.addr; });
+    if (at == it->end())
+        it->append(e);
+    else if (!(*at == e))
+        *at = e;
+    else
+        return;
+    changed.insert(e.instanceId);
+}
+
+void Store::pruneProbes(const QStringList& upserted, const QStringList& removed,
+                        QSet<QString>& changed) {
+    for (const QString& id : removed)
+        if (m_probes.remove(id))
+            changed.insert(id);
+    for (const QString& id : upserted) {
+        const auto it = m_probes.find(id);
+        if (it == m_probes.end())
+            continue;
+        const auto* r = std::get_if<InstanceRecord>(table(RecordKind::Instance).find(id));
+        const auto gone = [r](const ProbeEvent& p) { return !r || !r->addrs.contains(p.addr); };
+        if (it->removeIf(gone) == 0)
+            continue;
+        changed.insert(id);
+        if (it->isEmpty())
+            m_probes.erase(it);
+    }
+}
+
+void Store::clearProbes() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    flush(); // verdicts already posted are dropped with the rest
+    if (m_probes.isEmpty())
+        return;
+    const QStringList ids = m_probes.keys();
+    m_probes.clear();
+    Q_EMIT probesChanged(ids);
+}
+
+const QList<ProbeEvent>* Store::probes(const QString& instanceId) const {
+    const auto it = m_probes.constFind(instanceId);
+    return it == m_probes.cend() ? nullptr : &*it;
+}
+
+const ProbeEvent* Store::probeSummary(const QString& instanceId) const {
+    const QList<ProbeEvent>* all = probes(instanceId);
+    if (!all || all->isEmpty())
+        return nullptr;
+    // Worst first: no connection at all, then no answer, then a bad answer.
+    const auto rank = [](ProbeState s) {
+        switch (s) {
+        case ProbeState::Refused:
+            return 3;
+        case ProbeState::Timeout:
+            return 2;
+        case ProbeState::Unhealthy:
+            return 1;
+        case ProbeState::Up:
+            return 0;
+        }
+        return 0;
+    };
+    const ProbeEvent* worst = &all->front();
+    for (const ProbeEvent& p : *all)
+        if (rank(p.state) > rank(worst->state))
+            worst = &p;
+    return worst;
+}
+
 void Store::clear() {
     Q_ASSERT(QThread::currentThread() == thread());
     flush();
+    if (!m_probes.isEmpty()) {
+        const QStringList ids = m_probes.keys();
+        m_probes.clear();
+        Q_EMIT probesChanged(ids);
+    }
     for (int k = 0; k < kKinds; ++k) {
         RecordTable& t = *m_tables[k];
         t.clear();

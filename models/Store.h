@@ -10,6 +10,7 @@
 #include <QHash>
 #include <QList>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <array>
@@ -36,6 +37,7 @@ public:
         qsizetype maxClusterSamples = 900;      // 30 min at one poll per 2 s
         qsizetype maxPlugins = 1024;            // latest PluginEvent per path
         qsizetype maxPluginHistory = 256;       // recent PluginEvents, all paths
+        qsizetype maxProbedInstances = 250000;  // instances with probe verdicts kept
     };
 
     explicit Store(QObject* parent = nullptr);
@@ -50,6 +52,8 @@ public Q_SLOTS:
     void flush();
     // Forgets every record and the history (a new source was attached). Emits removals.
     void clear();
+    // Forgets every probe verdict (probing was turned off). Emits probesChanged.
+    void clearProbes();
 
 public:
     const Record* find(RecordKind kind, const QString& id) const;
@@ -85,6 +89,14 @@ public:
     // Plugins: the latest event per path (not cleared by a source switch) and a recent list.
     const QHash<QString, PluginEvent>& plugins() const { return m_plugins; }
     const std::deque<PluginEvent>& pluginHistory() const { return m_pluginHistory; }
+    // Probe verdicts: the latest per address of each instance still here (null: none). A
+    // verdict for an instance or address not in the store is dropped; an instance that goes
+    // takes its verdicts along, and so does an address it no longer registers.
+    const QList<ProbeEvent>* probes(const QString& instanceId) const;
+    // The verdict that speaks for the instance: its worst address (refused, timeout,
+    // unhealthy, up). Null when none.
+    const ProbeEvent* probeSummary(const QString& instanceId) const;
+    qsizetype probedInstances() const { return m_probes.size(); }
 
     // Freshness: when the source last delivered anything (wall clock ms; 0: never), and how
     // often it usually does (the median gap of recent deliveries, at least 1 s). Data is stale
@@ -114,6 +126,9 @@ Q_SIGNALS:
     void cleared();
     // The plugin events of one flush, in order (PluginModel applies them).
     void pluginsChanged(const QList<regscope::PluginEvent>& events);
+    // The instances whose probe verdicts changed (or went) in this flush, after
+    // recordsChanged.
+    void probesChanged(const QStringList& instanceIds);
     void flushed();
 
 private:
@@ -123,6 +138,9 @@ private:
     void scheduleFlush();
     bool healthIsNews(const SourceHealth& health);
     void applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed);
+    void applyProbe(const ProbeEvent& e, QSet<QString>& changed);
+    void pruneProbes(const QStringList& upserted, const QStringList& removed,
+                     QSet<QString>& changed);
 
     Options m_options;
     std::array<std::unique_ptr<RecordTable>, kKinds> m_tables;
@@ -140,6 +158,7 @@ private:
     ProgressEvent m_progress;
     QHash<QString, PluginEvent> m_plugins;
     std::deque<PluginEvent> m_pluginHistory;
+    QHash<QString, QList<ProbeEvent>> m_probes; // instance id → one per address
     quint64 m_eventsApplied = 0;
     qint64 m_lastDeliveryMs = 0;
     std::deque<qint64> m_deliveryGaps; // the last few gaps between deliveries

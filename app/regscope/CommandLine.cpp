@@ -129,9 +129,15 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     const QCommandLineOption probeOpt(
         u"probe"_s, u"Probe every registered instance address (off unless asked: the hosts "
                     u"have not asked to be probed); each instance then carries a probe verdict."_s);
-    parser.addOptions({connectOpt, dumpOpt, settleOpt, screenshotOpt, panelOpt, deadlineOpt,
-                       themeOpt, inspectOpt, cookieOpt, listOpt, readOnlyOpt, loadPluginOpt,
-                       sizeOpt, outputOpt, followOpt, forOpt, diffOpt, formatOpt, probeOpt});
+    const QCommandLineOption probeOptionsOpt(
+        u"probe-options"_s,
+        u"The probe's bounds, KEY=VALUE,...: path=/ (what http(s) GETs), rate=50 (per second), "
+        u"in-flight=32, timeout=1 and interval=30 (seconds)."_s,
+        u"OPTIONS"_s);
+    parser.addOptions({connectOpt,  dumpOpt,       settleOpt,  screenshotOpt, panelOpt,
+                       deadlineOpt, themeOpt,      inspectOpt, cookieOpt,     listOpt,
+                       readOnlyOpt, loadPluginOpt, sizeOpt,    outputOpt,     followOpt,
+                       forOpt,      diffOpt,       formatOpt,  probeOpt,      probeOptionsOpt});
     parser.addPositionalArgument(u"B"_s, u"With --diff: the second snapshot or URL."_s, u"[B]"_s);
     parser.process(app);
 
@@ -142,6 +148,10 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     cl.url = cl.urls.constFirst();
     cl.urlGiven = parser.isSet(connectOpt);
     cl.probe = parser.isSet(probeOpt);
+    if (const auto limits = parseProbeLimits(parser.value(probeOptionsOpt)); limits)
+        cl.probeLimits = *limits;
+    else
+        return std::unexpected(limits.error());
     cl.outputFile = parser.value(outputOpt);
     cl.format = parser.value(formatOpt);
     if (cl.format != u"text" && cl.format != u"json")

@@ -2,6 +2,8 @@
 // regscope's command line: one parser for the window and every headless use, so each option
 // means the same everywhere. Parsing is separate from running (main.cpp picks a run mode).
 
+#include "models/ProbeControl.h"
+
 #include <QSize>
 #include <QString>
 #include <QStringList>
@@ -44,7 +46,8 @@ struct CommandLine {
     QString diffA;           // --diff A B: each a snapshot file or a source URL
     QString diffB;
     QString format = QStringLiteral("text"); // --diff --format text|json
-    bool probe = false; // --probe: probe every registered address (--dump, --follow)
+    bool probe = false;      // --probe: probe every registered address (--dump, --follow)
+    ProbeLimits probeLimits; // --probe-options path=...,rate=...,in-flight=...,timeout=...
 };
 
 // Parses QCoreApplication::arguments(); --help and --version print and exit as Qt does.

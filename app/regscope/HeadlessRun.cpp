@@ -9,6 +9,9 @@
 #include "connectors/loader/Inspect.h"
 #endif
 #include "models/Store.h"
+#ifdef REGSCOPE_HAVE_PROBE
+#include "app/regscope/ProbeFeeder.h"
+#endif
 
 #include <QApplication>
 #include <QJsonDocument>
@@ -41,6 +44,13 @@ int writeFile(const QString& path, const QByteArray& bytes) {
     return 0;
 }
 
+void dumpNow(Store& store, Session& session, const CommandLine& cl) {
+    store.flush();
+    const QByteArray json = QJsonDocument(dumpJson(store, cl.url, cl.probe)).toJson();
+    session.detach();
+    QApplication::exit(writeDump(cl.outputFile, json));
+}
+
 } // namespace
 
 int writeDump(const QString& outputFile, const QByteArray& json) {
@@ -52,6 +62,27 @@ int runDump(const CommandLine& cl) {
         return runDumpSources(cl);
     Store store;
     Session session(&store);
+#ifdef REGSCOPE_HAVE_PROBE
+    // --probe: once the source is ready, every address is probed (within the bounds) and the
+    // dump waits until each instance has its verdicts, or --deadline more seconds pass.
+    ProbeFeeder probes(&store, cl.probeLimits);
+    const auto afterSettle = [&store, &session, &cl, &probes] {
+        if (!cl.probe) {
+            dumpNow(store, session, cl);
+            return;
+        }
+        probes.setProbing(true);
+        whenReady(
+            &store, cl.deadlineMs, [&probes] { return probes.allProbed(); },
+            [&store, &session, &cl](bool) { dumpNow(store, session, cl); });
+    };
+#else
+    if (cl.probe) {
+        printError(u"--probe: this build has no prober (connectors/probe was not built)"_s);
+        return kExitUsage;
+    }
+    const auto afterSettle = [&store, &session, &cl] { dumpNow(store, session, cl); };
+#endif
     if (auto attached = session.attach(cl.url); !attached) {
         printError(attached.error().message);
         return kExitUsage;
@@ -64,7 +95,7 @@ int runDump(const CommandLine& cl) {
             return store.health().state == HealthState::Live &&
                    (snapshot || !store.metrics().empty());
         },
-        [&store, &session, &cl](bool reached) {
+        [&store, &cl, afterSettle](bool reached) {
             if (!reached) {
                 store.flush();
                 const SourceHealth h = store.health();
@@ -75,12 +106,7 @@ int runDump(const CommandLine& cl) {
                 return;
             }
             // --settle: watch a while longer, as a user looking at the window would.
-            QTimer::singleShot(cl.settleMs, &store, [&store, &session, &cl] {
-                store.flush();
-                const QByteArray json = QJsonDocument(dumpJson(store, cl.url)).toJson();
-                session.detach();
-                QApplication::exit(writeDump(cl.outputFile, json));
-            });
+            QTimer::singleShot(cl.settleMs, &store, afterSettle);
         });
     return QApplication::exec();
 }

@@ -1,5 +1,6 @@
 #include "app/regscope/SourcePanels.h"
 
+#include "models/ProbeControl.h"
 #include "models/SourceControls.h"
 #include "models/Store.h"
 #include "views/MainWindow.h"
@@ -31,6 +32,7 @@
 
 #include <QDir>
 #include <QKeySequence>
+#include <QLabel>
 #include <QPointer>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -107,10 +109,27 @@ void addWriteToggle(MainWindow* window, ControlBroker* broker, ActionControl* ac
     place();
 }
 
+// A badge while addresses are being probed: whatever panel is shown, the user knows.
+void addProbeBadge(MainWindow* window, ProbeControl* probes) {
+    auto* badge = new QLabel(window);
+    badge->setObjectName(u"probeBadge"_s);
+    badge->setToolTip(QObject::tr("Registered addresses are being probed (Instances panel)"));
+    const auto refresh = [badge, probes] {
+        badge->setVisible(probes->probing());
+        badge->setText(QObject::tr("<b>PROBING</b> %1 addr · %2/s")
+                           .arg(probes->addressCount())
+                           .arg(probes->limits().ratePerSecond));
+    };
+    QObject::connect(probes, &ProbeControl::probingChanged, badge, refresh);
+    QObject::connect(probes, &ProbeControl::addressCountChanged, badge, refresh);
+    window->statusBar()->insertPermanentWidget(0, badge);
+    refresh();
+}
+
 } // namespace
 
 void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
-                     ActionControl* actions, const QStringList& loadPlugins) {
+                     ActionControl* actions, const QStringList& loadPlugins, ProbeControl* probes) {
     ActionRunner* runner = actions ? new ActionRunner(actions, window) : nullptr;
     if (actions) {
         addWriteToggle(window, broker, actions);
@@ -127,6 +146,9 @@ void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
             [instanceActions, broker] { instanceActions->setSource(broker->source()); });
         instances->setActions(instanceActions);
     }
+    instances->setProbeControl(probes);
+    if (probes)
+        addProbeBadge(window, probes);
     window->addPanel(u"Instances"_s, instances, QKeySequence(u"Alt+7"_s));
 #endif
 #ifdef REGSCOPE_HAVE_LOADER
@@ -139,6 +161,7 @@ void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
     Q_UNUSED(broker);
     Q_UNUSED(runner);
     Q_UNUSED(loadPlugins);
+    Q_UNUSED(probes);
 }
 
 } // namespace regscope

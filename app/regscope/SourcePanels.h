@@ -9,11 +9,15 @@ namespace regscope {
 class ActionControl;
 class ControlBroker;
 class MainWindow;
+class ProbeControl;
 class Store;
 
 // actions: the write actions of the attached source (null: a read-only window).
 // loadPlugins: shared objects the Plugins panel loads at once (--load-plugin).
+// probes: the opt-in probing of registered addresses (null: no toggle); while it is on, the
+// status bar says so too.
 void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
-                     ActionControl* actions = nullptr, const QStringList& loadPlugins = {});
+                     ActionControl* actions = nullptr, const QStringList& loadPlugins = {},
+                     ProbeControl* probes = nullptr);
 
 } // namespace regscope

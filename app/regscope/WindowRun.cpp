@@ -5,10 +5,14 @@
 #include "app/regscope/QuitOnSignal.h"
 #include "app/regscope/RunModes.h"
 #include "app/regscope/Session.h"
+#ifdef REGSCOPE_HAVE_PROBE
+#include "app/regscope/ProbeFeeder.h"
+#endif
 #include "app/regscope/SourcePanels.h"
 #include "app/regscope/SourceSet.h"
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
+#include "models/ProbeControl.h"
 #include "models/Store.h"
 #include "models/alerts/AlertEngine.h"
 #include "views/ConnectionBar.h"
@@ -23,6 +27,8 @@
 #include <QLabel>
 #include <QSettings>
 #include <QStatusBar>
+
+#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -164,7 +170,8 @@ void wireWorkspaces(MainWindow& window, Session& session, Store& store, SourceSe
                      });
 }
 
-int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
+int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store,
+                  const std::function<bool()>& probed) {
     // Deterministic pictures: the default layout and the asked theme, never saved.
     window.setTheme(cl.theme == u"dark" ? MainWindow::Theme::Dark : MainWindow::Theme::Light,
                     MainWindow::Remember::No);
@@ -189,11 +196,11 @@ int runScreenshot(const CommandLine& cl, MainWindow& window, Store& store) {
     };
     whenReady(
         &store, cl.deadlineMs,
-        [&store, pluginsSettled, snapshot = cl.url.trimmed().startsWith(u"file://")] {
+        [&store, pluginsSettled, probed, snapshot = cl.url.trimmed().startsWith(u"file://")] {
             // A snapshot (file://) has all it will ever have once it is live.
             const bool charted =
                 snapshot ? store.health().state == HealthState::Live : store.metrics().size() >= 3;
-            return charted && pluginsSettled();
+            return charted && pluginsSettled() && probed();
         },
         [&window, file](bool) {
             QApplication::processEvents();
@@ -221,7 +228,17 @@ int runWindow(const CommandLine& cl) {
 
     MainWindow window;
     addStandardPanels(&window, &store);
-    addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins);
+#ifdef REGSCOPE_HAVE_PROBE
+    // Off unless --probe (per session, never remembered: the hosts did not ask for it).
+    ProbeFeeder probes(&store, cl.probeLimits);
+    ProbeControl* probeControl = &probes;
+    const std::function<bool()> probed = [&probes, &cl] { return !cl.probe || probes.allProbed(); };
+#else
+    ProbeControl* probeControl = nullptr;
+    const std::function<bool()> probed = [] { return true; };
+#endif
+    addSourcePanels(&window, &store, session.broker(), session.actions(), cl.loadPlugins,
+                    probeControl);
     window.setSourceUrl(session.url());
     QObject::connect(&session, &Session::sourceAttached, &window, &MainWindow::setSourceUrl);
     window.setStore(&store);
@@ -245,8 +262,10 @@ int runWindow(const CommandLine& cl) {
     alerts.setSourceName([&session] { return session.url(); });
     installAlerts(&window, &alerts);
 
+    if (cl.probe && probeControl)
+        probeControl->setProbing(true);
     if (cl.mode == CommandLine::Mode::Screenshot)
-        return runScreenshot(cl, window, store);
+        return runScreenshot(cl, window, store, probed);
 
     window.restoreLayout();
     if (!cl.theme.isEmpty())

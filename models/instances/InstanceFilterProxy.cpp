@@ -35,8 +35,14 @@ void InstanceFilterProxy::setStaleOnly(bool staleOnly) {
     invalidateRowsFilter();
 }
 
+void InstanceFilterProxy::setUnreachableOnly(bool unreachableOnly) {
+    m_unreachableOnly = unreachableOnly;
+    invalidateRowsFilter();
+}
+
 bool InstanceFilterProxy::filtering() const {
-    return !m_appid.isEmpty() || !m_zone.isEmpty() || m_status != 0 || m_staleOnly;
+    return !m_appid.isEmpty() || !m_zone.isEmpty() || m_status != 0 || m_staleOnly ||
+           m_unreachableOnly;
 }
 
 QVariant InstanceFilterProxy::data(const QModelIndex& index, int role) const {
@@ -57,7 +63,8 @@ QVariant InstanceFilterProxy::data(const QModelIndex& index, int role) const {
 bool InstanceFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
     if (!m_instances)
         return QSortFilterProxyModel::filterAcceptsRow(sourceRow, sourceParent);
-    const bool instanceFilters = !m_zone.isEmpty() || m_status != 0 || m_staleOnly;
+    const bool instanceFilters =
+        !m_zone.isEmpty() || m_status != 0 || m_staleOnly || m_unreachableOnly;
     if (!sourceParent.isValid()) {
         // With instance filters, an app row shows only through a passing child (recursive).
         return !instanceFilters && (m_appid.isEmpty() || m_instances->appIdAt(sourceRow).contains(
@@ -73,6 +80,8 @@ bool InstanceFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sou
     if (m_status != 0 && r->status != m_status)
         return false;
     if (m_staleOnly && m_instances->verdict(*r) != InstanceModel::Verdict::Stale)
+        return false;
+    if (m_unreachableOnly && !m_instances->unreachable(*r))
         return false;
     return true;
 }

@@ -1,6 +1,6 @@
 #pragma once
-// Filters the InstanceModel tree by appid (substring), zone, status and stale; an app row
-// stays while any of its instances passes. Filtering reads the records directly (no QVariant
+// Filters the InstanceModel tree by appid (substring), zone, status, stale and unreachable; an app
+// row stays while any of its instances passes. Filtering reads the records directly (no QVariant
 // per row); sorting is the model's own, so the proxy keeps the model's order and passes a
 // burst on as one insert or one removal.
 
@@ -20,6 +20,7 @@ public:
     void setZoneFilter(const QString& zone); // empty: every zone
     void setStatusFilter(int status);        // 0: any, 1 UP, 2 WAITING
     void setStaleOnly(bool staleOnly);
+    void setUnreachableOnly(bool unreachableOnly); // registered but unreachable (probed)
     bool filtering() const;
 
     // Forwarded to InstanceModel, which keeps its rows in order itself.
@@ -37,6 +38,7 @@ private:
     QString m_zone;
     int m_status = 0;
     bool m_staleOnly = false;
+    bool m_unreachableOnly = false;
 };
 
 } // namespace regscope

@@ -78,6 +78,7 @@ InstanceModel::InstanceModel(Store* store, QObject* parent)
     connect(store, &Store::recordsChanged, this, &InstanceModel::onRecordsChanged);
     connect(store, &Store::metricsSampled, this, &InstanceModel::onMetrics);
     connect(store, &Store::cleared, this, &InstanceModel::onStoreCleared);
+    connect(store, &Store::probesChanged, this, &InstanceModel::onProbesChanged);
     connect(&m_ticker, &QTimer::timeout, this, &InstanceModel::tick);
     m_ticker.start(1000);
     m_chunkTimer.setSingleShot(true);
@@ -212,6 +213,8 @@ void InstanceModel::onStoreCleared() {
     m_timing = Timing{};
     m_asOfMs = 0;
     m_wasTooOld = false;
+    m_unreachable.clear();
+    m_unreachableByApp.clear();
     Q_EMIT freshnessChanged();
 }
 
@@ -356,6 +359,7 @@ void InstanceModel::removeIds(const QStringList& ids) {
         const auto appid = m_appOfId.take(id);
         if (appid.isEmpty())
             continue;
+        forgetUnreachable(id);
         App* app = m_appByName.value(appid);
         if (!app)
             continue;
@@ -409,6 +413,14 @@ void InstanceModel::upsertIds(const QStringList& ids) {
         if (m_appOfId.contains(id))
             continue; // duplicate id in one batch
         m_appOfId.insert(id, r->appid);
+        if (m_store->probedInstances() > 0 && !m_unreachable.contains(id)) {
+            // Its verdict may have come before its row (a burst applied in chunks).
+            const ProbeEvent* p = m_store->probeSummary(id);
+            if (p && (p->state == ProbeState::Refused || p->state == ProbeState::Timeout)) {
+                m_unreachable.insert(id, r->appid);
+                ++m_unreachableByApp[r->appid];
+            }
+        }
         if (app) {
             added[app].push_back(*r);
         } else {

@@ -39,6 +39,7 @@ public:
         RenewAgeColumn,
         StaleColumn,
         EvictionColumn,
+        ProbeColumn, // the reality check (opt-in): the worst verdict of its addresses
         ColumnCount
     };
     enum Role {
@@ -52,6 +53,9 @@ public:
         ProjectedEvictionMsRole, // Unix ms; 0 when it is not going to be evicted
         VerdictRole,             // Verdict as int
         InstanceCountRole,       // app rows: instances in the app
+        ProbeStateRole,          // ProbeState as int; -1: not probed
+        ProbeLatencyMsRole,      // double; -1: not probed
+        UnreachableRole,         // bool: probed, and refused or timed out; app rows: any
     };
     // What the Stale column says about one instance now.
     enum class Verdict : quint8 {
@@ -94,6 +98,12 @@ public:
     // down); -1 without a lease or before its TTL is known.
     qint64 leaseRemainingS(const InstanceRecord& r) const;
     QStringList zones() const; // sorted, of the instances held
+    // Probe verdicts (the Store's): the one that speaks for an instance (its worst address),
+    // and whether it says "registered but unreachable" (refused or timeout).
+    const ProbeEvent* probe(const InstanceRecord& r) const;
+    const QList<ProbeEvent>* probes(const InstanceRecord& r) const; // per address; null: none
+    bool unreachable(const InstanceRecord& r) const;
+    int unreachableCount() const { return int(m_unreachable.size()); }
 
     // Freshness: when the source last confirmed its instances (Unix ms, 0: never), and
     // whether that is more than 3 refresh intervals ago.
@@ -135,6 +145,8 @@ private:
     void onRecordsChanged(RecordKind kind, const QStringList& upserted, const QStringList& removed);
     void onMetrics(const MetricsSample& sample);
     void onStoreCleared();
+    void onProbesChanged(const QStringList& ids);
+    void forgetUnreachable(const QString& id);
     void applyChunk();
     void removeIds(const QStringList& ids);
     void removeChildRows(App& app, std::vector<int> rows);
@@ -153,6 +165,8 @@ private:
     QVariant instanceData(const InstanceRecord& r, int column, int role) const;
     QVariant instanceText(const InstanceRecord& r, int column) const;
     QVariant instanceState(const InstanceRecord& r, int column, bool row) const;
+    QVariant probeText(const InstanceRecord& r) const;
+    QVariant probeToolTip(const InstanceRecord& r) const;
     qint64 now() const;
 
     Store* m_store;
@@ -161,6 +175,8 @@ private:
     QHash<QString, QString> m_appOfId; // record id → appid
     QMap<QString, int> m_zoneCounts;
     int m_staleRecords = 0;
+    QHash<QString, QString> m_unreachable;  // record id → appid, probed unreachable now
+    QHash<QString, int> m_unreachableByApp; // appid → how many
     qint64 m_asOfMs = 0;
     bool m_wasTooOld = false;
     Timing m_timing;

@@ -99,8 +99,8 @@ QVariant InstanceModel::headerData(int section, Qt::Orientation orientation, int
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     static const QStringList titles{
-        u"App / hostname"_s, u"Zone"_s,       u"Env"_s,        u"Addrs"_s, u"Version"_s,
-        u"Status"_s,         u"Registered"_s, u"Last renew"_s, u"Stale"_s, u"Eviction"_s};
+        u"App / hostname"_s, u"Zone"_s,       u"Env"_s,   u"Addrs"_s,    u"Version"_s, u"Status"_s,
+        u"Registered"_s,     u"Last renew"_s, u"Stale"_s, u"Eviction"_s, u"Probe"_s};
     return titles.value(section);
 }
 
@@ -115,7 +115,11 @@ QVariant InstanceModel::appData(const App& app, int column, int role) const {
         return stale > 0;
     case InstanceCountRole:
         return int(app.rows.size());
+    case UnreachableRole:
+        return m_unreachableByApp.value(app.appid) > 0;
     case StateRole:
+        if (column == ProbeColumn && m_unreachableByApp.value(app.appid) > 0)
+            return state(ItemState::Down);
         return column == StaleColumn && stale > 0 ? state(ItemState::Stale) : QVariant();
     case Qt::DisplayRole:
         switch (column) {
@@ -127,6 +131,10 @@ QVariant InstanceModel::appData(const App& app, int column, int role) const {
             if (dataTooOld())
                 return u"unknown"_s;
             return stale > 0 ? u"%1 stale"_s.arg(stale) : QString();
+        case ProbeColumn:
+            if (const int n = m_unreachableByApp.value(app.appid); n > 0)
+                return u"%1 unreachable"_s.arg(n);
+            return QString();
         default:
             return {};
         }
@@ -136,6 +144,21 @@ QVariant InstanceModel::appData(const App& app, int column, int role) const {
 }
 
 QVariant InstanceModel::instanceState(const InstanceRecord& r, int column, bool row) const {
+    if (column == ProbeColumn && !row) {
+        const ProbeEvent* p = probe(r);
+        if (!p)
+            return {};
+        switch (p->state) {
+        case ProbeState::Up:
+            return state(ItemState::Healthy);
+        case ProbeState::Unhealthy:
+            return state(ItemState::Warning);
+        case ProbeState::Refused:
+        case ProbeState::Timeout:
+            return state(ItemState::Down);
+        }
+        return {};
+    }
     const Verdict v = verdict(r);
     if (row)
         return v == Verdict::Stale ? state(ItemState::Stale) : QVariant();
@@ -208,6 +231,8 @@ QVariant InstanceModel::instanceText(const InstanceRecord& r, int column) const 
                                            : u"due now (%1)"_s.arg(when);
         return u"%1 (in %2)"_s.arg(when, formatAge(in));
     }
+    case ProbeColumn:
+        return probeText(r);
     default:
         return {};
     }
@@ -235,11 +260,23 @@ QVariant InstanceModel::instanceData(const InstanceRecord& r, int column, int ro
         return renewAgeMs(r);
     case ProjectedEvictionMsRole:
         return projectedEvictionMs(r);
+    case ProbeStateRole: {
+        const ProbeEvent* p = probe(r);
+        return p ? int(p->state) : -1;
+    }
+    case ProbeLatencyMsRole: {
+        const ProbeEvent* p = probe(r);
+        return p ? p->latencyMs : -1.0;
+    }
+    case UnreachableRole:
+        return unreachable(r);
     case StateRole:
         return instanceState(r, column, false);
     case RowStateRole:
         return instanceState(r, column, true);
     case Qt::ToolTipRole:
+        if (column == ProbeColumn)
+            return probeToolTip(r);
         if (!renewTracked(r) && (column == RenewAgeColumn || column == EvictionColumn))
             return r.leaseId != 0
                        ? u"Kept alive by etcd lease %1, not by renews: it goes when the lease "

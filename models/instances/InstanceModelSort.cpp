@@ -49,6 +49,16 @@ int InstanceModel::compareRows(const InstanceRecord& a, const InstanceRecord& b)
     case EvictionColumn:
         c = cmp(projectedEvictionMs(a), projectedEvictionMs(b));
         break;
+    case ProbeColumn: {
+        // Worst first when descending: unreachable, unhealthy, up, not probed; then latency.
+        const auto key = [this](const InstanceRecord& r) {
+            const ProbeEvent* p = probe(r);
+            static constexpr int rank[] = {1, 4, 3, 2}; // Up, Refused, Timeout, Unhealthy
+            return std::pair{p ? rank[int(p->state)] : 0, p ? p->latencyMs : -1.0};
+        };
+        c = cmp(key(a), key(b));
+        break;
+    }
     default:
         break;
     }

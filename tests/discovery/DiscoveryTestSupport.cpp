@@ -156,11 +156,14 @@ void PendingRequest::abort() {
 std::unique_ptr<QProcess> startRegistrator(const QUrl& discovery, const RegistratorSpec& spec) {
     auto p = std::make_unique<QProcess>();
     p->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    p->start(registratorPath(),
-             {u"--discovery"_s, discovery.toString(), u"--appid"_s, spec.appid, u"--env"_s,
-              spec.env, u"--zone"_s, spec.zone, u"--hostname"_s, spec.hostname, u"--addr"_s,
-              u"http://127.0.0.1:9000"_s, u"--renew-interval"_s, spec.renewInterval, u"--version"_s,
-              u"1.0.0"_s, u"--"_s, u"sleep"_s, spec.childSeconds});
+    QStringList args{
+        u"--discovery"_s, discovery.toString(), u"--appid"_s, spec.appid,      u"--env"_s,
+        spec.env,         u"--zone"_s,          spec.zone,    u"--hostname"_s, spec.hostname};
+    for (const QString& addr : spec.addrs)
+        args << u"--addr"_s << addr;
+    args << u"--renew-interval"_s << spec.renewInterval << u"--version"_s << u"1.0.0"_s << u"--"_s
+         << u"sleep"_s << spec.childSeconds;
+    p->start(registratorPath(), args);
     p->waitForStarted(10'000);
     return p;
 }

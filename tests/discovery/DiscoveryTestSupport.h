@@ -85,6 +85,7 @@ struct RegistratorSpec {
     QString env = QStringLiteral("prod");
     QString renewInterval = QStringLiteral("200ms");
     QString childSeconds = QStringLiteral("600");
+    QStringList addrs = {QStringLiteral("http://127.0.0.1:9000")}; // each one --addr
 };
 std::unique_ptr<QProcess> startRegistrator(const QUrl& discovery, const RegistratorSpec& spec);
 

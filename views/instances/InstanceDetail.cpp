@@ -47,8 +47,17 @@ QString instanceDetailText(const InstanceRecord& r, const InstanceModel& model) 
     lines << u"source: %1%2"_s.arg(r.source, r.leaseId != 0 ? u", lease %1"_s.arg(r.leaseId, 0, 16)
                                                             : QString());
     lines << QString() << u"Addresses (%1)"_s.arg(r.addrs.size());
-    for (const auto& a : r.addrs)
-        lines << u"  "_s % a;
+    for (const auto& a : r.addrs) {
+        QString line = u"  "_s % a;
+        // The reality check, when it is on: what probing this address found last.
+        if (const QList<ProbeEvent>* probes = model.probes(r))
+            for (const ProbeEvent& p : *probes)
+                if (p.addr == a)
+                    line += u"   probe: %1, %2 ms at %3 (%4)"_s.arg(
+                        toString(p.state), QString::number(p.latencyMs, 'f', 1),
+                        QDateTime::fromMSecsSinceEpoch(p.atMs).toString(u"hh:mm:ss"_s), p.detail);
+        lines << line;
+    }
     lines << QString() << u"Metadata (%1)"_s.arg(r.metadata.size());
     for (auto it = r.metadata.cbegin(); it != r.metadata.cend(); ++it)
         lines << u"  %1 = %2"_s.arg(it.key(), it.value());

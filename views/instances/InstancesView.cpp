@@ -1,5 +1,6 @@
 #include "views/instances/InstancesView.h"
 
+#include "models/ProbeControl.h"
 #include "models/Store.h"
 #include "models/instances/InstanceFilterProxy.h"
 #include "models/instances/InstanceModel.h"
@@ -23,6 +24,7 @@
 #include <QLineEdit>
 #include <QMenu>
 #include <QPlainTextEdit>
+#include <QSignalBlocker>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QTableView>
@@ -74,6 +76,9 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     , m_zoneFilter(new QComboBox(this))
     , m_statusFilter(new QComboBox(this))
     , m_staleOnly(new QCheckBox(tr("Stale only"), this))
+    , m_unreachableOnly(new QCheckBox(tr("Registered but unreachable"), this))
+    , m_probeToggle(new QCheckBox(tr("Probe registered addresses"), this))
+    , m_probeIndicator(new QLabel(this))
     , m_tree(new QTreeView(this))
     , m_detail(new QPlainTextEdit(this))
     , m_tabs(new QTabWidget(this))
@@ -86,6 +91,18 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     m_banner->setWordWrap(true);
     m_banner->hide();
     m_freshness->setObjectName(u"instancesFreshness"_s);
+    // Probing is opt-in: the toggle shows once the composition root hands a ProbeControl.
+    m_probeToggle->setObjectName(u"probeToggle"_s);
+    m_probeToggle->setToolTip(
+        tr("Probe every registered address: http(s) GETs a health path (below 500 is up), "
+           "grpc calls grpc.health.v1.Health/Check, anything else is a TCP connect. Off by "
+           "default: the hosts at the other end have not asked to be probed."));
+    m_probeToggle->hide();
+    m_unreachableOnly->setObjectName(u"unreachableOnly"_s);
+    m_unreachableOnly->setToolTip(tr("Instances whose probe was refused or timed out"));
+    m_unreachableOnly->hide();
+    m_probeIndicator->setObjectName(u"probeIndicator"_s);
+    m_probeIndicator->hide();
 
     m_appFilter->setPlaceholderText(tr("Filter by appid"));
     m_appFilter->setClearButtonEnabled(true);
@@ -99,7 +116,10 @@ InstancesView::InstancesView(Store* store, QWidget* parent)
     filters->addWidget(m_zoneFilter, 1);
     filters->addWidget(m_statusFilter, 1);
     filters->addWidget(m_staleOnly);
+    filters->addWidget(m_unreachableOnly);
     filters->addStretch();
+    filters->addWidget(m_probeToggle);
+    filters->addWidget(m_probeIndicator);
     filters->addWidget(m_freshness);
     filters->addWidget(m_summary);
 
@@ -177,6 +197,52 @@ void InstancesView::setUpTree() {
     m_tree->header()->resizeSection(InstanceModel::RenewAgeColumn, 80);
     m_tree->header()->resizeSection(InstanceModel::StaleColumn, 150);
     m_tree->header()->resizeSection(InstanceModel::EvictionColumn, 150);
+    m_tree->header()->resizeSection(InstanceModel::ProbeColumn, 120);
+    // Shown beside the addresses it checked (the model keeps it last: column numbers stay).
+    m_tree->header()->moveSection(m_tree->header()->visualIndex(InstanceModel::ProbeColumn),
+                                  InstanceModel::AddrsColumn + 1);
+    m_tree->setColumnHidden(InstanceModel::ProbeColumn, true); // until probing is on
+}
+
+void InstancesView::setProbeControl(ProbeControl* probes) {
+    m_probes = probes;
+    m_probeToggle->setVisible(probes != nullptr);
+    if (!probes)
+        return;
+    m_probeToggle->setChecked(probes->probing());
+    connect(m_probeToggle, &QCheckBox::toggled, probes, &ProbeControl::setProbing);
+    connect(probes, &ProbeControl::probingChanged, this, [this](bool on) {
+        const QSignalBlocker quiet(m_probeToggle);
+        m_probeToggle->setChecked(on);
+        refreshProbing();
+    });
+    connect(probes, &ProbeControl::addressCountChanged, this, &InstancesView::refreshProbing);
+    refreshProbing();
+}
+
+QString InstancesView::probeIndicatorText() const {
+    return m_probeIndicator->isHidden() ? QString() : m_probeIndicator->text();
+}
+
+void InstancesView::refreshProbing() {
+    const bool on = m_probes && m_probes->probing();
+    m_tree->setColumnHidden(InstanceModel::ProbeColumn, !on);
+    m_unreachableOnly->setVisible(on);
+    if (!on && m_unreachableOnly->isChecked())
+        m_unreachableOnly->setChecked(false);
+    m_probeIndicator->setVisible(on);
+    if (on) {
+        const ProbeLimits l = m_probes->limits();
+        m_probeIndicator->setText(
+            tr("Probing %n address(es) (%1/s, %2 at once)", nullptr, m_probes->addressCount())
+                .arg(l.ratePerSecond)
+                .arg(l.maxInFlight));
+        m_probeIndicator->setStyleSheet(
+            u"QLabel { background: %1; color: %2; font-weight: bold; padding: 2px 6px;"
+            " border-radius: 3px; }"_s.arg(css(theme::background(ItemState::Info)),
+                                           css(theme::text(ItemState::Info))));
+    }
+    refreshSummary();
 }
 
 void InstancesView::wire() {
@@ -186,6 +252,9 @@ void InstancesView::wire() {
     connect(m_statusFilter, &QComboBox::currentIndexChanged, this,
             [this] { m_proxy->setStatusFilter(m_statusFilter->currentData().toInt()); });
     connect(m_staleOnly, &QCheckBox::toggled, m_proxy, &InstanceFilterProxy::setStaleOnly);
+    connect(m_unreachableOnly, &QCheckBox::toggled, m_proxy,
+            &InstanceFilterProxy::setUnreachableOnly);
+    connect(m_store, &Store::probesChanged, this, &InstancesView::refreshSummary);
     connect(m_store, &Store::metricsSampled, this, &InstancesView::onMetrics);
     connect(m_store, &Store::cleared, this, &InstancesView::onStoreCleared);
     // The freshness line shows only while there are instances: a count that leaves or reaches
@@ -405,11 +474,17 @@ void InstancesView::onMetrics(const MetricsSample& sample) {
 void InstancesView::refreshSummary() {
     const int total = m_model->instanceCount();
     const int stale = m_model->staleCount();
-    m_summary->setText(stale > 0 ? tr("%1 instances, <b style='color:%3'>%2 stale</b>")
-                                       .arg(total)
-                                       .arg(stale)
-                                       .arg(css(theme::text(ItemState::Stale)))
-                                 : tr("%1 instances").arg(total));
+    QString text = tr("%1 instances").arg(total);
+    if (stale > 0)
+        text += tr(", <b style='color:%2'>%1 stale</b>")
+                    .arg(stale)
+                    .arg(css(theme::text(ItemState::Stale)));
+    // Beside the stale count: registered, but the probe was refused or timed out.
+    if (const int unreachable = m_model->unreachableCount(); unreachable > 0)
+        text += tr(", <b style='color:%2'>%1 unreachable</b>")
+                    .arg(unreachable)
+                    .arg(css(theme::text(ItemState::Down)));
+    m_summary->setText(text);
 }
 
 void InstancesView::refreshFreshness() {

@@ -1,5 +1,6 @@
 #pragma once
-// The on-call instances panel: filters (appid, zone, status, stale), a red banner while the
+// The on-call instances panel: filters (appid, zone, status, stale, unreachable), the opt-in
+// probe toggle and its indicator, a red banner while the
 // discovery server's self-protection is on, how fresh the data is, the app → instance tree
 // with renew ages and stale verdicts, a detail pane for the selected instance, and the
 // registers / cancels / evictions timeline. With InstanceActions set, the tree's context menu
@@ -26,6 +27,7 @@ class QTreeView;
 namespace regscope {
 
 class Store;
+class ProbeControl;
 class InstanceActions;
 class InstanceModel;
 class InstanceFilterProxy;
@@ -53,6 +55,12 @@ public:
 
     // The discovery actions of the attached source (null: none, the menu says so).
     void setActions(InstanceActions* actions) { m_actions = actions; }
+    // The reality check (null: this build cannot probe; no toggle shown). Off until the user
+    // turns it on; while on, a label says so and the Probe column shows the verdicts.
+    void setProbeControl(ProbeControl* probes);
+    QCheckBox* probeToggle() const { return m_probeToggle; }
+    QCheckBox* unreachableOnly() const { return m_unreachableOnly; }
+    QString probeIndicatorText() const; // empty while not probing
     // The selected discovery instances; an app row stands for each of its instances shown.
     QList<InstanceRef> selectedInstances() const;
     // The context menu for the selection (the caller owns it; tests trigger its actions).
@@ -67,6 +75,7 @@ private:
     void onMetrics(const MetricsSample& sample);
     void onStoreCleared();
     void refreshSummary();
+    void refreshProbing();
     void refreshZones();
     void refreshFreshness();
     void refreshDetail();
@@ -87,6 +96,10 @@ private:
     QComboBox* m_zoneFilter;
     QComboBox* m_statusFilter;
     QCheckBox* m_staleOnly;
+    QCheckBox* m_unreachableOnly;
+    QCheckBox* m_probeToggle;
+    QLabel* m_probeIndicator;
+    ProbeControl* m_probes = nullptr;
     QTreeView* m_tree;
     QPlainTextEdit* m_detail;
     QTabWidget* m_tabs;
