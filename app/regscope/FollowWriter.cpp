@@ -90,6 +90,7 @@ void FollowWriter::fail(Failure f, int error) {
 // never leaves the thread stuck in write() (a stop is seen within 100 ms).
 bool FollowWriter::writeAll(const QByteArray& bytes) {
     qsizetype done = 0;
+    auto lastProgress = std::chrono::steady_clock::now();
     while (done < bytes.size()) {
         pollfd pfd{m_fd, POLLOUT, 0};
         const int ready = ::poll(&pfd, 1, 100);
@@ -102,8 +103,21 @@ bool FollowWriter::writeAll(const QByteArray& bytes) {
             if (m_stop)
                 return false;
         }
-        if (ready <= 0)
+        if (ready <= 0) {
+            // The stall is judged here too: one flush's lines can arrive in a single write()
+            // (a loaded machine coalesces flushes), after which no write() waits to see it.
+            const auto idle = std::chrono::steady_clock::now() - lastProgress;
+            bool over = false;
+            {
+                std::lock_guard lock(m_mutex);
+                over = m_queued > m_options.boundBytes;
+            }
+            if (over && idle >= std::chrono::milliseconds(m_options.stallMs)) {
+                fail(Failure::Stalled, 0);
+                return false;
+            }
             continue;
+        }
         if (pfd.revents & (POLLERR | POLLHUP)) {
             fail(Failure::ReaderGone, EPIPE);
             return false;
@@ -118,6 +132,7 @@ bool FollowWriter::writeAll(const QByteArray& bytes) {
         }
         done += n;
         m_written += n;
+        lastProgress = std::chrono::steady_clock::now();
         {
             std::lock_guard lock(m_mutex);
             m_queued -= n;

@@ -250,6 +250,8 @@ private Q_SLOTS:
         const QByteArray big(1 << 20, 'x'); // 20 MiB of lines: over the 16 MiB bound
         for (int i = 0; i < 20; ++i)
             QVERIFY(client.put("/f/big" + QByteArray::number(i), big));
+        // On a loaded machine the 20 MiB can reach the writer as one flush, in one write():
+        // the writer thread itself must see the stall (it hung here before it did).
         QVERIFY(p.waitForFinished(30'000));
         ::close(fds[0]);
         QCOMPARE(p.exitCode(), 4);
