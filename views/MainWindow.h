@@ -9,6 +9,8 @@
 #include <QMainWindow>
 
 #include <functional>
+#include <utility>
+#include <vector>
 
 class QTabWidget;
 class QLabel;
@@ -48,6 +50,9 @@ public:
     // File ▸ Save snapshot…: the store is copied here (cheap), serialized and written
     // atomically on a worker; the status bar says how it went, and snapshotSaved tells.
     void saveSnapshot(const QString& path);
+    // The window's other sources (watched beside the panels'), saved in the same document.
+    using SnapshotSources = std::function<std::vector<std::pair<QString, const Store*>>()>;
+    void setExtraSnapshotSources(SnapshotSources sources) { m_extraSources = std::move(sources); }
     // File ▸ Compare with snapshot…: the differences with the live store (open(), not exec()).
     SnapshotCompareDialog* openCompare(const QString& snapshotPath);
     // The Help ▸ Keyboard shortcuts text (also shown by "?").
@@ -109,6 +114,7 @@ private:
     QLabel* m_sizeLabel = nullptr;
     Store* m_store = nullptr;
     QString m_sourceUrl;
+    SnapshotSources m_extraSources;
     ControlBroker* m_broker = nullptr;
     QList<ConnectionProfile> m_profiles;
     QList<Workspace> m_workspaces;

@@ -8,9 +8,11 @@
 #include "views/SnapshotCompareDialog.h"
 
 #include <QAction>
+#include <QDateTime>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QLocale>
 #include <QMenu>
@@ -30,12 +32,25 @@ struct Written {
     qint64 records = 0;
 };
 
-Written writeSnapshot(SnapshotCapture capture, const QString& path) {
-    const SourceSnapshot snapshot = finish(std::move(capture));
+// One source: its object; several (the panels' first): {"schema", ..., "sources": [...]},
+// the document a multi-source --dump writes (docs/snapshot-schema.md).
+Written writeSnapshot(std::vector<SnapshotCapture> captures, const QString& path) {
     Written w;
-    for (const auto& records : snapshot.records)
-        w.records += qint64(records.size());
-    const QByteArray json = QJsonDocument(toJson(snapshot)).toJson();
+    QJsonArray sources;
+    for (SnapshotCapture& capture : captures) {
+        const SourceSnapshot snapshot = finish(std::move(capture));
+        for (const auto& records : snapshot.records)
+            w.records += qint64(records.size());
+        sources.append(toJson(snapshot));
+    }
+    const QJsonObject document =
+        sources.size() == 1
+            ? sources.first().toObject()
+            : QJsonObject{{u"schema"_s, QLatin1StringView(kSnapshotSchema)},
+                          {u"schema_version"_s, kSnapshotSchemaVersion},
+                          {u"taken_at"_s, isoUtc(QDateTime::currentMSecsSinceEpoch())},
+                          {u"sources"_s, sources}};
+    const QByteArray json = QJsonDocument(document).toJson();
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly) || file.write(json) != json.size() || !file.commit()) {
         w.error = file.errorString();
@@ -112,8 +127,12 @@ void MainWindow::saveSnapshot(const QString& path) {
                                      15000);
         Q_EMIT snapshotSaved(path, w.error);
     });
-    watcher->setFuture(
-        QtConcurrent::run(writeSnapshot, captureSnapshot(*m_store, m_sourceUrl), path));
+    std::vector<SnapshotCapture> captures;
+    captures.push_back(captureSnapshot(*m_store, m_sourceUrl));
+    if (m_extraSources)
+        for (const auto& [url, store] : m_extraSources())
+            captures.push_back(captureSnapshot(*store, url));
+    watcher->setFuture(QtConcurrent::run(writeSnapshot, std::move(captures), path));
 }
 
 SnapshotCompareDialog* MainWindow::openCompare(const QString& snapshotPath) {

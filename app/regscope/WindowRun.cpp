@@ -256,6 +256,13 @@ int runWindow(const CommandLine& cl) {
     }
     addSourceSetPanels(window, sources, store);
     wireWorkspaces(window, session, store, sources, profileStore);
+    // File ▸ Save snapshot… writes every source of the window, the panels' first.
+    window.setExtraSnapshotSources([&sources] {
+        std::vector<std::pair<QString, const Store*>> out;
+        for (qsizetype i = 0; i < sources.watchedCount(); ++i)
+            out.emplace_back(sources.sources()->urlAt(int(i + 1)), sources.watchedStore(i));
+        return out;
+    });
     // Alerts: the rules the user saved (Settings ▸ Alerts…), judged from the store.
     QSettings settings;
     AlertEngine alerts(&store, AlertRules::load(settings));

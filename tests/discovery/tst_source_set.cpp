@@ -9,15 +9,21 @@
 #include "models/Store.h"
 #include "tests/discovery/DiscoveryTestSupport.h"
 #include "views/DriftPanel.h"
+#include "views/MainWindow.h"
 #include "views/SourcesPanel.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QUrlQuery>
 
@@ -107,6 +113,30 @@ private Q_SLOTS:
         panel.watchTyped();
         QVERIFY(!panel.errorLabel()->text().isEmpty());
         QCOMPARE(set.sources()->rowCount(), 2);
+
+        // File ▸ Save snapshot… writes every source, the panels' first.
+        {
+            MainWindow window;
+            window.setStore(&store);
+            window.setExtraSnapshotSources([&set] {
+                return std::vector<std::pair<QString, const Store*>>{
+                    {set.sources()->urlAt(1), set.watchedStore(0)}};
+            });
+            QTemporaryDir dir;
+            const QString path = dir.filePath(u"both.json"_s);
+            QSignalSpy saved(&window, &MainWindow::snapshotSaved);
+            window.saveSnapshot(path);
+            QVERIFY(saved.wait(10'000));
+            QCOMPARE(saved.at(0).at(1).toString(), QString());
+            QFile file(path);
+            QVERIFY(file.open(QIODevice::ReadOnly));
+            const QJsonObject doc = QJsonDocument::fromJson(file.readAll()).object();
+            QCOMPARE(doc.value(u"schema"_s).toString(), u"regscope-snapshot"_s);
+            const QJsonArray both = doc.value(u"sources"_s).toArray();
+            QCOMPARE(both.size(), 2);
+            QCOMPARE(both[1][u"source"].toString(), urlB);
+            QCOMPARE(both[1][u"instances"].toArray().size(), 3);
+        }
 
         // B dies: its row goes down, A (and the panels' store) stay live.
         b.kill();
