@@ -248,15 +248,18 @@ void TestProber::reprobesOnTheIntervalAndForgetsGoneTargets() {
     QTRY_VERIFY_WITH_TIMEOUT(got.of(u"a"_s)->state == ProbeState::Unhealthy, 5'000);
     const qsizetype bCount = got.count(u"b"_s);
     const qsizetype total = qsizetype(got.events.size());
-    QTest::qWait(700);
+    // Two more probes of a (one interval apart) are the window b would have been probed in.
+    QTRY_VERIFY_WITH_TIMEOUT(qsizetype(got.events.size()) >= total + 2, 5'000);
     QCOMPARE(got.count(u"b"_s), bCount);
     for (qsizetype i = total; i < qsizetype(got.events.size()); ++i)
         QCOMPARE(got.events[size_t(i)].addr, local(u"http"_s, failing));
     prober.clearTargets();
-    QTest::qWait(100);
-    const qsizetype cleared = qsizetype(got.events.size());
-    QTest::qWait(500);
-    QCOMPARE(qsizetype(got.events.size()), cleared);
+    // A new target probed twice spans an interval in which a, were it still a target, would
+    // have been probed again: the only events after the clear are the new target's.
+    const qsizetype clearedAt = got.count(u"a"_s);
+    prober.updateTargets({{u"c"_s, {local(u"http"_s, ok)}}});
+    QTRY_VERIFY_WITH_TIMEOUT(got.count(u"c"_s) >= 2, 5'000);
+    QVERIFY(got.count(u"a"_s) <= clearedAt + 1); // at most one already in flight at the clear
     QElapsedTimer stopping;
     stopping.start();
     prober.stop();
