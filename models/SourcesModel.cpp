@@ -45,6 +45,10 @@ QString SourcesModel::urlAt(int row) const {
     return row >= 0 && row < int(m_rows.size()) ? m_rows[size_t(row)].url : QString();
 }
 
+const Store* SourcesModel::storeAt(int row) const {
+    return row >= 0 && row < int(m_rows.size()) ? m_rows[size_t(row)].store.data() : nullptr;
+}
+
 bool SourcesModel::inPanels(int row) const {
     return row >= 0 && row < int(m_rows.size()) && m_rows[size_t(row)].inPanels;
 }

@@ -36,6 +36,7 @@ public:
     void setUrl(int row, const QString& url);
     int rowOfStore(const Store* store) const;
     QString urlAt(int row) const;
+    const Store* storeAt(int row) const;
     bool inPanels(int row) const;
     // Sources by state: how many are live, and how many are degraded or down.
     int countIn(HealthState state) const;

@@ -180,7 +180,8 @@ void MainWindow::addPanel(const QString& title, QWidget* panel, const QKeySequen
     auto* menu = qobject_cast<QMenu*>(property("panelMenu").value<QObject*>());
     QAction* action = menu ? menu->addAction(title) : new QAction(title, this);
     action->setShortcut(keys);
-    connect(action, &QAction::triggered, this, [this, panel] { m_tabs->setCurrentWidget(panel); });
+    // By title: the page may be wrapped later (setAllSourcesView).
+    connect(action, &QAction::triggered, this, [this, title] { showPanel(title); });
     if (!menu)
         addAction(action);
     if (!keys.isEmpty())
@@ -208,7 +209,7 @@ QStringList MainWindow::panelTitles() const {
 QWidget* MainWindow::panel(const QString& title) const {
     for (int i = 0; i < m_tabs->count(); ++i) {
         if (m_tabs->tabText(i).compare(title, Qt::CaseInsensitive) == 0)
-            return m_tabs->widget(i);
+            return panelPage(i);
     }
     return nullptr;
 }

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+class QComboBox;
 class QTabWidget;
 class QLabel;
 class QMenu;
@@ -19,6 +20,7 @@ class QMenu;
 namespace regscope {
 
 class ConnectionBar;
+class SourcesModel;
 class ConnectionDialog;
 class ControlBroker;
 class SnapshotCompareDialog;
@@ -38,6 +40,15 @@ public:
     bool showPanel(const QString& title);
     QStringList panelTitles() const;
     QWidget* panel(const QString& title) const;
+
+    // The source scope (MainWindowScope.cpp): the tab bar's corner lists the sources, the
+    // panels' first, and "All sources"; a record panel with an all-sources view (set here,
+    // after its addPanel) shows that view while all sources are shown.
+    void setSourcesModel(SourcesModel* sources);
+    void setAllSourcesView(const QString& title, QWidget* view);
+    QWidget* allSourcesView(const QString& title) const;
+    void setShowAllSources(bool all); // ignored (false) with fewer than two sources
+    bool showsAllSources() const { return m_allSources; }
 
     ConnectionBar* connectionBar() const { return m_connectionBar; }
     // Shows the store's health in the connection bar and its size/event rate in the status bar.
@@ -93,6 +104,10 @@ Q_SIGNALS:
     void workspaceOpenRequested(const regscope::Workspace& workspace);
     void workspaceSaveRequested(const regscope::Workspace& workspace);
     void workspaceDeleteRequested(const QString& name);
+    // The scope changed: all sources shown, or the panels' source only.
+    void allSourcesShown(bool all);
+    // The scope's list chose a watched source (its SourcesModel row) for the panels.
+    void panelSourceRequested(int row);
     // After the palette changed: charts and painted widgets re-read their theme colours.
     void themeChanged();
     // A File ▸ Save snapshot… finished: error is empty when the file was written.
@@ -107,6 +122,8 @@ private:
     void focusFilter();
     void addSnapshotActions(QMenu* file); // MainWindowSnapshot.cpp
     void updateBadge();
+    void updateScope();
+    QWidget* panelPage(int index) const; // the panel itself, under its scope stack if any
 
     ConnectionBar* m_connectionBar = nullptr;
     QTabWidget* m_tabs = nullptr;
@@ -116,6 +133,9 @@ private:
     QString m_sourceUrl;
     SnapshotSources m_extraSources;
     ControlBroker* m_broker = nullptr;
+    SourcesModel* m_sources = nullptr;
+    QComboBox* m_scope = nullptr;
+    bool m_allSources = false;
     QList<ConnectionProfile> m_profiles;
     QList<Workspace> m_workspaces;
     std::function<QStringList()> m_currentSources;

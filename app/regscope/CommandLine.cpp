@@ -134,10 +134,15 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         u"The probe's bounds, KEY=VALUE,...: path=/ (what http(s) GETs), rate=50 (per second), "
         u"in-flight=32, timeout=1 and interval=30 (seconds)."_s,
         u"OPTIONS"_s);
-    parser.addOptions({connectOpt,  dumpOpt,       settleOpt,  screenshotOpt, panelOpt,
-                       deadlineOpt, themeOpt,      inspectOpt, cookieOpt,     listOpt,
-                       readOnlyOpt, loadPluginOpt, sizeOpt,    outputOpt,     followOpt,
-                       forOpt,      diffOpt,       formatOpt,  probeOpt,      probeOptionsOpt});
+    const QCommandLineOption allSourcesOpt(
+        u"all-sources"_s,
+        u"With several --connect: the panels show every source at once (Entries, "
+        u"Instances and etcd with a Source column), as the Show: list above the panels does."_s);
+    parser.addOptions({connectOpt,   dumpOpt,       settleOpt,  screenshotOpt, panelOpt,
+                       deadlineOpt,  themeOpt,      inspectOpt, cookieOpt,     listOpt,
+                       readOnlyOpt,  loadPluginOpt, sizeOpt,    outputOpt,     followOpt,
+                       forOpt,       diffOpt,       formatOpt,  probeOpt,      probeOptionsOpt,
+                       allSourcesOpt});
     parser.addPositionalArgument(u"B"_s, u"With --diff: the second snapshot or URL."_s, u"[B]"_s);
     parser.process(app);
 
@@ -148,6 +153,7 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
     cl.url = cl.urls.constFirst();
     cl.urlGiven = parser.isSet(connectOpt);
     cl.probe = parser.isSet(probeOpt);
+    cl.allSources = parser.isSet(allSourcesOpt);
     if (const auto limits = parseProbeLimits(parser.value(probeOptionsOpt)); limits)
         cl.probeLimits = *limits;
     else

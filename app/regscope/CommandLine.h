@@ -46,6 +46,7 @@ struct CommandLine {
     QString diffA;           // --diff A B: each a snapshot file or a source URL
     QString diffB;
     QString format = QStringLiteral("text"); // --diff --format text|json
+    bool allSources = false;                 // --all-sources: the window's panels show every source
     bool probe = false;      // --probe: probe every registered address (--dump, --follow)
     ProbeLimits probeLimits; // --probe-options path=...,rate=...,in-flight=...,timeout=...
 };

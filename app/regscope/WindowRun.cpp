@@ -12,9 +12,11 @@
 #include "app/regscope/SourceSet.h"
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
+#include "models/AllSourcesModel.h"
 #include "models/ProbeControl.h"
 #include "models/Store.h"
 #include "models/alerts/AlertEngine.h"
+#include "views/AllSourcesView.h"
 #include "views/ConnectionBar.h"
 #include "views/DriftPanel.h"
 #include "views/MainWindow.h"
@@ -115,6 +117,28 @@ void addSourceSetPanels(MainWindow& window, SourceSet& set, Store& store) {
         drift->setVisible(set.watchedCount() > 0);
         drift->setText(
             u"drift: %1 only in one · %2 differ"_s.arg(d->onlyInOne()).arg(d->differing()));
+    });
+}
+
+// "All sources" (the tab bar's scope): Entries, Instances and etcd list the records of every
+// source with a Source column; the models follow the stores only while shown.
+void addAllSourcesViews(MainWindow& window, SourceSet& set) {
+    const std::pair<QString, RecordKind> panels[] = {{u"Entries"_s, RecordKind::Entry},
+                                                     {u"Instances"_s, RecordKind::Instance},
+                                                     {u"etcd"_s, RecordKind::Key}};
+    const QString what[] = {u"entries"_s, u"instances"_s, u"keys"_s};
+    for (const auto& [title, kind] : panels) {
+        if (!window.panel(title))
+            continue; // a build without that source's panel
+        auto* model = new AllSourcesModel(kind, set.sources(), &window);
+        window.setAllSourcesView(title, new AllSourcesView(model, what[int(kind)], &window));
+        QObject::connect(&window, &MainWindow::allSourcesShown, model, &AllSourcesModel::setActive);
+    }
+    window.setSourcesModel(set.sources());
+    QObject::connect(&window, &MainWindow::panelSourceRequested, &window, [&set, &window](int row) {
+        const QString url = set.sources()->urlAt(row);
+        set.showInPanels(row);
+        window.connectionBar()->setUrl(url);
     });
 }
 
@@ -255,6 +279,9 @@ int runWindow(const CommandLine& cl) {
         }
     }
     addSourceSetPanels(window, sources, store);
+    addAllSourcesViews(window, sources);
+    if (cl.allSources)
+        window.setShowAllSources(true);
     wireWorkspaces(window, session, store, sources, profileStore);
     // File ▸ Save snapshot… writes every source of the window, the panels' first.
     window.setExtraSnapshotSources([&sources] {
