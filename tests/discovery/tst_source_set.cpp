@@ -6,14 +6,17 @@
 
 #include "app/regscope/Session.h"
 #include "app/regscope/SourceSet.h"
+#include "models/AllSourcesModel.h"
 #include "models/Store.h"
 #include "tests/discovery/DiscoveryTestSupport.h"
+#include "views/AllSourcesView.h"
 #include "views/DriftPanel.h"
 #include "views/MainWindow.h"
 #include "views/SourcesPanel.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
+#include <QComboBox>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -166,6 +169,79 @@ private Q_SLOTS:
         set.unwatch(1);
         QCOMPARE(set.sources()->rowCount(), 1);
         QCOMPARE(set.watchedCount(), 0);
+    }
+
+    // The window shows all sources: Instances lists both servers' instances with a Source
+    // column, follows them live (no reset), keeps a dead server's last known rows beside the
+    // live one's, and the Show: list swaps a watched source into the panels.
+    void allSourcesInThePanels() {
+        DiscoverydProcess a;
+        DiscoverydProcess b;
+        QVERIFY(a.start());
+        QVERIFY(b.start());
+        QNetworkAccessManager nam;
+        registerInstance(nam, a, u"pay"_s, u"h1"_s, 1, u"1.0"_s);
+        registerInstance(nam, b, u"orders"_s, u"h4"_s, 4, u"3.0"_s);
+        Store store;
+        Session session(&store);
+        const QString urlA = a.url().toString();
+        const QString urlB = b.url().toString();
+        QVERIFY(session.attach(urlA));
+        SourceSet set(&store, &session);
+        QVERIFY(set.watch(urlB));
+
+        MainWindow window;
+        auto* panel = new QWidget;
+        window.addPanel(u"Instances"_s, panel);
+        auto* model = new AllSourcesModel(RecordKind::Instance, set.sources(), &window);
+        QAbstractItemModelTester tester(model);
+        auto* view = new AllSourcesView(model, u"instances"_s);
+        window.setAllSourcesView(u"Instances"_s, view);
+        window.setSourcesModel(set.sources());
+        connect(&window, &MainWindow::allSourcesShown, model, &AllSourcesModel::setActive);
+        connect(&window, &MainWindow::panelSourceRequested, &set, &SourceSet::showInPanels);
+        QCOMPARE(window.panel(u"Instances"_s), panel); // the panel, not its scope stack
+        QCOMPARE(window.allSourcesView(u"Instances"_s), view);
+        auto* scope = window.findChild<QComboBox*>(u"sourceScope"_s);
+        QVERIFY(scope);
+        QCOMPARE(scope->count(), 3); // A (in the panels), B, all
+        QCOMPARE(scope->itemText(1), urlB);
+
+        window.setShowAllSources(true);
+        QVERIFY(model->isActive());
+        const auto sourcesListed = [model] {
+            QMap<QString, QString> hostBySource;
+            for (int r = 0; r < model->rowCount(); ++r)
+                hostBySource.insert(model->index(r, 2).data().toString(),
+                                    model->index(r, 0).data().toString());
+            return hostBySource;
+        };
+        QVERIFY(QTest::qWaitFor([&] { return model->rowCount() == 2; }, 15'000));
+        QCOMPARE(sourcesListed(), (QMap<QString, QString>{{u"h1"_s, urlA}, {u"h4"_s, urlB}}));
+        QCOMPARE(view->statusText(), u"2 instances from 2 sources"_s);
+
+        QSignalSpy resets(model, &QAbstractItemModel::modelReset);
+        registerInstance(nam, b, u"orders"_s, u"h5"_s, 5, u"3.0"_s);
+        QVERIFY(QTest::qWaitFor([&] { return model->rowCount() == 3; }, 15'000));
+        QCOMPARE(sourcesListed().value(u"h5"_s), urlB);
+        QCOMPARE(resets.size(), 0);
+
+        // A dies: B goes on live, A's last known instances stay listed under A.
+        a.kill();
+        QVERIFY(QTest::qWaitFor([&] { return healthOf(*set.sources(), 0) == HealthState::Down; },
+                                15'000));
+        registerInstance(nam, b, u"orders"_s, u"h6"_s, 6, u"3.0"_s);
+        QVERIFY(QTest::qWaitFor([&] { return model->rowCount() == 4; }, 15'000));
+        QCOMPARE(sourcesListed().value(u"h1"_s), urlA);
+        QCOMPARE(sourcesListed().value(u"h6"_s), urlB);
+
+        // The Show: list puts B in the panels (and shows one source again).
+        scope->activated(1);
+        QVERIFY(!window.showsAllSources());
+        QVERIFY(!model->isActive());
+        QCOMPARE(session.url(), urlB);
+        QTRY_COMPARE(scope->itemText(0), urlB + u" (in the panels)"_s);
+        QCOMPARE(scope->itemText(1), urlA);
     }
 };
 
