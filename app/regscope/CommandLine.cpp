@@ -231,6 +231,10 @@ std::expected<CommandLine, QString> parseCommandLine(const QCoreApplication& app
         return std::unexpected(u"--output goes with --dump"_s);
     if (parser.isSet(forOpt) && cl.mode != CommandLine::Mode::Follow)
         return std::unexpected(u"--for goes with --follow"_s);
+    if (cl.probe && cl.mode != CommandLine::Mode::Dump && cl.mode != CommandLine::Mode::Window &&
+        cl.mode != CommandLine::Mode::Screenshot)
+        return std::unexpected(u"--probe goes with --dump json or the window (--follow, --diff "
+                               u"and --inspect do not probe)"_s);
     if (parser.isSet(formatOpt) && cl.mode != CommandLine::Mode::Diff)
         return std::unexpected(u"--format goes with --diff"_s);
     if (!parser.positionalArguments().isEmpty() && cl.mode != CommandLine::Mode::Diff)

@@ -13,6 +13,9 @@
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QTest>
+#include <QUrlQuery>
+
+#include <map>
 
 using namespace Qt::StringLiterals;
 using namespace regscope::testing;
@@ -35,6 +38,7 @@ class TestDumpProbe : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void everyInstanceCarriesItsVerdict();
+    void severalSourcesAreProbedTogether();
 };
 
 void TestDumpProbe::everyInstanceCarriesItsVerdict() {
@@ -104,6 +108,54 @@ void TestDumpProbe::everyInstanceCarriesItsVerdict() {
     QCOMPARE(runRegscope({u"--dump"_s, u"json"_s, u"--probe"_s, u"--probe-options"_s, u"rate=0"_s})
                  .exitCode,
              2);
+}
+
+// --connect A --connect B --dump json --probe: each source's instances carry their verdicts
+// (the bounds shared among the sources), and the reconciliation follows.
+void TestDumpProbe::severalSourcesAreProbedTogether() {
+    ListenerHost host;
+    const quint16 ok = host.listen(ListenerHost::Kind::Http200);
+    const quint16 failing = host.listen(ListenerHost::Kind::Http503);
+    const quint16 closed = ListenerHost::closedPort();
+    DiscoverydProcess a;
+    DiscoverydProcess b;
+    QVERIFY(a.start());
+    QVERIFY(b.start());
+    QNetworkAccessManager nam;
+    const auto add = [&nam](DiscoverydProcess& server, const QString& hostname, quint16 port) {
+        QUrlQuery form;
+        for (const auto& [k, v] : {std::pair{u"zone"_s, u"z1"_s},
+                                   {u"env"_s, u"prod"_s},
+                                   {u"appid"_s, u"probe.demo"_s},
+                                   {u"hostname"_s, hostname},
+                                   {u"status"_s, u"1"_s},
+                                   {u"addrs"_s, u"http://127.0.0.1:%1"_s.arg(port)}})
+            form.addQueryItem(k, v);
+        return httpPost(nam, server.url(u"/discovery/register"_s), form).code == 0;
+    };
+    QVERIFY(add(a, u"a-up"_s, ok));
+    QVERIFY(add(a, u"a-gone"_s, closed));
+    QVERIFY(add(b, u"b-503"_s, failing));
+    QVERIFY(add(b, u"a-up"_s, ok));
+
+    const RegscopeRun run =
+        runRegscope({u"--connect"_s, a.url().toString(), u"--connect"_s, b.url().toString(),
+                     u"--dump"_s, u"json"_s, u"--probe"_s, u"--probe-options"_s, u"timeout=0.5"_s,
+                     u"--deadline"_s, u"20"_s});
+    QVERIFY2(run.exitCode == 0, run.err.constData());
+    const QJsonObject doc = QJsonDocument::fromJson(run.out).object();
+    const QJsonArray sources = doc.value(u"sources"_s).toArray();
+    QCOMPARE(sources.size(), 2);
+    const std::map<QString, QString> want[] = {
+        {{u"a-up"_s, u"up"_s}, {u"a-gone"_s, u"refused"_s}},
+        {{u"b-503"_s, u"unhealthy"_s}, {u"a-up"_s, u"up"_s}}};
+    for (int i = 0; i < 2; ++i) {
+        const QJsonObject byHost = instancesByHost(QJsonDocument(sources[i].toObject()).toJson());
+        QCOMPARE(byHost.size(), qsizetype(want[i].size()));
+        for (const auto& [hostname, state] : want[i])
+            QCOMPARE(byHost.value(hostname)[u"probe"][u"state"].toString(), state);
+    }
+    QVERIFY(doc.contains(u"reconciliation"_s));
 }
 
 QTEST_GUILESS_MAIN(TestDumpProbe)
