@@ -7,7 +7,7 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
-void SourcesModel::addSource(const QString& url, const Store* store, bool inPanels) {
+void SourcesModel::addSource(const QString& url, Store* store, bool inPanels) {
     const int row = int(m_rows.size());
     beginInsertRows({}, row, row);
     m_rows.push_back({url, store, inPanels});
@@ -45,7 +45,7 @@ QString SourcesModel::urlAt(int row) const {
     return row >= 0 && row < int(m_rows.size()) ? m_rows[size_t(row)].url : QString();
 }
 
-const Store* SourcesModel::storeAt(int row) const {
+Store* SourcesModel::storeAt(int row) const {
     return row >= 0 && row < int(m_rows.size()) ? m_rows[size_t(row)].store.data() : nullptr;
 }
 

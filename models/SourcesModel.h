@@ -31,12 +31,12 @@ public:
 
     using QAbstractTableModel::QAbstractTableModel;
 
-    void addSource(const QString& url, const Store* store, bool inPanels);
+    void addSource(const QString& url, Store* store, bool inPanels);
     void removeSource(int row);
     void setUrl(int row, const QString& url);
     int rowOfStore(const Store* store) const;
     QString urlAt(int row) const;
-    const Store* storeAt(int row) const;
+    Store* storeAt(int row) const; // null: gone
     bool inPanels(int row) const;
     // Sources by state: how many are live, and how many are degraded or down.
     int countIn(HealthState state) const;
@@ -50,7 +50,7 @@ public:
 private:
     struct Row {
         QString url;
-        QPointer<const Store> store;
+        QPointer<Store> store;
         bool inPanels = false;
     };
     void refreshStore(const Store* store);

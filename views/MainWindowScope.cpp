@@ -1,8 +1,9 @@
 // The window's source scope: the tab bar's corner says which source the panels show and offers
 // the others and "All sources". A watched source chosen there is swapped into the panels (the
-// app does it, on panelSourceRequested); "All sources" turns each record panel that has an
-// all-sources view (Entries, Instances, etcd keys) to it, and back. Panels without one (charts,
-// plugins) go on showing the panels' source, and the corner's tooltip says so.
+// app does it, on panelSourceRequested); "All sources" turns each panel that has an
+// all-sources view (the record panels and the per-source tables) to it, and back. Panels
+// without one (the Metrics charts, Plugins) go on showing the panels' source, and the corner's
+// tooltip says so.
 
 #include "models/SourcesModel.h"
 #include "views/MainWindow.h"
@@ -31,9 +32,10 @@ void MainWindow::setSourcesModel(SourcesModel* sources) {
     m_scope->setObjectName(u"sourceScope"_s);
     m_scope->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_scope->setToolTip(u"The source the panels show, another source to swap in, or all of "
-                        u"them. With all sources, Entries, Instances and etcd list every "
-                        u"source's records with a Source column; the charts, plugins and "
-                        u"timeline go on showing the first source."_s);
+                        u"them. With all sources, Entries, Instances, etcd, Lookups, Misses, "
+                        u"Deprecations and Timeline list every source's rows with a Source "
+                        u"column. The Metrics charts and etcd's cluster and time travel show one "
+                        u"source (choose it here); Plugins are the app's own."_s);
     layout->addWidget(m_scope);
     m_tabs->setCornerWidget(corner, Qt::TopRightCorner);
     connect(m_scope, &QComboBox::activated, this, [this](int index) {

@@ -5,8 +5,10 @@
 
 #include "models/AllSourcesModel.h"
 #include "models/ItemRoles.h"
+#include "models/SourceUnionModel.h"
 #include "models/SourcesModel.h"
 #include "models/Store.h"
+#include "models/TimelineModel.h"
 
 #include <QAbstractItemModelTester>
 #include <QSet>
@@ -225,6 +227,52 @@ private Q_SLOTS:
         QCOMPARE(keys.rowCount(), 1);
         QVERIFY(keys.index(0, 1).data().toString().startsWith(u"/svc/\\xff"_s)); // no byte lost
         QCOMPARE(keys.index(0, 3).data(AllSourcesModel::SortRole).toLongLong(), 7);
+    }
+
+    // The per-source tables (here the timeline): each source's own model behind a Source
+    // column, one after the other; a new line is one insert, a source that goes takes its
+    // rows along.
+    void tablesOfEverySourceFollowEachOther() {
+        const auto line = [](const QString& text) {
+            return TimelineEvent{
+                .timestampMs = 1000, .category = u"reload"_s, .subject = {}, .text = text};
+        };
+        applyAll(*m_a, {line(u"a one"_s), line(u"a two"_s)});
+        applyAll(*m_b, {line(u"b one"_s)});
+        SourceUnionModel model(m_sources.get(), [](Store* s, QObject* parent) {
+            return new TimelineModel(s, 100, parent);
+        });
+        QAbstractItemModelTester tester(&model);
+        QCOMPARE(model.rowCount(), 0); // inactive: no per-source model at all
+        model.setActive(true);
+        QCOMPARE(model.sourceCount(), 2);
+        const auto texts = [&model] {
+            QStringList out;
+            for (int r = 0; r < model.rowCount(); ++r)
+                for (int c = 1; c < model.columnCount(); ++c)
+                    if (model.index(r, c).data().toString().contains(u" one"_s) ||
+                        model.index(r, c).data().toString().contains(u" two"_s))
+                        out.append(model.index(r, 0).data().toString() % u':' %
+                                   model.index(r, c).data().toString());
+            out.sort();
+            return out;
+        };
+        QCOMPARE(texts(), (QStringList{u"srcA:a one"_s, u"srcA:a two"_s, u"srcB:b one"_s}));
+        QCOMPARE(model.headerData(0, Qt::Horizontal).toString(), u"Source"_s);
+        QVERIFY(model.index(0, 0).data(EmphasisRole).toBool());
+
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy resets(&model, &QAbstractItemModel::modelReset);
+        applyAll(*m_b, {line(u"b two"_s)});
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(resets.size(), 0);
+        QVERIFY(texts().contains(u"srcB:b two"_s));
+
+        m_sources->removeSource(1);
+        QTRY_COMPARE(model.sourceCount(), 1);
+        QCOMPARE(texts(), (QStringList{u"srcA:a one"_s, u"srcA:a two"_s}));
+        model.setActive(false);
+        QCOMPARE(model.rowCount(), 0);
     }
 
 private:
