@@ -7,6 +7,8 @@
 #include <QElapsedTimer>
 
 #include <algorithm>
+#include <array>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -126,16 +128,38 @@ void AllSourcesModel::restartScan() {
     Q_EMIT progressChanged();
 }
 
+namespace {
+bool isPlainAscii(const QString& term) {
+    for (const QChar ch : term)
+        if (ch.unicode() >= 0x80 || ch == u'\\')
+            return false;
+    return true;
+}
+} // namespace
+
 bool AllSourcesModel::matches(const Record& record, const Source& source) const {
     if (m_terms.isEmpty())
         return true;
-    const int columns = int(headers(m_kind).size());
+    // Each cell's text is made at most once per record, and only when a term needs it.
+    constexpr int kMaxColumns = 16;
+    const int columns = std::min(kMaxColumns, int(headers(m_kind).size()));
+    std::array<QString, kMaxColumns> text;
+    std::array<bool, kMaxColumns> made{};
+    const auto* key = m_kind == RecordKind::Key ? std::get_if<KeyRecord>(&record) : nullptr;
     for (const QString& term : m_terms) {
         bool found = source.url.contains(term, Qt::CaseInsensitive);
-        for (int c = 0; c < columns && !found; ++c)
-            found = cell(m_kind, record, *source.store, c, Qt::DisplayRole)
-                        .toString()
-                        .contains(term, Qt::CaseInsensitive);
+        // A key's bytes are searched as they are when the term is plain ASCII: the same
+        // answer as its escaped text (an ASCII letter folds only to ASCII), without making it.
+        const bool raw = key && !found && isPlainAscii(term);
+        if (raw)
+            found = QLatin1StringView(key->key).contains(term, Qt::CaseInsensitive) ||
+                    QLatin1StringView(key->value).contains(term, Qt::CaseInsensitive);
+        for (int c = raw ? 2 : 0; c < columns && !found; ++c) {
+            if (!std::exchange(made[size_t(c)], true))
+                text[size_t(c)] =
+                    cell(m_kind, record, *source.store, c, Qt::DisplayRole).toString();
+            found = text[size_t(c)].contains(term, Qt::CaseInsensitive);
+        }
         if (!found)
             return false;
     }

@@ -227,6 +227,18 @@ private Q_SLOTS:
         QCOMPARE(keys.rowCount(), 1);
         QVERIFY(keys.index(0, 1).data().toString().startsWith(u"/svc/\\xff"_s)); // no byte lost
         QCOMPARE(keys.index(0, 3).data(AllSourcesModel::SortRole).toLongLong(), 7);
+        // The filter: raw bytes for plain words, the escaped text for an escape, the numbers.
+        for (const auto& [text, rows] : {std::pair{u"SVC"_s, 1},
+                                         {u"\\xff"_s, 1},
+                                         {u"7"_s, 1},
+                                         {u"srca /svc"_s, 1},
+                                         {u"srcb /svc"_s, 0},
+                                         {u"v"_s, 1},
+                                         {u"nomatch"_s, 0}}) {
+            keys.setFilterText(text);
+            QVERIFY(waitForScan(keys));
+            QVERIFY2(keys.rowCount() == rows, qPrintable(text));
+        }
     }
 
     // The per-source tables (here the timeline): each source's own model behind a Source
