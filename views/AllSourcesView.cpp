@@ -53,17 +53,23 @@ AllSourcesView::AllSourcesView(AllSourcesModel* model, const QString& what, QWid
     m_table->horizontalHeader()->setStretchLastSection(true);
     installTableActions(m_table, AllSourcesModel::SourceColumn + 1);
     useStateColours(m_table);
-    // The columns fit what the first rows hold (then the user's widths stay): the view
-    // measures the rows it shows, not all of them.
+    // The columns fit the first rows, then once more when the first scan ends (every source
+    // has rows by then); after that the user's widths stay. The view measures the rows it
+    // shows, not all of them.
     auto* fit = new QTimer(this);
     fit->setSingleShot(true);
     fit->setInterval(50);
     connect(fit, &QTimer::timeout, m_table, [this] {
-        if (m_model->rowCount() > 0 && !std::exchange(m_fitted, true))
+        if (m_model->rowCount() == 0 || m_fits >= 2)
+            return;
+        if (m_fits == 0 || !m_model->scanning()) {
             m_table->resizeColumnsToContents();
+            ++m_fits;
+        }
     });
     connect(model, &QAbstractItemModel::rowsInserted, fit, qOverload<>(&QTimer::start));
-    connect(model, &QAbstractItemModel::modelReset, this, [this] { m_fitted = false; });
+    connect(model, &AllSourcesModel::progressChanged, fit, qOverload<>(&QTimer::start));
+    connect(model, &QAbstractItemModel::modelReset, this, [this] { m_fits = 0; });
     new EmptyHint(m_table, nullptr, [this] { return emptyText(); });
 
     auto* layout = new QVBoxLayout(this);

@@ -36,7 +36,7 @@ private:
     QTableView* m_table;
     QLineEdit* m_filter;
     QLabel* m_status;
-    bool m_fitted = false; // the columns were fitted to the first rows
+    int m_fits = 0; // column fits done: after the first rows, after the first scan
 };
 
 } // namespace regscope
