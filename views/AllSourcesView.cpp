@@ -21,6 +21,19 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
+void setUpSourcesTable(QTableView* table, QAbstractItemModel* model, int keyColumn) {
+    table->setModel(model);
+    table->setSortingEnabled(true);
+    table->sortByColumn(-1, Qt::AscendingOrder); // the model's order until a header is clicked
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setAlternatingRowColors(true);
+    table->verticalHeader()->hide();
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 6);
+    table->horizontalHeader()->setStretchLastSection(true);
+    installTableActions(table, keyColumn);
+    useStateColours(table);
+}
+
 AllSourcesView::AllSourcesView(AllSourcesModel* model, const QString& what, QWidget* parent)
     : QWidget(parent)
     , m_model(model)
@@ -43,16 +56,7 @@ AllSourcesView::AllSourcesView(AllSourcesModel* model, const QString& what, QWid
     m_sorted->setSortRole(AllSourcesModel::SortRole);
     m_sorted->setSortCaseSensitivity(Qt::CaseInsensitive);
     m_table->setObjectName(u"allSourcesTable"_s);
-    m_table->setModel(m_sorted);
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(-1, Qt::AscendingOrder); // the model's order until a header is clicked
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(true);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    installTableActions(m_table, AllSourcesModel::SourceColumn + 1);
-    useStateColours(m_table);
+    setUpSourcesTable(m_table, m_sorted, AllSourcesModel::SourceColumn + 1);
     // The columns fit the first rows, then once more when the first scan ends (every source
     // has rows by then); after that the user's widths stay. The view measures the rows it
     // shows, not all of them.

@@ -6,6 +6,7 @@
 
 #include <QWidget>
 
+class QAbstractItemModel;
 class QLabel;
 class QLineEdit;
 class QSortFilterProxyModel;
@@ -14,6 +15,10 @@ class QTableView;
 namespace regscope {
 
 class AllSourcesModel;
+
+// What the merged tables share: sortable rows, the table actions, the state colours; the
+// model's own order until a header is clicked. keyColumn as for installTableActions.
+void setUpSourcesTable(QTableView* table, QAbstractItemModel* model, int keyColumn);
 
 class AllSourcesView : public QWidget {
     Q_OBJECT

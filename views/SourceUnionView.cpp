@@ -1,12 +1,10 @@
 #include "views/SourceUnionView.h"
 
 #include "models/SourceUnionModel.h"
+#include "views/AllSourcesView.h"
 #include "views/EmptyHint.h"
-#include "views/TableActions.h"
-#include "views/Theme.h"
 
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
@@ -39,16 +37,8 @@ SourceUnionView::SourceUnionView(SourceUnionModel* model, const QString& what, Q
     m_filtered->setFilterKeyColumn(-1);
     m_filtered->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_table->setObjectName(u"sourceUnionTable"_s);
-    m_table->setModel(m_filtered);
-    m_table->setSortingEnabled(true);
-    m_table->sortByColumn(-1, Qt::AscendingOrder);
-    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_table->setAlternatingRowColors(true);
-    m_table->verticalHeader()->hide();
-    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setStretchLastSection(true);
-    installTableActions(m_table, -1); // no columns until shown: the first fit sizes them
-    useStateColours(m_table);
+    // No columns until shown: the first fit sizes them (no key column to fit yet).
+    setUpSourcesTable(m_table, m_filtered, -1);
     new EmptyHint(m_table, nullptr, [this] {
         return m_filter->text().isEmpty()
                    ? u"None of the %1 sources has %2 yet."_s.arg(m_model->sourceCount()).arg(m_what)
