@@ -10,6 +10,7 @@ class ActionControl;
 class ControlBroker;
 class MainWindow;
 class ProbeControl;
+class SourceSet;
 class Store;
 
 // actions: the write actions of the attached source (null: a read-only window).
@@ -19,5 +20,11 @@ class Store;
 void addSourcePanels(MainWindow* window, Store* store, ControlBroker* broker,
                      ActionControl* actions = nullptr, const QStringList& loadPlugins = {},
                      ProbeControl* probes = nullptr);
+
+// "All sources" (AllSourcesPanels.cpp): each panel with per-source rows gets its all-sources
+// view (Entries, Instances, etcd: one table of records; Lookups, Misses, Deprecations,
+// Timeline: each source's table in turn), the tab bar's Show: list lists the set's sources,
+// and a source chosen there is swapped into the panels. Call after the panels are added.
+void addAllSourcesViews(MainWindow& window, SourceSet& set);
 
 } // namespace regscope

@@ -12,20 +12,12 @@
 #include "app/regscope/SourceSet.h"
 #include "app/regscope/WhenReady.h"
 #include "connectors/attach/AttachDiscovery.h"
-#include "models/AllSourcesModel.h"
-#include "models/DeprecationsModel.h"
-#include "models/LookupMetricsModel.h"
-#include "models/MissesModel.h"
 #include "models/ProbeControl.h"
-#include "models/SourceUnionModel.h"
 #include "models/Store.h"
-#include "models/TimelineModel.h"
 #include "models/alerts/AlertEngine.h"
-#include "views/AllSourcesView.h"
 #include "views/ConnectionBar.h"
 #include "views/DriftPanel.h"
 #include "views/MainWindow.h"
-#include "views/SourceUnionView.h"
 #include "views/SourcesPanel.h"
 #include "views/StandardPanels.h"
 #include "views/alerts/AlertsUi.h"
@@ -123,55 +115,6 @@ void addSourceSetPanels(MainWindow& window, SourceSet& set, Store& store) {
         drift->setVisible(set.watchedCount() > 0);
         drift->setText(
             u"drift: %1 only in one · %2 differ"_s.arg(d->onlyInOne()).arg(d->differing()));
-    });
-}
-
-// The tables kept per source (Lookups, Misses, Deprecations, Timeline): each source's own
-// model, one after the other, with a Source column.
-void addSourceUnionViews(MainWindow& window, SourceSet& set) {
-    const std::tuple<QString, QString, SourceUnionModel::Factory> panels[] = {
-        {u"Lookups"_s, u"lookup series"_s,
-         [](Store* s, QObject* p) -> QAbstractItemModel* {
-             return new LookupMetricsModel(s, 5000, p);
-         }},
-        {u"Misses"_s, u"misses"_s,
-         [](Store* s, QObject* p) -> QAbstractItemModel* { return new MissesModel(s, 1000, p); }},
-        {u"Deprecations"_s, u"deprecated names"_s,
-         [](Store* s, QObject* p) -> QAbstractItemModel* { return new DeprecationsModel(s, p); }},
-        {u"Timeline"_s, u"timeline events"_s,
-         [](Store* s, QObject* p) -> QAbstractItemModel* { return new TimelineModel(s, 5000, p); }},
-    };
-    for (const auto& [title, what, factory] : panels) {
-        if (!window.panel(title))
-            continue;
-        auto* model = new SourceUnionModel(set.sources(), factory, &window);
-        window.setAllSourcesView(title, new SourceUnionView(model, what, &window));
-        QObject::connect(&window, &MainWindow::allSourcesShown, model,
-                         &SourceUnionModel::setActive);
-    }
-}
-
-// "All sources" (the tab bar's scope): Entries, Instances and etcd list the records of every
-// source with a Source column, the per-source tables follow each other; the models follow the
-// stores only while shown.
-void addAllSourcesViews(MainWindow& window, SourceSet& set) {
-    addSourceUnionViews(window, set);
-    const std::pair<QString, RecordKind> panels[] = {{u"Entries"_s, RecordKind::Entry},
-                                                     {u"Instances"_s, RecordKind::Instance},
-                                                     {u"etcd"_s, RecordKind::Key}};
-    const QString what[] = {u"entries"_s, u"instances"_s, u"keys"_s};
-    for (const auto& [title, kind] : panels) {
-        if (!window.panel(title))
-            continue; // a build without that source's panel
-        auto* model = new AllSourcesModel(kind, set.sources(), &window);
-        window.setAllSourcesView(title, new AllSourcesView(model, what[int(kind)], &window));
-        QObject::connect(&window, &MainWindow::allSourcesShown, model, &AllSourcesModel::setActive);
-    }
-    window.setSourcesModel(set.sources());
-    QObject::connect(&window, &MainWindow::panelSourceRequested, &window, [&set, &window](int row) {
-        const QString url = set.sources()->urlAt(row);
-        set.showInPanels(row);
-        window.connectionBar()->setUrl(url);
     });
 }
 

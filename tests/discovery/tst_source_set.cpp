@@ -5,6 +5,7 @@
 // panels say so.
 
 #include "app/regscope/Session.h"
+#include "app/regscope/SourcePanels.h"
 #include "app/regscope/SourceSet.h"
 #include "models/AllSourcesModel.h"
 #include "models/Store.h"
@@ -190,18 +191,19 @@ private Q_SLOTS:
         SourceSet set(&store, &session);
         QVERIFY(set.watch(urlB));
 
+        // The window's own wiring (app/regscope/AllSourcesPanels.cpp) on a stand-in panel.
         MainWindow window;
         auto* panel = new QWidget;
         window.addPanel(u"Instances"_s, panel);
-        auto* model = new AllSourcesModel(RecordKind::Instance, set.sources(), &window);
+        window.addPanel(u"Timeline"_s, new QWidget);
+        addAllSourcesViews(window, set);
+        auto* view = qobject_cast<AllSourcesView*>(window.allSourcesView(u"Instances"_s));
+        QVERIFY(view);
+        AllSourcesModel* model = view->model();
         QAbstractItemModelTester tester(model);
-        auto* view = new AllSourcesView(model, u"instances"_s);
-        window.setAllSourcesView(u"Instances"_s, view);
-        window.setSourcesModel(set.sources());
-        connect(&window, &MainWindow::allSourcesShown, model, &AllSourcesModel::setActive);
-        connect(&window, &MainWindow::panelSourceRequested, &set, &SourceSet::showInPanels);
+        QVERIFY(window.allSourcesView(u"Timeline"_s)); // a per-source table in turn
+        QVERIFY(!window.allSourcesView(u"Entries"_s)); // no such panel here: nothing added
         QCOMPARE(window.panel(u"Instances"_s), panel); // the panel, not its scope stack
-        QCOMPARE(window.allSourcesView(u"Instances"_s), view);
         auto* scope = window.findChild<QComboBox*>(u"sourceScope"_s);
         QVERIFY(scope);
         QCOMPARE(scope->count(), 3); // A (in the panels), B, all
