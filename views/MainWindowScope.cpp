@@ -2,8 +2,7 @@
 // the others and "All sources". A watched source chosen there is swapped into the panels (the
 // app does it, on panelSourceRequested); "All sources" turns each panel that has an
 // all-sources view (the record panels and the per-source tables) to it, and back. Panels
-// without one (the Metrics charts, Plugins) go on showing the panels' source, and the corner's
-// tooltip says so.
+// without one (Plugins, the app's own) go on as they are, and the corner's tooltip says so.
 
 #include "models/SourcesModel.h"
 #include "views/MainWindow.h"
@@ -34,8 +33,9 @@ void MainWindow::setSourcesModel(SourcesModel* sources) {
     m_scope->setToolTip(u"The source the panels show, another source to swap in, or all of "
                         u"them. With all sources, Entries, Instances, etcd, Lookups, Misses, "
                         u"Deprecations and Timeline list every source's rows with a Source "
-                        u"column. The Metrics charts and etcd's cluster and time travel show one "
-                        u"source (choose it here); Plugins are the app's own."_s);
+                        u"column, and Metrics the latest figures of each. The charts and etcd's "
+                        u"cluster and time travel show one source (choose it here); Plugins are "
+                        u"the app's own."_s);
     layout->addWidget(m_scope);
     m_tabs->setCornerWidget(corner, Qt::TopRightCorner);
     connect(m_scope, &QComboBox::activated, this, [this](int index) {

@@ -7,6 +7,7 @@
 #include "models/DeprecationsModel.h"
 #include "models/LookupMetricsModel.h"
 #include "models/MissesModel.h"
+#include "models/SourceMetricsModel.h"
 #include "models/SourceUnionModel.h"
 #include "models/Store.h"
 #include "models/TimelineModel.h"
@@ -21,12 +22,15 @@ using namespace Qt::StringLiterals;
 
 namespace regscope {
 
-// The tables kept per source (Lookups, Misses, Deprecations, Timeline): each source's own
-// model, one after the other, with a Source column.
+// The tables kept per source (Lookups, Misses, Deprecations, Timeline, and Metrics as one row
+// of the latest figures): each source's own model, one after the other, with a Source column.
 namespace {
 
 void addSourceUnionViews(MainWindow& window, SourceSet& set) {
     const std::tuple<QString, QString, SourceUnionModel::Factory> panels[] = {
+        // The charts' latest figures, a row per source (the charts themselves show one).
+        {u"Metrics"_s, u"rows"_s,
+         [](Store* s, QObject* p) -> QAbstractItemModel* { return new SourceMetricsModel(s, p); }},
         {u"Lookups"_s, u"lookup series"_s,
          [](Store* s, QObject* p) -> QAbstractItemModel* {
              return new LookupMetricsModel(s, 5000, p);

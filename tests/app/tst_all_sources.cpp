@@ -5,6 +5,8 @@
 
 #include "models/AllSourcesModel.h"
 #include "models/ItemRoles.h"
+#include "models/MetricNames.h"
+#include "models/SourceMetricsModel.h"
 #include "models/SourceUnionModel.h"
 #include "models/SourcesModel.h"
 #include "models/Store.h"
@@ -285,6 +287,39 @@ private Q_SLOTS:
         QCOMPARE(texts(), (QStringList{u"srcA:a one"_s, u"srcA:a two"_s}));
         model.setActive(false);
         QCOMPARE(model.rowCount(), 0);
+    }
+
+    // Metrics with all sources: each source's latest lookup figures as one row (rates from its
+    // last two samples); a source that counts no lookups says so instead of showing zeros.
+    void metricsAreARowPerSource() {
+        const auto sample = [](qint64 at, double hits, double misses) {
+            MetricsSample s{.timestampMs = at, .points = {}};
+            s.points.push_back({metric::kLookupTotal.toString(), {{u"outcome"_s, u"hit"_s}}, hits});
+            s.points.push_back(
+                {metric::kLookupTotal.toString(), {{u"outcome"_s, u"miss"_s}}, misses});
+            return s;
+        };
+        applyAll(*m_a, {sample(1000, 100, 10)});
+        applyAll(*m_a, {sample(3000, 300, 50)}); // 2 s later: 100 hits/s, 20 misses/s
+        applyAll(*m_b,
+                 {MetricsSample{.timestampMs = 3000, .points = {{u"discovery_apps"_s, {}, 3}}}});
+        SourceUnionModel model(m_sources.get(), [](Store* s, QObject* parent) {
+            return new SourceMetricsModel(s, parent);
+        });
+        QAbstractItemModelTester tester(&model);
+        model.setActive(true);
+        QCOMPARE(model.rowCount(), 2);
+        QCOMPARE(model.index(0, 0).data().toString(), u"srcA"_s);
+        QCOMPARE(model.index(0, 1 + SourceMetricsModel::LookupsColumn).data().toString(),
+                 u"120.0"_s);
+        QCOMPARE(model.index(0, 1 + SourceMetricsModel::MissesColumn).data().toString(), u"20.0"_s);
+        QCOMPARE(model.index(0, 1 + SourceMetricsModel::MissRatioColumn).data().toString(),
+                 u"16.7 %"_s);
+        QCOMPARE(model.index(1, 1 + SourceMetricsModel::LookupsColumn).data().toString(), u"—"_s);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        applyAll(*m_a, {sample(4000, 300, 50)}); // a quiet second
+        QVERIFY(changed.size() >= 1);
+        QCOMPARE(model.index(0, 1 + SourceMetricsModel::LookupsColumn).data().toString(), u"0.0"_s);
     }
 
 private:
