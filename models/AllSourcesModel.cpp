@@ -82,7 +82,7 @@ void AllSourcesModel::rebuild() {
     m_matchCount = 0;
     m_scanSource = -1;
     endResetModel();
-    if (m_active) {
+    if (m_active && m_sourcesModel) {
         for (int row = 0; row < m_sourcesModel->rowCount(); ++row) {
             Source s;
             s.store = m_sourcesModel->storeAt(row);
@@ -363,7 +363,7 @@ QVariant AllSourcesModel::data(const QModelIndex& index, int role) const {
         if (role == Qt::DisplayRole || role == Qt::ToolTipRole || role == SortRole)
             return source.url;
         if (role == EmphasisRole)
-            return m_sourcesModel->inPanels(row.source);
+            return m_sourcesModel && m_sourcesModel->inPanels(row.source);
         return role == RowStateRole ? cell(m_kind, *record, *source.store, 0, role) : QVariant();
     }
     return cell(m_kind, *record, *source.store, index.column() - 1, role);

@@ -101,7 +101,7 @@ private:
     const Record* recordAt(int row) const;
 
     RecordKind m_kind;
-    SourcesModel* m_sourcesModel;
+    QPointer<SourcesModel> m_sourcesModel;
     Options m_options;
     bool m_active = false;
     QStringList m_terms;

@@ -142,7 +142,16 @@ SourceUnionModel::SourceUnionModel(SourcesModel* sources, Factory factory, QObje
             later->start();
     };
     connect(sources, &QAbstractItemModel::rowsInserted, this, again);
-    connect(sources, &QAbstractItemModel::rowsRemoved, this, again);
+    // A source that goes may take its Store along right after: its part goes at once (a
+    // part's model reads its Store), the others come back on the next turn.
+    connect(sources, &QAbstractItemModel::rowsAboutToBeRemoved, this, [this, again] {
+        dropParts();
+        again();
+    });
+    connect(sources, &QObject::destroyed, this, [this] {
+        dropParts();
+        m_active = false;
+    });
     connect(sources, &QAbstractItemModel::dataChanged, this, [again](const QModelIndex& from) {
         if (from.column() == SourcesModel::SourceColumn)
             again();
@@ -171,7 +180,7 @@ void SourceUnionModel::dropParts() {
 
 void SourceUnionModel::rebuild() {
     dropParts();
-    if (m_active) {
+    if (m_active && m_sources) {
         for (int row = 0; row < m_sources->rowCount(); ++row) {
             Store* store = m_sources->storeAt(row);
             if (!store)

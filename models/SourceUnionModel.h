@@ -8,6 +8,7 @@
 #include <QAbstractProxyModel>
 #include <QConcatenateTablesProxyModel>
 #include <QPersistentModelIndex>
+#include <QPointer>
 
 #include <functional>
 #include <vector>
@@ -62,7 +63,7 @@ private:
     void rebuild();
     void dropParts();
 
-    SourcesModel* m_sources;
+    QPointer<SourcesModel> m_sources;
     Factory m_factory;
     bool m_active = false;
     struct Part {

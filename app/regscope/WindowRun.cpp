@@ -287,6 +287,7 @@ int runWindow(const CommandLine& cl) {
     window.show();
     quitOnTerminationSignals(); // a logout's SIGTERM quits as Ctrl+Q does
     const int rc = QApplication::exec();
+    window.setShowAllSources(false); // the merged views let go of the watched stores first
     session.detach();
     return rc;
 }
