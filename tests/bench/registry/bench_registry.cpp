@@ -16,6 +16,7 @@
 
 #include "models/registry/DebugEndpoint.h"
 #include "models/registry/Registry.h"
+#include "tests/bench/registry/BenchRegistryReport.h"
 
 #include <benchmark/benchmark.h>
 
@@ -40,12 +41,12 @@
 namespace {
 
 using namespace regscope::registry;
+using namespace benchregistry;
 
 struct Impl {
     int value = 0;
 };
 
-constexpr std::size_t kSizes[] = {10, 1'000, 100'000};
 constexpr std::size_t kProbe = 1 << 16; // lookup sequence length (power of two)
 constexpr int kWriterNames = 64;
 
@@ -213,9 +214,6 @@ private:
 };
 Writer gWriter;
 
-enum class Variant { Ours, OursEndpoint, Bare, SharedMutex, Mutex };
-enum class Load { OneThread, TwoReadersOneWriter };
-
 bool IsOurs(Variant v) {
     return v == Variant::Ours || v == Variant::OursEndpoint;
 }
@@ -374,126 +372,6 @@ void BM_Lookup(benchmark::State& state, Variant v, Load load, bool hit, std::siz
         state.SkipWithError("lookup results do not match the scenario");
 }
 
-const char* Name(Variant v) {
-    switch (v) {
-    case Variant::Ours:
-        return "a_ours";
-    case Variant::OursEndpoint:
-        return "a_ours+endpoint";
-    case Variant::Bare:
-        return "b_unordered_map";
-    case Variant::SharedMutex:
-        return "c_shared_mutex_map";
-    case Variant::Mutex:
-        return "d_mutex_map";
-    }
-    return "?";
-}
-
-std::string BenchName(Variant v, Load load, bool hit, std::size_t n) {
-    return std::string("Lookup/") + Name(v) + (hit ? "/hit" : "/miss") +
-           (load == Load::OneThread ? "/1thread/" : "/2readers+1writer/") + std::to_string(n);
-}
-
-// Collects the median (over repetitions) ns per lookup per thread, wall and CPU, for the
-// summary while printing as usual.
-class CollectingReporter : public benchmark::ConsoleReporter {
-public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        for (const auto& r : runs)
-            if (!r.error_occurred && r.run_type == Run::RT_Aggregate &&
-                r.aggregate_name == "median") {
-                real[r.run_name.str()] = r.GetAdjustedRealTime();
-                cpu[r.run_name.str()] = r.GetAdjustedCPUTime();
-            }
-        ConsoleReporter::ReportRuns(runs);
-    }
-    std::map<std::string, double> real;
-    std::map<std::string, double> cpu;
-};
-
-using Medians = std::map<std::string, double>;
-
-double Get(const Medians& from, Variant v, Load load, bool hit, std::size_t size) {
-    auto name = BenchName(v, load, hit, size);
-    name += load == Load::TwoReadersOneWriter ? "/real_time/threads:2" : "/real_time";
-    auto it = from.find(name);
-    return it == from.end() ? 0.0 : it->second;
-}
-
-double Ratio(double a, double b) {
-    return a > 0 && b > 0 ? a / b : 0.0;
-}
-
-void PrintTable(const char* title, const Medians& from) {
-    std::printf("\n%s\n", title);
-    std::printf("%-7s %-4s %7s %7s %7s %8s %8s | %7s %7s %7s %8s %8s %8s %8s\n", "entries", "kind",
-                "1T a", "1T a+ep", "1T (b)", "a/(b)", "a+ep/(b)", "2R1W a", "a+ep", "(c)", "(d)",
-                "(c)/a", "(c)/a+ep", "(d)/a");
-    for (std::size_t size : kSizes)
-        for (bool hit : {true, false}) {
-            const double o1 = Get(from, Variant::Ours, Load::OneThread, hit, size);
-            const double e1 = Get(from, Variant::OursEndpoint, Load::OneThread, hit, size);
-            const double b1 = Get(from, Variant::Bare, Load::OneThread, hit, size);
-            const auto w = Load::TwoReadersOneWriter;
-            const double o2 = Get(from, Variant::Ours, w, hit, size);
-            const double e2 = Get(from, Variant::OursEndpoint, w, hit, size);
-            const double c2 = Get(from, Variant::SharedMutex, w, hit, size);
-            const double d2 = Get(from, Variant::Mutex, w, hit, size);
-            std::printf("%-7zu %-4s %7.1f %7.1f %7.1f %8.2f %8.2f | %7.1f %7.1f %7.1f %8.1f %8.2f "
-                        "%8.2f %8.2f\n",
-                        size, hit ? "hit" : "miss", o1, e1, b1, Ratio(o1, b1), Ratio(e1, b1), o2,
-                        e2, c2, d2, Ratio(c2, o2), Ratio(c2, e2), Ratio(d2, o2));
-        }
-}
-
-// The targets, on the wall-clock medians, endpoint off and on: ours/(b) <= 1.5 on 1 thread
-// (hit and miss) and (c)/ours >= 3 under 2 readers + 1 writer (hit and miss), at 1,000 and
-// 100,000 entries (10 entries is printed above, not judged: a lookup there is a few ns and the
-// ratio is noise). Returns how many failed.
-int PrintVerdicts(const Medians& real, const Medians& cpu) {
-    std::printf("\nTargets (issue 12), wall-clock medians; CPU-time ratio in brackets:\n");
-    int failed = 0;
-    auto line = [&](const char* what, std::size_t size, bool hit, Variant v, double ratio,
-                    double cpuRatio, bool pass) {
-        failed += pass ? 0 : 1;
-        std::printf("  %-4s %-26s %-6zu %-4s %-15s %6.2f  (%5.2f)  %s\n", pass ? "PASS" : "FAIL",
-                    what, size, hit ? "hit" : "miss",
-                    v == Variant::Ours ? "endpoint off" : "endpoint on", ratio, cpuRatio,
-                    ratio > 0 ? "" : "(not measured)");
-    };
-    for (std::size_t size : {std::size_t{1'000}, std::size_t{100'000}})
-        for (bool hit : {true, false})
-            for (Variant v : {Variant::Ours, Variant::OursEndpoint}) {
-                const auto one = Load::OneThread;
-                const double r =
-                    Ratio(Get(real, v, one, hit, size), Get(real, Variant::Bare, one, hit, size));
-                const double rc =
-                    Ratio(Get(cpu, v, one, hit, size), Get(cpu, Variant::Bare, one, hit, size));
-                line("1 thread, ours/bare <= 1.5", size, hit, v, r, rc, r > 0 && r <= 1.5);
-            }
-    for (std::size_t size : {std::size_t{1'000}, std::size_t{100'000}})
-        for (bool hit : {true, false})
-            for (Variant v : {Variant::Ours, Variant::OursEndpoint}) {
-                const auto w = Load::TwoReadersOneWriter;
-                const double r = Ratio(Get(real, Variant::SharedMutex, w, hit, size),
-                                       Get(real, v, w, hit, size));
-                const double rc =
-                    Ratio(Get(cpu, Variant::SharedMutex, w, hit, size), Get(cpu, v, w, hit, size));
-                line("2R+1W, shared_mutex/ours >= 3", size, hit, v, r, rc, r >= 3.0);
-            }
-    std::printf("%s: %d target%s failed\n", failed ? "FAIL" : "PASS", failed,
-                failed == 1 ? "" : "s");
-    return failed;
-}
-
-std::string LoadAverage() {
-    std::ifstream in("/proc/loadavg");
-    std::string a, b, c;
-    in >> a >> b >> c;
-    return a + " " + b + " " + c;
-}
-
 void RegisterAll() {
     for (std::size_t size : kSizes)
         for (bool hit : {true, false})
@@ -542,15 +420,6 @@ int main(int argc, char** argv) {
     SetEndpoint(false);
     std::filesystem::remove_all(dir);
 
-    std::printf("\nLoad average (1, 5, 15 min) before: %s, after: %s (2 cores here: above ~1 the "
-                "threads wait for CPU and the 2R+1W wall times say more about the machine)\n",
-                loadBefore.c_str(), LoadAverage().c_str());
-    std::printf("Medians of the repetitions, ns per lookup per thread; a = ours, a+ep = ours with "
-                "the debug endpoint on,\n(b) unordered_map without lock, (c) shared_mutex + map, "
-                "(d) mutex + map.\n");
-    PrintTable("Wall-clock time (what the targets are stated in):", reporter.real);
-    PrintTable("CPU time of the reading threads (less sensitive to a loaded machine):",
-               reporter.cpu);
-    PrintVerdicts(reporter.real, reporter.cpu);
+    PrintSummary(reporter, loadBefore);
     return 0;
 }
