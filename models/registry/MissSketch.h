@@ -75,6 +75,34 @@ inline std::uint64_t HashBytes(const char* p, std::size_t n) {
     return HashMix(k1 ^ n, HashMix(a ^ k1, b ^ seed));
 }
 
+// Whether n bytes at a and b are equal, a word at a time (the last word overlapping), inline:
+// names are a few dozen bytes, where a call to memcmp costs more than the comparison.
+inline bool SameBytes(const char* a, const char* b, std::size_t n) {
+    auto read8 = [](const char* q) {
+        std::uint64_t v;
+        std::memcpy(&v, q, sizeof v);
+        return v;
+    };
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8)
+            if (read8(a + i) != read8(b + i))
+                return false;
+        return read8(a + n - 8) == read8(b + n - 8);
+    }
+    if (n >= 4) {
+        std::uint32_t x0, y0, x1, y1;
+        std::memcpy(&x0, a, 4);
+        std::memcpy(&y0, b, 4);
+        std::memcpy(&x1, a + n - 4, 4);
+        std::memcpy(&y1, b + n - 4, 4);
+        return x0 == y0 && x1 == y1;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 // Transparent (lookups by string_view allocate nothing). Deliberately not noexcept: libstdc++
 // then caches each node's hash code, so a lookup compares codes before bytes and never
 // re-hashes the keys of its bucket chain (the difference measured ~2x).
@@ -100,7 +128,8 @@ public:
                 return kNone;
             if ((e & kTagMask) == tag) { // the bytes are compared only on a 32-bit tag match
                 const auto item = static_cast<std::uint32_t>(e) - 1;
-                if (names_[item] == name)
+                const std::string& n = names_[item];
+                if (n.size() == name.size() && SameBytes(n.data(), name.data(), name.size()))
                     return item;
             }
         }
