@@ -20,12 +20,14 @@ std::string BenchName(Variant v, Load load, bool hit, std::size_t n);
 
 using Medians = std::map<std::string, double>;
 
-// Collects the median (over repetitions) ns per lookup per thread, wall and CPU, and the
-// writer's rate, for the summary while printing as usual.
+// Collects, per benchmark, the median (over repetitions) ns per lookup per thread, wall and
+// CPU, the best repetition's wall time and the writer's rate, for the summary; the console
+// shows the aggregates only.
 class CollectingReporter : public benchmark::ConsoleReporter {
 public:
     void ReportRuns(const std::vector<Run>& runs) override;
-    Medians real;
+    Medians real; // medians
+    Medians best; // the fastest repetition, wall clock
     Medians cpu;
     Medians writes; // writes_per_s reached by the 2R+1W writer
 };

@@ -10,9 +10,11 @@
 // PASS/FAIL against the targets: ours/(b) on 1 thread, hit and miss (<= 1.5), and (c)/ours
 // under 2R+1W, hit and miss (>= 3), each with the endpoint off and on. Repetitions run in a
 // random interleaving by default, so a load that comes and goes on a shared machine falls on
-// every variant alike; the load average is printed before and after. Default
-// --benchmark_min_time=0.1 keeps the whole run near two minutes on 2 cores. The writer is paced
-// (see Writer) so every variant gets the same write load.
+// every variant alike; the verdicts judge each benchmark's best repetition (other work on the
+// machine only adds time), and the load average is printed before and after. The defaults (5
+// repetitions of --benchmark_min_time=0.05) keep the whole run near 40 s on 2 cores. The writer
+// is paced (see Writer) at the same target rate for every variant; the rate each reached is
+// printed beside the verdicts.
 
 #include "models/registry/DebugEndpoint.h"
 #include "models/registry/Registry.h"
@@ -393,10 +395,10 @@ void RegisterAll() {
 
 int main(int argc, char** argv) {
     std::vector<char*> args(argv, argv + argc);
-    // Defaults that keep the run near two minutes on 2 cores; any of them can be overridden.
-    std::string minTime = "--benchmark_min_time=0.1";
-    std::string repetitions = "--benchmark_repetitions=3";
-    std::string aggregatesOnly = "--benchmark_report_aggregates_only=true";
+    // Defaults that keep the run near 40 s on 2 cores; any of them can be overridden.
+    std::string minTime = "--benchmark_min_time=0.05";
+    std::string repetitions = "--benchmark_repetitions=5";
+    std::string aggregatesOnly = "--benchmark_report_aggregates_only=false"; // best repetition
     std::string interleave = "--benchmark_enable_random_interleaving=true";
     for (std::string* d : {&minTime, &repetitions, &aggregatesOnly, &interleave}) {
         const auto flag = d->substr(0, d->find('='));
