@@ -20,6 +20,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,12 +29,86 @@
 
 namespace regscope::registry::detail {
 
+// The registry's string hash, inline: wyhash's final mix (a 64x64->128 multiply folded, twice)
+// over the first and last bytes, 16 bytes a round before that. Every bit of the result depends
+// on every input byte, as the shard (top 8 bits), part (44..47), tag (48..54) and home slot (low
+// bits) all need. Names are short: a 23-byte name costs two rounds and no call, where
+// std::hash<string_view> (_Hash_bytes, out of line) was ~9 ns of a ~40 ns lookup.
+__extension__ using HashWide = unsigned __int128; // GCC and Clang on 64-bit targets
+inline std::uint64_t HashMix(std::uint64_t a, std::uint64_t b) {
+    const HashWide r = static_cast<HashWide>(a) * b;
+    return static_cast<std::uint64_t>(r) ^ static_cast<std::uint64_t>(r >> 64);
+}
+inline std::uint64_t HashBytes(const char* p, std::size_t n) {
+    constexpr std::uint64_t k0 = 0xa0761d6478bd642fu, k1 = 0xe7037ed1a0b428dbu;
+    auto read8 = [](const char* q) {
+        std::uint64_t v;
+        std::memcpy(&v, q, sizeof v);
+        return v;
+    };
+    auto read4 = [](const char* q) {
+        std::uint32_t v;
+        std::memcpy(&v, q, sizeof v);
+        return std::uint64_t{v};
+    };
+    std::uint64_t seed = k0 ^ n;
+    std::uint64_t a = 0, b = 0;
+    if (n <= 16) {
+        if (n >= 4) {
+            const std::size_t mid = (n >> 3) << 2; // 0 or 4: the two middle words overlap
+            a = (read4(p) << 32) | read4(p + mid);
+            b = (read4(p + n - 4) << 32) | read4(p + n - 4 - mid);
+        } else if (n > 0) {
+            const auto byte = [&](std::size_t i) {
+                return std::uint64_t{static_cast<unsigned char>(p[i])};
+            };
+            a = (byte(0) << 16) | (byte(n >> 1) << 8) | byte(n - 1);
+        }
+    } else {
+        const char* q = p;
+        std::size_t left = n;
+        for (; left > 16; left -= 16, q += 16)
+            seed = HashMix(read8(q) ^ k1, read8(q + 8) ^ seed);
+        a = read8(p + n - 16); // the last 16 bytes, overlapping the last round
+        b = read8(p + n - 8);
+    }
+    return HashMix(k1 ^ n, HashMix(a ^ k1, b ^ seed));
+}
+
+// Whether n bytes at a and b are equal, a word at a time (the last word overlapping), inline:
+// names are a few dozen bytes, where a call to memcmp costs more than the comparison.
+inline bool SameBytes(const char* a, const char* b, std::size_t n) {
+    auto read8 = [](const char* q) {
+        std::uint64_t v;
+        std::memcpy(&v, q, sizeof v);
+        return v;
+    };
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8)
+            if (read8(a + i) != read8(b + i))
+                return false;
+        return read8(a + n - 8) == read8(b + n - 8);
+    }
+    if (n >= 4) {
+        std::uint32_t x0, y0, x1, y1;
+        std::memcpy(&x0, a, 4);
+        std::memcpy(&y0, b, 4);
+        std::memcpy(&x1, a + n - 4, 4);
+        std::memcpy(&y1, b + n - 4, 4);
+        return x0 == y0 && x1 == y1;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
+
 // Transparent (lookups by string_view allocate nothing). Deliberately not noexcept: libstdc++
 // then caches each node's hash code, so a lookup compares codes before bytes and never
 // re-hashes the keys of its bucket chain (the difference measured ~2x).
 struct StringHash {
     using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    std::size_t operator()(std::string_view s) const { return HashBytes(s.data(), s.size()); }
 };
 
 class MissSketch {
@@ -53,7 +128,8 @@ public:
                 return kNone;
             if ((e & kTagMask) == tag) { // the bytes are compared only on a 32-bit tag match
                 const auto item = static_cast<std::uint32_t>(e) - 1;
-                if (names_[item] == name)
+                const std::string& n = names_[item];
+                if (n.size() == name.size() && SameBytes(n.data(), name.data(), name.size()))
                     return item;
             }
         }

@@ -2,7 +2,7 @@
 #include "models/registry/RegistryInternal.h"
 
 #include <algorithm>
-#include <set>
+#include <string_view>
 #include <tuple>
 
 namespace regscope::registry {
@@ -472,23 +472,42 @@ RegistryCore::ReloadRaw(const Context& ctx, std::vector<ReloadItem> items,
     next->generation = old->generation + 1;
     ReloadReport report;
     report.generation = next->generation;
+    // The (tenant, name, version) keys of each side as views into its records (both snapshots
+    // live until Publish), sorted in one vector: two allocations, not a tree node and three
+    // string copies per entry. At 100,000 entries those 400,000 small blocks, freed here,
+    // were consolidated by glibc inside the next large allocation: the first lookup of a new
+    // reading thread (its slot) then took ~90 ms.
+    using Key = std::tuple<std::string_view, std::string_view, std::string_view>;
     auto keys = [](const Snap& snap) {
-        std::set<std::tuple<std::string, std::string, std::string>> out;
+        std::vector<Key> out;
+        out.reserve(snap.entries);
         auto add = [&](const Layer& l) {
             l.ForEach([&](const std::string&, const NameSlot& slot) {
                 for (const auto& r : slot.versions)
-                    out.emplace(r->tenant, r->name, r->versionText);
+                    out.emplace_back(r->tenant, r->name, r->versionText);
             });
         };
         add(*snap.global);
         for (const auto& [t, l] : snap.tenants)
             add(*l);
+        std::ranges::sort(out);
+        out.erase(std::unique(out.begin(), out.end()), out.end());
         return out;
     };
     const auto before = keys(*old);
     const auto after = keys(*next);
-    for (const auto& k : after)
-        (before.contains(k) ? report.kept : report.added)++;
+    for (auto b = before.begin(), a = after.begin(); b != before.end() && a != after.end();) {
+        if (*b < *a) {
+            ++b;
+        } else if (*a < *b) {
+            ++a;
+        } else {
+            ++report.kept;
+            ++a;
+            ++b;
+        }
+    }
+    report.added = after.size() - report.kept;
     report.removed = before.size() - report.kept;
     ChangeEvent event;
     event.kind = ChangeKind::Reloaded;

@@ -237,8 +237,7 @@ private:
     static std::size_t SizeFor(std::size_t count) { return std::bit_ceil(count * 2); }
     static bool Same(const FlatSlot& f, std::string_view name, std::size_t hash) {
         return f.hash == hash && f.length == name.size() &&
-               std::char_traits<char>::compare(f.length <= kInlineKey ? f.key : f.longKey,
-                                               name.data(), name.size()) == 0;
+               SameBytes(f.length <= kInlineKey ? f.key : f.longKey, name.data(), name.size());
     }
     void Fill(std::size_t i, std::size_t h, const std::string& key, const NameSlot& slot) {
         tags_[i] = Tag(h);
