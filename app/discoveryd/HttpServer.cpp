@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cstdio>
 #include <limits>
 #include <optional>
@@ -25,6 +26,11 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr std::size_t kWriteChunk = 256 * 1024;
+// Replies to pipelined requests written together: at most this many, or this many bytes;
+// a body up to kInlineBody is copied into the batch, a bigger one written from its buffer.
+constexpr int kBatchReplies = 32;
+constexpr std::size_t kBatchBytes = 64 * 1024;
+constexpr std::size_t kInlineBody = 16 * 1024;
 
 // What the sessions of one io thread share.
 struct Shared {
@@ -61,7 +67,7 @@ public:
         m_book->opened(*this);
     }
     ~Session() override {
-        m_book->release(m_held);
+        releaseBatch();
         m_book->destroyed(*this);
     }
 
@@ -73,11 +79,15 @@ public:
 private:
     const ServerOptions& options() const { return m_shared.options; }
 
-    void readRequest() {
+    void startRequest() {
         m_parser.emplace();
         m_parser->body_limit(options().maxBodyBytes);
         m_parser->header_limit(static_cast<std::uint32_t>(options().maxHeaderBytes));
         m_book->startedReading(*this);
+    }
+
+    void readRequest() {
+        startRequest();
         if (m_served == 0 || m_buffer.size() > 0) {
             readWithDeadline(); // a fresh connection has the short deadline from its accept
             return;
@@ -133,7 +143,52 @@ private:
         dispatch();
     }
 
+    // Answers the request just read and, while the client has pipelined more whole requests
+    // into the buffer, those too: their replies go out together in one write (at most
+    // kBatchReplies or kBatchBytes), as an HTTP/2 server batches a stream's frames. A
+    // request that parks, or one not yet whole, sends what is batched first.
     void dispatch() {
+        for (int answered = 1;; ++answered) {
+            if (!dispatchOne())
+                return; // parked: its answer comes later, through answer()
+            if (m_closed || !m_keepAliveAfter || m_held || answered >= kBatchReplies ||
+                m_out.size() >= std::min(kBatchBytes, options().maxWriteQueue) ||
+                m_buffer.size() == 0) {
+                flush();
+                return;
+            }
+            startRequest();
+            beast::error_code ec;
+            if (!parseBuffered(ec)) {
+                m_resumeRead = !ec; // the rest of this request is still to come
+                if (ec)
+                    onRead(ec); // its refusal is queued behind the batch
+                else
+                    flush();
+                return;
+            }
+            m_book->stoppedReading(*this);
+        }
+    }
+
+    // Feeds the buffered bytes to the parser; true once a whole request is parsed.
+    bool parseBuffered(beast::error_code& ec) {
+        m_parser->eager(true);
+        while (!m_parser->is_done() && m_buffer.size() > 0) {
+            const std::size_t n = m_parser->put(m_buffer.data(), ec);
+            m_buffer.consume(n);
+            if (ec == http::error::need_more) {
+                ec = {};
+                return false;
+            }
+            if (ec || n == 0)
+                return false;
+        }
+        return m_parser->is_done();
+    }
+
+    // Hands one parsed request to the API; false if it parked (a long-poll).
+    bool dispatchOne() {
         auto& req = m_parser->get();
         m_keepAlive = req.keep_alive();
         m_version = req.version();
@@ -143,6 +198,7 @@ private:
             std::string_view(req[http::field::content_type]), std::string_view(req.body())};
         m_answered = false;
         m_stream.expires_never();
+        m_dispatching = true;
         // A parked poll is answered on the thread of the change that woke it: the answer
         // hops to this session's thread (and the session is only ever touched there).
         const auto parked = m_shared.api.handle(
@@ -157,10 +213,15 @@ private:
                         self->answer(std::move(reply));
                 });
             });
-        if (parked && !m_answered) {
+        m_dispatching = false;
+        if (m_answered)
+            return true;
+        if (parked) {
             m_parkedPoll = parked;
+            flush(); // what was answered before it goes now
             watchWhileParked();
         }
+        return false;
     }
 
     // While a long-poll is parked nothing is read; notice a client that hangs up so its
@@ -183,7 +244,9 @@ private:
     void answer(ApiReply reply) {
         m_answered = true;
         m_parkedPoll.reset();
-        send(std::move(reply), m_keepAlive);
+        queue(std::move(reply), m_keepAlive);
+        if (!m_dispatching)
+            flush(); // a parked poll's answer, or a refusal: nothing else is batched with it
     }
 
     // The write-buffer bounds: a reply too big for one connection, or one that would push
@@ -208,22 +271,67 @@ private:
         return refusal;
     }
 
-    void send(ApiReply replyIn, bool keepAlive) {
+    // A reply the transport makes itself (refusals): queued behind the batch, then sent.
+    void send(ApiReply reply, bool keepAlive) {
+        queue(std::move(reply), keepAlive);
+        flush();
+    }
+
+    // Appends a reply to the outgoing batch: its head, and its body when small (the body's
+    // bytes stay held until the batch is written); a big body is written from its shared
+    // buffer after the batch, in chunks, and nothing more is batched behind it.
+    void queue(ApiReply replyIn, bool keepAlive) {
         if (m_closed)
             return;
+        if (m_writing || m_held) {
+            // A parked poll's answer while the replies before it are still being written:
+            // it goes next (there is at most one: nothing is read while a poll is parked).
+            m_later.emplace(std::move(replyIn), keepAlive);
+            return;
+        }
         ApiReply reply = bounded(std::move(replyIn));
-        m_head = statusLine(m_version, reply.httpStatus);
-        m_head += "Server: regscope-discoveryd\r\nContent-Type: " + reply.contentType +
-                  "\r\nContent-Length: " + std::to_string(reply.size()) + "\r\n";
-        if (!keepAlive)
-            m_head += "Connection: close\r\n";
-        else if (m_version < 11)
-            m_head += "Connection: keep-alive\r\n";
-        m_head += "\r\n";
-        m_held = std::move(reply.body); // held by bounded()
-        m_sent = 0;
-        m_headSent = false;
+        appendHead(reply, keepAlive);
         m_keepAliveAfter = keepAlive;
+        if (reply.size() <= kInlineBody) {
+            if (reply.body) {
+                m_out += *reply.body;
+                m_outHeld.push_back(std::move(reply.body)); // held by bounded()
+            }
+            return;
+        }
+        m_held = std::move(reply.body); // held by bounded()
+    }
+
+    void appendHead(const ApiReply& reply, bool keepAlive) {
+        if (m_version == 11 && reply.httpStatus == 200)
+            m_out += "HTTP/1.1 200 OK\r\n";
+        else
+            m_out += statusLine(m_version, reply.httpStatus);
+        m_out += "Server: regscope-discoveryd\r\nContent-Type: ";
+        m_out += reply.contentType;
+        m_out += "\r\nContent-Length: ";
+        char digits[24];
+        const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, reply.size());
+        m_out.append(digits, end);
+        m_out += "\r\n";
+        if (!keepAlive)
+            m_out += "Connection: close\r\n";
+        else if (m_version < 11)
+            m_out += "Connection: keep-alive\r\n";
+        m_out += "\r\n";
+    }
+
+    // Writes the batch (and a big body after it); nothing to write: carry on reading.
+    void flush() {
+        if (m_closed || m_writing)
+            return;
+        if (m_out.empty() && !m_held) {
+            afterWrite();
+            return;
+        }
+        m_writing = true;
+        m_sent = 0;
+        m_outSent = false;
         writeChunk();
     }
 
@@ -231,7 +339,7 @@ private:
         const std::string& body = m_held ? *m_held : m_empty;
         const std::size_t n = std::min(kWriteChunk, body.size() - m_sent);
         std::array<asio::const_buffer, 2> bufs{
-            asio::buffer(m_head.data(), m_headSent ? 0 : m_head.size()),
+            asio::buffer(m_out.data(), m_outSent ? 0 : m_out.size()),
             asio::buffer(body.data() + m_sent, n)};
         // The deadline is per chunk: a client that reads slowly but steadily is served; one
         // that stops reading is closed after --write-timeout and its reply memory freed.
@@ -249,18 +357,44 @@ private:
             close();
             return;
         }
-        m_headSent = true;
+        m_outSent = true;
         m_sent += n;
         if (m_held && m_sent < m_held->size()) {
             writeChunk();
             return;
         }
-        m_book->release(m_held);
+        m_writing = false;
+        m_out.clear();
+        releaseBatch();
+        if (m_later) {
+            auto [reply, keepAlive] = std::move(*m_later);
+            m_later.reset();
+            send(std::move(reply), keepAlive);
+            return;
+        }
+        afterWrite();
+    }
+
+    void afterWrite() {
         if (!m_keepAliveAfter) {
             close();
             return;
         }
+        if (m_parkedPoll)
+            return; // its answer comes through answer()
+        if (m_resumeRead) {
+            m_resumeRead = false;
+            readWithDeadline(); // the rest of a request begun in the buffer
+            return;
+        }
         readRequest();
+    }
+
+    void releaseBatch() {
+        m_book->release(m_held);
+        for (auto& body : m_outHeld)
+            m_book->release(body);
+        m_outHeld.clear();
     }
 
     void close() {
@@ -268,7 +402,7 @@ private:
             return;
         m_closed = true;
         m_book->closed(*this);
-        m_book->release(m_held);
+        releaseBatch();
         beast::error_code ignored;
         m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
         m_stream.socket().close(ignored);
@@ -279,11 +413,16 @@ private:
     std::shared_ptr<Connections> m_book;
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
-    std::string m_head;
-    std::shared_ptr<const std::string> m_held; // the reply body being written (shared)
+    std::string m_out; // heads and small bodies of the batched replies
+    std::vector<std::shared_ptr<const std::string>> m_outHeld; // their bodies, held
+    std::shared_ptr<const std::string> m_held; // a big reply body written after m_out (shared)
+    std::optional<std::pair<ApiReply, bool>> m_later; // a reply (and its keep-alive) to send next
     const std::string m_empty;
     std::size_t m_sent = 0;
-    bool m_headSent = false;
+    bool m_outSent = false;
+    bool m_writing = false;
+    bool m_dispatching = false;
+    bool m_resumeRead = false; // after the write, go on reading the request begun
     bool m_keepAliveAfter = true;
     std::optional<discovery::PollId> m_parkedPoll;
     std::uint64_t m_served = 0;
