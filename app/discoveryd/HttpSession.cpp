@@ -244,7 +244,7 @@ private:
         if (reply.size() > o.maxWriteQueue)
             why = "reply of " + std::to_string(reply.size()) + " bytes exceeds " +
                   std::to_string(o.maxWriteQueue) + " bytes per connection (--max-write-queue)";
-        else if (m_book->tryHold(reply.body, o.maxWriteQueueTotal))
+        else if (hold(reply, o.maxWriteQueueTotal))
             return reply;
         else
             why = "write buffer full: " + std::to_string(m_book->heldBytes()) + " of " +
@@ -252,8 +252,18 @@ private:
                   " bytes held for unfinished replies (--max-write-queue-total)";
         m_book->metrics().transport().writeRefused++;
         ApiReply refusal = m_shared.api.refuse(503, {}, why, discovery::Code::Unavailable);
-        m_book->tryHold(refusal.body, std::numeric_limits<std::size_t>::max());
+        hold(refusal, std::numeric_limits<std::size_t>::max());
         return refusal;
+    }
+
+    // A small reply of this client's alone is copied into the batch: its bytes are counted
+    // without the table of shared bodies (queue() copies exactly these).
+    static bool copied(const ApiReply& reply) {
+        return !reply.sharable && reply.size() <= kInlineBody;
+    }
+    bool hold(const ApiReply& reply, std::size_t limit) {
+        return copied(reply) ? m_book->tryHoldBytes(reply.size(), limit)
+                             : m_book->tryHold(reply.body, limit);
     }
 
     // A reply the transport makes itself (refusals): queued behind the batch, then sent.
@@ -277,11 +287,16 @@ private:
         ApiReply reply = bounded(std::move(replyIn));
         appendHead(reply, keepAlive);
         m_keepAliveAfter = keepAlive;
-        if (reply.size() <= kInlineBody) {
-            if (reply.body) {
+        if (copied(reply)) {
+            if (reply.body)
                 m_out += *reply.body;
-                m_outHeld.push_back(std::move(reply.body)); // held by bounded()
-            }
+            m_outCopied += reply.size(); // held by bounded() until written
+            return;
+        }
+        if (reply.size() <= kInlineBody) { // a small shared body
+            if (reply.body)
+                m_out += *reply.body;
+            m_outHeld.push_back(std::move(reply.body)); // held by bounded()
             return;
         }
         m_held = std::move(reply.body); // held by bounded()
@@ -376,6 +391,8 @@ private:
     }
 
     void releaseBatch() {
+        m_book->releaseBytes(m_outCopied);
+        m_outCopied = 0;
         m_book->release(m_held);
         for (auto& body : m_outHeld)
             m_book->release(body);
@@ -399,7 +416,8 @@ private:
     beast::flat_buffer m_buffer;
     std::optional<http::request_parser<http::string_body>> m_parser;
     std::string m_out; // heads and small bodies of the batched replies
-    std::vector<std::shared_ptr<const std::string>> m_outHeld; // their bodies, held
+    std::vector<std::shared_ptr<const std::string>> m_outHeld; // shared bodies among them
+    std::size_t m_outCopied = 0; // bytes of the bodies of this client's alone among them
     std::shared_ptr<const std::string> m_held; // a big reply body written after m_out (shared)
     std::optional<std::pair<ApiReply, bool>> m_later; // a reply (and its keep-alive) to send next
     const std::string m_empty;
