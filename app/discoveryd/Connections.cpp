@@ -8,7 +8,27 @@ namespace {
 // Bodies this big come from fetch/all; giving their pages back keeps RSS from staying at
 // the high-water mark after a burst of big replies (glibc keeps freed heap otherwise).
 constexpr std::size_t kTrimAbove = 1u << 20;
+
+// Adds bytes to the held total unless that passes limit: check and add are one step, so
+// io threads cannot overshoot the total together.
+bool addIfFits(TransportStats::Counter& held, std::size_t bytes, std::size_t limit) {
+    std::uint64_t now = held.load();
+    do {
+        if (now + bytes > limit)
+            return false;
+    } while (!held.compare_exchange_weak(now, now + bytes));
+    return true;
+}
 } // namespace
+
+bool Connections::tryHoldBytes(std::size_t bytes, std::size_t limit) {
+    return bytes == 0 || addIfFits(m_metrics.transport().writeBufferBytes, bytes, limit);
+}
+
+void Connections::releaseBytes(std::size_t bytes) {
+    if (bytes > 0)
+        m_metrics.transport().writeBufferBytes -= bytes;
+}
 
 void Connections::opened(Connection& c) {
     c.m_live = true;
@@ -59,10 +79,9 @@ bool ReplyBuffers::tryHold(const std::shared_ptr<const std::string>& body, std::
         return true;
     }
     const std::size_t size = body->size();
-    if (heldBytes() + size > limit)
+    if (!addIfFits(m_metrics.transport().writeBufferBytes, size, limit))
         return false;
     m_held.emplace(body.get(), Held{size, 1});
-    m_metrics.transport().writeBufferBytes += size;
     return true;
 }
 

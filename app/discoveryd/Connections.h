@@ -91,6 +91,10 @@ public:
         return !body || m_buffers->tryHold(body, limit);
     }
     void release(std::shared_ptr<const std::string>& body);
+    // The same for bytes no other connection can share (a small reply copied into the
+    // connection's batch): counted in when they fit under limit, without the body table.
+    bool tryHoldBytes(std::size_t bytes, std::size_t limit);
+    void releaseBytes(std::size_t bytes);
     std::size_t heldBytes() const { return m_buffers->heldBytes(); }
 
     ServerMetrics& metrics() { return m_metrics; }

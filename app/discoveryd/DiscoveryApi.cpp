@@ -15,7 +15,7 @@ using MaybePoll = std::optional<PollId>;
 // One request being answered: its endpoint label, its parameters and how to answer.
 struct DiscoveryApi::Call {
     DiscoveryApi& api;
-    std::string endpoint; // a route's path (never a client-chosen one)
+    std::string_view endpoint; // a route's path (never a client-chosen one)
     FormParams params;
     Responder respond;
 
@@ -29,6 +29,14 @@ struct DiscoveryApi::Call {
     }
     MaybePoll okText(std::string_view dataJson) {
         respond(api.replyText(endpoint, Code::Ok, "0", dataJson));
+        return std::nullopt;
+    }
+    // A whole envelope already written (the hot renew path).
+    MaybePoll okEnvelope(std::string envelope) {
+        api.m_metrics.countRequest(endpoint, 0);
+        ApiReply r;
+        r.body = std::make_shared<const std::string>(std::move(envelope));
+        respond(std::move(r));
         return std::nullopt;
     }
 };
@@ -103,7 +111,7 @@ DiscoveryApi::~DiscoveryApi() = default;
 
 ApiReply DiscoveryApi::reply(std::string_view endpoint, Code code, std::string_view message,
                              const nlohmann::json* data, unsigned httpStatus) {
-    m_metrics.countRequest(std::string(endpoint), static_cast<int>(code));
+    m_metrics.countRequest(endpoint, static_cast<int>(code));
     ApiReply r;
     r.httpStatus = httpStatus;
     r.body = shared(discovery::envelope(code, message, data));
@@ -112,7 +120,7 @@ ApiReply DiscoveryApi::reply(std::string_view endpoint, Code code, std::string_v
 
 ApiReply DiscoveryApi::replyText(std::string_view endpoint, Code code, std::string_view message,
                                  std::string_view dataJson) {
-    m_metrics.countRequest(std::string(endpoint), static_cast<int>(code));
+    m_metrics.countRequest(endpoint, static_cast<int>(code));
     ApiReply r;
     r.body = shared(discovery::envelopeRaw(code, message, dataJson));
     return r;
@@ -130,7 +138,7 @@ MaybePoll DiscoveryApi::handle(const ApiRequest& req, Responder respond) {
     const std::string_view query =
         q == std::string_view::npos ? std::string_view() : req.target.substr(q + 1);
     const Route* route = findRoute(path);
-    Call c{*this, route ? std::string(route->path) : std::string("other"), {}, std::move(respond)};
+    Call c{*this, route ? route->path : std::string_view("other"), {}, std::move(respond)};
     if (!route)
         return c.fail(Code::NotFound, "no such endpoint: " + std::string(path.substr(0, 128)), 404);
     if (req.method != (route->post ? "POST" : "GET"))
@@ -199,6 +207,7 @@ MaybePoll DiscoveryApi::onFetchAll(Call& c) {
     m_metrics.countRequest(c.endpoint, 0);
     ApiReply r;
     r.body = std::move(body);
+    r.sharable = true;
     c.respond(std::move(r));
     return std::nullopt;
 }
@@ -263,12 +272,18 @@ MaybePoll DiscoveryApi::onRenew(Call& c) {
     REGSCOPE_PARAM(key, instanceKey(c.params));
     REGSCOPE_PARAM(replication, c.params.optionalBool("replication"));
     REGSCOPE_PARAM(dirty, c.params.optionalInt("dirty_timestamp", 0));
-    auto r = m_registry.renew(key, replication, dirty);
+    // The envelope is written around the instance's JSON, which is written under the
+    // registry's lock: no copy of the instance, one string (envelopeRaw's exact bytes).
+    std::string out;
+    out.reserve(512);
+    out += "{\"code\":0,\"data\":";
+    const auto r = m_registry.renew(key, replication, dirty, [&out](const discovery::Instance& i) {
+        discovery::appendJson(out, i);
+    });
     if (!r)
         return c.fail(r.error().code, r.error().message);
-    std::string out;
-    discovery::appendJson(out, *r);
-    return c.okText(out);
+    out += ",\"message\":\"0\",\"ttl\":1}";
+    return c.okEnvelope(std::move(out));
 }
 
 MaybePoll DiscoveryApi::onCancel(Call& c) {

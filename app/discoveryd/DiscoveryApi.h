@@ -19,10 +19,13 @@ namespace regscope::discoveryd {
 
 struct ApiReply {
     unsigned httpStatus = 200;
-    std::string contentType = "application/json; charset=utf-8";
+    std::string_view contentType = "application/json; charset=utf-8"; // a literal
     // Shared and immutable: replies built from the same registry state (fetch/all) are one
     // buffer however many clients are still being sent it.
     std::shared_ptr<const std::string> body;
+    // The body may be handed to other clients too (fetch/all): the transport then counts
+    // its bytes once however many hold it; any other body is one client's alone.
+    bool sharable = false;
 
     std::size_t size() const { return body ? body->size() : 0; }
 };

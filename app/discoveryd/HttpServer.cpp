@@ -1,6 +1,7 @@
 #include "app/discoveryd/HttpServer.h"
 
 #include "app/discoveryd/Connections.h"
+#include "app/discoveryd/HttpSession.h"
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -8,10 +9,7 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
-#include <array>
 #include <cstdio>
-#include <limits>
-#include <optional>
 #include <thread>
 #include <vector>
 
@@ -23,275 +21,6 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-constexpr std::size_t kWriteChunk = 256 * 1024;
-
-// What the sessions of one io thread share.
-struct Shared {
-    asio::io_context& io;
-    DiscoveryApi& api;
-    discovery::DiscoveryRegistry& registry;
-    const ServerOptions& options;
-    // Shared with the sessions: the io_context may destroy abandoned sessions after the
-    // server itself is gone (at shutdown), and their destructor still counts down.
-    std::shared_ptr<Connections> book;
-};
-
-// A Beast parse error the client can be told about (not a hang-up or a short read).
-bool isParseError(const beast::error_code& ec) {
-    if (ec.category() != http::make_error_code(http::error::bad_target).category())
-        return false;
-    return ec != http::error::end_of_stream && ec != http::error::partial_message &&
-           ec != http::error::need_more && ec != http::error::need_buffer &&
-           ec != http::error::end_of_chunk;
-}
-
-std::string statusLine(unsigned version, unsigned status) {
-    const auto reason = http::obsolete_reason(static_cast<http::status>(status));
-    return "HTTP/" + std::to_string(version / 10) + "." + std::to_string(version % 10) + " " +
-           std::to_string(status) + " " + std::string(reason) + "\r\n";
-}
-
-class Session : public std::enable_shared_from_this<Session>, public Connection {
-public:
-    Session(tcp::socket socket, Shared& shared)
-        : m_stream(std::move(socket))
-        , m_shared(shared)
-        , m_book(shared.book) {
-        m_book->opened(*this);
-    }
-    ~Session() override {
-        m_book->release(m_held);
-        m_book->destroyed(*this);
-    }
-
-    void start() { readRequest(); }
-
-    // Connection: the server sheds this one (no whole request yet) to make room.
-    void shed() override { close(); }
-
-private:
-    const ServerOptions& options() const { return m_shared.options; }
-
-    void readRequest() {
-        m_parser.emplace();
-        m_parser->body_limit(options().maxBodyBytes);
-        m_parser->header_limit(static_cast<std::uint32_t>(options().maxHeaderBytes));
-        m_book->startedReading(*this);
-        if (m_served == 0 || m_buffer.size() > 0) {
-            readWithDeadline(); // a fresh connection has the short deadline from its accept
-            return;
-        }
-        // Keep-alive between requests: idle until the next request's first byte.
-        m_stream.expires_after(options().idleTimeout);
-        m_stream.async_read_some(m_buffer.prepare(16 * 1024),
-                                 [self = shared_from_this()](beast::error_code ec, std::size_t n) {
-                                     self->m_buffer.commit(n);
-                                     if (ec) {
-                                         self->close();
-                                         return;
-                                     }
-                                     self->readWithDeadline();
-                                 });
-    }
-
-    void readWithDeadline() {
-        m_stream.expires_after(options().headerTimeout);
-        http::async_read(
-            m_stream, m_buffer, *m_parser,
-            [self = shared_from_this()](beast::error_code ec, std::size_t) { self->onRead(ec); });
-    }
-
-    void onRead(beast::error_code ec) {
-        m_book->stoppedReading(*this);
-        if (ec == http::error::body_limit || ec == http::error::header_limit) {
-            // Refused before it reached the registry: nothing it holds is touched.
-            const bool body = ec == http::error::body_limit;
-            std::string target;
-            if (m_parser->is_header_done())
-                target = std::string(m_parser->get().target());
-            send(m_shared.api.refuse(
-                     body ? 413 : 431, target,
-                     body ? "request body exceeds " + std::to_string(options().maxBodyBytes) +
-                                " bytes (--max-body)"
-                          : "request line and headers exceed " +
-                                std::to_string(options().maxHeaderBytes) + " bytes (--max-header)"),
-                 false);
-            return;
-        }
-        if (isParseError(ec)) {
-            m_book->metrics().transport().badRequests++;
-            send(m_shared.api.refuse(400, {}, "malformed HTTP request: " + ec.message()), false);
-            return;
-        }
-        if (ec == beast::error::timeout && !m_closed)
-            m_book->metrics().transport().headerTimeouts++;
-        if (ec) {
-            close();
-            return;
-        }
-        dispatch();
-    }
-
-    void dispatch() {
-        auto& req = m_parser->get();
-        m_keepAlive = req.keep_alive();
-        m_version = req.version();
-        ++m_served;
-        const ApiRequest request{
-            std::string_view(req.method_string()), std::string_view(req.target()),
-            std::string_view(req[http::field::content_type]), std::string_view(req.body())};
-        m_answered = false;
-        m_stream.expires_never();
-        // A parked poll is answered on the thread of the change that woke it: the answer
-        // hops to this session's thread (and the session is only ever touched there).
-        const auto parked = m_shared.api.handle(
-            request, [weak = weak_from_this(), ex = m_shared.io.get_executor()](ApiReply reply) {
-                if (ex.running_in_this_thread()) {
-                    if (auto self = weak.lock())
-                        self->answer(std::move(reply));
-                    return;
-                }
-                asio::post(ex, [weak, reply = std::move(reply)]() mutable {
-                    if (auto self = weak.lock())
-                        self->answer(std::move(reply));
-                });
-            });
-        if (parked && !m_answered) {
-            m_parkedPoll = parked;
-            watchWhileParked();
-        }
-    }
-
-    // While a long-poll is parked nothing is read; notice a client that hangs up so its
-    // poll is forgotten at once instead of holding a slot until its timeout.
-    void watchWhileParked() {
-        m_stream.socket().async_wait(
-            tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
-                if (!self->m_parkedPoll)
-                    return; // answered meanwhile: the next read takes over
-                beast::error_code avail;
-                if (ec || self->m_stream.socket().available(avail) == 0 || avail) {
-                    self->m_shared.registry.cancelPoll(*self->m_parkedPoll);
-                    self->m_parkedPoll.reset();
-                    self->close();
-                }
-                // Else the client pipelined its next request: it waits in the socket.
-            });
-    }
-
-    void answer(ApiReply reply) {
-        m_answered = true;
-        m_parkedPoll.reset();
-        send(std::move(reply), m_keepAlive);
-    }
-
-    // The write-buffer bounds: a reply too big for one connection, or one that would push
-    // the bytes held for all unfinished writes past the total, is replaced by a short 503
-    // (which is held whatever the total: it is tiny and it frees the client). The check and
-    // the hold are one step, so io threads cannot overshoot the total together.
-    ApiReply bounded(ApiReply reply) {
-        const auto& o = options();
-        std::string why;
-        if (reply.size() > o.maxWriteQueue)
-            why = "reply of " + std::to_string(reply.size()) + " bytes exceeds " +
-                  std::to_string(o.maxWriteQueue) + " bytes per connection (--max-write-queue)";
-        else if (m_book->tryHold(reply.body, o.maxWriteQueueTotal))
-            return reply;
-        else
-            why = "write buffer full: " + std::to_string(m_book->heldBytes()) + " of " +
-                  std::to_string(o.maxWriteQueueTotal) +
-                  " bytes held for unfinished replies (--max-write-queue-total)";
-        m_book->metrics().transport().writeRefused++;
-        ApiReply refusal = m_shared.api.refuse(503, {}, why, discovery::Code::Unavailable);
-        m_book->tryHold(refusal.body, std::numeric_limits<std::size_t>::max());
-        return refusal;
-    }
-
-    void send(ApiReply replyIn, bool keepAlive) {
-        if (m_closed)
-            return;
-        ApiReply reply = bounded(std::move(replyIn));
-        m_head = statusLine(m_version, reply.httpStatus);
-        m_head += "Server: regscope-discoveryd\r\nContent-Type: " + reply.contentType +
-                  "\r\nContent-Length: " + std::to_string(reply.size()) + "\r\n";
-        if (!keepAlive)
-            m_head += "Connection: close\r\n";
-        else if (m_version < 11)
-            m_head += "Connection: keep-alive\r\n";
-        m_head += "\r\n";
-        m_held = std::move(reply.body); // held by bounded()
-        m_sent = 0;
-        m_headSent = false;
-        m_keepAliveAfter = keepAlive;
-        writeChunk();
-    }
-
-    void writeChunk() {
-        const std::string& body = m_held ? *m_held : m_empty;
-        const std::size_t n = std::min(kWriteChunk, body.size() - m_sent);
-        std::array<asio::const_buffer, 2> bufs{
-            asio::buffer(m_head.data(), m_headSent ? 0 : m_head.size()),
-            asio::buffer(body.data() + m_sent, n)};
-        // The deadline is per chunk: a client that reads slowly but steadily is served; one
-        // that stops reading is closed after --write-timeout and its reply memory freed.
-        m_stream.expires_after(options().writeTimeout);
-        asio::async_write(m_stream, bufs,
-                          [self = shared_from_this(), n](beast::error_code ec, std::size_t) {
-                              self->onWritten(ec, n);
-                          });
-    }
-
-    void onWritten(beast::error_code ec, std::size_t n) {
-        if (ec) {
-            if (ec == beast::error::timeout && !m_closed)
-                m_book->metrics().transport().writeTimeouts++;
-            close();
-            return;
-        }
-        m_headSent = true;
-        m_sent += n;
-        if (m_held && m_sent < m_held->size()) {
-            writeChunk();
-            return;
-        }
-        m_book->release(m_held);
-        if (!m_keepAliveAfter) {
-            close();
-            return;
-        }
-        readRequest();
-    }
-
-    void close() {
-        if (m_closed)
-            return;
-        m_closed = true;
-        m_book->closed(*this);
-        m_book->release(m_held);
-        beast::error_code ignored;
-        m_stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        m_stream.socket().close(ignored);
-    }
-
-    beast::tcp_stream m_stream;
-    Shared& m_shared;
-    std::shared_ptr<Connections> m_book;
-    beast::flat_buffer m_buffer;
-    std::optional<http::request_parser<http::string_body>> m_parser;
-    std::string m_head;
-    std::shared_ptr<const std::string> m_held; // the reply body being written (shared)
-    const std::string m_empty;
-    std::size_t m_sent = 0;
-    bool m_headSent = false;
-    bool m_keepAliveAfter = true;
-    std::optional<discovery::PollId> m_parkedPoll;
-    std::uint64_t m_served = 0;
-    unsigned m_version = 11;
-    bool m_keepAlive = true;
-    bool m_answered = false;
-    bool m_closed = false;
-};
 
 bool outOfDescriptors(const beast::error_code& ec) {
     return ec == asio::error::no_descriptors || // EMFILE
@@ -359,7 +88,7 @@ private:
         }
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Session>(std::move(socket), m_shared)->start();
+        startSession(std::move(socket), m_shared);
     }
 
     // Out of descriptors: retrying at once would spin (the listen queue stays readable).
@@ -389,7 +118,7 @@ private:
     }
 
     ServerMetrics& m_metrics;
-    Shared m_shared;
+    SessionShared m_shared;
     tcp::acceptor m_acceptor;
     asio::steady_timer m_acceptRetry;
     std::chrono::milliseconds m_backoff{0};

@@ -12,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace regscope::discoveryd {
@@ -33,9 +34,14 @@ class ServerMetrics {
 public:
     ServerMetrics();
 
-    void countRequest(const std::string& endpoint, int code) {
+    void countRequest(std::string_view endpoint, int code) {
         const std::lock_guard lock(m_mutex);
-        ++m_requests[{endpoint, code}];
+        // Heterogeneous lookup: a known endpoint and code cost no allocation.
+        const auto it = m_requests.find(std::pair{endpoint, code});
+        if (it != m_requests.end())
+            ++it->second;
+        else
+            ++m_requests[{std::string(endpoint), code}];
     }
     void countConnection() { ++m_connections; }
     void countRefused() { ++m_refused; }
@@ -52,7 +58,16 @@ public:
 
 private:
     mutable std::mutex m_mutex;
-    std::map<std::pair<std::string, int>, std::uint64_t> m_requests;
+    // Ordered by (endpoint, code); compares with (string_view, int) keys as well.
+    struct RequestKeyLess {
+        using is_transparent = void;
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const {
+            const std::string_view ea(a.first), eb(b.first);
+            return ea < eb || (ea == eb && a.second < b.second);
+        }
+    };
+    std::map<std::pair<std::string, int>, std::uint64_t, RequestKeyLess> m_requests;
     std::atomic<std::uint64_t> m_connections{0};
     std::atomic<std::uint64_t> m_refused{0};
     TransportStats m_transport;

@@ -106,6 +106,11 @@ public:
     ~EtcdKeepAliveStream();
     // Sends one keep-alive and waits for its answer: the new TTL (0: the lease is gone).
     EtcdResult<qint64> keepAlive(qint64 leaseId, int timeoutMs);
+    // The two halves, for a client that keeps several keep-alives in flight on the one
+    // stream as etcd's clientv3 lessor does (one thread may send while another receives):
+    // send() false means the stream is gone; receive() gives the next answer's TTL.
+    bool send(qint64 leaseId);
+    EtcdResult<qint64> receive();
     void cancel();
 
 private:

@@ -138,6 +138,25 @@ EtcdResult<qint64> EtcdKeepAliveStream::keepAlive(qint64 leaseId, int timeoutMs)
     return resp.ttl();
 }
 
+bool EtcdKeepAliveStream::send(qint64 leaseId) {
+    etcdserverpb::LeaseKeepAliveRequest req;
+    req.set_id(leaseId);
+    return d->stream->Write(req);
+}
+
+EtcdResult<qint64> EtcdKeepAliveStream::receive() {
+    etcdserverpb::LeaseKeepAliveResponse resp;
+    if (!d->stream->Read(&resp)) {
+        d->finished = true;
+        const grpc::Status st = d->stream->Finish();
+        return std::unexpected(
+            st.ok() ? EtcdError{EtcdError::Code::Unavailable,
+                                u"etcd "_s + d->endpoint + u" closed the keep-alive stream"_s}
+                    : toError(d->endpoint, st));
+    }
+    return resp.ttl();
+}
+
 EtcdResult<std::unique_ptr<EtcdKeepAliveStream>> EtcdClient::openKeepAlive(int deadlineMs) {
     auto impl = std::make_unique<EtcdKeepAliveStream::Impl>();
     impl->endpoint = d->endpoint;

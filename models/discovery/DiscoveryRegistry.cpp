@@ -48,15 +48,32 @@ std::string DiscoveryRegistry::appKey(const std::string& env, const std::string&
     return k;
 }
 
+namespace {
+
+// env + '\n' + appid, on the stack when it fits (the key of m_apps, looked up as a view).
+template <typename Map>
+auto findByKey(Map& apps, const std::string& env, const std::string& appid) {
+    char local[256];
+    const std::size_t n = env.size() + 1 + appid.size();
+    if (n > sizeof local)
+        return apps.find(env + '\n' + appid);
+    env.copy(local, env.size());
+    local[env.size()] = '\n';
+    appid.copy(local + env.size() + 1, appid.size());
+    return apps.find(std::string_view(local, n));
+}
+
+} // namespace
+
 DiscoveryRegistry::App* DiscoveryRegistry::findApp(const std::string& env,
                                                    const std::string& appid) {
-    const auto it = m_apps.find(appKey(env, appid));
+    const auto it = findByKey(m_apps, env, appid);
     return it == m_apps.end() ? nullptr : &it->second;
 }
 
 const DiscoveryRegistry::App* DiscoveryRegistry::findApp(const std::string& env,
                                                          const std::string& appid) const {
-    const auto it = m_apps.find(appKey(env, appid));
+    const auto it = findByKey(m_apps, env, appid);
     return it == m_apps.end() ? nullptr : &it->second;
 }
 
@@ -198,8 +215,19 @@ std::expected<void, Error> DiscoveryRegistry::registerInstance(RegisterArgs args
 
 std::expected<Instance, Error> DiscoveryRegistry::renew(const InstanceKey& key, bool replication,
                                                         std::int64_t dirtyTimestamp) {
+    Instance out;
+    if (auto r = renew(key, replication, dirtyTimestamp, [&out](const Instance& i) { out = i; });
+        !r)
+        return std::unexpected(std::move(r.error()));
+    return out;
+}
+
+std::expected<void, Error>
+DiscoveryRegistry::renew(const InstanceKey& key, bool replication, std::int64_t dirtyTimestamp,
+                         const std::function<void(const Instance&)>& renewed) {
     const std::lock_guard lock(m_mutex);
-    if (auto r = checkStamp("dirty_timestamp", dirtyTimestamp, m_clock.nowNs()); !r)
+    const std::int64_t now = m_clock.nowNs();
+    if (auto r = checkStamp("dirty_timestamp", dirtyTimestamp, now); !r)
         return std::unexpected(r.error());
     App* app = findApp(key.env, key.appid);
     if (!app)
@@ -211,7 +239,7 @@ std::expected<Instance, Error> DiscoveryRegistry::renew(const InstanceKey& key, 
     const auto h = z->second.find(key.hostname);
     if (h == z->second.end())
         return std::unexpected(notFound("hostname " + key.hostname + " not registered"));
-    h->second.renewTimestamp = m_clock.nowNs();
+    h->second.renewTimestamp = now;
     m_guard.renewed();
     ++m_renews;
     ++m_generation;
@@ -221,7 +249,8 @@ std::expected<Instance, Error> DiscoveryRegistry::renew(const InstanceKey& key, 
         if (dirtyTimestamp < h->second.dirtyTimestamp)
             return std::unexpected(Error{Code::Conflict, "this node holds a newer instance"});
     }
-    return h->second;
+    renewed(h->second);
+    return {};
 }
 
 bool DiscoveryRegistry::removeInstance(App& app, const std::string& zone,

@@ -12,11 +12,13 @@
 
 #include <cstdint>
 #include <expected>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -86,6 +88,11 @@ public:
     // replication: the renew comes from a peer; dirtyTimestamp is then compared (-404/-409).
     std::expected<Instance, Error> renew(const InstanceKey& key, bool replication = false,
                                          std::int64_t dirtyTimestamp = 0);
+    // The same, handing the renewed instance to `renewed` under the lock instead of copying
+    // it out (the server writes its JSON there).
+    std::expected<void, Error> renew(const InstanceKey& key, bool replication,
+                                     std::int64_t dirtyTimestamp,
+                                     const std::function<void(const Instance&)>& renewed);
     std::expected<void, Error> cancel(const InstanceKey& key, std::int64_t latestTimestamp = 0);
     // status: bitmask 1 UP, 2 WAITING; zone empty: every zone.
     std::expected<InstanceInfo, Error> fetch(const std::string& env, const std::string& appid,
@@ -126,6 +133,13 @@ private:
     using Pending = std::vector<std::pair<PollCallback, PollAnswer>>;
 
     static std::string appKey(const std::string& env, const std::string& appid);
+    // Hashes and compares std::string and string_view keys alike (lookups build no string).
+    struct KeyHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view k) const {
+            return std::hash<std::string_view>{}(k);
+        }
+    };
     App* findApp(const std::string& env, const std::string& appid);
     const App* findApp(const std::string& env, const std::string& appid) const;
     static void bumpLatest(App& app, std::int64_t stamp);
@@ -143,7 +157,7 @@ private:
     const DiscoveryConfig m_config;
     const Clock& m_clock;
     mutable std::mutex m_mutex;
-    std::unordered_map<std::string, App> m_apps;
+    std::unordered_map<std::string, App, KeyHash, std::equal_to<>> m_apps;
     std::size_t m_instances = 0;
     SelfProtection m_guard;
     LongPolls m_polls;
