@@ -68,16 +68,21 @@ void Store::apply(EventBatchPtr batch) {
         return;
     qsizetype weight = 0;
     bool plugin = false;
+    bool snapshot = false;
     bool local = true; // only the app's own alert lines: not a delivery of the source
     for (const SourceEvent& e : *batch) {
-        if (const auto* s = std::get_if<SnapshotEvent>(&e))
+        if (const auto* s = std::get_if<SnapshotEvent>(&e)) {
             weight += qsizetype(s->records.size());
-        else
+            snapshot = true;
+        } else {
             ++weight;
+        }
         plugin = plugin || std::holds_alternative<PluginEvent>(e);
         const auto* line = std::get_if<TimelineEvent>(&e);
         local = local && line && line->category == u"alert";
     }
+    // Still held elsewhere (by the queued call that brought it, while this slot runs).
+    const bool shared = batch.use_count() > 1;
     m_pending.push_back(std::move(batch));
     m_pendingEvents += weight;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -92,12 +97,27 @@ void Store::apply(EventBatchPtr batch) {
     }
     if (m_lastDeliveryMs == 0 || now - m_lastDeliveryMs >= 50)
         m_lastDeliveryMs = now;
-    if (m_pendingEvents >= m_options.flushAtPendingEvents)
+    if (m_pendingEvents >= m_options.flushAtPendingEvents && snapshot && shared)
+        flushSoon(); // once the queued call lets go, the snapshot is adopted instead of copied
+    else if (m_pendingEvents >= m_options.flushAtPendingEvents)
         flush();
     else if (plugin) // rare, and someone is waiting for the verdict: the next loop turn
         QMetaObject::invokeMethod(this, &Store::flush, Qt::QueuedConnection);
     else
         scheduleFlush();
+}
+
+void Store::flushSoon() {
+    if (m_flushPosted)
+        return;
+    m_flushPosted = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_flushPosted = false;
+            flush();
+        },
+        Qt::QueuedConnection);
 }
 
 void Store::scheduleFlush() {
@@ -147,68 +167,82 @@ void Store::flush() {
     };
 
     for (const EventBatchPtr& batch : pending) {
-        for (const SourceEvent& event : *batch) {
+        // A batch nobody else holds any more (the connector let go, and so did the queued
+        // call that carried it) gives its records up: they are moved in, not copied, and a
+        // first snapshot's vector becomes the table's slots. Batches are made non-const
+        // (std::make_shared<EventBatch>), so this is the owner writing to its own object.
+        EventBatch* own = batch.use_count() == 1 ? const_cast<EventBatch*>(batch.get()) : nullptr;
+        for (size_t at = 0; at < batch->size(); ++at) {
+            const SourceEvent& event = (*batch)[at];
             ++m_eventsApplied;
-            std::visit(Overloaded{
-                           [&](const SnapshotEvent& e) {
-                               table(e.kind).mergeSnapshot(e.records);
-                               noteRevision(e.kind, e.revision);
-                               snapshotted[int(e.kind)] = true;
-                               largestSnapshot =
-                                   std::max(largestSnapshot, qsizetype(e.records.size()));
-                           },
-                           [&](const UpsertEvent& e) {
-                               table(kindOf(e.record)).upsert(e.record);
-                               noteRevision(kindOf(e.record), e.revision);
-                           },
-                           [&](const RemoveEvent& e) {
-                               table(e.kind).remove(e.id);
-                               noteRevision(e.kind, e.revision);
-                           },
-                           [&](const MetricsSample& e) {
-                               m_metrics.append(e);
-                               samples.push_back(e);
-                           },
-                           [&](const SourceHealth& e) {
-                               if (e.state != m_health.state || e.reason != m_health.reason) {
-                                   m_health = e;
-                                   healthMoved = true;
-                                   // Health moves belong on the timeline, but a retry loop is one
-                                   // line, not two per attempt: "connecting" after "down" and the
-                                   // same "down" again are not news.
-                                   if (healthIsNews(e))
-                                       appendTimeline(
-                                           TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
-                                                         u"health"_s, toString(e.state), e.reason});
-                               }
-                           },
-                           [&](const TimelineEvent& e) { appendTimeline(e); },
-                           [&](const LeasesEvent& e) {
-                               for (const LeaseInfo& l : e.leases) {
-                                   if (l.ttl < 0)
-                                       m_leases.remove(l.id);
-                                   else if (m_leases.size() < m_options.maxLeases ||
-                                            m_leases.contains(l.id))
-                                       m_leases.insert(l.id, l);
-                                   leases.append(l);
-                               }
-                           },
-                           [&](const ClusterSample& e) {
-                               m_cluster.push_back(e);
-                               while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
-                                   m_cluster.pop_front();
-                               clusterSamples.push_back(e);
-                           },
-                           [&](const ProgressEvent& e) {
-                               if (e != m_progress) {
-                                   m_progress = e;
-                                   progressMoved = true;
-                               }
-                           },
-                           [&](const PluginEvent& e) { applyPlugin(e, plugins); },
-                           [&](const ProbeEvent& e) { applyProbe(e, probed); },
-                       },
-                       event);
+            std::visit(
+                Overloaded{
+                    [&](const SnapshotEvent& e) {
+                        largestSnapshot = std::max(largestSnapshot, qsizetype(e.records.size()));
+                        if (own)
+                            table(e.kind).mergeSnapshot(
+                                std::move(std::get<SnapshotEvent>((*own)[at]).records));
+                        else
+                            table(e.kind).mergeSnapshot(e.records);
+                        noteRevision(e.kind, e.revision);
+                        snapshotted[int(e.kind)] = true;
+                    },
+                    [&](const UpsertEvent& e) {
+                        const RecordKind kind = kindOf(e.record);
+                        if (own)
+                            table(kind).upsert(std::move(std::get<UpsertEvent>((*own)[at]).record));
+                        else
+                            table(kind).upsert(e.record);
+                        noteRevision(kind, e.revision);
+                    },
+                    [&](const RemoveEvent& e) {
+                        table(e.kind).remove(e.id);
+                        noteRevision(e.kind, e.revision);
+                    },
+                    [&](const MetricsSample& e) {
+                        m_metrics.append(e);
+                        samples.push_back(e);
+                    },
+                    [&](const SourceHealth& e) {
+                        if (e.state != m_health.state || e.reason != m_health.reason) {
+                            m_health = e;
+                            healthMoved = true;
+                            // Health moves belong on the timeline, but a retry loop is one
+                            // line, not two per attempt: "connecting" after "down" and the
+                            // same "down" again are not news.
+                            if (healthIsNews(e))
+                                appendTimeline(TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
+                                                             u"health"_s, toString(e.state),
+                                                             e.reason});
+                        }
+                    },
+                    [&](const TimelineEvent& e) { appendTimeline(e); },
+                    [&](const LeasesEvent& e) {
+                        for (const LeaseInfo& l : e.leases) {
+                            if (l.ttl < 0)
+                                m_leases.remove(l.id);
+                            else if (m_leases.size() < m_options.maxLeases ||
+                                     m_leases.contains(l.id))
+                                m_leases.insert(l.id, l);
+                            leases.append(l);
+                        }
+                    },
+                    [&](const ClusterSample& e) {
+                        m_cluster.push_back(e);
+                        while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
+                            m_cluster.pop_front();
+                        clusterSamples.push_back(e);
+                    },
+                    [&](const ProgressEvent& e) {
+                        if (e != m_progress) {
+                            m_progress = e;
+                            progressMoved = true;
+                        }
+                    },
+                    [&](const PluginEvent& e) { applyPlugin(e, plugins); },
+                    [&](const ProbeEvent& e) { applyProbe(e, probed); },
+                },
+                event);
         }
     }
     pending.clear(); // release the connectors' batches before the models build their rows

@@ -136,6 +136,7 @@ private:
     RecordTable& table(RecordKind kind) { return *m_tables[static_cast<int>(kind)]; }
     const RecordTable& table(RecordKind kind) const { return *m_tables[static_cast<int>(kind)]; }
     void scheduleFlush();
+    void flushSoon(); // on the next event-loop turn
     bool healthIsNews(const SourceHealth& health);
     void applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed);
     void applyProbe(const ProbeEvent& e, QSet<QString>& changed);
@@ -148,6 +149,7 @@ private:
     std::vector<EventBatchPtr> m_pending;
     qsizetype m_pendingEvents = 0;
     QTimer m_flushTimer;
+    bool m_flushPosted = false;
     SourceHealth m_health;
     SourceHealth m_lastLoggedHealth; // the last health move put on the timeline
     MetricHistory m_metrics;

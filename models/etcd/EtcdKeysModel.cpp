@@ -61,9 +61,17 @@ void EtcdKeysModel::onStoreChanged(RecordKind kind, const QStringList& upserted,
         return;
     std::vector<KeyRecord> ups; // copies share the store's key/value bytes
     ups.reserve(static_cast<size_t>(upserted.size()));
-    for (const QString& id : upserted)
-        if (const Record* r = m_store->find(RecordKind::Key, id))
-            ups.push_back(std::get<KeyRecord>(*r));
+    // The store hands the records over with the ids: no lookup per id.
+    const std::vector<const Record*>& given = m_store->changedRecords(RecordKind::Key);
+    if (static_cast<qsizetype>(given.size()) == upserted.size()) {
+        for (const Record* r : given)
+            if (const auto* kv = std::get_if<KeyRecord>(r))
+                ups.push_back(*kv);
+    } else {
+        for (const QString& id : upserted)
+            if (const Record* r = m_store->find(RecordKind::Key, id))
+                ups.push_back(std::get<KeyRecord>(*r));
+    }
     applyChanges(std::move(ups), removed);
 }
 
@@ -132,17 +140,19 @@ void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringLi
     // 2. Changes in place; new keys collected.
     std::vector<int> changed;
     std::vector<Row> fresh;
+    fresh.reserve(m_rows.empty() ? upserts.size() : 0);
     for (KeyRecord& kv : upserts) {
-        auto it = lowerBound(kv.key);
+        // Past the last row (a first load comes in key order): new, no search.
+        auto it =
+            m_rows.empty() || m_rows.back().kv.key < kv.key ? m_rows.end() : lowerBound(kv.key);
         if (it != m_rows.end() && it->kv.key == kv.key) {
             if (it->kv == kv)
                 continue;
-            it->kind = classifyEtcdValue(kv.value);
+            it->kind = kUnclassified; // classified when first shown
             it->kv = std::move(kv);
             changed.push_back(static_cast<int>(it - m_rows.begin()));
         } else {
             Row r;
-            r.kind = classifyEtcdValue(kv.value);
             r.kv = std::move(kv);
             fresh.push_back(std::move(r));
         }
@@ -152,8 +162,9 @@ void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringLi
     // 3. Inserts: sorted, grouped by insert position, applied from the back.
     if (fresh.empty())
         return;
-    std::stable_sort(fresh.begin(), fresh.end(),
-                     [](const Row& a, const Row& b) { return a.kv.key < b.kv.key; });
+    const auto rowLess = [](const Row& a, const Row& b) { return a.kv.key < b.kv.key; };
+    if (!std::is_sorted(fresh.begin(), fresh.end(), rowLess))
+        std::stable_sort(fresh.begin(), fresh.end(), rowLess);
     // Same key twice in one batch: the last one wins (in place: a 1M-key snapshot is big).
     size_t kept = 0;
     for (size_t i = 0; i < fresh.size(); ++i) {
@@ -166,6 +177,17 @@ void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringLi
     }
     fresh.resize(kept);
     std::vector<Row>& unique = fresh;
+    if (m_rows.empty() || m_rows.back().kv.key < unique.front().kv.key) { // all at the end
+        const int pos = static_cast<int>(m_rows.size());
+        beginInsertRows({}, pos, pos + static_cast<int>(unique.size()) - 1);
+        if (m_rows.empty())
+            m_rows = std::move(unique);
+        else
+            m_rows.insert(m_rows.end(), std::make_move_iterator(unique.begin()),
+                          std::make_move_iterator(unique.end()));
+        endInsertRows();
+        return;
+    }
     std::vector<int> positions(unique.size());
     for (size_t i = 0; i < unique.size(); ++i)
         positions[i] = static_cast<int>(lowerBound(unique[i].kv.key) - m_rows.begin());
@@ -248,6 +270,12 @@ bool EtcdKeysModel::expiringSoon(const KeyRecord& kv) const {
     return left <= m_options.expiringSoonSeconds || (l && left * 5 <= l->grantedTtl);
 }
 
+EtcdValueKind EtcdKeysModel::valueKind(const Row& row) const {
+    if (row.kind == kUnclassified)
+        row.kind = static_cast<quint8>(classifyEtcdValue(row.kv.value));
+    return static_cast<EtcdValueKind>(row.kind);
+}
+
 int EtcdKeysModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
@@ -267,7 +295,7 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
         case KeyColumn:
             return etcdKeyDisplay(kv.key);
         case ValueColumn:
-            return etcdValuePreview(kv.value, row.kind);
+            return etcdValuePreview(kv.value, valueKind(row));
         case LeaseColumn:
             return kv.lease ? etcdLeaseText(kv.lease) : QString();
         case TtlColumn: {
@@ -292,7 +320,7 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
         return {};
     case Qt::ToolTipRole:
         if (index.column() == ValueColumn)
-            return etcdValuePretty(kv.value, row.kind).left(4000);
+            return etcdValuePretty(kv.value, valueKind(row)).left(4000);
         if (index.column() == TtlColumn && kv.lease) {
             if (const LeaseInfo* l = lease(kv.lease))
                 return QString(u"lease "_s + etcdLeaseText(kv.lease) + u" holds "_s +
@@ -308,9 +336,9 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
     case ValueBytesRole:
         return kv.value;
     case ValueKindRole:
-        return static_cast<int>(row.kind);
+        return static_cast<int>(valueKind(row));
     case PrettyValueRole:
-        return etcdValuePretty(kv.value, row.kind);
+        return etcdValuePretty(kv.value, valueKind(row));
     case TtlRemainingRole:
         return ttlRemaining(kv);
     case ExpiringSoonRole:

@@ -75,10 +75,13 @@ public:
     void tick();
 
 private:
+    static constexpr quint8 kUnclassified = 0xff;
     struct Row {
         KeyRecord kv;
-        EtcdValueKind kind = EtcdValueKind::Text;
+        mutable quint8 kind = kUnclassified; // an EtcdValueKind once the row was first shown
     };
+    // The row's value kind, classified on first use (a million-key load parses no values).
+    EtcdValueKind valueKind(const Row& row) const;
     std::vector<Row>::iterator lowerBound(const QByteArray& key);
     void emitRuns(std::vector<int> rows, int firstColumn, int lastColumn);
     bool expiringSoon(const KeyRecord& kv) const;
