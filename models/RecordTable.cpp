@@ -302,8 +302,7 @@ quint32 RecordTable::findOrInsert(R&& record, quint32 hash, bool* inserted) {
 
 void RecordTable::freeSlot(quint32 slot) {
     eraseIndex(slot);
-    m_slots[slot] = Record{};
-    m_flags[slot] = 0;
+    m_flags[slot] = 0; // the record itself stays readable until releaseRemoved()
     m_freedThisFlush.push_back(slot);
     --m_live;
 }
@@ -438,7 +437,9 @@ void RecordTable::clear() {
         if ((m_flags[s] & kAlive) && !(m_flags[s] & NewInFlush))
             m_removedIds.append(recordId(m_slots[s]));
     }
+    m_graveyard = std::move(m_slots); // readable until releaseRemoved()
     m_slots.clear();
+    m_unreleased.clear();
     m_hashes.clear();
     m_flags.clear();
     m_free.clear();
@@ -472,7 +473,16 @@ void RecordTable::takeChanges(QStringList* upserted, QStringList* removed,
     m_touched.clear();
     m_removedIds.clear();
     m_free.insert(m_free.end(), m_freedThisFlush.begin(), m_freedThisFlush.end());
+    m_unreleased.insert(m_unreleased.end(), m_freedThisFlush.begin(), m_freedThisFlush.end());
     m_freedThisFlush.clear();
+}
+
+void RecordTable::releaseRemoved() {
+    for (const quint32 slot : m_unreleased)
+        if (slot < m_flags.size() && !(m_flags[slot] & kAlive))
+            m_slots[slot] = Record{};
+    m_unreleased.clear();
+    m_graveyard.clear();
 }
 
 } // namespace regscope

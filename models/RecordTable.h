@@ -87,6 +87,10 @@ public:
     void takeChanges(QStringList* upserted, QStringList* removed,
                      std::vector<const Record*>* records = nullptr);
     bool hasChanges() const { return !m_touched.empty() || !m_removedIds.isEmpty(); }
+    // A removed record (or every record after clear()) stays readable at its address until
+    // this is called, so whoever holds a pointer to it can still read it while the removal
+    // is being told. Its slot is reused only by later mutations.
+    void releaseRemoved();
 
 private:
     static constexpr quint32 kEmpty = 0xffffffffu;
@@ -115,6 +119,8 @@ private:
     std::vector<quint8> m_flags;   // per slot: Flag bits; 0x80 = alive
     std::vector<quint32> m_free;
     std::vector<quint32> m_freedThisFlush; // reused only after takeChanges()
+    std::vector<quint32> m_unreleased;     // freed, their records not yet reset
+    RecordSlots m_graveyard;               // what clear() took, until releaseRemoved()
     std::vector<quint32> m_buckets;        // slot index, kEmpty or kTomb
     qsizetype m_live = 0;
     qsizetype m_tombs = 0;

@@ -262,6 +262,8 @@ void Store::flush() {
         m_changedRecords.clear();
     }
     m_changedRecords.shrink_to_fit();
+    for (auto& t : m_tables)
+        t->releaseRemoved(); // the removals were told: their records may go now
     for (int k = 0; k < kKinds; ++k) {
         if (snapshotted[k])
             Q_EMIT snapshotApplied(RecordKind(k));
@@ -403,6 +405,7 @@ void Store::clear() {
         t.takeChanges(&upserted, &removed);
         if (!removed.isEmpty())
             Q_EMIT recordsChanged(RecordKind(k), upserted, removed);
+        t.releaseRemoved();
     }
     m_metrics.clear();
     m_timeline.clear();

@@ -110,7 +110,10 @@ public:
     qsizetype pendingEvents() const { return m_pendingEvents; }
 
 Q_SIGNALS:
-    // After the store is updated; ids deduplicated; upserted = inserted or changed.
+    // After the store is updated; ids deduplicated; upserted = inserted or changed. A record
+    // keeps its address while it is alive (an update changes it in place), and one removed in
+    // this flush is still readable at its old address while this is emitted: a model may hold
+    // pointers to the Store's records instead of copies.
     void recordsChanged(regscope::RecordKind kind, const QStringList& upsertedIds,
                         const QStringList& removedIds);
     void snapshotApplied(regscope::RecordKind kind);
