@@ -138,8 +138,15 @@ private:
     static constexpr int kKinds = 3;
     RecordTable& table(RecordKind kind) { return *m_tables[static_cast<int>(kind)]; }
     const RecordTable& table(RecordKind kind) const { return *m_tables[static_cast<int>(kind)]; }
+    struct Flush; // what one flush gathers for its signals
     void scheduleFlush();
     void flushSoon(); // on the next event-loop turn
+    bool applyRecordEvent(const SourceEvent& event, SourceEvent* own, Flush& f);
+    void applyEvent(const SourceEvent& event, Flush& f);
+    void appendTimeline(const TimelineEvent& e, Flush& f);
+    void noteRevision(RecordKind kind, qint64 revision);
+    void emitRecordChanges(Flush& f);
+    void emitFlush(Flush& f);
     bool healthIsNews(const SourceHealth& health);
     void applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed);
     void applyProbe(const ProbeEvent& e, QSet<QString>& changed);
