@@ -2,6 +2,8 @@
 
 #include <QStringDecoder>
 
+#include <algorithm>
+
 namespace regscope {
 
 namespace {
@@ -63,6 +65,12 @@ bool isValidUtf8(const QByteArray& bytes) {
 }
 
 QString escapeBytes(const QByteArray& bytes) {
+    // ASCII without a backslash (nearly every etcd key) is its own text: no decoder.
+    const bool plain = std::none_of(bytes.cbegin(), bytes.cend(), [](char c) {
+        return (static_cast<unsigned char>(c) & 0x80) || c == '\\';
+    });
+    if (plain)
+        return QString::fromLatin1(bytes);
     if (!bytes.contains('\\') && isValidUtf8(bytes))
         return utf8Text(bytes);
     QString out;

@@ -25,11 +25,81 @@ std::optional<registry::Version> parseVersion(QStringView v) {
     return parsed ? std::optional(std::move(*parsed)) : std::nullopt;
 }
 
+// [0-9A-Za-z-]+ separated by dots, as registry::Version::Parse accepts them.
+bool validIdentifiers(QStringView s, bool numericNoLeadingZero) {
+    qsizetype start = 0;
+    while (true) {
+        qsizetype end = s.indexOf(u'.', start);
+        if (end < 0)
+            end = s.size();
+        if (end == start)
+            return false;
+        bool digits = true;
+        for (qsizetype i = start; i < end; ++i) {
+            const char16_t c = s[i].unicode();
+            const bool digit = c >= u'0' && c <= u'9';
+            digits = digits && digit;
+            if (!(digit || (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || c == u'-'))
+                return false;
+        }
+        if (numericNoLeadingZero && digits && end - start > 1 && s[start] == u'0')
+            return false;
+        if (end == s.size())
+            return true;
+        start = end + 1;
+    }
+}
+
+// A number of at most 18 digits without a leading zero (so it cannot overflow).
+std::optional<quint64> plainNumber(QStringView s) {
+    if (s.isEmpty() || s.size() > 18 || (s.size() > 1 && s[0] == u'0'))
+        return std::nullopt;
+    quint64 v = 0;
+    for (const QChar c : s) {
+        if (c < u'0' || c > u'9')
+            return std::nullopt;
+        v = v * 10 + quint64(c.unicode() - u'0');
+    }
+    return v;
+}
+
+// major.minor.patch of a version that registry::Version::Parse surely accepts, without
+// building one: nullopt when in doubt (the full parse decides then).
+std::optional<std::array<quint64, 3>> semverCore(QStringView s) {
+    if (s.size() > 96) // what parseVersion() gives up on
+        return std::nullopt;
+    if (const qsizetype plus = s.indexOf(u'+'); plus >= 0) {
+        if (!validIdentifiers(s.sliced(plus + 1), false))
+            return std::nullopt;
+        s = s.first(plus);
+    }
+    if (const qsizetype dash = s.indexOf(u'-'); dash >= 0) {
+        if (!validIdentifiers(s.sliced(dash + 1), true))
+            return std::nullopt;
+        s = s.first(dash);
+    }
+    const qsizetype d1 = s.indexOf(u'.');
+    const qsizetype d2 = d1 < 0 ? -1 : s.indexOf(u'.', d1 + 1);
+    if (d2 < 0)
+        return std::nullopt;
+    const auto ma = plainNumber(s.first(d1));
+    const auto mi = plainNumber(s.sliced(d1 + 1, d2 - d1 - 1));
+    const auto pa = plainNumber(s.sliced(d2 + 1));
+    if (!ma || !mi || !pa)
+        return std::nullopt;
+    return std::array<quint64, 3>{*ma, *mi, *pa};
+}
+
 } // namespace
 
 int compareEntryVersions(QStringView a, QStringView b) {
     if (a == b)
         return 0;
+    // Most pairs differ in major.minor.patch, which decides before any pre-release does.
+    if (const auto ca = semverCore(a)) {
+        if (const auto cb = semverCore(b); cb && *ca != *cb)
+            return *ca < *cb ? 1 : -1;
+    }
     const auto va = parseVersion(a);
     const auto vb = parseVersion(b);
     if (va && vb) {

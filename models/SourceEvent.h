@@ -247,6 +247,8 @@ using SourceEvent =
     std::variant<SnapshotEvent, UpsertEvent, RemoveEvent, MetricsSample, SourceHealth,
                  TimelineEvent, LeasesEvent, ClusterSample, ProgressEvent, PluginEvent, ProbeEvent>;
 using EventBatch = std::vector<SourceEvent>;
+// Shared read-only while several hold it. Make it non-const (std::make_shared<EventBatch>):
+// the Store moves the records out of a batch once it is the only holder left.
 using EventBatchPtr = std::shared_ptr<const EventBatch>;
 
 } // namespace regscope

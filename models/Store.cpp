@@ -68,16 +68,21 @@ void Store::apply(EventBatchPtr batch) {
         return;
     qsizetype weight = 0;
     bool plugin = false;
+    bool snapshot = false;
     bool local = true; // only the app's own alert lines: not a delivery of the source
     for (const SourceEvent& e : *batch) {
-        if (const auto* s = std::get_if<SnapshotEvent>(&e))
+        if (const auto* s = std::get_if<SnapshotEvent>(&e)) {
             weight += qsizetype(s->records.size());
-        else
+            snapshot = true;
+        } else {
             ++weight;
+        }
         plugin = plugin || std::holds_alternative<PluginEvent>(e);
         const auto* line = std::get_if<TimelineEvent>(&e);
         local = local && line && line->category == u"alert";
     }
+    // Still held elsewhere (by the queued call that brought it, while this slot runs).
+    const bool shared = batch.use_count() > 1;
     m_pending.push_back(std::move(batch));
     m_pendingEvents += weight;
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
@@ -92,7 +97,9 @@ void Store::apply(EventBatchPtr batch) {
     }
     if (m_lastDeliveryMs == 0 || now - m_lastDeliveryMs >= 50)
         m_lastDeliveryMs = now;
-    if (m_pendingEvents >= m_options.flushAtPendingEvents)
+    if (m_pendingEvents >= m_options.flushAtPendingEvents && snapshot && shared)
+        flushSoon(); // once the queued call lets go, the snapshot is adopted instead of copied
+    else if (m_pendingEvents >= m_options.flushAtPendingEvents)
         flush();
     else if (plugin) // rare, and someone is waiting for the verdict: the next loop turn
         QMetaObject::invokeMethod(this, &Store::flush, Qt::QueuedConnection);
@@ -100,20 +107,26 @@ void Store::apply(EventBatchPtr batch) {
         scheduleFlush();
 }
 
+void Store::flushSoon() {
+    if (m_flushPosted)
+        return;
+    m_flushPosted = true;
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            m_flushPosted = false;
+            flush();
+        },
+        Qt::QueuedConnection);
+}
+
 void Store::scheduleFlush() {
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
 }
 
-void Store::flush() {
-    Q_ASSERT(QThread::currentThread() == thread());
-    m_flushTimer.stop();
-    if (m_pending.empty())
-        return;
-    std::vector<EventBatchPtr> pending;
-    pending.swap(m_pending);
-    m_pendingEvents = 0;
-
+// What one flush gathers for its signals.
+struct Store::Flush {
     std::array<bool, kKinds> snapshotted{};
     std::vector<MetricsSample> samples;
     QList<TimelineEvent> timeline;
@@ -123,96 +136,142 @@ void Store::flush() {
     QSet<QString> probed;
     bool healthMoved = false;
     bool progressMoved = false;
-    const auto noteRevision = [this](RecordKind kind, qint64 revision) {
-        qint64& r = m_revisions[int(kind)];
-        r = std::max(r, revision);
-    };
     qsizetype largestSnapshot = 0;
-    const auto appendTimeline = [&](const TimelineEvent& e) {
-        // Kept in time order whatever order the sources report in (a late event slots in).
-        if (m_timeline.empty() || m_timeline.back().timestampMs <= e.timestampMs)
-            m_timeline.push_back(e);
-        else
-            m_timeline.insert(std::upper_bound(m_timeline.begin(), m_timeline.end(), e,
-                                               [](const TimelineEvent& a, const TimelineEvent& b) {
-                                                   return a.timestampMs < b.timestampMs;
-                                               }),
-                              e);
-        m_timelineBytes += timelineCost(e);
-        while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents) {
-            m_timelineBytes -= timelineCost(m_timeline.front());
-            m_timeline.pop_front();
-        }
-        timeline.append(e);
-    };
+};
 
+void Store::flush() {
+    Q_ASSERT(QThread::currentThread() == thread());
+    m_flushTimer.stop();
+    if (m_pending.empty())
+        return;
+    std::vector<EventBatchPtr> pending;
+    pending.swap(m_pending);
+    m_pendingEvents = 0;
+    Flush f;
     for (const EventBatchPtr& batch : pending) {
-        for (const SourceEvent& event : *batch) {
+        // A batch nobody else holds any more (the connector let go, and so did the queued
+        // call that carried it) gives its records up: they are moved in, not copied, and a
+        // first snapshot's vector becomes the table's slots. Batches are made non-const
+        // (std::make_shared<EventBatch>), so this is the owner writing to its own object.
+        EventBatch* own = batch.use_count() == 1 ? const_cast<EventBatch*>(batch.get()) : nullptr;
+        for (size_t at = 0; at < batch->size(); ++at) {
             ++m_eventsApplied;
-            std::visit(Overloaded{
-                           [&](const SnapshotEvent& e) {
-                               table(e.kind).mergeSnapshot(e.records);
-                               noteRevision(e.kind, e.revision);
-                               snapshotted[int(e.kind)] = true;
-                               largestSnapshot =
-                                   std::max(largestSnapshot, qsizetype(e.records.size()));
-                           },
-                           [&](const UpsertEvent& e) {
-                               table(kindOf(e.record)).upsert(e.record);
-                               noteRevision(kindOf(e.record), e.revision);
-                           },
-                           [&](const RemoveEvent& e) {
-                               table(e.kind).remove(e.id);
-                               noteRevision(e.kind, e.revision);
-                           },
-                           [&](const MetricsSample& e) {
-                               m_metrics.append(e);
-                               samples.push_back(e);
-                           },
-                           [&](const SourceHealth& e) {
-                               if (e.state != m_health.state || e.reason != m_health.reason) {
-                                   m_health = e;
-                                   healthMoved = true;
-                                   // Health moves belong on the timeline, but a retry loop is one
-                                   // line, not two per attempt: "connecting" after "down" and the
-                                   // same "down" again are not news.
-                                   if (healthIsNews(e))
-                                       appendTimeline(
-                                           TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
-                                                         u"health"_s, toString(e.state), e.reason});
-                               }
-                           },
-                           [&](const TimelineEvent& e) { appendTimeline(e); },
-                           [&](const LeasesEvent& e) {
-                               for (const LeaseInfo& l : e.leases) {
-                                   if (l.ttl < 0)
-                                       m_leases.remove(l.id);
-                                   else if (m_leases.size() < m_options.maxLeases ||
-                                            m_leases.contains(l.id))
-                                       m_leases.insert(l.id, l);
-                                   leases.append(l);
-                               }
-                           },
-                           [&](const ClusterSample& e) {
-                               m_cluster.push_back(e);
-                               while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
-                                   m_cluster.pop_front();
-                               clusterSamples.push_back(e);
-                           },
-                           [&](const ProgressEvent& e) {
-                               if (e != m_progress) {
-                                   m_progress = e;
-                                   progressMoved = true;
-                               }
-                           },
-                           [&](const PluginEvent& e) { applyPlugin(e, plugins); },
-                           [&](const ProbeEvent& e) { applyProbe(e, probed); },
-                       },
-                       event);
+            const SourceEvent& event = (*batch)[at];
+            if (!applyRecordEvent(event, own ? &(*own)[at] : nullptr, f))
+                applyEvent(event, f);
         }
     }
     pending.clear(); // release the connectors' batches before the models build their rows
+    emitRecordChanges(f);
+    emitFlush(f);
+}
 
+void Store::noteRevision(RecordKind kind, qint64 revision) {
+    qint64& r = m_revisions[int(kind)];
+    r = std::max(r, revision);
+}
+
+// Snapshots, upserts and removes; false for any other event. `own`: the same event in a batch
+// the Store alone holds, whose records may be moved out.
+bool Store::applyRecordEvent(const SourceEvent& event, SourceEvent* own, Flush& f) {
+    if (const auto* e = std::get_if<SnapshotEvent>(&event)) {
+        f.largestSnapshot = std::max(f.largestSnapshot, qsizetype(e->records.size()));
+        if (own)
+            table(e->kind).mergeSnapshot(std::move(std::get<SnapshotEvent>(*own).records));
+        else
+            table(e->kind).mergeSnapshot(e->records);
+        noteRevision(e->kind, e->revision);
+        f.snapshotted[int(e->kind)] = true;
+        return true;
+    }
+    if (const auto* e = std::get_if<UpsertEvent>(&event)) {
+        const RecordKind kind = kindOf(e->record);
+        if (own)
+            table(kind).upsert(std::move(std::get<UpsertEvent>(*own).record));
+        else
+            table(kind).upsert(e->record);
+        noteRevision(kind, e->revision);
+        return true;
+    }
+    if (const auto* e = std::get_if<RemoveEvent>(&event)) {
+        table(e->kind).remove(e->id);
+        noteRevision(e->kind, e->revision);
+        return true;
+    }
+    return false;
+}
+
+void Store::appendTimeline(const TimelineEvent& e, Flush& f) {
+    // Kept in time order whatever order the sources report in (a late event slots in).
+    if (m_timeline.empty() || m_timeline.back().timestampMs <= e.timestampMs)
+        m_timeline.push_back(e);
+    else
+        m_timeline.insert(std::upper_bound(m_timeline.begin(), m_timeline.end(), e,
+                                           [](const TimelineEvent& a, const TimelineEvent& b) {
+                                               return a.timestampMs < b.timestampMs;
+                                           }),
+                          e);
+    m_timelineBytes += timelineCost(e);
+    while (qsizetype(m_timeline.size()) > m_options.maxTimelineEvents) {
+        m_timelineBytes -= timelineCost(m_timeline.front());
+        m_timeline.pop_front();
+    }
+    f.timeline.append(e);
+}
+
+// Every event but the records'.
+void Store::applyEvent(const SourceEvent& event, Flush& f) {
+    std::visit(Overloaded{
+                   [](const SnapshotEvent&) {},
+                   [](const UpsertEvent&) {},
+                   [](const RemoveEvent&) {},
+                   [&](const MetricsSample& e) {
+                       m_metrics.append(e);
+                       f.samples.push_back(e);
+                   },
+                   [&](const SourceHealth& e) {
+                       if (e.state == m_health.state && e.reason == m_health.reason)
+                           return;
+                       m_health = e;
+                       f.healthMoved = true;
+                       // Health moves belong on the timeline, but a retry loop is one line,
+                       // not two per attempt: "connecting" after "down" and the same "down"
+                       // again are not news.
+                       if (healthIsNews(e))
+                           appendTimeline(TimelineEvent{QDateTime::currentMSecsSinceEpoch(),
+                                                        u"health"_s, toString(e.state), e.reason},
+                                          f);
+                   },
+                   [&](const TimelineEvent& e) { appendTimeline(e, f); },
+                   [&](const LeasesEvent& e) {
+                       for (const LeaseInfo& l : e.leases) {
+                           if (l.ttl < 0)
+                               m_leases.remove(l.id);
+                           else if (m_leases.size() < m_options.maxLeases ||
+                                    m_leases.contains(l.id))
+                               m_leases.insert(l.id, l);
+                           f.leases.append(l);
+                       }
+                   },
+                   [&](const ClusterSample& e) {
+                       m_cluster.push_back(e);
+                       while (qsizetype(m_cluster.size()) > m_options.maxClusterSamples)
+                           m_cluster.pop_front();
+                       f.clusterSamples.push_back(e);
+                   },
+                   [&](const ProgressEvent& e) {
+                       if (e != m_progress) {
+                           m_progress = e;
+                           f.progressMoved = true;
+                       }
+                   },
+                   [&](const PluginEvent& e) { applyPlugin(e, f.plugins); },
+                   [&](const ProbeEvent& e) { applyProbe(e, f.probed); },
+               },
+               event);
+}
+
+void Store::emitRecordChanges(Flush& f) {
     for (int k = 0; k < kKinds; ++k) {
         RecordTable& t = *m_tables[k];
         if (!t.hasChanges())
@@ -221,39 +280,44 @@ void Store::flush() {
         QStringList removed;
         t.takeChanges(&upserted, &removed, &m_changedRecords);
         if (RecordKind(k) == RecordKind::Instance && !m_probes.isEmpty())
-            pruneProbes(upserted, removed, probed);
+            pruneProbes(upserted, removed, f.probed);
         m_changedKind = RecordKind(k);
         if (!upserted.isEmpty() || !removed.isEmpty())
             Q_EMIT recordsChanged(RecordKind(k), upserted, removed);
         m_changedRecords.clear();
     }
     m_changedRecords.shrink_to_fit();
+    for (auto& t : m_tables)
+        t->releaseRemoved(); // the removals were told: their records may go now
     for (int k = 0; k < kKinds; ++k) {
-        if (snapshotted[k])
+        if (f.snapshotted[k])
             Q_EMIT snapshotApplied(RecordKind(k));
     }
-    if (healthMoved)
+}
+
+void Store::emitFlush(Flush& f) {
+    if (f.healthMoved)
         Q_EMIT healthChanged(m_health);
-    if (timeline.size() > m_options.maxTimelineEvents)
-        timeline = timeline.sliced(timeline.size() - m_options.maxTimelineEvents);
-    if (!timeline.isEmpty())
-        Q_EMIT timelineAppended(timeline);
-    for (const MetricsSample& s : samples)
+    if (f.timeline.size() > m_options.maxTimelineEvents)
+        f.timeline = f.timeline.sliced(f.timeline.size() - m_options.maxTimelineEvents);
+    if (!f.timeline.isEmpty())
+        Q_EMIT timelineAppended(f.timeline);
+    for (const MetricsSample& s : f.samples)
         Q_EMIT metricsSampled(s);
-    if (!leases.isEmpty())
-        Q_EMIT leasesUpdated(leases);
-    for (const ClusterSample& c : clusterSamples)
+    if (!f.leases.isEmpty())
+        Q_EMIT leasesUpdated(f.leases);
+    for (const ClusterSample& c : f.clusterSamples)
         Q_EMIT clusterSampled(c);
-    if (progressMoved)
+    if (f.progressMoved)
         Q_EMIT progressChanged(m_progress);
-    if (!plugins.isEmpty())
-        Q_EMIT pluginsChanged(plugins);
-    if (!probed.isEmpty())
-        Q_EMIT probesChanged(QStringList(probed.cbegin(), probed.cend()));
+    if (!f.plugins.isEmpty())
+        Q_EMIT pluginsChanged(f.plugins);
+    if (!f.probed.isEmpty())
+        Q_EMIT probesChanged(QStringList(f.probed.cbegin(), f.probed.cend()));
 #ifdef __GLIBC__
     // A big snapshot leaves its transient id lists freed between long-lived rows; hand
     // those pages back so RSS reflects what is alive.
-    if (largestSnapshot >= kLargeSnapshot)
+    if (f.largestSnapshot >= kLargeSnapshot)
         malloc_trim(0);
 #endif
     Q_EMIT flushed();
@@ -369,6 +433,7 @@ void Store::clear() {
         t.takeChanges(&upserted, &removed);
         if (!removed.isEmpty())
             Q_EMIT recordsChanged(RecordKind(k), upserted, removed);
+        t.releaseRemoved();
     }
     m_metrics.clear();
     m_timeline.clear();

@@ -110,7 +110,10 @@ public:
     qsizetype pendingEvents() const { return m_pendingEvents; }
 
 Q_SIGNALS:
-    // After the store is updated; ids deduplicated; upserted = inserted or changed.
+    // After the store is updated; ids deduplicated; upserted = inserted or changed. A record
+    // keeps its address while it is alive (an update changes it in place), and one removed in
+    // this flush is still readable at its old address while this is emitted: a model may hold
+    // pointers to the Store's records instead of copies.
     void recordsChanged(regscope::RecordKind kind, const QStringList& upsertedIds,
                         const QStringList& removedIds);
     void snapshotApplied(regscope::RecordKind kind);
@@ -135,7 +138,15 @@ private:
     static constexpr int kKinds = 3;
     RecordTable& table(RecordKind kind) { return *m_tables[static_cast<int>(kind)]; }
     const RecordTable& table(RecordKind kind) const { return *m_tables[static_cast<int>(kind)]; }
+    struct Flush; // what one flush gathers for its signals
     void scheduleFlush();
+    void flushSoon(); // on the next event-loop turn
+    bool applyRecordEvent(const SourceEvent& event, SourceEvent* own, Flush& f);
+    void applyEvent(const SourceEvent& event, Flush& f);
+    void appendTimeline(const TimelineEvent& e, Flush& f);
+    void noteRevision(RecordKind kind, qint64 revision);
+    void emitRecordChanges(Flush& f);
+    void emitFlush(Flush& f);
     bool healthIsNews(const SourceHealth& health);
     void applyPlugin(const PluginEvent& e, QList<PluginEvent>& changed);
     void applyProbe(const ProbeEvent& e, QSet<QString>& changed);
@@ -148,6 +159,7 @@ private:
     std::vector<EventBatchPtr> m_pending;
     qsizetype m_pendingEvents = 0;
     QTimer m_flushTimer;
+    bool m_flushPosted = false;
     SourceHealth m_health;
     SourceHealth m_lastLoggedHealth; // the last health move put on the timeline
     MetricHistory m_metrics;

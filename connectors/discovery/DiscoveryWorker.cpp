@@ -63,7 +63,7 @@ void DiscoveryWorker::start() {
 
 void DiscoveryWorker::emitBatch(EventBatch batch) {
     if (!batch.empty())
-        Q_EMIT eventsReady(std::make_shared<const EventBatch>(std::move(batch)));
+        Q_EMIT eventsReady(std::make_shared<EventBatch>(std::move(batch)));
 }
 
 void DiscoveryWorker::setHealth(HealthState state, const QString& reason) {

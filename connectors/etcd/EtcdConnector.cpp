@@ -21,7 +21,7 @@ void EtcdConnectorShared::send(EventBatchPtr batch) {
 
 void EtcdConnectorShared::emitBatch(EventBatch&& batch) {
     if (!batch.empty())
-        send(std::make_shared<const EventBatch>(std::move(batch)));
+        send(std::make_shared<EventBatch>(std::move(batch)));
 }
 
 void EtcdConnectorShared::emitPage(EventBatch&& batch) {

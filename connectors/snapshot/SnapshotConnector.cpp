@@ -27,7 +27,7 @@ struct SnapshotConnector::Shared {
         const std::lock_guard lock(mutex);
         if (!target)
             return false;
-        Q_EMIT target->eventsReady(std::make_shared<const EventBatch>(std::move(batch)));
+        Q_EMIT target->eventsReady(std::make_shared<EventBatch>(std::move(batch)));
         return true;
     }
     bool emitHealth(HealthState state, QString reason) {

@@ -118,9 +118,17 @@ void EtcdKeyTreeModel::onStoreChanged(RecordKind kind, const QStringList& upsert
         return;
     std::vector<KeyRecord> ups;
     ups.reserve(static_cast<size_t>(upserted.size()));
-    for (const QString& id : upserted)
-        if (const Record* r = m_store->find(RecordKind::Key, id))
-            ups.push_back(std::get<KeyRecord>(*r));
+    // The store hands the records over with the ids: no lookup per id.
+    const std::vector<const Record*>& given = m_store->changedRecords(RecordKind::Key);
+    if (static_cast<qsizetype>(given.size()) == upserted.size()) {
+        for (const Record* r : given)
+            if (const auto* kv = std::get_if<KeyRecord>(r))
+                ups.push_back(*kv);
+    } else {
+        for (const QString& id : upserted)
+            if (const Record* r = m_store->find(RecordKind::Key, id))
+                ups.push_back(std::get<KeyRecord>(*r));
+    }
     applyChanges(ups, removed);
 }
 

@@ -41,41 +41,56 @@ void EtcdKeysModel::setStore(const Store* store) {
     disconnect(m_storeConnection);
     disconnect(m_leaseConnection);
     m_store = store;
+    if (!m_rows.empty()) { // rows of another store (or state): gone, without reading them
+        beginRemoveRows({}, 0, static_cast<int>(m_rows.size()) - 1);
+        m_rows.clear();
+        endRemoveRows();
+    }
     if (!store)
         return;
     m_storeConnection =
         connect(store, &Store::recordsChanged, this, &EtcdKeysModel::onStoreChanged);
     m_leaseConnection = connect(store, &Store::leasesUpdated, this, &EtcdKeysModel::updateLeases);
-    std::vector<KeyRecord> state;
-    state.reserve(static_cast<size_t>(store->count(RecordKind::Key)));
-    store->forEach(RecordKind::Key,
-                   [&](const Record& r) { state.push_back(std::get<KeyRecord>(r)); });
-    setState(std::move(state));
+    std::vector<Row> rows;
+    rows.reserve(static_cast<size_t>(store->count(RecordKind::Key)));
+    store->forEach(RecordKind::Key, [&](const Record& r) {
+        rows.push_back(Row{&std::get<KeyRecord>(r), {}});
+    });
+    applyRows(std::move(rows), {}, true);
     if (!store->leases().isEmpty())
         updateLeases(store->leases().values());
 }
 
+// Rows point at the store's records, which stay put while alive and are updated in place
+// (Store::recordsChanged): no copy of a million keys.
 void EtcdKeysModel::onStoreChanged(RecordKind kind, const QStringList& upserted,
                                    const QStringList& removed) {
     if (kind != RecordKind::Key || !m_store)
         return;
-    std::vector<KeyRecord> ups; // copies share the store's key/value bytes
+    std::vector<Row> ups;
     ups.reserve(static_cast<size_t>(upserted.size()));
-    for (const QString& id : upserted)
-        if (const Record* r = m_store->find(RecordKind::Key, id))
-            ups.push_back(std::get<KeyRecord>(*r));
-    applyChanges(std::move(ups), removed);
+    const std::vector<const Record*>& given = m_store->changedRecords(RecordKind::Key);
+    if (static_cast<qsizetype>(given.size()) == upserted.size()) {
+        for (const Record* r : given)
+            if (const auto* kv = std::get_if<KeyRecord>(r))
+                ups.push_back(Row{kv, {}});
+    } else {
+        for (const QString& id : upserted)
+            if (const auto* kv = std::get_if<KeyRecord>(m_store->find(RecordKind::Key, id)))
+                ups.push_back(Row{kv, {}});
+    }
+    applyRows(std::move(ups), removed, true);
 }
 
 std::vector<EtcdKeysModel::Row>::iterator EtcdKeysModel::lowerBound(const QByteArray& key) {
     return std::lower_bound(m_rows.begin(), m_rows.end(), key,
-                            [](const Row& r, const QByteArray& k) { return keyLess(r.kv, k); });
+                            [](const Row& r, const QByteArray& k) { return keyLess(*r.kv, k); });
 }
 
 int EtcdKeysModel::rowOf(const QByteArray& key) const {
     auto it = std::lower_bound(m_rows.begin(), m_rows.end(), key,
-                               [](const Row& r, const QByteArray& k) { return keyLess(r.kv, k); });
-    if (it == m_rows.end() || it->kv.key != key)
+                               [](const Row& r, const QByteArray& k) { return keyLess(*r.kv, k); });
+    if (it == m_rows.end() || it->kv->key != key)
         return -1;
     return static_cast<int>(it - m_rows.begin());
 }
@@ -83,7 +98,7 @@ int EtcdKeysModel::rowOf(const QByteArray& key) const {
 const KeyRecord* EtcdKeysModel::recordAt(int row) const {
     if (row < 0 || row >= static_cast<int>(m_rows.size()))
         return nullptr;
-    return &m_rows[static_cast<size_t>(row)].kv;
+    return m_rows[static_cast<size_t>(row)].kv;
 }
 
 void EtcdKeysModel::emitRuns(std::vector<int> rows, int firstColumn, int lastColumn) {
@@ -101,14 +116,24 @@ void EtcdKeysModel::emitRuns(std::vector<int> rows, int firstColumn, int lastCol
 }
 
 void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringList& removedIds) {
-    Q_ASSERT(QThread::currentThread() == thread());
-    // 1. Removals, one beginRemoveRows per run, from the back so indexes stay valid.
+    std::vector<Row> rows;
+    rows.reserve(upserts.size());
+    for (KeyRecord& kv : upserts) {
+        auto own = std::make_unique<KeyRecord>(std::move(kv));
+        const KeyRecord* at = own.get();
+        rows.push_back(Row{at, std::move(own)});
+    }
+    applyRows(std::move(rows), removedIds, false);
+}
+
+void EtcdKeysModel::removeRows(const QStringList& removedIds) {
+    // One beginRemoveRows per run, from the back so indexes stay valid.
     std::vector<int> gone;
     for (const QString& id : removedIds) {
         int row = rowOf(id.toUtf8());
         if (row < 0) { // a key that is not UTF-8: its id does not round-trip
             for (size_t i = 0; i < m_rows.size(); ++i)
-                if (recordId(m_rows[i].kv) == id) {
+                if (recordId(*m_rows[i].kv) == id) {
                     row = static_cast<int>(i);
                     break;
                 }
@@ -128,36 +153,49 @@ void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringLi
         endRemoveRows();
         end = begin;
     }
+}
 
-    // 2. Changes in place; new keys collected.
+// `fromStore`: the rows point at the store's records, and an upsert of a key already shown
+// always changed it (the store says only what changed, and may have changed it in place).
+void EtcdKeysModel::applyRows(std::vector<Row> upserts, const QStringList& removedIds,
+                              bool fromStore) {
+    Q_ASSERT(QThread::currentThread() == thread());
+    removeRows(removedIds);
+
+    // Changes in place; new keys collected.
     std::vector<int> changed;
     std::vector<Row> fresh;
-    for (KeyRecord& kv : upserts) {
-        auto it = lowerBound(kv.key);
-        if (it != m_rows.end() && it->kv.key == kv.key) {
-            if (it->kv == kv)
+    fresh.reserve(m_rows.empty() ? upserts.size() : 0);
+    for (Row& in : upserts) {
+        const QByteArray& key = in.kv->key;
+        // Past the last row (a first load comes in key order): new, no search.
+        auto it = m_rows.empty() || m_rows.back().kv->key < key ? m_rows.end() : lowerBound(key);
+        if (it != m_rows.end() && it->kv->key == key) {
+            if (!fromStore && *it->kv == *in.kv)
                 continue;
-            it->kind = classifyEtcdValue(kv.value);
-            it->kv = std::move(kv);
+            it->kind = kUnclassified; // classified when first shown
+            it->kv = in.kv;
+            it->own = std::move(in.own);
             changed.push_back(static_cast<int>(it - m_rows.begin()));
         } else {
-            Row r;
-            r.kind = classifyEtcdValue(kv.value);
-            r.kv = std::move(kv);
-            fresh.push_back(std::move(r));
+            fresh.push_back(std::move(in));
         }
     }
     emitRuns(std::move(changed), 0, ColumnCount - 1);
+    insertRows(std::move(fresh));
+}
 
-    // 3. Inserts: sorted, grouped by insert position, applied from the back.
+// Inserts: sorted, grouped by insert position, applied from the back.
+void EtcdKeysModel::insertRows(std::vector<Row> fresh) {
     if (fresh.empty())
         return;
-    std::stable_sort(fresh.begin(), fresh.end(),
-                     [](const Row& a, const Row& b) { return a.kv.key < b.kv.key; });
+    const auto rowLess = [](const Row& a, const Row& b) { return a.kv->key < b.kv->key; };
+    if (!std::is_sorted(fresh.begin(), fresh.end(), rowLess))
+        std::stable_sort(fresh.begin(), fresh.end(), rowLess);
     // Same key twice in one batch: the last one wins (in place: a 1M-key snapshot is big).
     size_t kept = 0;
     for (size_t i = 0; i < fresh.size(); ++i) {
-        if (kept > 0 && fresh[kept - 1].kv.key == fresh[i].kv.key)
+        if (kept > 0 && fresh[kept - 1].kv->key == fresh[i].kv->key)
             fresh[kept - 1] = std::move(fresh[i]);
         else if (kept != i)
             fresh[kept++] = std::move(fresh[i]);
@@ -166,9 +204,20 @@ void EtcdKeysModel::applyChanges(std::vector<KeyRecord> upserts, const QStringLi
     }
     fresh.resize(kept);
     std::vector<Row>& unique = fresh;
+    if (m_rows.empty() || m_rows.back().kv->key < unique.front().kv->key) { // all at the end
+        const int pos = static_cast<int>(m_rows.size());
+        beginInsertRows({}, pos, pos + static_cast<int>(unique.size()) - 1);
+        if (m_rows.empty())
+            m_rows = std::move(unique);
+        else
+            m_rows.insert(m_rows.end(), std::make_move_iterator(unique.begin()),
+                          std::make_move_iterator(unique.end()));
+        endInsertRows();
+        return;
+    }
     std::vector<int> positions(unique.size());
     for (size_t i = 0; i < unique.size(); ++i)
-        positions[i] = static_cast<int>(lowerBound(unique[i].kv.key) - m_rows.begin());
+        positions[i] = static_cast<int>(lowerBound(unique[i].kv->key) - m_rows.begin());
     for (size_t end = unique.size(); end > 0;) {
         size_t begin = end - 1;
         while (begin > 0 && positions[begin - 1] == positions[begin])
@@ -189,10 +238,10 @@ void EtcdKeysModel::setState(std::vector<KeyRecord> state) {
     QStringList removed;
     size_t j = 0;
     for (const Row& r : m_rows) {
-        while (j < state.size() && state[j].key < r.kv.key)
+        while (j < state.size() && state[j].key < r.kv->key)
             ++j;
-        if (j >= state.size() || state[j].key != r.kv.key)
-            removed.append(recordId(r.kv));
+        if (j >= state.size() || state[j].key != r.kv->key)
+            removed.append(recordId(*r.kv));
     }
     applyChanges(std::move(state), removed);
 }
@@ -205,14 +254,14 @@ void EtcdKeysModel::updateLeases(const QList<LeaseInfo>& leases) {
     if (m_leases.size() > static_cast<qsizetype>(m_rows.size()) + 1024) {
         QSet<qint64> used;
         for (const Row& r : m_rows)
-            if (r.kv.lease)
-                used.insert(r.kv.lease);
+            if (r.kv->lease)
+                used.insert(r.kv->lease);
         for (auto it = m_leases.begin(); it != m_leases.end();)
             it = used.contains(it.key()) ? std::next(it) : m_leases.erase(it);
     }
     std::vector<int> rows;
     for (size_t i = 0; i < m_rows.size(); ++i)
-        if (m_rows[i].kv.lease != 0)
+        if (m_rows[i].kv->lease != 0)
             rows.push_back(static_cast<int>(i));
     emitRuns(std::move(rows), LeaseColumn, TtlColumn);
 }
@@ -220,7 +269,7 @@ void EtcdKeysModel::updateLeases(const QList<LeaseInfo>& leases) {
 void EtcdKeysModel::tick() {
     std::vector<int> rows;
     for (size_t i = 0; i < m_rows.size(); ++i)
-        if (m_rows[i].kv.lease != 0 && m_leases.contains(m_rows[i].kv.lease))
+        if (m_rows[i].kv->lease != 0 && m_leases.contains(m_rows[i].kv->lease))
             rows.push_back(static_cast<int>(i));
     emitRuns(std::move(rows), TtlColumn, TtlColumn);
 }
@@ -248,6 +297,12 @@ bool EtcdKeysModel::expiringSoon(const KeyRecord& kv) const {
     return left <= m_options.expiringSoonSeconds || (l && left * 5 <= l->grantedTtl);
 }
 
+EtcdValueKind EtcdKeysModel::valueKind(const Row& row) const {
+    if (row.kind == kUnclassified)
+        row.kind = static_cast<quint8>(classifyEtcdValue(row.kv->value));
+    return static_cast<EtcdValueKind>(row.kind);
+}
+
 int EtcdKeysModel::rowCount(const QModelIndex& parent) const {
     return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
 }
@@ -260,14 +315,14 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
     const Row& row = m_rows[static_cast<size_t>(index.row())];
-    const KeyRecord& kv = row.kv;
+    const KeyRecord& kv = *row.kv;
     switch (role) {
     case Qt::DisplayRole:
         switch (index.column()) {
         case KeyColumn:
             return etcdKeyDisplay(kv.key);
         case ValueColumn:
-            return etcdValuePreview(kv.value, row.kind);
+            return etcdValuePreview(kv.value, valueKind(row));
         case LeaseColumn:
             return kv.lease ? etcdLeaseText(kv.lease) : QString();
         case TtlColumn: {
@@ -292,7 +347,7 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
         return {};
     case Qt::ToolTipRole:
         if (index.column() == ValueColumn)
-            return etcdValuePretty(kv.value, row.kind).left(4000);
+            return etcdValuePretty(kv.value, valueKind(row)).left(4000);
         if (index.column() == TtlColumn && kv.lease) {
             if (const LeaseInfo* l = lease(kv.lease))
                 return QString(u"lease "_s + etcdLeaseText(kv.lease) + u" holds "_s +
@@ -308,9 +363,9 @@ QVariant EtcdKeysModel::data(const QModelIndex& index, int role) const {
     case ValueBytesRole:
         return kv.value;
     case ValueKindRole:
-        return static_cast<int>(row.kind);
+        return static_cast<int>(valueKind(row));
     case PrettyValueRole:
-        return etcdValuePretty(kv.value, row.kind);
+        return etcdValuePretty(kv.value, valueKind(row));
     case TtlRemainingRole:
         return ttlRemaining(kv);
     case ExpiringSoonRole:

@@ -1,8 +1,9 @@
 #pragma once
 // The etcd keys as a table, sorted by key (etcd's order), with lease countdown and an
-// "expiring soon" highlight. Fed by the Store (recordsChanged for RecordKind::Key) or directly
-// with a whole state (time travel). Changes arrive in batches and become one beginInsertRows /
-// beginRemoveRows per run of adjacent rows and one dataChanged per run; never a reset.
+// "expiring soon" highlight. Fed by the Store (recordsChanged for RecordKind::Key; rows point
+// at the store's records, 24 bytes a row) or directly with a whole state (time travel).
+// Changes arrive in batches and become one beginInsertRows / beginRemoveRows per run of
+// adjacent rows and one dataChanged per run; never a reset.
 
 #include "models/SourceEvent.h"
 #include "models/etcd/EtcdValueFormat.h"
@@ -12,6 +13,7 @@
 #include <QTimer>
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace regscope {
@@ -75,10 +77,17 @@ public:
     void tick();
 
 private:
+    static constexpr quint8 kUnclassified = 0xff;
     struct Row {
-        KeyRecord kv;
-        EtcdValueKind kind = EtcdValueKind::Text;
+        const KeyRecord* kv = nullptr;       // the store's record, or `own`
+        std::unique_ptr<KeyRecord> own;      // a record given directly (applyChanges, setState)
+        mutable quint8 kind = kUnclassified; // an EtcdValueKind once the row was first shown
     };
+    void applyRows(std::vector<Row> upserts, const QStringList& removedIds, bool fromStore);
+    void removeRows(const QStringList& removedIds);
+    void insertRows(std::vector<Row> fresh);
+    // The row's value kind, classified on first use (a million-key load parses no values).
+    EtcdValueKind valueKind(const Row& row) const;
     std::vector<Row>::iterator lowerBound(const QByteArray& key);
     void emitRuns(std::vector<int> rows, int firstColumn, int lastColumn);
     bool expiringSoon(const KeyRecord& kv) const;

@@ -10,6 +10,7 @@
 #include "models/Store.h"
 #include "models/Suggest.h"
 #include "models/TimelineModel.h"
+#include "models/registry/SemVer.h"
 
 #include <QAbstractItemModelTester>
 #include <QSignalSpy>
@@ -104,6 +105,7 @@ class TestModels : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void versionOrder();
+    void versionOrderMatchesTheFullParse();
     void editDistance();
     void entriesTree();
     void entriesInsertsInRuns();
@@ -125,6 +127,65 @@ void TestModels::versionOrder() {
     });
     QCOMPARE(v, (QStringList{u"1.10.0"_s, u"1.3.0"_s, u"1.3.0-beta.1"_s, u"1.3.0-alpha"_s,
                              u"1.2.13"_s, u"0.9.0"_s}));
+}
+
+// compareVersions decides most pairs from major.minor.patch without a full parse; over
+// tricky spellings it must answer exactly what the full registry::Version comparison does.
+void TestModels::versionOrderMatchesTheFullParse() {
+    const auto parse = [](const QString& s) -> std::optional<registry::Version> {
+        auto v = registry::Version::Parse(s.toStdString());
+        if (!v || s.size() > 96) // the model takes longer ones for text
+            return std::nullopt;
+        return *v;
+    };
+    const auto reference = [&parse](const QString& a, const QString& b) {
+        if (a == b)
+            return 0;
+        const auto va = parse(a);
+        const auto vb = parse(b);
+        if (va && vb) {
+            const auto c = *va <=> *vb;
+            if (c != 0)
+                return c < 0 ? 1 : -1;
+            return QStringView(a).compare(b);
+        }
+        if (va || vb)
+            return va ? -1 : 1;
+        return QStringView(a).compare(b);
+    };
+    const QStringList v{u"1.2.3"_s,
+                        u"1.2.4"_s,
+                        u"1.10.0"_s,
+                        u"01.2.3"_s,
+                        u"1.02.3"_s,
+                        u"1.2.03"_s,
+                        u"0.0.0"_s,
+                        u"1.2"_s,
+                        u"1.2.3.4"_s,
+                        u"v1.2.3"_s,
+                        u"1.2.3-"_s,
+                        u"1.2.3-rc.1"_s,
+                        u"1.2.3-rc.01"_s,
+                        u"1.2.3-rc..1"_s,
+                        u"1.2.3--x"_s,
+                        u"1.2.3+build.5"_s,
+                        u"1.2.3+"_s,
+                        u"1.2.3-rc.1+b"_s,
+                        u"1.2.3-r_c"_s,
+                        u"2.0.0-rc.1"_s,
+                        u"99999999999999999999.0.0"_s,
+                        u"18446744073709551615.0.0"_s,
+                        u"123456789012345678.0.0"_s,
+                        u"1.2.3-é"_s,
+                        u"1.2.٣"_s,
+                        QString(u"1.0.0-"_s + QString(100, u'a')),
+                        QString(u"2.0.0-"_s + QString(100, u'a')),
+                        u"latest"_s,
+                        QString()};
+    for (const QString& a : v)
+        for (const QString& b : v)
+            QVERIFY2(EntriesModel::compareVersions(a, b) == reference(a, b),
+                     qPrintable(a + u" vs "_s + b));
 }
 
 void TestModels::editDistance() {

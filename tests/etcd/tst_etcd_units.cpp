@@ -1,11 +1,13 @@
 // Pieces of the etcd room that need no server: URL parsing, prefix ranges, /metrics text,
-// value display, the service layout, the keys model's batches and countdown, counter resets.
+// value display, the service layout, the keys model's batches and countdown, the keys model
+// on a Store's records, counter resets.
 
 #include "connectors/PrometheusText.h"
 #include "connectors/etcd/EtcdOptions.h"
 #include "connectors/etcd/EtcdServiceLayout.h"
 #include "connectors/etcd/EtcdSettings.h"
 #include "models/ItemRoles.h"
+#include "models/Store.h"
 #include "models/etcd/EtcdIds.h"
 #include "models/etcd/EtcdKeysModel.h"
 #include "models/etcd/EtcdMetricSeries.h"
@@ -194,6 +196,66 @@ private Q_SLOTS:
         model.setState({kv("/k/1000", "v", 1, 7), kv("/z", "new", 300)});
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(resets.size(), 0);
+    }
+
+    // Fed by a Store, the rows point at the store's records: an update in place shows (with
+    // its dataChanged), a resync snapshot that drops keys while it changes others leaves the
+    // right rows (the dropped records are still readable while the model is told), and a
+    // clear() leaves none. Under QAbstractItemModelTester all the way.
+    void keysModelFollowsTheStoresRecords() {
+        Store store;
+        EtcdKeysModel model;
+        QAbstractItemModelTester tester(&model,
+                                        QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setStore(&store);
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        auto upserts = std::make_shared<EventBatch>();
+        for (int i = 0; i < 300; ++i)
+            upserts->emplace_back(
+                UpsertEvent{kv("/k/" + QByteArray::number(10000 + i), "v0", i + 1), i + 1});
+        store.apply(std::move(upserts));
+        store.flush();
+        QCOMPARE(model.rowCount(), 300);
+        const int row = model.rowOf("/k/10042");
+        QCOMPARE(model.recordAt(row),
+                 std::get_if<KeyRecord>(store.find(RecordKind::Key, u"/k/10042"_s)));
+        store.apply(std::make_shared<EventBatch>(
+            EventBatch{UpsertEvent{kv("/k/10042", "{\"a\":1}", 600), 600}}));
+        store.flush();
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(model.index(row, EtcdKeysModel::ValueColumn)
+                     .data(EtcdKeysModel::ValueBytesRole)
+                     .toByteArray(),
+                 QByteArray("{\"a\":1}"));
+        QCOMPARE(model.index(row, 0).data(EtcdKeysModel::ValueKindRole).toInt(),
+                 int(EtcdValueKind::Json));
+        // A resync: every other key gone, some changed, a few new.
+        std::vector<Record> state;
+        for (int i = 0; i < 300; i += 2)
+            state.emplace_back(
+                kv("/k/" + QByteArray::number(10000 + i), i % 10 == 0 ? "v1" : "v0", i + 1));
+        for (int i = 0; i < 10; ++i)
+            state.emplace_back(kv("/n/" + QByteArray::number(i), "new", 700));
+        SnapshotEvent snap;
+        snap.kind = RecordKind::Key;
+        snap.records = std::move(state);
+        store.apply(std::make_shared<EventBatch>(EventBatch{std::move(snap)}));
+        store.flush();
+        QCOMPARE(model.rowCount(), 160);
+        for (int r = 0; r < model.rowCount(); ++r) {
+            const KeyRecord* k = model.recordAt(r);
+            QVERIFY(k);
+            QCOMPARE(k, std::get_if<KeyRecord>(store.find(RecordKind::Key, recordId(*k))));
+            if (r > 0)
+                QVERIFY(model.recordAt(r - 1)->key < k->key);
+        }
+        QCOMPARE(model.index(model.rowOf("/k/10010"), 0)
+                     .data(EtcdKeysModel::ValueBytesRole)
+                     .toByteArray(),
+                 QByteArray("v1"));
+        QCOMPARE(model.rowOf("/k/10001"), -1);
+        store.clear();
+        QCOMPARE(model.rowCount(), 0);
     }
 
     void counterResetsAreNotNegative() {

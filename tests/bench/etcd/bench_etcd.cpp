@@ -361,26 +361,34 @@ int snapshotChild(const QString& endpoint, qint64 expected, int maxReplyMiB,
         model.setStore(&store);
     EtcdConnector connector(o);
     qint64 seen = 0; // connector only: keys that reached the GUI thread
-    if (part == "connector")
-        QObject::connect(&connector, &Connector::eventsReady, &store, [&seen](EventBatchPtr b) {
-            for (const SourceEvent& e : *b)
-                seen += std::holds_alternative<UpsertEvent>(e) ? 1 : 0;
-        });
-    else
-        QObject::connect(&connector, &Connector::eventsReady, &store, &Store::apply);
-    QElapsedTimer clock; // REGSCOPE_BENCH_TRACE=1: where the time goes (ms since start)
-    clock.start();
-    if (traceOn() && part == "all")
-        traceChild(clock, connector, store, model);
     const auto done = [&]() -> qint64 {
         return part == "connector" ? seen
                : part == "store"   ? qint64(store.count(RecordKind::Key))
                                    : qint64(model.rowCount());
     };
+    // The event loop sleeps between events, as the app's does (a processEvents() loop would
+    // spin and take a core from the connector and etcd on a small machine).
+    QEventLoop loop;
+    const auto checkDone = [&] {
+        if (done() >= expected)
+            loop.quit();
+    };
+    if (part == "connector")
+        QObject::connect(&connector, &Connector::eventsReady, &store, [&](EventBatchPtr b) {
+            for (const SourceEvent& e : *b)
+                seen += std::holds_alternative<UpsertEvent>(e) ? 1 : 0;
+            checkDone();
+        });
+    else
+        QObject::connect(&connector, &Connector::eventsReady, &store, &Store::apply);
+    QObject::connect(&store, &Store::flushed, &loop, checkDone);
+    QElapsedTimer clock; // REGSCOPE_BENCH_TRACE=1: where the time goes (ms since start)
+    clock.start();
+    if (traceOn() && part == "all")
+        traceChild(clock, connector, store, model);
+    QTimer::singleShot(300000, &loop, &QEventLoop::quit);
     connector.start();
-    QDeadlineTimer deadline(300000);
-    while (done() < expected && !deadline.hasExpired())
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 50);
+    loop.exec();
     connector.stop();
     std::printf("child (%s): %lld keys\n", part.constData(), static_cast<long long>(done()));
     return done() == expected ? 0 : 1;
