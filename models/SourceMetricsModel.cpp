@@ -12,8 +12,12 @@ namespace regscope {
 
 SourceMetricsModel::SourceMetricsModel(Store* store, QObject* parent)
     : QAbstractTableModel(parent) {
-    // The history's last two samples give the rates at once; then each new sample.
-    const std::vector<MetricsSample> history = store->metricsHistory();
+    // The history's last two samples give the rates at once; then each new sample. Only the
+    // newest few seconds are rebuilt, not a week of history, on a switch to all sources.
+    const MetricsSample* latest = store->metrics().latest();
+    const std::vector<MetricsSample> history =
+        latest ? store->metrics().samples(latest->timestampMs - 10'000)
+               : std::vector<MetricsSample>{};
     if (history.size() >= 2)
         m_previous = history[history.size() - 2];
     if (!history.empty())

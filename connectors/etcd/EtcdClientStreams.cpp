@@ -103,6 +103,18 @@ struct EtcdKeepAliveStream::Impl {
     bool finished = false;
 };
 
+namespace {
+// The stream failed a write or a read: it is finished, and Finish() says why.
+template <typename Impl>
+EtcdError closed(Impl& d) {
+    d.finished = true;
+    const grpc::Status st = d.stream->Finish();
+    return st.ok() ? EtcdError{EtcdError::Code::Unavailable,
+                               u"etcd "_s + d.endpoint + u" closed the keep-alive stream"_s}
+                   : toError(d.endpoint, st);
+}
+} // namespace
+
 EtcdKeepAliveStream::EtcdKeepAliveStream(std::unique_ptr<Impl> impl)
     : d(std::move(impl)) {}
 
@@ -128,12 +140,7 @@ EtcdResult<qint64> EtcdKeepAliveStream::keepAlive(qint64 leaseId, int timeoutMs)
     req.set_id(leaseId);
     etcdserverpb::LeaseKeepAliveResponse resp;
     if (!d->stream->Write(req) || !d->stream->Read(&resp)) {
-        d->finished = true;
-        const grpc::Status st = d->stream->Finish();
-        return std::unexpected(
-            st.ok() ? EtcdError{EtcdError::Code::Unavailable,
-                                u"etcd "_s + d->endpoint + u" closed the keep-alive stream"_s}
-                    : toError(d->endpoint, st));
+        return std::unexpected(closed(*d));
     }
     return resp.ttl();
 }
@@ -147,12 +154,7 @@ bool EtcdKeepAliveStream::send(qint64 leaseId) {
 EtcdResult<qint64> EtcdKeepAliveStream::receive() {
     etcdserverpb::LeaseKeepAliveResponse resp;
     if (!d->stream->Read(&resp)) {
-        d->finished = true;
-        const grpc::Status st = d->stream->Finish();
-        return std::unexpected(
-            st.ok() ? EtcdError{EtcdError::Code::Unavailable,
-                                u"etcd "_s + d->endpoint + u" closed the keep-alive stream"_s}
-                    : toError(d->endpoint, st));
+        return std::unexpected(closed(*d));
     }
     return resp.ttl();
 }

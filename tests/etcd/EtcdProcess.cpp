@@ -6,6 +6,7 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <algorithm>
 #include <csignal>
 
 using namespace Qt::StringLiterals;
@@ -136,17 +137,15 @@ bool EtcdProcess::startMember(int i, int timeoutMs) {
         return false;
     }
     m_everStarted[static_cast<size_t>(i)] = true;
-    QDeadlineTimer deadline(timeoutMs);
-    while (!deadline.hasExpired()) {
-        if (m.process->state() == QProcess::NotRunning) {
-            m_error =
-                u"etcd "_s + m.name + u" exited with "_s + QString::number(m.process->exitCode());
-            return false;
-        }
-        if (healthy(i))
-            return true;
-        QTest::qWait(50);
+    // Healthy, or exited, within the deadline.
+    (void)QTest::qWaitFor([&] { return m.process->state() == QProcess::NotRunning || healthy(i); },
+                          timeoutMs);
+    if (m.process->state() == QProcess::NotRunning) {
+        m_error = u"etcd "_s + m.name + u" exited with "_s + QString::number(m.process->exitCode());
+        return false;
     }
+    if (healthy(i))
+        return true;
     m_error = u"etcd "_s + m.name + u" not healthy in time"_s;
     return false;
 }
@@ -167,12 +166,11 @@ bool EtcdProcess::start(int timeoutMs) {
     }
     QDeadlineTimer deadline(timeoutMs);
     for (int i = 0; i < size(); ++i) {
-        while (!healthy(i)) {
-            if (deadline.hasExpired() || !isRunning(i)) {
-                m_error = u"etcd m"_s + QString::number(i) + u" not healthy in time"_s;
-                return false;
-            }
-            QTest::qWait(50);
+        (void)QTest::qWaitFor([&] { return !isRunning(i) || healthy(i); },
+                              int(std::max<qint64>(0, deadline.remainingTime())));
+        if (!healthy(i)) {
+            m_error = u"etcd m"_s + QString::number(i) + u" not healthy in time"_s;
+            return false;
         }
     }
     return true;
