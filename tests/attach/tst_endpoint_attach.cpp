@@ -122,7 +122,9 @@ private slots:
         QVERIFY2(done.starts_with("DONE "), done.c_str());
         const auto finalGen = std::stoull(done.substr(5));
         auto& r = c.registries["codec"];
-        QVERIFY(c.PumpUntil([&] { return r.generation >= finalGen; }, 20s));
+        // Catching up is slow under ASan on a loaded 2-core machine (18 s seen): a deadline,
+        // not a speed claim; that it kept up is checked below (no resync needed).
+        QVERIFY(c.PumpUntil([&] { return r.generation >= finalGen; }, 60s));
         QVERIFY(!r.orderViolated);
         QCOMPARE(r.resyncs, 0u);      // it kept up: no resync was needed
         QVERIFY(r.changes >= 29000u); // every state change (a few deregisters are refused)
